@@ -1,0 +1,59 @@
+#include "commandline.h"
+
+#include "sendcommand.h"
+#include "servecommand.h"
+#include "validatecommand.h"
+
+#include <cstdio>
+#include <cstring>
+
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: insights-debugger [COMMAND] [OPTIONS]\n"
+    "\n"
+    "Without a command, the desktop window starts (embedded endpoint on, sample data loaded).\n"
+    "\n"
+    "Commands:\n"
+    "  validate FILE|-   judge a request body, a single event or NDJSON as Algolia would\n"
+    "  serve             run the embedded Insights-compatible endpoint headless\n"
+    "  send FILE|-       send events to the embedded endpoint or to Algolia\n"
+    "  help              show this help\n"
+    "  version           show the version\n"
+    "\n"
+    "Run 'insights-debugger COMMAND --help' for a command's options.\n";
+
+} // namespace
+
+std::optional<int> runCommandLine(int argc, char** argv)
+{
+    if (argc < 2 || argv[1][0] == '-') {
+        if (argc >= 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+            std::fputs(kUsage, stdout);
+            return 0;
+        }
+        if (argc >= 2 && std::strcmp(argv[1], "--version") == 0) {
+            std::printf("insights-debugger %s\n", INSIGHTS_VERSION);
+            return 0;
+        }
+        return std::nullopt; // desktop window, possibly with options such as --screenshot
+    }
+    const char* command = argv[1];
+    // Each command sees its own name as argv[0], so QCommandLineParser's help reads naturally.
+    if (std::strcmp(command, "validate") == 0)
+        return runValidateCommand(argc - 1, argv + 1);
+    if (std::strcmp(command, "serve") == 0)
+        return runServeCommand(argc - 1, argv + 1);
+    if (std::strcmp(command, "send") == 0)
+        return runSendCommand(argc - 1, argv + 1);
+    if (std::strcmp(command, "help") == 0) {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+    if (std::strcmp(command, "version") == 0) {
+        std::printf("insights-debugger %s\n", INSIGHTS_VERSION);
+        return 0;
+    }
+    std::fprintf(stderr, "insights-debugger: unknown command '%s'\n\n%s", command, kUsage);
+    return 2;
+}

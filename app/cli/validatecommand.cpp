@@ -1,0 +1,6 @@
+#include "validatecommand.h"
+
+int runValidateCommand(int, char**)
+{
+    return 2;
+}

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <QList>
+#include <QString>
+
+#include <optional>
+
+// One finding about an event or a request: an error rejects the request (422), a warning or an info
+// never does; it tells a tester what Algolia accepts but will not use.
+enum class Severity
+{
+    Error,
+    Warning,
+    Info,
+};
+
+struct Issue
+{
+    Severity severity = Severity::Error;
+    // Index of the event in its request, or -1 for a finding about the request as a whole.
+    int eventIndex = -1;
+    // Path inside the event, e.g. "positions[1]" or "objectData[0].queryID"; empty for the whole event.
+    QString field;
+    // Stable, machine-readable code, e.g. "userToken.invalid" or "objectID.notInCatalog".
+    QString code;
+    // The text: Algolia's exact message for errors it defines, plain English otherwise.
+    QString message;
+    // True when Algolia publishes no text for this error and the message is our suggested wording.
+    bool unverifiedMessage = false;
+
+    // Full path as shown to users: "events[3].positions[1]", "events[3]", or "" for the request.
+    QString path() const;
+    bool isError() const { return severity == Severity::Error; }
+    bool operator==(const Issue& other) const;
+};
+
+QString severityName(Severity severity);
+std::optional<Severity> severityFromName(QStringView name);
+
+using IssueList = QList<Issue>;

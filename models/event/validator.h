@@ -1,0 +1,61 @@
+#pragma once
+
+#include "compatibilityprofile.h"
+#include "eventcodec.h"
+#include "issue.h"
+
+#include <QByteArrayView>
+#include <QList>
+#include <QString>
+
+class IndexCatalog;
+
+// Everything a verdict depends on besides the events: the rules, the clock, and the records known.
+struct ValidationContext
+{
+    const CompatibilityProfile* profile = &CompatibilityProfile::current();
+    qint64 nowMs = 0;
+    // Catalogs for the objectID check; a catalog applies to events of its index (or to all events when its
+    // index name is empty).
+    QList<const IndexCatalog*> catalogs;
+};
+
+struct EventVerdict
+{
+    // The event itself breaks no rule. In a rejected batch a valid event is still not ingested.
+    bool valid = true;
+    IssueList issues; // errors, warnings and infos of this event, eventIndex set
+};
+
+// The answer Algolia gives to a request, and what the debugger shows for each of its events.
+struct BatchVerdict
+{
+    int httpStatus = 200;
+    QString message = QStringLiteral("OK"); // Algolia's `message`
+    QList<EventVerdict> events;             // one per decoded event
+    IssueList requestIssues;                // findings about the request as a whole (eventIndex -1)
+
+    bool accepted() const { return httpStatus == 200; }
+    // The JSON body Algolia answers: {"status":422,"message":"…"}.
+    QByteArray responseBody() const;
+    // Every issue, request-level first, then by event.
+    IssueList allIssues() const;
+    int errorCount() const;
+    int warningCount() const;
+};
+
+// The one validator of the product: a pure function of (batch, profile, now, catalogs).
+namespace Validator {
+
+// The verdict for a request body: 413 over the size limit, else decode and judge.
+BatchVerdict validateBody(QByteArrayView body, const ValidationContext& context, DecodedBatch* decoded = nullptr);
+// The verdict for a decoded batch (as from EventCodec).
+BatchVerdict validate(const DecodedBatch& batch, const ValidationContext& context);
+// The verdict for events composed or loaded in the app, judged as one request.
+BatchVerdict validateEvents(const QList<Event>& events, const ValidationContext& context);
+
+// Field rules shared with other parts of the product (e.g. DELETE /1/usertokens/{token}).
+bool isValidUserToken(QStringView token);
+QString userTokenMessage();
+
+} // namespace Validator

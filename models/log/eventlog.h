@@ -1,0 +1,137 @@
+#pragma once
+
+// API CONTRACT shared by the endpoint, the sender and the views. The log helper owns this file and its
+// implementation; others code against it. Additions are fine; changes to existing members need care.
+
+#include "event/issue.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QMap>
+#include <QObject>
+#include <QString>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+enum class EventSource
+{
+    Endpoint = 0, // received by the embedded endpoint
+    Sent = 1,     // sent by the app (to Algolia or elsewhere)
+    Algolia = 2,  // seen in Algolia's debugger feed and not sent by the app
+    Imported = 3, // imported from a file
+};
+QString eventSourceName(EventSource source);                  // "endpoint", "sent", "algolia", "imported"
+std::optional<EventSource> eventSourceFromName(QStringView name);
+
+// One event as the debugger keeps it: the event, its verdict, and the request facts that matter.
+struct LogRecord
+{
+    qint64 id = 0; // assigned by the log, increasing
+    QString requestId;
+    qint64 receivedAtMs = 0;
+    EventSource source = EventSource::Endpoint;
+    int httpStatus = 0;
+    bool accepted = false;
+    int indexInRequest = 0; // position of the event in its request
+    IssueList issues;       // this event's errors, warnings and infos
+    QString message;        // the request's answer message, e.g. "OK" or the 422 text
+    QByteArray rawJson;     // the event's JSON as received or sent
+
+    // Denormalized from the event for filtering and display (empty when absent).
+    QString eventType;
+    QString eventSubtype;
+    QString eventName;
+    QString index;
+    QString userToken; // the userToken field (not the authenticated one)
+    QString authenticatedUserToken;
+    qint64 timestampMs = 0; // the event's own timestamp; 0 when absent
+
+    // Request facts; never the API key.
+    QString userAgent;
+    QString device; // "desktop", "mobile", "tablet", "bot" or "" from the User-Agent
+    QString agent;  // x-algolia-agent
+    QString origin;
+    QString referer;
+    QString remoteAddress;
+    QString appId;
+    QString target; // where a sent event went: "local", "us", "de", "global" or a URL
+};
+
+struct LogQuery
+{
+    std::optional<bool> accepted; // status=accepted|rejected
+    QString userToken;
+    QString eventType;
+    QString eventName;
+    QString index;
+    std::optional<EventSource> source;
+    qint64 sinceId = 0; // records with id > sinceId
+    int limit = 1000;   // oldest first
+};
+
+struct LogStats
+{
+    qint64 total = 0;
+    qint64 accepted = 0;
+    qint64 rejected = 0;
+    QMap<QString, qint64> byEventType;
+    QMap<QString, qint64> byUserToken;
+};
+
+struct EventLogOptions
+{
+    QString path;                 // the SQLite file
+    qint64 retention = 1'000'000; // records kept; the oldest are dropped first
+};
+
+// The durable event log: one SQLite file (WAL), one writer connection on its own thread, readers per thread.
+// append() returns at once; `done` runs on the writer thread after the records are committed, so a caller
+// acknowledges a request only once its events are on disk.
+class EventLog final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(EventLog)
+
+public:
+    struct OpenResult;
+    static OpenResult open(const EventLogOptions& options);
+    ~EventLog() override;
+
+    using CommitCallback = std::function<void(bool ok, qint64 firstId, qint64 lastId)>;
+    // Thread-safe. Records get ids in order; `done` may be empty.
+    void append(QList<LogRecord> records, CommitCallback done = {});
+    // Blocks until everything appended so far is committed (tests, shutdown).
+    void flush();
+
+    // Synchronous reads on a per-thread read connection: call from worker threads or the endpoint's
+    // threads, never from the GUI thread (use the async variants there).
+    QList<LogRecord> query(const LogQuery& query) const;
+    LogStats stats() const;
+    qint64 count() const;
+    qint64 lastId() const;
+    // Deletes all records, or one userToken's (matching userToken or authenticatedUserToken). Returns how many.
+    qint64 remove(const std::optional<QString>& userToken);
+
+    QString path() const;
+    qint64 retention() const;
+    void setRetention(qint64 records);
+
+Q_SIGNALS:
+    // Emitted (queued to the log's thread affinity) after a commit, at most every 50 ms.
+    void recordsAppended(qint64 firstId, qint64 lastId);
+    // Emitted after remove() or retention trimming.
+    void recordsRemoved();
+
+private:
+    explicit EventLog(const EventLogOptions& options);
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+struct EventLog::OpenResult
+{
+    std::unique_ptr<EventLog> log;
+    QString error;
+};
