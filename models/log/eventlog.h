@@ -9,7 +9,9 @@
 #include <QList>
 #include <QMap>
 #include <QObject>
+#include <QPair>
 #include <QString>
+#include <QStringList>
 
 #include <functional>
 #include <memory>
@@ -22,7 +24,7 @@ enum class EventSource
     Algolia = 2,  // seen in Algolia's debugger feed and not sent by the app
     Imported = 3, // imported from a file
 };
-QString eventSourceName(EventSource source);                  // "endpoint", "sent", "algolia", "imported"
+QString eventSourceName(EventSource source); // "endpoint", "sent", "algolia", "imported"
 std::optional<EventSource> eventSourceFromName(QStringView name);
 
 // One event as the debugger keeps it: the event, its verdict, and the request facts that matter.
@@ -62,13 +64,24 @@ struct LogRecord
 struct LogQuery
 {
     std::optional<bool> accepted; // status=accepted|rejected
-    QString userToken;
+    QString userToken;            // matches the userToken or the authenticatedUserToken
     QString eventType;
     QString eventName;
     QString index;
     std::optional<EventSource> source;
     qint64 sinceId = 0; // records with id > sinceId
-    int limit = 1000;   // oldest first
+    int limit = 1000;   // oldest first (unless newestFirst); <= 0 means no limit
+
+    // View filters (models/views/eventfilter.h maps onto these one to one).
+    std::optional<int> httpStatus;   // exact HTTP status, e.g. 422
+    std::optional<int> httpClass;    // the hundreds digit: 2 = 2xx, 4 = 4xx, 5 = 5xx
+    std::optional<bool> hasErrors;   // the event itself has an error-severity issue (not just its batch)
+    std::optional<bool> hasWarnings; // the event has a warning-severity issue
+    QString eventSubtype;
+    QString requestId;    // the events of one request
+    QStringList freeText; // every word must occur in the raw event JSON (case-insensitive for ASCII)
+    qint64 beforeId = 0;  // records with id < beforeId; 0 = no upper bound (page backwards with newestFirst)
+    bool newestFirst = false;
 };
 
 struct LogStats
@@ -108,14 +121,43 @@ public:
     // Synchronous reads on a per-thread read connection: call from worker threads or the endpoint's
     // threads, never from the GUI thread (use the async variants there).
     QList<LogRecord> query(const LogQuery& query) const;
+    // The ids matching `query`, in the query's order, honouring its limit (limit <= 0: all of them).
+    QList<qint64> ids(const LogQuery& query) const;
+    // The records with these ids, in the order given; ids that no longer exist are skipped.
+    QList<LogRecord> records(const QList<qint64>& ids) const;
+    // How many records match `query` (sinceId/beforeId/filters apply, limit does not).
+    qint64 count(const LogQuery& query) const;
     LogStats stats() const;
-    qint64 count() const;
-    qint64 lastId() const;
-    // Deletes all records, or one userToken's (matching userToken or authenticatedUserToken). Returns how many.
+    qint64 count() const;  // all records committed (cheap, no query)
+    qint64 lastId() const; // the highest id committed so far, 0 when none ever was (cheap, no query)
+    // The user tokens deleted through removeUserToken(): (userToken, deleted-at ms), oldest first.
+    QList<QPair<QString, qint64>> deletions() const;
+
+    // Writes, run by the writer thread; these block until committed (not on the writer thread: from a
+    // CommitCallback they would deadlock). Deletes all records, or one userToken's (matching userToken or
+    // authenticatedUserToken). Returns how many were deleted.
     qint64 remove(const std::optional<QString>& userToken);
+    // Like remove(userToken), and also records the deletion (token, time) in the deletions table, as
+    // Algolia's DELETE /1/usertokens/{userToken} does.
+    qint64 removeUserToken(const QString& token);
+
+    // Asynchronous variants for the GUI thread: the work runs on the log's reader/writer threads and `done`
+    // runs later on the log's thread (the thread that created it), and only if `context` still exists then.
+    // `context` must live in the log's thread.
+    void queryAsync(const LogQuery& query, QObject* context,
+                    std::function<void(QList<LogRecord>)> done) const;
+    void idsAsync(const LogQuery& query, QObject* context, std::function<void(QList<qint64>)> done) const;
+    void recordsAsync(const QList<qint64>& ids, QObject* context,
+                      std::function<void(QList<LogRecord>)> done) const;
+    void countAsync(const LogQuery& query, QObject* context, std::function<void(qint64)> done) const;
+    void statsAsync(QObject* context, std::function<void(LogStats)> done) const;
+    void removeAsync(const std::optional<QString>& userToken, QObject* context,
+                     std::function<void(qint64)> done);
 
     QString path() const;
     qint64 retention() const;
+    // Takes effect at once: the writer trims the oldest records down to `records` (asynchronously). Between
+    // trims the log may hold up to 1% (at most 10,000) records more, because trimming runs in batches.
     void setRetention(qint64 records);
 
 Q_SIGNALS:
@@ -132,6 +174,6 @@ private:
 
 struct EventLog::OpenResult
 {
-    std::unique_ptr<EventLog> log;
-    QString error;
+    std::unique_ptr<EventLog> log; // set on success
+    QString error;                 // one line for the user when the file cannot be used, else empty
 };
