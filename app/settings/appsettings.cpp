@@ -1,0 +1,86 @@
+#include "appsettings.h"
+
+#include <QDir>
+
+namespace {
+
+std::unique_ptr<QSettings> openIni(const QString& dataDir, const QString& fileName)
+{
+    return std::make_unique<QSettings>(QDir(dataDir).filePath(fileName), QSettings::IniFormat);
+}
+
+} // namespace
+
+AppSettings::AppSettings(const QString& dataDir, QObject* parent)
+    : QObject(parent)
+    , m_settings(openIni(dataDir, QStringLiteral("settings.ini")))
+    , target(m_settings.get(), QStringLiteral("send/target"), QStringLiteral("local"))
+    , customTargetUrl(m_settings.get(), QStringLiteral("send/customUrl"), QString())
+    , appId(m_settings.get(), QStringLiteral("send/appId"), QString())
+    , endpointPort(m_settings.get(), QStringLiteral("endpoint/port"), 8421)
+    , endpointBindAddress(m_settings.get(), QStringLiteral("endpoint/bindAddress"),
+                          QStringLiteral("127.0.0.1"))
+    , endpointRequiredAppId(m_settings.get(), QStringLiteral("endpoint/requiredAppId"), QString())
+    , compatibilityProfile(m_settings.get(), QStringLiteral("validation/profile"), QStringLiteral("current"))
+    , logRetention(m_settings.get(), QStringLiteral("log/retention"), 1'000'000)
+    , defaultIndex(m_settings.get(), QStringLiteral("composer/defaultIndex"), QStringLiteral("movies"))
+    , currency(m_settings.get(), QStringLiteral("composer/currency"), QStringLiteral("USD"))
+    , eventNameHistory(m_settings.get(), QStringLiteral("composer/eventNames"),
+                       {QStringLiteral("Product Clicked"), QStringLiteral("Product Viewed"),
+                        QStringLiteral("Added To Cart"), QStringLiteral("Order Completed")})
+    , importedCatalogs(m_settings.get(), QStringLiteral("catalog/files"), QStringList())
+{}
+
+AppSettings::~AppSettings()
+{
+    m_settings->sync();
+}
+
+QString AppSettings::filePath() const
+{
+    return m_settings->fileName();
+}
+
+void AppSettings::sync()
+{
+    m_settings->sync();
+    Q_EMIT changed();
+}
+
+void AppSettings::rememberEventName(const QString& name)
+{
+    const QString trimmed = name.trimmed();
+    if (trimmed.isEmpty())
+        return;
+    QStringList names = eventNameHistory.value();
+    names.removeAll(trimmed);
+    names.prepend(trimmed);
+    while (names.size() > kEventNameHistorySize)
+        names.removeLast();
+    eventNameHistory.setValue(names);
+}
+
+WindowState::WindowState(const QString& dataDir)
+    : m_settings(openIni(dataDir, QStringLiteral("window-state.ini")))
+    , geometry(m_settings.get(), QStringLiteral("window/geometry"), QByteArray())
+    , windowState(m_settings.get(), QStringLiteral("window/state"), QByteArray())
+    , mainSplitter(m_settings.get(), QStringLiteral("window/mainSplitter"), QByteArray())
+    , sideSplitter(m_settings.get(), QStringLiteral("window/sideSplitter"), QByteArray())
+    , selectedUserId(m_settings.get(), QStringLiteral("window/selectedUser"), QString())
+    , composerTab(m_settings.get(), QStringLiteral("window/composerTab"), 0)
+{}
+
+WindowState::~WindowState()
+{
+    m_settings->sync();
+}
+
+QString WindowState::filePath() const
+{
+    return m_settings->fileName();
+}
+
+void WindowState::sync()
+{
+    m_settings->sync();
+}

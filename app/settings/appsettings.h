@@ -1,0 +1,75 @@
+#pragma once
+
+#include "preference.h"
+
+#include <QByteArray>
+#include <QObject>
+#include <QSettings>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+
+// The user's preferences, each declared once with its default. Stored as an INI file in the data folder;
+// secrets (API keys) are never stored here: they go through the SecretStore.
+class AppSettings final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(AppSettings)
+
+    // First member on purpose: the preferences below point into it, so it must be built before them.
+    std::unique_ptr<QSettings> m_settings;
+
+public:
+    explicit AppSettings(const QString& dataDir, QObject* parent = nullptr);
+    ~AppSettings() override;
+
+    QString filePath() const;
+    // Writes pending changes to disk and announces them.
+    void sync();
+
+    // Where "Send" goes: "local" (the embedded endpoint), "us", "de", "global" or "custom".
+    Preference<QString> target;
+    Preference<QString> customTargetUrl;
+    Preference<QString> appId; // the Algolia application ID for the real API; its key is in the SecretStore
+
+    Preference<int> endpointPort;
+    Preference<QString> endpointBindAddress;
+    Preference<QString> endpointRequiredAppId; // empty = accept any credentials
+
+    Preference<QString> compatibilityProfile;
+    Preference<qlonglong> logRetention; // records kept in the event log
+
+    Preference<QString> defaultIndex;
+    Preference<QString> currency;
+    Preference<QStringList> eventNameHistory;
+    Preference<QStringList> importedCatalogs; // records files loaded at start, besides the sample
+
+    static constexpr int kEventNameHistorySize = 20;
+    // Puts a name first in the history, without duplicates, capped.
+    void rememberEventName(const QString& name);
+
+Q_SIGNALS:
+    void changed();
+};
+
+// Window geometry and layout, apart from preferences: resetting one never touches the other.
+class WindowState final
+{
+    std::unique_ptr<QSettings> m_settings; // first: the preferences point into it
+
+public:
+    explicit WindowState(const QString& dataDir);
+    ~WindowState();
+    Q_DISABLE_COPY_MOVE(WindowState)
+
+    QString filePath() const;
+    void sync();
+
+    Preference<QByteArray> geometry;
+    Preference<QByteArray> windowState;
+    Preference<QByteArray> mainSplitter;
+    Preference<QByteArray> sideSplitter;
+    Preference<QString> selectedUserId;
+    Preference<int> composerTab;
+};

@@ -1,0 +1,338 @@
+#include "testusermodel.h"
+
+#include "event/event.h"
+#include "event/eventkind.h"
+#include "event/validator.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+#include <QUuid>
+
+#include <algorithm>
+
+namespace {
+
+// Distinct on light and dark backgrounds; new users take the first one not in use.
+const QStringList& laneColours()
+{
+    static const QStringList colours = {
+        QStringLiteral("#1f77b4"), QStringLiteral("#d62728"), QStringLiteral("#2ca02c"),
+        QStringLiteral("#ff7f0e"), QStringLiteral("#9467bd"), QStringLiteral("#17becf"),
+        QStringLiteral("#e377c2"), QStringLiteral("#8c564b"), QStringLiteral("#bcbd22"),
+        QStringLiteral("#7f7f7f"),
+    };
+    return colours;
+}
+
+constexpr int kFileVersion = 1;
+
+} // namespace
+
+bool TestUser::operator==(const TestUser& other) const
+{
+    return id == other.id && label == other.label && userToken == other.userToken &&
+           authenticatedUserToken == other.authenticatedUserToken && colour == other.colour;
+}
+
+TestUserModel::TestUserModel(QString filePath, QObject* parent)
+    : QAbstractListModel(parent)
+    , m_filePath(std::move(filePath))
+{
+    load();
+}
+
+TestUserModel::~TestUserModel() = default;
+
+int TestUserModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_users.size());
+}
+
+QVariant TestUserModel::data(const QModelIndex& index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const TestUser& user = m_users.at(index.row());
+    switch (role) {
+    case Qt::DisplayRole:
+    case Qt::EditRole:
+        return user.label;
+    case Qt::ToolTipRole: {
+        QString tip = QStringLiteral("userToken: ") + user.userToken;
+        if (user.isLoggedIn())
+            tip += QStringLiteral("\nauthenticatedUserToken: ") + user.authenticatedUserToken;
+        const IssueList issues = tokenIssues(user.userToken, user.authenticatedUserToken);
+        for (const Issue& issue : issues)
+            tip += QStringLiteral("\n\u26a0 ") + issue.field + QStringLiteral(": ") + issue.message;
+        return tip;
+    }
+    case IdRole:
+        return user.id;
+    case UserTokenRole:
+        return user.userToken;
+    case AuthenticatedUserTokenRole:
+        return user.authenticatedUserToken;
+    case ColourRole:
+        return user.colour;
+    case IsGlobalRole:
+        return user.id == m_globalUserId;
+    case TokenIssuesRole: {
+        QStringList lines;
+        const IssueList issues = tokenIssues(user.userToken, user.authenticatedUserToken);
+        for (const Issue& issue : issues)
+            lines << issue.field + QStringLiteral(": ") + issue.message;
+        return lines.join(QLatin1Char('\n'));
+    }
+    default:
+        return {};
+    }
+}
+
+QHash<int, QByteArray> TestUserModel::roleNames() const
+{
+    QHash<int, QByteArray> names = QAbstractListModel::roleNames();
+    names.insert(IdRole, QByteArrayLiteral("id"));
+    names.insert(UserTokenRole, QByteArrayLiteral("userToken"));
+    names.insert(AuthenticatedUserTokenRole, QByteArrayLiteral("authenticatedUserToken"));
+    names.insert(ColourRole, QByteArrayLiteral("colour"));
+    names.insert(IsGlobalRole, QByteArrayLiteral("isGlobal"));
+    names.insert(TokenIssuesRole, QByteArrayLiteral("tokenIssues"));
+    return names;
+}
+
+std::optional<TestUser> TestUserModel::user(const QString& id) const
+{
+    const int row = rowOf(id);
+    if (row < 0)
+        return std::nullopt;
+    return m_users.at(row);
+}
+
+int TestUserModel::rowOf(const QString& id) const
+{
+    for (int row = 0; row < m_users.size(); ++row) {
+        if (m_users.at(row).id == id)
+            return row;
+    }
+    return -1;
+}
+
+QString TestUserModel::create(const QString& label)
+{
+    TestUser user;
+    user.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    user.label =
+        label.trimmed().isEmpty() ? QStringLiteral("Test user %1").arg(m_users.size() + 1) : label.trimmed();
+    user.userToken = newAnonymousToken();
+    user.colour = nextColour();
+    const int row = static_cast<int>(m_users.size());
+    beginInsertRows({}, row, row);
+    m_users.append(user);
+    endInsertRows();
+    save();
+    return user.id;
+}
+
+bool TestUserModel::update(const QString& id, const std::function<void(TestUser&)>& change)
+{
+    const int row = rowOf(id);
+    if (row < 0)
+        return false;
+    TestUser changed = m_users.at(row);
+    change(changed);
+    if (changed == m_users.at(row))
+        return true;
+    m_users[row] = changed;
+    const QModelIndex at = index(row);
+    Q_EMIT dataChanged(at, at);
+    save();
+    return true;
+}
+
+bool TestUserModel::rename(const QString& id, const QString& label)
+{
+    if (label.trimmed().isEmpty())
+        return false;
+    return update(id, [&](TestUser& user) { user.label = label.trimmed(); });
+}
+
+bool TestUserModel::logIn(const QString& id, const QString& authenticatedUserToken)
+{
+    if (authenticatedUserToken.trimmed().isEmpty())
+        return false;
+    return update(id,
+                  [&](TestUser& user) { user.authenticatedUserToken = authenticatedUserToken.trimmed(); });
+}
+
+bool TestUserModel::logOut(const QString& id)
+{
+    return update(id, [](TestUser& user) { user.authenticatedUserToken.clear(); });
+}
+
+bool TestUserModel::rotate(const QString& id)
+{
+    return update(id, [](TestUser& user) {
+        user.userToken = newAnonymousToken();
+        user.authenticatedUserToken.clear();
+    });
+}
+
+bool TestUserModel::setColour(const QString& id, const QString& colour)
+{
+    return update(id, [&](TestUser& user) { user.colour = colour; });
+}
+
+bool TestUserModel::remove(const QString& id)
+{
+    const int row = rowOf(id);
+    if (row < 0)
+        return false;
+    beginRemoveRows({}, row, row);
+    m_users.removeAt(row);
+    endRemoveRows();
+    if (m_globalUserId == id) {
+        m_globalUserId.clear();
+        Q_EMIT globalUserChanged(m_globalUserId);
+    }
+    save();
+    return true;
+}
+
+std::optional<TestUser> TestUserModel::globalUser() const
+{
+    return user(m_globalUserId);
+}
+
+bool TestUserModel::setGlobalUser(const QString& id)
+{
+    if (!id.isEmpty() && rowOf(id) < 0)
+        return false;
+    if (id == m_globalUserId)
+        return true;
+    const int oldRow = rowOf(m_globalUserId);
+    m_globalUserId = id;
+    for (const int row : {oldRow, rowOf(id)}) {
+        if (row >= 0)
+            Q_EMIT dataChanged(index(row), index(row), {IsGlobalRole});
+    }
+    save();
+    Q_EMIT globalUserChanged(m_globalUserId);
+    return true;
+}
+
+QString TestUserModel::newAnonymousToken()
+{
+    return QStringLiteral("anonymous-") + QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+IssueList TestUserModel::tokenIssues(const QString& userToken, const QString& authenticatedUserToken)
+{
+    // A probe event that is valid in every other respect, so that only the tokens' findings come back:
+    // the rules live in the validator alone.
+    Event probe = eventOfKind(EventKind::ViewedObjectIDs);
+    probe.eventName = QStringLiteral("Token check");
+    probe.index = QStringLiteral("probe");
+    probe.objectIDs = QStringList{QStringLiteral("probe")};
+    probe.userToken = userToken;
+    if (!authenticatedUserToken.isEmpty())
+        probe.authenticatedUserToken = authenticatedUserToken;
+    ValidationContext context;
+    context.nowMs = QDateTime::currentMSecsSinceEpoch();
+    probe.timestamp = context.nowMs;
+    const BatchVerdict verdict = Validator::validateEvents({probe}, context);
+    IssueList issues;
+    for (const Issue& issue : verdict.allIssues()) {
+        if (issue.field.startsWith(QLatin1String("userToken")) ||
+            issue.field.startsWith(QLatin1String("authenticatedUserToken")))
+            issues.append(issue);
+    }
+    return issues;
+}
+
+QString TestUserModel::nextColour() const
+{
+    const QStringList& colours = laneColours();
+    for (const QString& colour : colours) {
+        const bool used = std::any_of(m_users.cbegin(), m_users.cend(),
+                                      [&](const TestUser& user) { return user.colour == colour; });
+        if (!used)
+            return colour;
+    }
+    return colours.at(m_users.size() % colours.size());
+}
+
+void TestUserModel::load()
+{
+    QFile file(m_filePath);
+    if (!file.exists())
+        return;
+    if (!file.open(QIODevice::ReadOnly)) {
+        m_lastError = QStringLiteral("Cannot read %1: %2").arg(m_filePath, file.errorString());
+        return;
+    }
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(file.readAll(), &parseError);
+    if (!document.isObject()) {
+        m_lastError = QStringLiteral("Cannot read %1: %2").arg(m_filePath, parseError.errorString());
+        return;
+    }
+    const QJsonObject root = document.object();
+    beginResetModel();
+    m_users.clear();
+    const QJsonArray users = root.value(QLatin1String("users")).toArray();
+    for (const QJsonValue& value : users) {
+        const QJsonObject object = value.toObject();
+        TestUser user;
+        user.id = object.value(QLatin1String("id")).toString();
+        user.label = object.value(QLatin1String("label")).toString();
+        user.userToken = object.value(QLatin1String("userToken")).toString();
+        user.authenticatedUserToken = object.value(QLatin1String("authenticatedUserToken")).toString();
+        user.colour = object.value(QLatin1String("colour")).toString();
+        if (user.id.isEmpty() || rowOf(user.id) >= 0)
+            continue;
+        if (user.userToken.isEmpty())
+            user.userToken = newAnonymousToken();
+        if (user.colour.isEmpty())
+            user.colour = nextColour();
+        m_users.append(user);
+    }
+    m_globalUserId = root.value(QLatin1String("globalUserId")).toString();
+    if (rowOf(m_globalUserId) < 0)
+        m_globalUserId.clear();
+    endResetModel();
+}
+
+void TestUserModel::save()
+{
+    QJsonArray users;
+    for (const TestUser& user : std::as_const(m_users)) {
+        QJsonObject object{
+            {QLatin1String("id"), user.id},
+            {QLatin1String("label"), user.label},
+            {QLatin1String("userToken"), user.userToken},
+            {QLatin1String("colour"), user.colour},
+        };
+        if (!user.authenticatedUserToken.isEmpty())
+            object.insert(QLatin1String("authenticatedUserToken"), user.authenticatedUserToken);
+        users.append(object);
+    }
+    const QJsonObject root{
+        {QLatin1String("version"), kFileVersion},
+        {QLatin1String("globalUserId"), m_globalUserId},
+        {QLatin1String("users"), users},
+    };
+    QDir().mkpath(QFileInfo(m_filePath).absolutePath());
+    // QSaveFile: a crash mid-write leaves the previous file, never half a file.
+    QSaveFile file(m_filePath);
+    if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(root).toJson()) < 0 || !file.commit()) {
+        m_lastError = QStringLiteral("Cannot save %1: %2").arg(m_filePath, file.errorString());
+        return;
+    }
+    m_lastError.clear();
+}
