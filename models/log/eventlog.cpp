@@ -1,0 +1,1140 @@
+#include "log/eventlog.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMetaObject>
+#include <QMutex>
+#include <QMutexLocker>
+#include <QPointer>
+#include <QThread>
+#include <QThreadPool>
+#include <QTimer>
+#include <QVariant>
+#include <QtDebug>
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+QString eventSourceName(EventSource source)
+{
+    switch (source) {
+    case EventSource::Endpoint:
+        return QStringLiteral("endpoint");
+    case EventSource::Sent:
+        return QStringLiteral("sent");
+    case EventSource::Algolia:
+        return QStringLiteral("algolia");
+    case EventSource::Imported:
+        return QStringLiteral("imported");
+    }
+    return {};
+}
+
+std::optional<EventSource> eventSourceFromName(QStringView name)
+{
+    for (const EventSource source :
+         {EventSource::Endpoint, EventSource::Sent, EventSource::Algolia, EventSource::Imported}) {
+        if (name.compare(eventSourceName(source), Qt::CaseInsensitive) == 0)
+            return source;
+    }
+    return std::nullopt;
+}
+
+namespace {
+
+// Schema history. A database records the last migration applied in PRAGMA user_version; opening runs the
+// ones after it, each in its own transaction. Never edit a shipped migration: append a new one.
+struct Migration
+{
+    int version;
+    const char* sql;
+};
+
+// The event table is kept narrow (the columns filters use) so that a full scan over a million rows stays
+// fast without secondary indexes, which would cost the insert path several times their worth. The bulky
+// parts (raw JSON, issues) live in `payloads` under the same id, and the request facts, identical for every
+// event of a request, once per request in `requests`.
+const Migration kMigrations[] = {
+    {1,
+     "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+     "CREATE TABLE requests(rid INTEGER PRIMARY KEY, request_id TEXT, message TEXT, user_agent TEXT,"
+     " device TEXT, agent TEXT, origin TEXT, referer TEXT, remote_address TEXT, app_id TEXT, target TEXT);"
+     "CREATE TABLE events(id INTEGER PRIMARY KEY, rid INTEGER, received_at INTEGER NOT NULL,"
+     " source INTEGER NOT NULL, http_status INTEGER NOT NULL, accepted INTEGER NOT NULL,"
+     " idx INTEGER NOT NULL, errors INTEGER NOT NULL, warnings INTEGER NOT NULL, event_type TEXT,"
+     " event_subtype TEXT, event_name TEXT, index_name TEXT, user_token TEXT, auth_token TEXT, ts INTEGER);"
+     "CREATE TABLE payloads(id INTEGER PRIMARY KEY, issues TEXT, raw_json TEXT);"},
+    // Version 2: Algolia's DELETE /1/usertokens/{userToken} is recorded, so a tester can see it happened.
+    {2, "CREATE TABLE deletions(id INTEGER PRIMARY KEY, user_token TEXT NOT NULL, deleted_at INTEGER NOT "
+        "NULL);"},
+};
+constexpr int kSchemaVersion = 2;
+
+// Bounds one group-commit transaction so that the first callers of a large burst are acknowledged early
+// and the WAL stays small.
+constexpr qint64 kMaxRowsPerTransaction = 50'000;
+constexpr int kAnnounceIntervalMs = 50;
+
+QString sqliteError(sqlite3* db)
+{
+    return db ? QString::fromUtf8(sqlite3_errmsg(db)) : QStringLiteral("out of memory");
+}
+
+// Owns a prepared statement.
+class Statement
+{
+public:
+    Statement() = default;
+    Statement(sqlite3* db, const QByteArray& sql)
+    {
+        if (sqlite3_prepare_v2(db, sql.constData(), int(sql.size()), &m_stmt, nullptr) != SQLITE_OK) {
+            qWarning("EventLog: cannot prepare %s: %s", sql.constData(), sqlite3_errmsg(db));
+            m_stmt = nullptr;
+        }
+    }
+    ~Statement() { sqlite3_finalize(m_stmt); }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    Statement(Statement&& other) noexcept
+        : m_stmt(std::exchange(other.m_stmt, nullptr))
+    {}
+    Statement& operator=(Statement&& other) noexcept
+    {
+        std::swap(m_stmt, other.m_stmt);
+        return *this;
+    }
+
+    explicit operator bool() const { return m_stmt != nullptr; }
+    sqlite3_stmt* get() const { return m_stmt; }
+
+    // QString data stays alive until the statement steps: the bindings do not copy.
+    void bind(int i, const QString& text)
+    {
+        if (text.isEmpty())
+            sqlite3_bind_null(m_stmt, i);
+        else
+            sqlite3_bind_text16(m_stmt, i, text.utf16(), int(text.size() * 2), SQLITE_STATIC);
+    }
+    void bind(int i, const QByteArray& bytes)
+    {
+        if (bytes.isEmpty())
+            sqlite3_bind_null(m_stmt, i);
+        else
+            sqlite3_bind_text(m_stmt, i, bytes.constData(), int(bytes.size()), SQLITE_STATIC);
+    }
+    void bind(int i, qint64 value) { sqlite3_bind_int64(m_stmt, i, value); }
+
+    QString text(int column) const
+    {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, column));
+        return p ? QString::fromUtf8(p, sqlite3_column_bytes(m_stmt, column)) : QString();
+    }
+    QByteArray bytes(int column) const
+    {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, column));
+        return p ? QByteArray(p, sqlite3_column_bytes(m_stmt, column)) : QByteArray();
+    }
+    qint64 integer(int column) const { return sqlite3_column_int64(m_stmt, column); }
+
+    // Runs the statement to completion; true on success. Rows, if any, are ignored.
+    bool run()
+    {
+        int rc;
+        while ((rc = sqlite3_step(m_stmt)) == SQLITE_ROW) {
+        }
+        sqlite3_reset(m_stmt);
+        return rc == SQLITE_DONE;
+    }
+
+private:
+    sqlite3_stmt* m_stmt = nullptr;
+};
+
+bool exec(sqlite3* db, const char* sql, QString* error = nullptr)
+{
+    char* message = nullptr;
+    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &message);
+    if (rc != SQLITE_OK) {
+        if (error)
+            *error = message ? QString::fromUtf8(message) : sqliteError(db);
+        else
+            qWarning("EventLog: %s failed: %s", sql, message ? message : sqlite3_errmsg(db));
+    }
+    sqlite3_free(message);
+    return rc == SQLITE_OK;
+}
+
+std::optional<qint64> scalar(sqlite3* db, const char* sql)
+{
+    Statement s(db, QByteArray(sql));
+    if (!s)
+        return std::nullopt;
+    const int rc = sqlite3_step(s.get());
+    if (rc == SQLITE_ROW)
+        return s.integer(0);
+    if (rc == SQLITE_DONE)
+        return 0;
+    return std::nullopt;
+}
+
+QLatin1String severityText(Severity severity)
+{
+    switch (severity) {
+    case Severity::Error:
+        return QLatin1String("error");
+    case Severity::Warning:
+        return QLatin1String("warning");
+    case Severity::Info:
+        return QLatin1String("info");
+    }
+    return QLatin1String("error");
+}
+
+Severity severityFromText(const QString& text)
+{
+    if (text == QLatin1String("warning"))
+        return Severity::Warning;
+    if (text == QLatin1String("info"))
+        return Severity::Info;
+    return Severity::Error;
+}
+
+// Compact keys: the issues of a million events are stored, and read back only by this file.
+QByteArray packIssues(const IssueList& issues)
+{
+    if (issues.isEmpty())
+        return {};
+    QJsonArray array;
+    for (const Issue& issue : issues) {
+        QJsonObject o;
+        o.insert(QLatin1String("s"), severityText(issue.severity));
+        o.insert(QLatin1String("e"), issue.eventIndex);
+        if (!issue.field.isEmpty())
+            o.insert(QLatin1String("f"), issue.field);
+        o.insert(QLatin1String("c"), issue.code);
+        o.insert(QLatin1String("m"), issue.message);
+        if (issue.unverifiedMessage)
+            o.insert(QLatin1String("u"), true);
+        array.append(o);
+    }
+    return QJsonDocument(array).toJson(QJsonDocument::Compact);
+}
+
+IssueList unpackIssues(const QByteArray& json)
+{
+    IssueList issues;
+    if (json.isEmpty())
+        return issues;
+    const QJsonArray array = QJsonDocument::fromJson(json).array();
+    issues.reserve(array.size());
+    for (const QJsonValue& value : array) {
+        const QJsonObject o = value.toObject();
+        Issue issue;
+        issue.severity = severityFromText(o.value(QLatin1String("s")).toString());
+        issue.eventIndex = o.value(QLatin1String("e")).toInt(-1);
+        issue.field = o.value(QLatin1String("f")).toString();
+        issue.code = o.value(QLatin1String("c")).toString();
+        issue.message = o.value(QLatin1String("m")).toString();
+        issue.unverifiedMessage = o.value(QLatin1String("u")).toBool();
+        issues.append(issue);
+    }
+    return issues;
+}
+
+const char kRecordColumns[] =
+    "SELECT e.id, e.received_at, e.source, e.http_status, e.accepted, e.idx, e.event_type, e.event_subtype,"
+    " e.event_name, e.index_name, e.user_token, e.auth_token, e.ts, p.issues, p.raw_json, r.request_id,"
+    " r.message, r.user_agent, r.device, r.agent, r.origin, r.referer, r.remote_address, r.app_id, r.target"
+    " FROM events e JOIN payloads p ON p.id = e.id LEFT JOIN requests r ON r.rid = e.rid";
+
+LogRecord readRecord(const Statement& s)
+{
+    LogRecord r;
+    r.id = s.integer(0);
+    r.receivedAtMs = s.integer(1);
+    const qint64 source = s.integer(2);
+    r.source =
+        source >= 0 && source <= qint64(EventSource::Imported) ? EventSource(source) : EventSource::Endpoint;
+    r.httpStatus = int(s.integer(3));
+    r.accepted = s.integer(4) != 0;
+    r.indexInRequest = int(s.integer(5));
+    r.eventType = s.text(6);
+    r.eventSubtype = s.text(7);
+    r.eventName = s.text(8);
+    r.index = s.text(9);
+    r.userToken = s.text(10);
+    r.authenticatedUserToken = s.text(11);
+    r.timestampMs = s.integer(12);
+    r.issues = unpackIssues(s.bytes(13));
+    r.rawJson = s.bytes(14);
+    r.requestId = s.text(15);
+    r.message = s.text(16);
+    r.userAgent = s.text(17);
+    r.device = s.text(18);
+    r.agent = s.text(19);
+    r.origin = s.text(20);
+    r.referer = s.text(21);
+    r.remoteAddress = s.text(22);
+    r.appId = s.text(23);
+    r.target = s.text(24);
+    return r;
+}
+
+// A WHERE clause and its parameters, built from a LogQuery.
+struct Filter
+{
+    QByteArray where; // " WHERE ..." or empty
+    bool needsPayload = false;
+    QList<QVariant> args; // qint64 or QString
+
+    void bindTo(Statement& s) const
+    {
+        for (int i = 0; i < args.size(); ++i) {
+            const QVariant& v = args.at(i);
+            if (v.typeId() == QMetaType::QString)
+                s.bind(i + 1, *static_cast<const QString*>(v.constData()));
+            else
+                s.bind(i + 1, v.toLongLong());
+        }
+    }
+};
+
+QString likePattern(const QString& word)
+{
+    QString escaped;
+    escaped.reserve(word.size() + 2);
+    escaped.append(QLatin1Char('%'));
+    for (const QChar c : word) {
+        if (c == QLatin1Char('%') || c == QLatin1Char('_') || c == QLatin1Char('\\'))
+            escaped.append(QLatin1Char('\\'));
+        escaped.append(c);
+    }
+    escaped.append(QLatin1Char('%'));
+    return escaped;
+}
+
+Filter buildFilter(const LogQuery& q)
+{
+    Filter f;
+    QList<QByteArray> terms;
+    auto text = [&](const char* column, const QString& value) {
+        if (value.isEmpty())
+            return;
+        terms.append(QByteArray(column) + " = ?");
+        f.args.append(value);
+    };
+    if (q.accepted) {
+        terms.append("e.accepted = ?");
+        f.args.append(qint64(*q.accepted ? 1 : 0));
+    }
+    if (!q.userToken.isEmpty()) {
+        terms.append("(e.user_token = ? OR e.auth_token = ?)");
+        f.args.append(q.userToken);
+        f.args.append(q.userToken);
+    }
+    text("e.event_type", q.eventType);
+    text("e.event_subtype", q.eventSubtype);
+    text("e.event_name", q.eventName);
+    text("e.index_name", q.index);
+    if (q.source) {
+        terms.append("e.source = ?");
+        f.args.append(qint64(*q.source));
+    }
+    if (q.sinceId > 0) {
+        terms.append("e.id > ?");
+        f.args.append(q.sinceId);
+    }
+    if (q.beforeId > 0) {
+        terms.append("e.id < ?");
+        f.args.append(q.beforeId);
+    }
+    if (q.httpStatus) {
+        terms.append("e.http_status = ?");
+        f.args.append(qint64(*q.httpStatus));
+    }
+    if (q.httpClass) {
+        terms.append("e.http_status BETWEEN ? AND ?");
+        f.args.append(qint64(*q.httpClass) * 100);
+        f.args.append(qint64(*q.httpClass) * 100 + 99);
+    }
+    if (q.hasErrors)
+        terms.append(*q.hasErrors ? "e.errors > 0" : "e.errors = 0");
+    if (q.hasWarnings)
+        terms.append(*q.hasWarnings ? "e.warnings > 0" : "e.warnings = 0");
+    if (!q.requestId.isEmpty()) {
+        terms.append("e.rid IN (SELECT rid FROM requests WHERE request_id = ?)");
+        f.args.append(q.requestId);
+    }
+    for (const QString& word : q.freeText) {
+        if (word.isEmpty())
+            continue;
+        f.needsPayload = true;
+        terms.append("p.raw_json LIKE ? ESCAPE '\\'");
+        f.args.append(likePattern(word));
+    }
+    if (!terms.isEmpty())
+        f.where = " WHERE " + terms.join(" AND ");
+    return f;
+}
+
+QByteArray orderAndLimit(const LogQuery& q)
+{
+    QByteArray sql = q.newestFirst ? " ORDER BY e.id DESC" : " ORDER BY e.id";
+    if (q.limit > 0)
+        sql += " LIMIT " + QByteArray::number(q.limit);
+    return sql;
+}
+
+} // namespace
+
+struct EventLog::Private
+{
+    // A unit of work for the writer thread: appended records with their callback, or an operation that
+    // runs alone (remove, retention, flush marker).
+    struct Job
+    {
+        QList<LogRecord> records;
+        CommitCallback done;
+        std::function<void()> operation;
+    };
+
+    EventLog* q = nullptr;
+    QString path;
+    std::atomic<qint64> retention{1'000'000};
+    std::atomic<qint64> committedCount{0};
+    std::atomic<qint64> committedLastId{0};
+
+    // Writer side: only the writer thread touches these once it runs.
+    sqlite3* writer = nullptr;
+    Statement insertRequest;
+    Statement insertEvent;
+    Statement insertPayload;
+    Statement saveLastId;
+    qint64 nextId = 1;
+    qint64 nextRequestRow = 1;
+
+    std::mutex queueMutex;
+    std::condition_variable queueChanged;
+    std::deque<Job> queue;
+    bool stopping = false;
+    std::thread writerThread;
+
+    // Coalesced announcements.
+    QMutex announceMutex;
+    qint64 pendingFirst = 0;
+    qint64 pendingLast = 0;
+    bool announceScheduled = false;
+    QTimer* announceTimer = nullptr;
+
+    // One read connection per thread that reads, closed with the log.
+    QMutex readersMutex;
+    QHash<Qt::HANDLE, sqlite3*> readers;
+    QThreadPool asyncPool;
+
+    ~Private();
+    QString openWriter();
+    void prepareWriter();
+    void writerLoop();
+    void commitAppends(std::deque<Job>& jobs);
+    void trim(qint64 keep);
+    qint64 removeNow(const std::optional<QString>& userToken, bool record);
+    void enqueue(Job job);
+    template <typename Result>
+    Result runOnWriter(std::function<Result()> work);
+    void announceAppended(qint64 first, qint64 last);
+    void announceRemoved();
+    sqlite3* reader();
+    template <typename Result>
+    void runAsync(QObject* context, std::function<Result()> work, std::function<void(Result)> done);
+};
+
+EventLog::Private::~Private()
+{
+    for (sqlite3* db : std::as_const(readers))
+        sqlite3_close(db);
+    insertRequest = Statement();
+    insertEvent = Statement();
+    insertPayload = Statement();
+    saveLastId = Statement();
+    if (writer)
+        sqlite3_close(writer);
+}
+
+QString EventLog::Private::openWriter()
+{
+    const QFileInfo info(path);
+    const QString folder = info.absolutePath();
+    if (!QDir().mkpath(folder))
+        return QStringLiteral("Cannot create the folder %1 for the event log.")
+            .arg(QDir::toNativeSeparators(folder));
+    if (info.isDir())
+        return QStringLiteral("The event log path %1 is a folder, not a file.")
+            .arg(QDir::toNativeSeparators(path));
+
+    const QByteArray file = QFile::encodeName(path);
+    if (sqlite3_open_v2(file.constData(), &writer,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
+        return QStringLiteral("Cannot open the event log %1: %2.")
+            .arg(QDir::toNativeSeparators(path), sqliteError(writer));
+    }
+    sqlite3_busy_timeout(writer, 5000);
+
+    // The first read of the header tells a database from any other file.
+    const std::optional<qint64> version = scalar(writer, "PRAGMA user_version");
+    const std::optional<qint64> tables = scalar(writer, "SELECT count(*) FROM sqlite_master");
+    if (!version || !tables) {
+        return QStringLiteral("%1 is not an event log database (%2).")
+            .arg(QDir::toNativeSeparators(path), sqliteError(writer));
+    }
+    if (*version > kSchemaVersion) {
+        return QStringLiteral(
+                   "The event log %1 was written by a newer version of this application (schema %2; "
+                   "this version knows up to %3). Use the newer version, or another data folder.")
+            .arg(QDir::toNativeSeparators(path))
+            .arg(*version)
+            .arg(kSchemaVersion);
+    }
+    if (*version == 0 && *tables > 0) {
+        return QStringLiteral("%1 is an SQLite database but not an event log; refusing to change it.")
+            .arg(QDir::toNativeSeparators(path));
+    }
+
+    // WAL + synchronous=NORMAL: a commit is durable against a process crash (the WAL is written before
+    // commit returns); only an OS crash or power loss may lose the last transactions.
+    {
+        Statement wal(writer, "PRAGMA journal_mode=WAL");
+        if (!wal || sqlite3_step(wal.get()) != SQLITE_ROW ||
+            wal.text(0).compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0) {
+            return QStringLiteral("Cannot use write-ahead logging for the event log %1: %2.")
+                .arg(QDir::toNativeSeparators(path), sqliteError(writer));
+        }
+    }
+    QString error;
+    if (!exec(writer,
+              "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;"
+              " PRAGMA journal_size_limit=67108864",
+              &error))
+        return QStringLiteral("Cannot configure the event log %1: %2.")
+            .arg(QDir::toNativeSeparators(path), error);
+
+    for (const Migration& migration : kMigrations) {
+        if (migration.version <= *version)
+            continue;
+        const QByteArray sql = QByteArray("BEGIN IMMEDIATE;") + migration.sql +
+                               "PRAGMA user_version=" + QByteArray::number(migration.version) + ";COMMIT;";
+        if (!exec(writer, sql.constData(), &error)) {
+            exec(writer, "ROLLBACK");
+            return QStringLiteral("Cannot upgrade the event log %1 to schema %2: %3.")
+                .arg(QDir::toNativeSeparators(path))
+                .arg(migration.version)
+                .arg(error);
+        }
+    }
+
+    prepareWriter();
+    if (!insertRequest || !insertEvent || !insertPayload || !saveLastId)
+        return QStringLiteral("Cannot prepare the event log %1: %2.")
+            .arg(QDir::toNativeSeparators(path), sqliteError(writer));
+
+    // Ids never repeat, even after everything was removed: the high-water mark is kept in `meta`.
+    const qint64 savedLast = scalar(writer, "SELECT value FROM meta WHERE key = 'lastId'").value_or(0);
+    const qint64 maxId = scalar(writer, "SELECT max(id) FROM events").value_or(0);
+    committedLastId = std::max(savedLast, maxId);
+    nextId = committedLastId + 1;
+    nextRequestRow = scalar(writer, "SELECT max(rid) FROM requests").value_or(0) + 1;
+    committedCount = scalar(writer, "SELECT count(*) FROM events").value_or(0);
+    return {};
+}
+
+void EventLog::Private::prepareWriter()
+{
+    insertRequest =
+        Statement(writer, "INSERT INTO requests(rid, request_id, message, user_agent, device, agent,"
+                          " origin, referer, remote_address, app_id, target)"
+                          " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    insertEvent =
+        Statement(writer, "INSERT INTO events(id, rid, received_at, source, http_status, accepted, idx,"
+                          " errors, warnings, event_type, event_subtype, event_name, index_name,"
+                          " user_token, auth_token, ts)"
+                          " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    insertPayload = Statement(writer, "INSERT INTO payloads(id, issues, raw_json) VALUES(?, ?, ?)");
+    saveLastId = Statement(writer, "INSERT OR REPLACE INTO meta(key, value) VALUES('lastId', ?)");
+}
+
+void EventLog::Private::enqueue(Job job)
+{
+    {
+        std::lock_guard lock(queueMutex);
+        queue.push_back(std::move(job));
+    }
+    queueChanged.notify_one();
+}
+
+template <typename Result>
+Result EventLog::Private::runOnWriter(std::function<Result()> work)
+{
+    if (std::this_thread::get_id() == writerThread.get_id()) {
+        qWarning("EventLog: a blocking write was called on the writer thread; running it inline");
+        return work();
+    }
+    std::promise<Result> promise;
+    std::future<Result> future = promise.get_future();
+    enqueue(Job{{}, {}, [&promise, &work] { promise.set_value(work()); }});
+    return future.get();
+}
+
+void EventLog::Private::writerLoop()
+{
+    for (;;) {
+        std::deque<Job> jobs;
+        {
+            std::unique_lock lock(queueMutex);
+            queueChanged.wait(lock, [this] { return stopping || !queue.empty(); });
+            if (queue.empty())
+                return; // stopping, and everything queued before was written
+            // Group commit: take every queued append (up to a bound) into one transaction.
+            qint64 rows = 0;
+            while (!queue.empty()) {
+                Job& next = queue.front();
+                if (next.operation) {
+                    // An operation runs alone, in queue order, so it sees every append made before it.
+                    if (jobs.empty()) {
+                        jobs.push_back(std::move(next));
+                        queue.pop_front();
+                    }
+                    break;
+                }
+                if (!jobs.empty() && rows + next.records.size() > kMaxRowsPerTransaction)
+                    break;
+                rows += next.records.size();
+                jobs.push_back(std::move(next));
+                queue.pop_front();
+            }
+        }
+        if (jobs.front().operation)
+            jobs.front().operation();
+        else
+            commitAppends(jobs);
+    }
+}
+
+void EventLog::Private::commitAppends(std::deque<Job>& jobs)
+{
+    const qint64 firstOfAll = nextId;
+    qint64 id = nextId;
+    qint64 rid = nextRequestRow;
+    bool ok = exec(writer, "BEGIN IMMEDIATE");
+    std::vector<std::pair<qint64, qint64>> ranges;
+    ranges.reserve(jobs.size());
+
+    for (const Job& job : jobs) {
+        const qint64 jobFirst = id;
+        const LogRecord* previous = nullptr;
+        for (const LogRecord& r : job.records) {
+            if (!ok)
+                break;
+            // The facts of one request are stored once, shared by its consecutive events.
+            const bool sameRequest = previous && previous->requestId == r.requestId &&
+                                     previous->message == r.message && previous->userAgent == r.userAgent &&
+                                     previous->device == r.device && previous->agent == r.agent &&
+                                     previous->origin == r.origin && previous->referer == r.referer &&
+                                     previous->remoteAddress == r.remoteAddress &&
+                                     previous->appId == r.appId && previous->target == r.target;
+            if (!sameRequest) {
+                Statement& s = insertRequest;
+                s.bind(1, rid++);
+                s.bind(2, r.requestId);
+                s.bind(3, r.message);
+                s.bind(4, r.userAgent);
+                s.bind(5, r.device);
+                s.bind(6, r.agent);
+                s.bind(7, r.origin);
+                s.bind(8, r.referer);
+                s.bind(9, r.remoteAddress);
+                s.bind(10, r.appId);
+                s.bind(11, r.target);
+                ok = s.run();
+            }
+            previous = &r;
+            qint64 errors = 0;
+            qint64 warnings = 0;
+            for (const Issue& issue : r.issues) {
+                errors += issue.severity == Severity::Error;
+                warnings += issue.severity == Severity::Warning;
+            }
+            Statement& e = insertEvent;
+            e.bind(1, id);
+            e.bind(2, rid - 1);
+            e.bind(3, r.receivedAtMs);
+            e.bind(4, qint64(r.source));
+            e.bind(5, qint64(r.httpStatus));
+            e.bind(6, qint64(r.accepted ? 1 : 0));
+            e.bind(7, qint64(r.indexInRequest));
+            e.bind(8, errors);
+            e.bind(9, warnings);
+            e.bind(10, r.eventType);
+            e.bind(11, r.eventSubtype);
+            e.bind(12, r.eventName);
+            e.bind(13, r.index);
+            e.bind(14, r.userToken);
+            e.bind(15, r.authenticatedUserToken);
+            e.bind(16, r.timestampMs);
+            ok = ok && e.run();
+            const QByteArray issues = packIssues(r.issues);
+            Statement& p = insertPayload;
+            p.bind(1, id);
+            p.bind(2, issues);
+            p.bind(3, r.rawJson);
+            ok = ok && p.run();
+            ++id;
+        }
+        ranges.emplace_back(jobFirst, id - 1);
+    }
+    if (ok) {
+        saveLastId.bind(1, id - 1);
+        ok = saveLastId.run() && exec(writer, "COMMIT");
+    }
+    if (!ok) {
+        qWarning("EventLog: append failed: %s", sqlite3_errmsg(writer));
+        exec(writer, "ROLLBACK");
+        for (const Job& job : jobs) {
+            if (job.done)
+                job.done(false, 0, 0);
+        }
+        return;
+    }
+    nextId = id;
+    nextRequestRow = rid;
+    const qint64 added = id - firstOfAll;
+    committedLastId = id - 1;
+    committedCount += added;
+
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        if (jobs[i].done)
+            jobs[i].done(true, ranges[i].first, ranges[i].second);
+    }
+    if (added > 0)
+        announceAppended(firstOfAll, id - 1);
+
+    // Trim in batches: deleting a run of the oldest rows costs about the same for 1 or 10,000 rows.
+    const qint64 keep = retention;
+    const qint64 slack = std::clamp<qint64>(keep / 100, 0, 10'000);
+    if (committedCount > keep + slack)
+        trim(keep);
+}
+
+void EventLog::Private::trim(qint64 keep)
+{
+    if (committedCount <= keep)
+        return;
+    bool ok = exec(writer, "BEGIN IMMEDIATE");
+    qint64 removed = 0;
+    if (ok && keep <= 0) {
+        ok = exec(writer, "DELETE FROM events");
+        removed = sqlite3_changes64(writer);
+        ok = ok && exec(writer, "DELETE FROM payloads; DELETE FROM requests");
+    } else if (ok) {
+        // The oldest kept row: the keep-th newest. Rows below it go, in id order, from all three tables.
+        Statement cutoff(writer, "SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?");
+        cutoff.bind(1, keep - 1);
+        const qint64 firstKept = sqlite3_step(cutoff.get()) == SQLITE_ROW ? cutoff.integer(0) : 0;
+        if (firstKept > 0) {
+            Statement events(writer, "DELETE FROM events WHERE id < ?");
+            events.bind(1, firstKept);
+            ok = events.run();
+            removed = sqlite3_changes64(writer);
+            Statement payloads(writer, "DELETE FROM payloads WHERE id < ?");
+            payloads.bind(1, firstKept);
+            ok = ok && payloads.run();
+            // Request rows grow with event ids, so the first kept event's request bounds the old ones.
+            ok = ok && exec(writer,
+                            "DELETE FROM requests WHERE rid < (SELECT rid FROM events ORDER BY id LIMIT 1)");
+        }
+    }
+    ok = ok && exec(writer, "COMMIT");
+    if (!ok) {
+        qWarning("EventLog: trimming to %lld records failed: %s", static_cast<long long>(keep),
+                 sqlite3_errmsg(writer));
+        exec(writer, "ROLLBACK");
+        return;
+    }
+    committedCount -= removed;
+    if (removed > 0)
+        announceRemoved();
+}
+
+qint64 EventLog::Private::removeNow(const std::optional<QString>& userToken, bool record)
+{
+    bool ok = exec(writer, "BEGIN IMMEDIATE");
+    qint64 removed = 0;
+    if (ok && !userToken) {
+        ok = exec(writer, "DELETE FROM events");
+        removed = sqlite3_changes64(writer);
+        ok = ok && exec(writer, "DELETE FROM payloads; DELETE FROM requests");
+    } else if (ok) {
+        Statement payloads(writer, "DELETE FROM payloads WHERE id IN"
+                                   " (SELECT id FROM events WHERE user_token = ?1 OR auth_token = ?1)");
+        payloads.bind(1, *userToken);
+        ok = payloads.run();
+        Statement events(writer, "DELETE FROM events WHERE user_token = ?1 OR auth_token = ?1");
+        events.bind(1, *userToken);
+        ok = ok && events.run();
+        removed = sqlite3_changes64(writer);
+        if (ok && record) {
+            Statement deletion(writer, "INSERT INTO deletions(user_token, deleted_at) VALUES(?, ?)");
+            deletion.bind(1, *userToken);
+            deletion.bind(2, QDateTime::currentMSecsSinceEpoch());
+            ok = deletion.run();
+        }
+    }
+    ok = ok && exec(writer, "COMMIT");
+    if (!ok) {
+        qWarning("EventLog: remove failed: %s", sqlite3_errmsg(writer));
+        exec(writer, "ROLLBACK");
+        return 0;
+    }
+    committedCount -= removed;
+    if (removed > 0)
+        announceRemoved();
+    return removed;
+}
+
+void EventLog::Private::announceAppended(qint64 first, qint64 last)
+{
+    QMutexLocker lock(&announceMutex);
+    if (pendingFirst == 0)
+        pendingFirst = first;
+    pendingLast = last;
+    if (announceScheduled)
+        return;
+    announceScheduled = true;
+    QMetaObject::invokeMethod(
+        q, [this] { announceTimer->start(); }, Qt::QueuedConnection);
+}
+
+void EventLog::Private::announceRemoved()
+{
+    QMetaObject::invokeMethod(
+        q, [this] { Q_EMIT q->recordsRemoved(); }, Qt::QueuedConnection);
+}
+
+sqlite3* EventLog::Private::reader()
+{
+    const Qt::HANDLE thread = QThread::currentThreadId();
+    QMutexLocker lock(&readersMutex);
+    if (sqlite3* db = readers.value(thread))
+        return db;
+    sqlite3* db = nullptr;
+    const QByteArray file = QFile::encodeName(path);
+    if (sqlite3_open_v2(file.constData(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) !=
+        SQLITE_OK) {
+        qWarning("EventLog: cannot open a read connection: %s", db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return nullptr;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    // Memory-mapped reads make the full scans that filters do about twice as fast as read() calls.
+    exec(db, "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-8000; PRAGMA temp_store=MEMORY");
+    readers.insert(thread, db);
+    return db;
+}
+
+template <typename Result>
+void EventLog::Private::runAsync(QObject* context, std::function<Result()> work,
+                                 std::function<void(Result)> done)
+{
+    QPointer<QObject> guard(context);
+    asyncPool.start([this, guard, work = std::move(work), done = std::move(done)]() mutable {
+        Result result = work();
+        QMetaObject::invokeMethod(
+            q,
+            [guard, done = std::move(done), result = std::move(result)]() mutable {
+                if (guard && done)
+                    done(std::move(result));
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+EventLog::EventLog(const EventLogOptions& options)
+    : d(std::make_unique<Private>())
+{
+    d->q = this;
+    d->path = options.path;
+    d->retention = std::max<qint64>(0, options.retention);
+    d->announceTimer = new QTimer(this);
+    d->announceTimer->setSingleShot(true);
+    d->announceTimer->setInterval(kAnnounceIntervalMs);
+    connect(d->announceTimer, &QTimer::timeout, this, [this] {
+        qint64 first = 0;
+        qint64 last = 0;
+        {
+            QMutexLocker lock(&d->announceMutex);
+            first = std::exchange(d->pendingFirst, 0);
+            last = std::exchange(d->pendingLast, 0);
+            d->announceScheduled = false;
+        }
+        if (first > 0)
+            Q_EMIT recordsAppended(first, last);
+    });
+    // Pool threads never expire, so each keeps its one read connection.
+    d->asyncPool.setMaxThreadCount(2);
+    d->asyncPool.setExpiryTimeout(-1);
+}
+
+EventLog::OpenResult EventLog::open(const EventLogOptions& options)
+{
+    OpenResult result;
+    if (options.path.isEmpty()) {
+        result.error = QStringLiteral("No file was given for the event log.");
+        return result;
+    }
+    std::unique_ptr<EventLog> log(new EventLog(options));
+    const QString error = log->d->openWriter();
+    if (!error.isEmpty()) {
+        result.error = error;
+        return result;
+    }
+    Private* d = log->d.get();
+    d->writerThread = std::thread([d] { d->writerLoop(); });
+    // A smaller retention than the file holds applies at once.
+    if (d->committedCount > d->retention)
+        d->enqueue(Private::Job{{}, {}, [d] { d->trim(d->retention); }});
+    result.log = std::move(log);
+    return result;
+}
+
+EventLog::~EventLog()
+{
+    d->asyncPool.waitForDone();
+    if (d->writerThread.joinable()) {
+        {
+            std::lock_guard lock(d->queueMutex);
+            d->stopping = true;
+        }
+        d->queueChanged.notify_one();
+        d->writerThread.join();
+    }
+    d->asyncPool.waitForDone();
+}
+
+void EventLog::append(QList<LogRecord> records, CommitCallback done)
+{
+    d->enqueue(Private::Job{std::move(records), std::move(done), {}});
+}
+
+void EventLog::flush()
+{
+    d->runOnWriter<bool>([] { return true; });
+}
+
+QList<LogRecord> EventLog::query(const LogQuery& query) const
+{
+    QList<LogRecord> out;
+    sqlite3* db = d->reader();
+    if (!db)
+        return out;
+    const Filter filter = buildFilter(query);
+    Statement s(db, kRecordColumns + filter.where + orderAndLimit(query));
+    if (!s)
+        return out;
+    filter.bindTo(s);
+    while (sqlite3_step(s.get()) == SQLITE_ROW)
+        out.append(readRecord(s));
+    return out;
+}
+
+QList<qint64> EventLog::ids(const LogQuery& query) const
+{
+    QList<qint64> out;
+    sqlite3* db = d->reader();
+    if (!db)
+        return out;
+    const Filter filter = buildFilter(query);
+    const QByteArray from =
+        filter.needsPayload ? " FROM events e JOIN payloads p ON p.id = e.id" : " FROM events e";
+    Statement s(db, "SELECT e.id" + from + filter.where + orderAndLimit(query));
+    if (!s)
+        return out;
+    filter.bindTo(s);
+    while (sqlite3_step(s.get()) == SQLITE_ROW)
+        out.append(s.integer(0));
+    return out;
+}
+
+QList<LogRecord> EventLog::records(const QList<qint64>& ids) const
+{
+    QList<LogRecord> out;
+    sqlite3* db = d->reader();
+    if (!db || ids.isEmpty())
+        return out;
+    out.reserve(ids.size());
+    Statement s(db, kRecordColumns + QByteArray(" WHERE e.id = ?"));
+    if (!s)
+        return out;
+    // One short read transaction, so the records come from one snapshot.
+    exec(db, "BEGIN");
+    for (const qint64 id : ids) {
+        s.bind(1, id);
+        if (sqlite3_step(s.get()) == SQLITE_ROW)
+            out.append(readRecord(s));
+        sqlite3_reset(s.get());
+    }
+    exec(db, "COMMIT");
+    return out;
+}
+
+qint64 EventLog::count(const LogQuery& query) const
+{
+    sqlite3* db = d->reader();
+    if (!db)
+        return 0;
+    const Filter filter = buildFilter(query);
+    const QByteArray from =
+        filter.needsPayload ? " FROM events e JOIN payloads p ON p.id = e.id" : " FROM events e";
+    Statement s(db, "SELECT count(*)" + from + filter.where);
+    if (!s)
+        return 0;
+    filter.bindTo(s);
+    return sqlite3_step(s.get()) == SQLITE_ROW ? s.integer(0) : 0;
+}
+
+LogStats EventLog::stats() const
+{
+    LogStats stats;
+    sqlite3* db = d->reader();
+    if (!db)
+        return stats;
+    exec(db, "BEGIN");
+    {
+        Statement totals(db, "SELECT count(*), total(accepted) FROM events");
+        if (totals && sqlite3_step(totals.get()) == SQLITE_ROW) {
+            stats.total = totals.integer(0);
+            stats.accepted = qint64(sqlite3_column_double(totals.get(), 1));
+            stats.rejected = stats.total - stats.accepted;
+        }
+        Statement types(db,
+                        "SELECT event_type, count(*) FROM events WHERE event_type IS NOT NULL GROUP BY 1");
+        while (types && sqlite3_step(types.get()) == SQLITE_ROW)
+            stats.byEventType.insert(types.text(0), types.integer(1));
+        // An event counts for its userToken, or its authenticatedUserToken when it has only that one.
+        Statement users(db, "SELECT coalesce(user_token, auth_token) AS t, count(*) FROM events"
+                            " WHERE t IS NOT NULL GROUP BY 1");
+        while (users && sqlite3_step(users.get()) == SQLITE_ROW)
+            stats.byUserToken.insert(users.text(0), users.integer(1));
+    }
+    exec(db, "COMMIT");
+    return stats;
+}
+
+qint64 EventLog::count() const
+{
+    return d->committedCount;
+}
+
+qint64 EventLog::lastId() const
+{
+    return d->committedLastId;
+}
+
+QList<QPair<QString, qint64>> EventLog::deletions() const
+{
+    QList<QPair<QString, qint64>> out;
+    sqlite3* db = d->reader();
+    if (!db)
+        return out;
+    Statement s(db, "SELECT user_token, deleted_at FROM deletions ORDER BY id");
+    while (s && sqlite3_step(s.get()) == SQLITE_ROW)
+        out.append({s.text(0), s.integer(1)});
+    return out;
+}
+
+qint64 EventLog::remove(const std::optional<QString>& userToken)
+{
+    return d->runOnWriter<qint64>([this, userToken] { return d->removeNow(userToken, false); });
+}
+
+qint64 EventLog::removeUserToken(const QString& token)
+{
+    return d->runOnWriter<qint64>([this, token] { return d->removeNow(token, true); });
+}
+
+void EventLog::queryAsync(const LogQuery& query, QObject* context,
+                          std::function<void(QList<LogRecord>)> done) const
+{
+    d->runAsync<QList<LogRecord>>(
+        context, [this, query] { return this->query(query); }, std::move(done));
+}
+
+void EventLog::idsAsync(const LogQuery& query, QObject* context,
+                        std::function<void(QList<qint64>)> done) const
+{
+    d->runAsync<QList<qint64>>(
+        context, [this, query] { return ids(query); }, std::move(done));
+}
+
+void EventLog::recordsAsync(const QList<qint64>& ids, QObject* context,
+                            std::function<void(QList<LogRecord>)> done) const
+{
+    d->runAsync<QList<LogRecord>>(
+        context, [this, ids] { return records(ids); }, std::move(done));
+}
+
+void EventLog::countAsync(const LogQuery& query, QObject* context, std::function<void(qint64)> done) const
+{
+    d->runAsync<qint64>(
+        context, [this, query] { return count(query); }, std::move(done));
+}
+
+void EventLog::statsAsync(QObject* context, std::function<void(LogStats)> done) const
+{
+    d->runAsync<LogStats>(
+        context, [this] { return stats(); }, std::move(done));
+}
+
+void EventLog::removeAsync(const std::optional<QString>& userToken, QObject* context,
+                           std::function<void(qint64)> done)
+{
+    // Runs as a writer job, so a burst of appends never waits for a pool thread.
+    QPointer<QObject> guard(context);
+    d->enqueue(Private::Job{{}, {}, [this, userToken, guard, done = std::move(done)] {
+                                const qint64 removed = d->removeNow(userToken, false);
+                                QMetaObject::invokeMethod(
+                                    this,
+                                    [guard, done, removed] {
+                                        if (guard && done)
+                                            done(removed);
+                                    },
+                                    Qt::QueuedConnection);
+                            }});
+}
+
+QString EventLog::path() const
+{
+    return d->path;
+}
+
+qint64 EventLog::retention() const
+{
+    return d->retention;
+}
+
+void EventLog::setRetention(qint64 records)
+{
+    d->retention = std::max<qint64>(0, records);
+    d->enqueue(Private::Job{{}, {}, [this] { d->trim(d->retention); }});
+}
