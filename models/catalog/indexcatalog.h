@@ -8,8 +8,8 @@
 #include <optional>
 
 // The records of one index, as far as the debugger needs them: objectIDs for the "not in the index" warning,
-// a title for pickers, and attributes for profile estimates. Loaded from a records file (a JSON array or NDJSON
-// of objects with `objectID`, such as an Algolia index export) or the bundled sample.
+// a title for pickers, and attributes for profile estimates. Loaded from a records file (a JSON array or
+// NDJSON of objects with `objectID`, such as an Algolia index export) or the bundled sample.
 class IndexCatalog
 {
 public:

@@ -8,10 +8,10 @@
 struct CompatibilityProfile
 {
     QString name;
-    qint64 timestampWindowMs = 0;  // how far in the past a timestamp may be
-    QString timestampTooOldMessage; // Algolia's text for that rule in this profile
-    bool allowInstantSearch = true; // eventType "instantsearch"
-    QString eventTypeMessage;       // Algolia's text for an unknown eventType in this profile
+    qint64 timestampWindowMs = 0;     // how far in the past a timestamp may be
+    QString timestampTooOldMessage;   // Algolia's text for that rule in this profile
+    bool allowInstantSearch = true;   // eventType "instantsearch"
+    QString eventTypeMessage;         // Algolia's text for an unknown eventType in this profile
     bool allowMessageQueryIDs = true; // queryID "message_…" (agentic analytics)
     int maxFilters = 20;
     int maxObjectIDs = 20;

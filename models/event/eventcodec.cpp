@@ -1,1 +1,792 @@
 #include "eventcodec.h"
+
+#include <simdjson.h>
+
+#include <string_view>
+
+// simdjson's on-demand API reads each field once, in document order, straight into the Event: the ingest
+// hot path never builds a DOM. Errors come back as codes (no exceptions) so bad input costs no unwinding.
+
+namespace {
+
+using simdjson::error_code;
+using simdjson::SUCCESS;
+namespace ondemand = simdjson::ondemand;
+
+#define RETURN_IF_ERROR(expr)                                                                                \
+    do {                                                                                                     \
+        if (const error_code err_ = (expr); err_ != SUCCESS)                                                 \
+            return err_;                                                                                     \
+    } while (false)
+
+ondemand::parser& threadParser()
+{
+    thread_local ondemand::parser parser;
+    return parser;
+}
+
+QString toQString(std::string_view text)
+{
+    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
+}
+
+QByteArray toBytes(std::string_view text)
+{
+    // JSON tokens from simdjson may carry trailing whitespace up to the next structural character.
+    while (!text.empty() &&
+           (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' || text.back() == '\t'))
+        text.remove_suffix(1);
+    return QByteArray(text.data(), static_cast<qsizetype>(text.size()));
+}
+
+// Go's encoding/json names JSON types this way in its type errors, which Algolia's messages carry.
+QLatin1String goTypeName(ondemand::json_type type)
+{
+    switch (type) {
+    case ondemand::json_type::array:
+        return QLatin1String("array");
+    case ondemand::json_type::object:
+        return QLatin1String("object");
+    case ondemand::json_type::number:
+        return QLatin1String("number");
+    case ondemand::json_type::string:
+        return QLatin1String("string");
+    case ondemand::json_type::boolean:
+        return QLatin1String("bool");
+    case ondemand::json_type::null:
+        return QLatin1String("null");
+    }
+    return QLatin1String("value");
+}
+
+// The JSON text of any value (object, array or scalar), consuming it.
+error_code rawValue(ondemand::value& value, ondemand::json_type type, std::string_view& out)
+{
+    if (type == ondemand::json_type::object) {
+        ondemand::object object;
+        RETURN_IF_ERROR(value.get_object().get(object));
+        return object.raw_json().get(out);
+    }
+    if (type == ondemand::json_type::array) {
+        ondemand::array array;
+        RETURN_IF_ERROR(value.get_array().get(array));
+        return array.raw_json().get(out);
+    }
+    out = value.raw_json_token();
+    return SUCCESS;
+}
+
+class EventReader
+{
+public:
+    EventReader(int eventIndex, IssueList& typeErrors)
+        : m_eventIndex(eventIndex)
+        , m_typeErrors(typeErrors)
+    {}
+
+    error_code read(ondemand::object& object, Event& event)
+    {
+        for (auto fieldResult : object) {
+            ondemand::field field;
+            RETURN_IF_ERROR(std::move(fieldResult).get(field));
+            std::string_view key;
+            RETURN_IF_ERROR(field.unescaped_key().get(key));
+            ondemand::value value = field.value();
+            ondemand::json_type type;
+            RETURN_IF_ERROR(value.type().get(type));
+            RETURN_IF_ERROR(readField(key, value, type, event));
+        }
+        return SUCCESS;
+    }
+
+private:
+    error_code readField(std::string_view key, ondemand::value& value, ondemand::json_type type, Event& event)
+    {
+        if (key == "eventType")
+            return readString(value, type, event.eventType, QStringLiteral("eventType"));
+        if (key == "eventName")
+            return readString(value, type, event.eventName, QStringLiteral("eventName"));
+        if (key == "index")
+            return readString(value, type, event.index, QStringLiteral("index"));
+        if (key == "userToken")
+            return readString(value, type, event.userToken, QStringLiteral("userToken"));
+        if (key == "objectIDs")
+            return readStringList(value, type, event.objectIDs, QStringLiteral("objectIDs"));
+        if (key == "positions")
+            return readPositions(value, type, event.positions);
+        if (key == "queryID")
+            return readString(value, type, event.queryID, QStringLiteral("queryID"));
+        if (key == "timestamp")
+            return readInteger(value, type, event.timestamp, QStringLiteral("timestamp"),
+                               QLatin1String("int64"));
+        if (key == "eventSubtype")
+            return readString(value, type, event.eventSubtype, QStringLiteral("eventSubtype"));
+        if (key == "authenticatedUserToken")
+            return readString(value, type, event.authenticatedUserToken,
+                              QStringLiteral("authenticatedUserToken"));
+        if (key == "filters")
+            return readStringList(value, type, event.filters, QStringLiteral("filters"));
+        if (key == "objectData")
+            return readObjectData(value, type, event.objectData);
+        if (key == "value")
+            return readAmount(value, type, event.value, QStringLiteral("value"));
+        if (key == "currency")
+            return readString(value, type, event.currency, QStringLiteral("currency"));
+        if (key == "agentID")
+            return readString(value, type, event.agentID, QStringLiteral("agentID"));
+        std::string_view raw;
+        RETURN_IF_ERROR(rawValue(value, type, raw));
+        const QString name = toQString(key);
+        const QByteArray json = toBytes(raw);
+        // A repeated key keeps the last value, as Go's decoder does.
+        for (auto& entry : event.extras) {
+            if (entry.first == name) {
+                entry.second = json;
+                return SUCCESS;
+            }
+        }
+        event.extras.append({name, json});
+        return SUCCESS;
+    }
+
+    void typeError(const QString& field, QLatin1String expected, ondemand::json_type got)
+    {
+        // Algolia's published example is "Invalid type for field events: expected string, got number"; the
+        // path it prints is "events" whatever the field, the precise path goes into Issue::field.
+        const bool verified = expected == QLatin1String("string") && got == ondemand::json_type::number;
+        m_typeErrors.append(Issue{Severity::Error, m_eventIndex, field, QStringLiteral("payload.invalidType"),
+                                  QStringLiteral("Invalid type for field events: expected ") + expected +
+                                      QStringLiteral(", got ") + goTypeName(got),
+                                  !verified});
+    }
+
+    error_code readString(ondemand::value& value, ondemand::json_type type, std::optional<QString>& out,
+                          const QString& field)
+    {
+        if (type == ondemand::json_type::null) {
+            out.reset();
+            return SUCCESS;
+        }
+        if (type != ondemand::json_type::string) {
+            out.reset();
+            typeError(field, QLatin1String("string"), type);
+            return SUCCESS;
+        }
+        std::string_view text;
+        RETURN_IF_ERROR(value.get_string().get(text));
+        out = toQString(text);
+        return SUCCESS;
+    }
+
+    error_code readInteger(ondemand::value& value, ondemand::json_type type, std::optional<qint64>& out,
+                           const QString& field, QLatin1String goType)
+    {
+        out.reset();
+        if (type == ondemand::json_type::null)
+            return SUCCESS;
+        if (type != ondemand::json_type::number) {
+            typeError(field, goType, type);
+            return SUCCESS;
+        }
+        int64_t number = 0;
+        if (value.get_int64().get(number) != SUCCESS) {
+            // A fraction or an out-of-range number is a type error for an integer field, not a broken
+            // payload.
+            typeError(field, goType, type);
+            return SUCCESS;
+        }
+        out = number;
+        return SUCCESS;
+    }
+
+    error_code readAmount(ondemand::value& value, ondemand::json_type type, std::optional<Amount>& out,
+                          const QString& field)
+    {
+        out.reset();
+        if (type == ondemand::json_type::null)
+            return SUCCESS;
+        if (type != ondemand::json_type::number && type != ondemand::json_type::string) {
+            typeError(field, QLatin1String("number or string"), type);
+            return SUCCESS;
+        }
+        const std::string_view raw = value.raw_json_token();
+        if (type == ondemand::json_type::number) {
+            double check = 0;
+            RETURN_IF_ERROR(value.get_double().get(check)); // a malformed number is a broken payload
+        }
+        out = Amount{toBytes(raw)};
+        return SUCCESS;
+    }
+
+    error_code readStringList(ondemand::value& value, ondemand::json_type type,
+                              std::optional<QStringList>& out, const QString& field)
+    {
+        out.reset();
+        if (type == ondemand::json_type::null)
+            return SUCCESS;
+        if (type != ondemand::json_type::array) {
+            typeError(field, QLatin1String("[]string"), type);
+            return SUCCESS;
+        }
+        ondemand::array array;
+        RETURN_IF_ERROR(value.get_array().get(array));
+        QStringList list;
+        int i = 0;
+        bool typed = true;
+        for (auto itemResult : array) {
+            ondemand::value item;
+            RETURN_IF_ERROR(std::move(itemResult).get(item));
+            ondemand::json_type itemType;
+            RETURN_IF_ERROR(item.type().get(itemType));
+            if (itemType == ondemand::json_type::string) {
+                std::string_view text;
+                RETURN_IF_ERROR(item.get_string().get(text));
+                list.append(toQString(text));
+            } else if (itemType == ondemand::json_type::null) {
+                list.append(QString()); // Go decodes null into "" for a string element
+            } else {
+                typeError(field + QLatin1Char('[') + QString::number(i) + QLatin1Char(']'),
+                          QLatin1String("string"), itemType);
+                typed = false;
+            }
+            ++i;
+        }
+        if (typed)
+            out = std::move(list);
+        return SUCCESS;
+    }
+
+    error_code readPositions(ondemand::value& value, ondemand::json_type type,
+                             std::optional<QList<qint64>>& out)
+    {
+        out.reset();
+        if (type == ondemand::json_type::null)
+            return SUCCESS;
+        if (type != ondemand::json_type::array) {
+            typeError(QStringLiteral("positions"), QLatin1String("[]int32"), type);
+            return SUCCESS;
+        }
+        ondemand::array array;
+        RETURN_IF_ERROR(value.get_array().get(array));
+        QList<qint64> list;
+        int i = 0;
+        bool typed = true;
+        for (auto itemResult : array) {
+            ondemand::value item;
+            RETURN_IF_ERROR(std::move(itemResult).get(item));
+            ondemand::json_type itemType;
+            RETURN_IF_ERROR(item.type().get(itemType));
+            int64_t number = 0;
+            if (itemType == ondemand::json_type::number && item.get_int64().get(number) == SUCCESS &&
+                number >= INT32_MIN && number <= INT32_MAX) {
+                list.append(number);
+            } else {
+                typeError(QStringLiteral("positions[") + QString::number(i) + QLatin1Char(']'),
+                          QLatin1String("int32"), itemType);
+                typed = false;
+            }
+            ++i;
+        }
+        if (typed)
+            out = std::move(list);
+        return SUCCESS;
+    }
+
+    error_code readObjectData(ondemand::value& value, ondemand::json_type type,
+                              std::optional<QList<ObjectDataItem>>& out)
+    {
+        out.reset();
+        if (type == ondemand::json_type::null)
+            return SUCCESS;
+        if (type != ondemand::json_type::array) {
+            typeError(QStringLiteral("objectData"), QLatin1String("[]insights.ObjectData"), type);
+            return SUCCESS;
+        }
+        ondemand::array array;
+        RETURN_IF_ERROR(value.get_array().get(array));
+        QList<ObjectDataItem> items;
+        int i = 0;
+        for (auto itemResult : array) {
+            ondemand::value itemValue;
+            RETURN_IF_ERROR(std::move(itemResult).get(itemValue));
+            ondemand::json_type itemType;
+            RETURN_IF_ERROR(itemValue.type().get(itemType));
+            const QString prefix = QStringLiteral("objectData[") + QString::number(i) + QLatin1Char(']');
+            ObjectDataItem item;
+            if (itemType == ondemand::json_type::object) {
+                ondemand::object object;
+                RETURN_IF_ERROR(itemValue.get_object().get(object));
+                RETURN_IF_ERROR(readObjectDataItem(object, item, prefix));
+            } else if (itemType != ondemand::json_type::null) {
+                typeError(prefix, QLatin1String("insights.ObjectData"), itemType);
+            }
+            items.append(std::move(item));
+            ++i;
+        }
+        out = std::move(items);
+        return SUCCESS;
+    }
+
+    error_code readObjectDataItem(ondemand::object& object, ObjectDataItem& item, const QString& prefix)
+    {
+        for (auto fieldResult : object) {
+            ondemand::field field;
+            RETURN_IF_ERROR(std::move(fieldResult).get(field));
+            std::string_view key;
+            RETURN_IF_ERROR(field.unescaped_key().get(key));
+            ondemand::value value = field.value();
+            ondemand::json_type type;
+            RETURN_IF_ERROR(value.type().get(type));
+            if (key == "price") {
+                RETURN_IF_ERROR(readAmount(value, type, item.price, prefix + QStringLiteral(".price")));
+            } else if (key == "discount") {
+                RETURN_IF_ERROR(readAmount(value, type, item.discount, prefix + QStringLiteral(".discount")));
+            } else if (key == "quantity") {
+                RETURN_IF_ERROR(readInteger(value, type, item.quantity, prefix + QStringLiteral(".quantity"),
+                                            QLatin1String("int32")));
+            } else if (key == "queryID") {
+                RETURN_IF_ERROR(readString(value, type, item.queryID, prefix + QStringLiteral(".queryID")));
+            } else {
+                std::string_view raw;
+                RETURN_IF_ERROR(rawValue(value, type, raw));
+                item.extras.append({toQString(key), toBytes(raw)});
+            }
+        }
+        return SUCCESS;
+    }
+
+    int m_eventIndex;
+    IssueList& m_typeErrors;
+};
+
+Issue payloadIssue(const QString& code, const QString& message, bool unverified = false)
+{
+    return Issue{Severity::Error, -1, QString(), code, message, unverified};
+}
+
+Issue invalidPayload()
+{
+    return payloadIssue(QStringLiteral("payload.invalid"), QStringLiteral("Invalid payload"));
+}
+
+// Reads one element of the `events` array (or a bare event) into the batch.
+error_code readEventElement(ondemand::document& document, ondemand::value& element, DecodedBatch& batch)
+{
+    const int eventIndex = static_cast<int>(batch.events.size());
+    ondemand::json_type type;
+    RETURN_IF_ERROR(element.type().get(type));
+    Event event;
+    QByteArray raw;
+    if (type == ondemand::json_type::object) {
+        const char* start = element.raw_json_token().data();
+        ondemand::object object;
+        RETURN_IF_ERROR(element.get_object().get(object));
+        EventReader reader(eventIndex, batch.typeErrors);
+        RETURN_IF_ERROR(reader.read(object, event));
+        // After the object, the document stands on the next structural character (',' or ']'): the event's
+        // text is everything in between, which keeps the event exactly as the client sent it.
+        const char* end = nullptr;
+        if (document.current_location().get(end) == SUCCESS && end > start)
+            raw = toBytes(std::string_view(start, static_cast<size_t>(end - start)));
+        else
+            raw = EventCodec::encodeEvent(event);
+    } else {
+        std::string_view text;
+        RETURN_IF_ERROR(rawValue(element, type, text));
+        raw = toBytes(text);
+        if (type != ondemand::json_type::null) {
+            batch.typeErrors.append(
+                Issue{Severity::Error, eventIndex, QString(), QStringLiteral("payload.invalidType"),
+                      QStringLiteral("Invalid type for field events: expected insights.EventsItems, got ") +
+                          goTypeName(type),
+                      true});
+        }
+    }
+    batch.events.append(std::move(event));
+    batch.rawEvents.append(std::move(raw));
+    return SUCCESS;
+}
+
+error_code readBody(ondemand::document& document, DecodedBatch& batch)
+{
+    ondemand::json_type type;
+    RETURN_IF_ERROR(document.type().get(type));
+    if (type != ondemand::json_type::object) {
+        batch.payloadError = payloadIssue(
+            QStringLiteral("payload.invalidType"),
+            QStringLiteral("Invalid type for field : expected insights.PublicEventsBatch, got ") +
+                goTypeName(type),
+            type != ondemand::json_type::array);
+        return SUCCESS;
+    }
+    ondemand::object object;
+    RETURN_IF_ERROR(document.get_object().get(object));
+    for (auto fieldResult : object) {
+        ondemand::field field;
+        RETURN_IF_ERROR(std::move(fieldResult).get(field));
+        std::string_view key;
+        RETURN_IF_ERROR(field.unescaped_key().get(key));
+        if (key != "events")
+            continue; // extra top-level keys are allowed
+        ondemand::value value = field.value();
+        RETURN_IF_ERROR(value.type().get(type));
+        batch.hadEventsKey = true;
+        batch.events.clear();
+        batch.rawEvents.clear();
+        batch.typeErrors.clear();
+        if (type == ondemand::json_type::null)
+            continue;
+        if (type != ondemand::json_type::array) {
+            batch.payloadError = payloadIssue(
+                QStringLiteral("payload.invalidType"),
+                QStringLiteral("Invalid type for field events: expected []insights.EventsItems, got ") +
+                    goTypeName(type),
+                true);
+            continue;
+        }
+        ondemand::array array;
+        RETURN_IF_ERROR(value.get_array().get(array));
+        for (auto elementResult : array) {
+            ondemand::value element;
+            RETURN_IF_ERROR(std::move(elementResult).get(element));
+            RETURN_IF_ERROR(readEventElement(document, element, batch));
+        }
+    }
+    return SUCCESS;
+}
+
+// simdjson reads up to SIMDJSON_PADDING bytes past the end: give it a padded copy.
+simdjson::padded_string padded(QByteArrayView bytes)
+{
+    return simdjson::padded_string(bytes.data(), static_cast<size_t>(bytes.size()));
+}
+
+// True when the document has been read to its last token (anything after it is trailing garbage).
+bool atEnd(ondemand::document& document)
+{
+    const char* location = nullptr;
+    return document.current_location().get(location) == simdjson::OUT_OF_BOUNDS;
+}
+
+bool isBlank(QByteArrayView bytes)
+{
+    for (char c : bytes) {
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
+            return false;
+    }
+    return true;
+}
+
+DecodedBatch decodeSingleEvent(QByteArrayView json)
+{
+    DecodedBatch batch;
+    const simdjson::padded_string input = padded(json);
+    ondemand::document document;
+    auto readAll = [&]() -> error_code {
+        RETURN_IF_ERROR(threadParser().iterate(input).get(document));
+        ondemand::json_type type;
+        RETURN_IF_ERROR(document.type().get(type));
+        if (type != ondemand::json_type::object)
+            return simdjson::INCORRECT_TYPE;
+        ondemand::object object;
+        RETURN_IF_ERROR(document.get_object().get(object));
+        Event event;
+        EventReader reader(0, batch.typeErrors);
+        RETURN_IF_ERROR(reader.read(object, event));
+        if (!atEnd(document))
+            return simdjson::TRAILING_CONTENT;
+        batch.events.append(std::move(event));
+        batch.rawEvents.append(
+            toBytes(std::string_view(json.data(), static_cast<size_t>(json.size()))).trimmed());
+        return SUCCESS;
+    };
+    if (readAll() != SUCCESS) {
+        batch = DecodedBatch();
+        batch.payloadError = invalidPayload();
+    }
+    return batch;
+}
+
+void appendJsonString(QByteArray& out, QStringView text)
+{
+    out += '"';
+    const QByteArray utf8 = text.toUtf8();
+    for (const char c : utf8) {
+        const auto u = static_cast<unsigned char>(c);
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
+        default:
+            if (u < 0x20) {
+                static const char hex[] = "0123456789abcdef";
+                out += "\\u00";
+                out += hex[u >> 4];
+                out += hex[u & 0xf];
+            } else {
+                out += c;
+            }
+        }
+    }
+    out += '"';
+}
+
+class ObjectWriter
+{
+public:
+    explicit ObjectWriter(QByteArray& out)
+        : m_out(out)
+    {
+        m_out += '{';
+    }
+    ~ObjectWriter() { m_out += '}'; }
+    Q_DISABLE_COPY_MOVE(ObjectWriter)
+
+    void key(QStringView name)
+    {
+        if (!m_first)
+            m_out += ',';
+        m_first = false;
+        appendJsonString(m_out, name);
+        m_out += ':';
+    }
+    void string(QStringView name, const std::optional<QString>& value)
+    {
+        if (!value)
+            return;
+        key(name);
+        appendJsonString(m_out, *value);
+    }
+    void raw(QStringView name, const QByteArray& json)
+    {
+        key(name);
+        m_out += json;
+    }
+
+private:
+    QByteArray& m_out;
+    bool m_first = true;
+};
+
+void appendStringArray(QByteArray& out, const QStringList& list)
+{
+    out += '[';
+    for (qsizetype i = 0; i < list.size(); ++i) {
+        if (i > 0)
+            out += ',';
+        appendJsonString(out, list.at(i));
+    }
+    out += ']';
+}
+
+void appendEvent(QByteArray& out, const Event& event)
+{
+    ObjectWriter w(out);
+    w.string(u"eventType", event.eventType);
+    w.string(u"eventSubtype", event.eventSubtype);
+    w.string(u"eventName", event.eventName);
+    w.string(u"index", event.index);
+    w.string(u"userToken", event.userToken);
+    w.string(u"authenticatedUserToken", event.authenticatedUserToken);
+    if (event.timestamp)
+        w.raw(u"timestamp", QByteArray::number(*event.timestamp));
+    w.string(u"queryID", event.queryID);
+    if (event.objectIDs) {
+        w.key(u"objectIDs");
+        appendStringArray(out, *event.objectIDs);
+    }
+    if (event.filters) {
+        w.key(u"filters");
+        appendStringArray(out, *event.filters);
+    }
+    if (event.positions) {
+        w.key(u"positions");
+        out += '[';
+        for (qsizetype i = 0; i < event.positions->size(); ++i) {
+            if (i > 0)
+                out += ',';
+            out += QByteArray::number(event.positions->at(i));
+        }
+        out += ']';
+    }
+    if (event.objectData) {
+        w.key(u"objectData");
+        out += '[';
+        for (qsizetype i = 0; i < event.objectData->size(); ++i) {
+            if (i > 0)
+                out += ',';
+            const ObjectDataItem& item = event.objectData->at(i);
+            ObjectWriter itemWriter(out);
+            if (item.price)
+                itemWriter.raw(u"price", item.price->json);
+            if (item.discount)
+                itemWriter.raw(u"discount", item.discount->json);
+            if (item.quantity)
+                itemWriter.raw(u"quantity", QByteArray::number(*item.quantity));
+            itemWriter.string(u"queryID", item.queryID);
+            for (const auto& [name, json] : item.extras)
+                itemWriter.raw(name, json);
+        }
+        out += ']';
+    }
+    if (event.value)
+        w.raw(u"value", event.value->json);
+    w.string(u"currency", event.currency);
+    w.string(u"agentID", event.agentID);
+    for (const auto& [name, json] : event.extras)
+        w.raw(name, json);
+}
+
+} // namespace
+
+namespace EventCodec {
+
+DecodedBatch decodeRequestBody(QByteArrayView body)
+{
+    DecodedBatch batch;
+    if (isBlank(body)) {
+        batch.payloadError = invalidPayload();
+        return batch;
+    }
+    const simdjson::padded_string input = padded(body);
+    ondemand::document document;
+    error_code error = threadParser().iterate(input).get(document);
+    if (error == SUCCESS)
+        error = readBody(document, batch);
+    if (error == SUCCESS && !batch.payloadError && !atEnd(document))
+        error = simdjson::TRAILING_CONTENT;
+    if (error != SUCCESS) {
+        batch = DecodedBatch();
+        batch.payloadError = invalidPayload();
+    }
+    return batch;
+}
+
+DecodedBatch decodeEvent(QByteArrayView json)
+{
+    return decodeSingleEvent(json);
+}
+
+DecodedInput decodeInput(QByteArrayView input)
+{
+    DecodedInput result;
+    if (isBlank(input)) {
+        result.inputError = QStringLiteral("the input is empty");
+        return result;
+    }
+    if (input.contains('\0')) {
+        result.inputError = QStringLiteral("the input is binary, not JSON text");
+        return result;
+    }
+    // One JSON document: a request body, or a single event (an object without `events`).
+    DecodedBatch whole = decodeRequestBody(input);
+    if (!whole.payloadError || whole.payloadError->code != QLatin1String("payload.invalid")) {
+        if (whole.hadEventsKey || whole.payloadError) {
+            result.shape = InputShape::RequestBody;
+            result.batch = std::move(whole);
+            return result;
+        }
+        result.shape = InputShape::SingleEvent;
+        result.batch = decodeSingleEvent(input);
+        return result;
+    }
+    // NDJSON: one event per non-blank line; a line that isn't an event object is reported by line number.
+    result.shape = InputShape::Ndjson;
+    qsizetype lineStart = 0;
+    int lineNumber = 0;
+    int events = 0;
+    while (lineStart < input.size()) {
+        qsizetype lineEnd = input.indexOf('\n', lineStart);
+        if (lineEnd < 0)
+            lineEnd = input.size();
+        ++lineNumber;
+        const QByteArrayView line = input.sliced(lineStart, lineEnd - lineStart);
+        lineStart = lineEnd + 1;
+        if (isBlank(line))
+            continue;
+        DecodedBatch one = decodeSingleEvent(line);
+        if (one.payloadError) {
+            result.inputError =
+                QStringLiteral("line %1 is not a JSON event object (the input is neither one JSON "
+                               "document nor NDJSON)")
+                    .arg(lineNumber);
+            result.batch = DecodedBatch();
+            return result;
+        }
+        for (Issue issue : std::as_const(one.typeErrors)) {
+            issue.eventIndex = events;
+            result.batch.typeErrors.append(issue);
+        }
+        result.batch.events.append(one.events.constFirst());
+        result.batch.rawEvents.append(one.rawEvents.constFirst());
+        ++events;
+    }
+    result.batch.hadEventsKey = true;
+    return result;
+}
+
+QByteArray encodeEvent(const Event& event)
+{
+    QByteArray out;
+    out.reserve(256);
+    appendEvent(out, event);
+    return out;
+}
+
+QByteArray encodeBatch(const QList<Event>& events)
+{
+    QByteArray out;
+    out.reserve(events.size() * 256 + 16);
+    out += "{\"events\":[";
+    for (qsizetype i = 0; i < events.size(); ++i) {
+        if (i > 0)
+            out += ',';
+        appendEvent(out, events.at(i));
+    }
+    out += "]}";
+    return out;
+}
+
+QByteArray encodeRawBatch(const QList<QByteArray>& rawEvents)
+{
+    qsizetype size = 16;
+    for (const QByteArray& raw : rawEvents)
+        size += raw.size() + 1;
+    QByteArray out;
+    out.reserve(size);
+    out += "{\"events\":[";
+    for (qsizetype i = 0; i < rawEvents.size(); ++i) {
+        if (i > 0)
+            out += ',';
+        out += rawEvents.at(i);
+    }
+    out += "]}";
+    return out;
+}
+
+QByteArray jsonString(QStringView text)
+{
+    QByteArray out;
+    appendJsonString(out, text);
+    return out;
+}
+
+} // namespace EventCodec

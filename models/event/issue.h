@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QList>
 #include <QString>
 
@@ -38,3 +40,10 @@ QString severityName(Severity severity);
 std::optional<Severity> severityFromName(QStringView name);
 
 using IssueList = QList<Issue>;
+
+// JSON form of issues, shared by reports, the event log and the automation API:
+// {"severity","path","field","code","message","unverified"}.
+QJsonObject issueToJson(const Issue& issue);
+QJsonArray issuesToJson(const IssueList& issues);
+// Reads what issuesToJson wrote; entries it can't read are skipped.
+IssueList issuesFromJson(const QJsonArray& array);

@@ -48,7 +48,8 @@ struct BatchVerdict
 namespace Validator {
 
 // The verdict for a request body: 413 over the size limit, else decode and judge.
-BatchVerdict validateBody(QByteArrayView body, const ValidationContext& context, DecodedBatch* decoded = nullptr);
+BatchVerdict validateBody(QByteArrayView body, const ValidationContext& context,
+                          DecodedBatch* decoded = nullptr);
 // The verdict for a decoded batch (as from EventCodec).
 BatchVerdict validate(const DecodedBatch& batch, const ValidationContext& context);
 // The verdict for events composed or loaded in the app, judged as one request.
