@@ -1,0 +1,660 @@
+// The event log on real SQLite files: commit order and ids, filters, retention, deletion, reopening and
+// migrations, concurrency, broken files, and durability when the writing process is killed.
+#include "log/eventlog.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QProcess>
+#include <QSet>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace {
+
+LogRecord makeRecord(const QString& userToken, const QString& eventType = QStringLiteral("click"),
+                     int httpStatus = 200)
+{
+    LogRecord r;
+    r.requestId = QStringLiteral("req-") + userToken;
+    r.receivedAtMs = 1'700'000'000'000;
+    r.httpStatus = httpStatus;
+    r.accepted = httpStatus == 200;
+    r.message = httpStatus == 200 ? QStringLiteral("OK") : QStringLiteral("Invalid event");
+    r.eventType = eventType;
+    r.eventName = QStringLiteral("Product ") + eventType;
+    r.index = QStringLiteral("products");
+    r.userToken = userToken;
+    r.rawJson = "{\"eventType\":\"" + eventType.toUtf8() + "\",\"userToken\":\"" + userToken.toUtf8() + "\"}";
+    return r;
+}
+
+// Runs SQL on a file directly, outside the log (fixtures, checks of what is on disk).
+bool execSql(const QString& path, const QByteArray& sql, qint64* firstValue = nullptr)
+{
+    sqlite3* db = nullptr;
+    if (sqlite3_open(QFile::encodeName(path).constData(), &db) != SQLITE_OK) {
+        sqlite3_close(db);
+        return false;
+    }
+    auto callback = [](void* out, int columns, char** values, char**) {
+        if (out && columns > 0 && values[0])
+            *static_cast<qint64*>(out) = QByteArray(values[0]).toLongLong();
+        return 0;
+    };
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, sql.constData(), callback, firstValue, &error);
+    if (rc != SQLITE_OK)
+        qWarning("%s", error);
+    sqlite3_free(error);
+    sqlite3_close(db);
+    return rc == SQLITE_OK;
+}
+
+} // namespace
+
+Q_DECLARE_METATYPE(LogQuery)
+
+class TestEventLog final : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    int m_files = 0;
+
+    QString newPath() { return m_dir.filePath(QStringLiteral("events-%1.sqlite").arg(++m_files)); }
+    std::unique_ptr<EventLog> openLog(const QString& path, qint64 retention = 1'000'000)
+    {
+        EventLogOptions options;
+        options.path = path;
+        options.retention = retention;
+        EventLog::OpenResult result = EventLog::open(options);
+        if (!result.log)
+            qWarning("open failed: %s", qPrintable(result.error));
+        return std::move(result.log);
+    }
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    void appendCommitsThenCallsBackInOrder()
+    {
+        auto log = openLog(newPath());
+        QVERIFY(log);
+        std::mutex mutex;
+        QList<std::tuple<bool, qint64, qint64, qint64>>
+            calls; // ok, first, last, count() seen in the callback
+        std::atomic<bool> onOtherThread{true};
+        const auto mainThread = std::this_thread::get_id();
+        for (int size : {3, 2, 4}) {
+            QList<LogRecord> records;
+            for (int i = 0; i < size; ++i)
+                records.append(makeRecord(QStringLiteral("u%1").arg(i)));
+            log->append(records, [&, raw = log.get()](bool ok, qint64 first, qint64 last) {
+                if (std::this_thread::get_id() == mainThread)
+                    onOtherThread = false;
+                std::lock_guard lock(mutex);
+                // A callback runs after the commit: the records are already visible to readers.
+                calls.append({ok, first, last, raw->count()});
+            });
+        }
+        log->flush();
+        QCOMPARE(calls.size(), 3);
+        for (const auto& call : calls)
+            QVERIFY(std::get<0>(call));
+        QCOMPARE(std::get<1>(calls.at(0)), qint64(1));
+        QCOMPARE(std::get<2>(calls.at(0)), qint64(3));
+        QCOMPARE(std::get<1>(calls.at(1)), qint64(4));
+        QCOMPARE(std::get<2>(calls.at(1)), qint64(5));
+        QCOMPARE(std::get<1>(calls.at(2)), qint64(6));
+        QCOMPARE(std::get<2>(calls.at(2)), qint64(9));
+        for (const auto& call : calls)
+            QVERIFY(std::get<3>(call) >= std::get<2>(call));
+        QVERIFY(onOtherThread);
+        QCOMPARE(log->count(), qint64(9));
+        QCOMPARE(log->lastId(), qint64(9));
+        QCOMPARE(log->ids(LogQuery{}), (QList<qint64>{1, 2, 3, 4, 5, 6, 7, 8, 9}));
+    }
+
+    void recordRoundTripsEveryField()
+    {
+        auto log = openLog(newPath());
+        QVERIFY(log);
+        LogRecord r = makeRecord(QStringLiteral("user-é"), QStringLiteral("conversion"), 422);
+        r.source = EventSource::Sent;
+        r.indexInRequest = 7;
+        r.eventSubtype = QStringLiteral("purchase");
+        r.authenticatedUserToken = QStringLiteral("auth-1");
+        r.timestampMs = 1'699'999'999'123;
+        r.userAgent = QStringLiteral("Mozilla/5.0 (iPhone)");
+        r.device = QStringLiteral("mobile");
+        r.agent = QStringLiteral("Algolia for JavaScript (5.0.0)");
+        r.origin = QStringLiteral("https://shop.example");
+        r.referer = QStringLiteral("https://shop.example/p/1");
+        r.remoteAddress = QStringLiteral("192.168.1.20");
+        r.appId = QStringLiteral("APPID");
+        r.target = QStringLiteral("local");
+        Issue error;
+        error.severity = Severity::Error;
+        error.eventIndex = 7;
+        error.field = QStringLiteral("objectIDs[0]");
+        error.code = QStringLiteral("objectID.tooLong");
+        error.message = QStringLiteral("objectIDs must be at most 512 characters « long »");
+        error.unverifiedMessage = true;
+        Issue warning;
+        warning.severity = Severity::Warning;
+        warning.eventIndex = 7;
+        warning.code = QStringLiteral("timestamp.future");
+        warning.message = QStringLiteral("in the future");
+        r.issues = {error, warning};
+        log->append({r});
+        log->flush();
+
+        const QList<LogRecord> read = log->query(LogQuery{});
+        QCOMPARE(read.size(), 1);
+        const LogRecord& got = read.first();
+        QCOMPARE(got.id, qint64(1));
+        QCOMPARE(got.requestId, r.requestId);
+        QCOMPARE(got.receivedAtMs, r.receivedAtMs);
+        QCOMPARE(got.source, EventSource::Sent);
+        QCOMPARE(got.httpStatus, 422);
+        QCOMPARE(got.accepted, false);
+        QCOMPARE(got.indexInRequest, 7);
+        QCOMPARE(got.issues.size(), 2);
+        QVERIFY(got.issues.at(0) == error);
+        QVERIFY(got.issues.at(1) == warning);
+        QCOMPARE(got.message, r.message);
+        QCOMPARE(got.rawJson, r.rawJson);
+        QCOMPARE(got.eventType, r.eventType);
+        QCOMPARE(got.eventSubtype, r.eventSubtype);
+        QCOMPARE(got.eventName, r.eventName);
+        QCOMPARE(got.index, r.index);
+        QCOMPARE(got.userToken, r.userToken);
+        QCOMPARE(got.authenticatedUserToken, r.authenticatedUserToken);
+        QCOMPARE(got.timestampMs, r.timestampMs);
+        QCOMPARE(got.userAgent, r.userAgent);
+        QCOMPARE(got.device, r.device);
+        QCOMPARE(got.agent, r.agent);
+        QCOMPARE(got.origin, r.origin);
+        QCOMPARE(got.referer, r.referer);
+        QCOMPARE(got.remoteAddress, r.remoteAddress);
+        QCOMPARE(got.appId, r.appId);
+        QCOMPARE(got.target, r.target);
+        QCOMPARE(log->records({5, 1, 9}).size(), 1);
+    }
+
+    void recordsAppendedIsCoalesced()
+    {
+        auto log = openLog(newPath());
+        QVERIFY(log);
+        QSignalSpy spy(log.get(), &EventLog::recordsAppended);
+        for (int i = 0; i < 20; ++i)
+            log->append({makeRecord(QStringLiteral("u"))});
+        QTRY_VERIFY(!spy.isEmpty() && spy.last().at(1).toLongLong() == 20);
+        // Announcements cover every id once, in order, in fewer signals than appends.
+        qint64 expectedFirst = 1;
+        for (const QList<QVariant>& args : std::as_const(spy)) {
+            QCOMPARE(args.at(0).toLongLong(), expectedFirst);
+            expectedFirst = args.at(1).toLongLong() + 1;
+        }
+        QCOMPARE(expectedFirst, qint64(21));
+        QVERIFY(spy.size() < 20);
+    }
+
+    void queryFilters_data()
+    {
+        QTest::addColumn<LogQuery>("query");
+        QTest::addColumn<QList<qint64>>("expected");
+        LogQuery q;
+        QTest::addRow("everything") << q << QList<qint64>{1, 2, 3, 4, 5, 6};
+        q = {};
+        q.accepted = true;
+        QTest::addRow("accepted") << q << QList<qint64>{1, 2, 4, 6};
+        q = {};
+        q.accepted = false;
+        QTest::addRow("rejected") << q << QList<qint64>{3, 5};
+        q = {};
+        q.userToken = QStringLiteral("alice");
+        QTest::addRow("userToken matches the authenticated one too") << q << QList<qint64>{1, 3, 6};
+        q = {};
+        q.eventType = QStringLiteral("view");
+        QTest::addRow("eventType") << q << QList<qint64>{2, 4};
+        q = {};
+        q.eventName = QStringLiteral("Product view");
+        QTest::addRow("eventName") << q << QList<qint64>{2, 4};
+        q = {};
+        q.index = QStringLiteral("articles");
+        QTest::addRow("index") << q << QList<qint64>{4};
+        q = {};
+        q.source = EventSource::Sent;
+        QTest::addRow("source") << q << QList<qint64>{6};
+        q = {};
+        q.sinceId = 2;
+        q.limit = 2;
+        QTest::addRow("since and limit, oldest first") << q << QList<qint64>{3, 4};
+        q = {};
+        q.beforeId = 5;
+        q.newestFirst = true;
+        q.limit = 2;
+        QTest::addRow("before, newest first") << q << QList<qint64>{4, 3};
+        q = {};
+        q.httpStatus = 422;
+        QTest::addRow("httpStatus") << q << QList<qint64>{3, 5};
+        q = {};
+        q.httpClass = 2;
+        QTest::addRow("httpClass 2xx") << q << QList<qint64>{1, 2, 4, 6};
+        q = {};
+        q.hasErrors = true;
+        QTest::addRow("the event itself has errors") << q << QList<qint64>{3};
+        q = {};
+        q.hasErrors = false;
+        q.accepted = false;
+        QTest::addRow("rejected only because of its batch") << q << QList<qint64>{5};
+        q = {};
+        q.hasWarnings = true;
+        QTest::addRow("warnings") << q << QList<qint64>{6};
+        q = {};
+        q.eventSubtype = QStringLiteral("purchase");
+        QTest::addRow("eventSubtype") << q << QList<qint64>{3};
+        q = {};
+        q.requestId = QStringLiteral("req-2");
+        QTest::addRow("requestId") << q << QList<qint64>{3, 5};
+        q = {};
+        q.freeText = {QStringLiteral("DISCOUNT")};
+        QTest::addRow("free text, case-insensitive") << q << QList<qint64>{4, 6};
+        q = {};
+        q.freeText = {QStringLiteral("discount"), QStringLiteral("50%")};
+        QTest::addRow("free text, every word, %% taken literally") << q << QList<qint64>{6};
+        q = {};
+        q.freeText = {QStringLiteral("5_%")};
+        QTest::addRow("free text, _ taken literally") << q << QList<qint64>{};
+        q = {};
+        q.userToken = QStringLiteral("alice");
+        q.accepted = true;
+        q.eventType = QStringLiteral("click");
+        QTest::addRow("conditions combine") << q << QList<qint64>{1, 6};
+    }
+
+    void queryFilters()
+    {
+        QFETCH(LogQuery, query);
+        QFETCH(QList<qint64>, expected);
+        auto log = openLog(newPath());
+        QVERIFY(log);
+        Issue error;
+        error.code = QStringLiteral("eventName.missing");
+        Issue warning;
+        warning.severity = Severity::Warning;
+        warning.code = QStringLiteral("timestamp.old");
+
+        LogRecord r1 = makeRecord(QStringLiteral("alice"));
+        LogRecord r2 = makeRecord(QStringLiteral("bob"), QStringLiteral("view"));
+        LogRecord r3 = makeRecord(QStringLiteral("carol"), QStringLiteral("conversion"), 422);
+        r3.authenticatedUserToken = QStringLiteral("alice");
+        r3.eventSubtype = QStringLiteral("purchase");
+        r3.requestId = QStringLiteral("req-2");
+        r3.issues = {error};
+        LogRecord r4 = makeRecord(QStringLiteral("dave"), QStringLiteral("view"));
+        r4.index = QStringLiteral("articles");
+        r4.rawJson = QByteArrayLiteral("{\"eventName\":\"Discount viewed\"}");
+        LogRecord r5 = makeRecord(QStringLiteral("erin"), QStringLiteral("click"), 422);
+        r5.requestId = QStringLiteral("req-2");
+        LogRecord r6 = makeRecord(QStringLiteral("alice"));
+        r6.source = EventSource::Sent;
+        r6.issues = {warning};
+        r6.rawJson = QByteArrayLiteral("{\"eventName\":\"discount 50% clicked\"}");
+        log->append({r1, r2});
+        log->append({r3, r4, r5});
+        log->append({r6});
+        log->flush();
+
+        QCOMPARE(log->ids(query), expected);
+        QList<qint64> viaQuery;
+        for (const LogRecord& record : log->query(query))
+            viaQuery.append(record.id);
+        QCOMPARE(viaQuery, expected);
+        LogQuery unlimited = query;
+        unlimited.limit = 0;
+        QCOMPARE(log->count(unlimited), qint64(log->ids(unlimited).size()));
+    }
+
+    void statsCountVerdictsTypesAndUsers()
+    {
+        auto log = openLog(newPath());
+        QVERIFY(log);
+        LogRecord authOnly = makeRecord(QString(), QStringLiteral("view"), 422);
+        authOnly.authenticatedUserToken = QStringLiteral("auth-9");
+        log->append({makeRecord(QStringLiteral("a")), makeRecord(QStringLiteral("a"), QStringLiteral("view")),
+                     makeRecord(QStringLiteral("b"), QStringLiteral("click"), 422), authOnly});
+        log->flush();
+        const LogStats stats = log->stats();
+        QCOMPARE(stats.total, qint64(4));
+        QCOMPARE(stats.accepted, qint64(2));
+        QCOMPARE(stats.rejected, qint64(2));
+        QCOMPARE(stats.byEventType,
+                 (QMap<QString, qint64>{{QStringLiteral("click"), 2}, {QStringLiteral("view"), 2}}));
+        QCOMPARE(stats.byUserToken,
+                 (QMap<QString, qint64>{
+                     {QStringLiteral("a"), 2}, {QStringLiteral("b"), 1}, {QStringLiteral("auth-9"), 1}}));
+    }
+
+    void retentionDropsOldestFirst()
+    {
+        auto log = openLog(newPath(), 100);
+        QVERIFY(log);
+        QCOMPARE(log->retention(), qint64(100));
+        for (int batch = 0; batch < 25; ++batch) {
+            QList<LogRecord> records;
+            for (int i = 0; i < 10; ++i)
+                records.append(makeRecord(QStringLiteral("u%1").arg(batch)));
+            log->append(records);
+        }
+        log->flush();
+        // Trimming runs in batches: at most 1% more than the retention remains between trims.
+        QVERIFY2(log->count() >= 100 && log->count() <= 101, qPrintable(QString::number(log->count())));
+        LogQuery all;
+        all.limit = 0;
+        const QList<qint64> kept = log->ids(all);
+        QCOMPARE(kept.last(), qint64(250));
+        QCOMPARE(kept.first(), qint64(250 - kept.size() + 1));
+
+        QSignalSpy removed(log.get(), &EventLog::recordsRemoved);
+        log->setRetention(30);
+        log->flush();
+        QCOMPARE(log->retention(), qint64(30));
+        QCOMPARE(log->count(), qint64(30));
+        QCOMPARE(log->ids(all).first(), qint64(221));
+        QVERIFY(removed.wait(5000));
+        // New records still get new ids after trimming, and the oldest keep going.
+        log->append({makeRecord(QStringLiteral("late"))});
+        log->flush();
+        QCOMPARE(log->lastId(), qint64(251));
+        QCOMPARE(log->count(), qint64(30));
+        QCOMPARE(log->ids(all).first(), qint64(222));
+    }
+
+    void removeByUserTokenAndAll()
+    {
+        auto log = openLog(newPath());
+        QVERIFY(log);
+        LogRecord authenticated = makeRecord(QStringLiteral("anon-1"));
+        authenticated.authenticatedUserToken = QStringLiteral("tester");
+        log->append({makeRecord(QStringLiteral("tester")), makeRecord(QStringLiteral("other")), authenticated,
+                     makeRecord(QStringLiteral("tester"), QStringLiteral("view"))});
+        log->flush();
+
+        QCOMPARE(log->remove(QStringLiteral("nobody")), qint64(0));
+        QCOMPARE(log->remove(QStringLiteral("tester")), qint64(3));
+        QCOMPARE(log->count(), qint64(1));
+        LogQuery all;
+        QCOMPARE(log->query(all).first().userToken, QStringLiteral("other"));
+        QVERIFY(log->deletions().isEmpty()); // remove() is the automation API's clean-up, not a deletion
+
+        const qint64 before = QDateTime::currentMSecsSinceEpoch();
+        QCOMPARE(log->removeUserToken(QStringLiteral("other")), qint64(1));
+        const QList<QPair<QString, qint64>> deletions = log->deletions();
+        QCOMPARE(deletions.size(), 1);
+        QCOMPARE(deletions.first().first, QStringLiteral("other"));
+        QVERIFY(deletions.first().second >= before);
+        // A deletion of a token with no events is still recorded, as Algolia answers 204 regardless.
+        QCOMPARE(log->removeUserToken(QStringLiteral("ghost")), qint64(0));
+        QCOMPARE(log->deletions().size(), 2);
+
+        log->append({makeRecord(QStringLiteral("x")), makeRecord(QStringLiteral("y"))});
+        log->flush();
+        QCOMPARE(log->remove(std::nullopt), qint64(2));
+        QCOMPARE(log->count(), qint64(0));
+        QVERIFY(log->ids(all).isEmpty());
+        // Ids are never reused, so a view holding an old id cannot confuse it with a new record.
+        log->append({makeRecord(QStringLiteral("z"))});
+        log->flush();
+        QCOMPARE(log->ids(all), QList<qint64>{7});
+    }
+
+    void reopenKeepsDataAndSchemaVersion()
+    {
+        const QString path = newPath();
+        {
+            auto log = openLog(path);
+            QVERIFY(log);
+            log->append({makeRecord(QStringLiteral("a")), makeRecord(QStringLiteral("b"))});
+            log->removeUserToken(QStringLiteral("b"));
+        } // destroyed: every append is committed before the writer stops
+        qint64 version = -1;
+        QVERIFY(execSql(path, "PRAGMA user_version", &version));
+        QCOMPARE(version, qint64(2));
+        auto log = openLog(path);
+        QVERIFY(log);
+        QCOMPARE(log->count(), qint64(1));
+        QCOMPARE(log->lastId(), qint64(2));
+        QCOMPARE(log->query(LogQuery{}).first().userToken, QStringLiteral("a"));
+        QCOMPARE(log->deletions().size(), 1);
+        log->append({makeRecord(QStringLiteral("c"))});
+        log->flush();
+        QCOMPARE(log->ids(LogQuery{}), (QList<qint64>{1, 3}));
+    }
+
+    void migratesFromVersion1()
+    {
+        const QString path = newPath();
+        QFile fixture(QStringLiteral(INSIGHTS_TEST_DATA_DIR "/log/eventlog-v1.sql"));
+        QVERIFY(fixture.open(QIODevice::ReadOnly));
+        QVERIFY(execSql(path, fixture.readAll()));
+
+        auto log = openLog(path);
+        QVERIFY(log);
+        qint64 version = -1;
+        QVERIFY(execSql(path, "PRAGMA user_version", &version));
+        QCOMPARE(version, qint64(2));
+        QCOMPARE(log->count(), qint64(3));
+        const QList<LogRecord> records = log->query(LogQuery{});
+        QCOMPARE(records.size(), 3);
+        QCOMPARE(records.at(0).eventName, QStringLiteral("Product Clicked"));
+        QCOMPARE(records.at(0).device, QStringLiteral("desktop"));
+        QCOMPARE(records.at(2).httpStatus, 422);
+        QCOMPARE(records.at(2).issues.size(), 1);
+        QCOMPARE(records.at(2).issues.first().code, QStringLiteral("eventName.missing"));
+        // The table version 2 added works.
+        QCOMPARE(log->removeUserToken(QStringLiteral("user-1")), qint64(2));
+        QCOMPARE(log->deletions().size(), 1);
+        log->append({makeRecord(QStringLiteral("new"))});
+        log->flush();
+        QCOMPARE(log->lastId(), qint64(4));
+    }
+
+    void refusesNewerSchema()
+    {
+        const QString path = newPath();
+        QVERIFY(execSql(path, "CREATE TABLE events(id INTEGER PRIMARY KEY); PRAGMA user_version = 99;"));
+        EventLogOptions options;
+        options.path = path;
+        const EventLog::OpenResult result = EventLog::open(options);
+        QVERIFY(!result.log);
+        QVERIFY2(result.error.contains(QLatin1String("newer version")), qPrintable(result.error));
+        QVERIFY(result.error.contains(QLatin1String("99")));
+    }
+
+    void brokenFilesGiveAnError_data()
+    {
+        QTest::addColumn<QByteArray>("content"); // empty: no file, the folder cannot be created
+        QTest::addColumn<QString>("expected");
+        QTest::addRow("not a database") << QByteArray("this is a text file, not SQLite\n").repeated(200)
+                                        << QStringLiteral("not an event log database");
+        QTest::addRow("another application's database")
+            << QByteArray("sqlite") << QStringLiteral("not an event log");
+        QTest::addRow("folder cannot be created")
+            << QByteArray() << QStringLiteral("Cannot create the folder");
+    }
+
+    void brokenFilesGiveAnError()
+    {
+        QFETCH(QByteArray, content);
+        QFETCH(QString, expected);
+        QString path = newPath();
+        if (content == "sqlite") {
+            QVERIFY(execSql(path, "CREATE TABLE contacts(name TEXT); INSERT INTO contacts VALUES('x');"));
+        } else if (content.isEmpty()) {
+            // A regular file where the folder should be: no folder can be made there, even as root.
+            QFile blocker(path);
+            QVERIFY(blocker.open(QIODevice::WriteOnly));
+            path += QStringLiteral("/sub/events.sqlite");
+        } else {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(content);
+        }
+        EventLogOptions options;
+        options.path = path;
+        const EventLog::OpenResult result = EventLog::open(options);
+        QVERIFY(!result.log);
+        QVERIFY2(result.error.contains(expected), qPrintable(result.error));
+        if (content == "sqlite") { // refused without being changed
+            qint64 rows = 0;
+            QVERIFY(execSql(path, "SELECT count(*) FROM sqlite_master", &rows));
+            QCOMPARE(rows, qint64(1));
+        }
+    }
+
+    void concurrentAppendsLoseNothing()
+    {
+        auto log = openLog(newPath());
+        QVERIFY(log);
+        constexpr int kThreads = 4;
+        constexpr int kBatches = 50;
+        constexpr int kPerBatch = 20;
+        std::mutex mutex;
+        QSet<qint64> committed;
+        std::atomic<int> failures{0};
+        std::atomic<int> readsDuringWrites{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back([&, t] {
+                for (int b = 0; b < kBatches; ++b) {
+                    QList<LogRecord> records;
+                    for (int i = 0; i < kPerBatch; ++i)
+                        records.append(makeRecord(QStringLiteral("thread-%1").arg(t)));
+                    log->append(records, [&](bool ok, qint64 first, qint64 last) {
+                        std::lock_guard lock(mutex);
+                        if (!ok || last - first + 1 != kPerBatch)
+                            ++failures;
+                        for (qint64 id = first; id <= last; ++id)
+                            committed.insert(id);
+                    });
+                    // Readers on other threads work while the writer writes.
+                    LogQuery mine;
+                    mine.userToken = QStringLiteral("thread-%1").arg(t);
+                    if (log->count(mine) >= 0)
+                        ++readsDuringWrites;
+                }
+            });
+        }
+        for (std::thread& thread : threads)
+            thread.join();
+        log->flush();
+        QCOMPARE(failures.load(), 0);
+        QCOMPARE(readsDuringWrites.load(), kThreads * kBatches);
+        QCOMPARE(committed.size(), kThreads * kBatches * kPerBatch);
+        QCOMPARE(log->count(), qint64(kThreads * kBatches * kPerBatch));
+        for (int t = 0; t < kThreads; ++t) {
+            LogQuery mine;
+            mine.userToken = QStringLiteral("thread-%1").arg(t);
+            QCOMPARE(log->count(mine), qint64(kBatches * kPerBatch));
+        }
+        LogQuery all;
+        all.limit = 0;
+        const QList<qint64> ids = log->ids(all);
+        QCOMPARE(ids.first(), qint64(1));
+        QCOMPARE(ids.last(), qint64(kThreads * kBatches * kPerBatch));
+    }
+
+    void asyncReadsDeliverOnTheLogThread()
+    {
+        auto log = openLog(newPath());
+        QVERIFY(log);
+        log->append(
+            {makeRecord(QStringLiteral("a")), makeRecord(QStringLiteral("b"), QStringLiteral("view"), 422)});
+        log->flush();
+        QObject context;
+        QList<qint64> ids;
+        qint64 count = -1;
+        QList<LogRecord> records;
+        LogStats stats;
+        QThread* deliveredOn = nullptr;
+        LogQuery rejected;
+        rejected.accepted = false;
+        log->idsAsync(rejected, &context, [&](QList<qint64> result) {
+            ids = result;
+            deliveredOn = QThread::currentThread();
+        });
+        log->countAsync(LogQuery{}, &context, [&](qint64 result) { count = result; });
+        log->recordsAsync({2, 1}, &context, [&](QList<LogRecord> result) { records = result; });
+        log->statsAsync(&context, [&](LogStats result) { stats = result; });
+        QTRY_COMPARE(ids, QList<qint64>{2});
+        QCOMPARE(deliveredOn, QThread::currentThread());
+        QTRY_COMPARE(count, qint64(2));
+        QTRY_COMPARE(records.size(), 2);
+        QCOMPARE(records.first().userToken, QStringLiteral("b"));
+        QTRY_COMPARE(stats.total, qint64(2));
+
+        qint64 removed = -1;
+        log->removeAsync(QStringLiteral("a"), &context, [&](qint64 result) { removed = result; });
+        QTRY_COMPARE(removed, qint64(1));
+
+        // No callback once its context is gone.
+        bool called = false;
+        {
+            QObject shortLived;
+            log->countAsync(LogQuery{}, &shortLived, [&](qint64) { called = true; });
+        }
+        log->flush();
+        QSignalSpy appended(log.get(), &EventLog::recordsAppended);
+        log->append({makeRecord(QStringLiteral("c"))}); // something to wait for on the event loop
+        QVERIFY(appended.wait(5000));
+        QVERIFY(!called);
+    }
+
+    void durableWhenTheWriterIsKilled()
+    {
+        const QString path = newPath();
+        QProcess helper;
+        QByteArray output;
+        int printed = 0;
+        connect(&helper, &QProcess::readyReadStandardOutput, this, [&] {
+            const QByteArray chunk = helper.readAllStandardOutput();
+            output += chunk;
+            printed += int(chunk.count('\n'));
+        });
+        helper.start(QStringLiteral(EVENTLOG_CRASH_HELPER), {path});
+        QVERIFY(helper.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(printed >= 3000, 30000);
+        helper.kill(); // SIGKILL, mid-stream: appends are still in flight
+        QVERIFY(helper.waitForFinished(10000));
+        QCOMPARE(helper.exitStatus(), QProcess::CrashExit);
+        output += helper.readAllStandardOutput();
+
+        QList<qint64> acknowledged;
+        const QList<QByteArray> lines = output.split('\n');
+        for (int i = 0; i + 1 < lines.size(); ++i) // the last piece is incomplete or empty
+            acknowledged.append(lines.at(i).toLongLong());
+        QVERIFY(acknowledged.size() >= 3000);
+
+        auto log = openLog(path);
+        QVERIFY(log);
+        const QList<LogRecord> found = log->records(acknowledged);
+        QCOMPARE(found.size(), acknowledged.size());
+        QVERIFY(log->count() >= acknowledged.size());
+        QCOMPARE(log->ids(LogQuery{}).first(), qint64(1));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEventLog)
+#include "tst_eventlog.moc"
