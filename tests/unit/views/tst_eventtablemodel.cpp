@@ -1,0 +1,219 @@
+// The live table model over a real event log: rows follow the filter, new events are announced in batches,
+// pause keeps every event, the record cache stays bounded, sorting and removals keep the rows right.
+
+#include "logfixture.h"
+#include "views/eventtablemodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTest>
+
+class TestEventTableModel final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void showsExistingRowsAndFetchesRecords();
+    void filterSelectsRows_data();
+    void filterSelectsRows();
+    void announcesNewEventsInBatches();
+    void pauseKeepsEveryEvent();
+    void cacheStaysBounded();
+    void sortsByColumnAndBack();
+    void dropsRemovedRows();
+};
+
+namespace {
+
+QList<qint64> modelIds(const EventTableModel& model)
+{
+    QList<qint64> ids;
+    for (int row = 0; row < model.rowCount(); ++row)
+        ids << model.idAt(row);
+    return ids;
+}
+
+} // namespace
+
+void TestEventTableModel::showsExistingRowsAndFetchesRecords()
+{
+    LogFixture::OpenLog fixture = LogFixture::open();
+    QVERIFY(fixture.log);
+    fixture.log->append(LogFixture::records(0, 120));
+    fixture.log->flush();
+
+    EventTableModel model(fixture.log.get());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QTRY_COMPARE(model.rowCount(), 120);
+    QCOMPARE(model.columnCount(), static_cast<int>(EventTableModel::Column::Count));
+
+    // The first ask for a row's record starts a fetch; the record then appears.
+    const QModelIndex http = model.index(39, static_cast<int>(EventTableModel::Column::Http));
+    QTRY_COMPARE(model.data(http).toInt(), 422); // record 39 is in request 9, rejected
+    const QModelIndex status = model.index(36, static_cast<int>(EventTableModel::Column::Status));
+    QCOMPARE(model.data(status).toString(), QStringLiteral("Rejected (batch)"));
+    QCOMPARE(model.data(status, EventTableModel::VerdictRole).toInt(),
+             static_cast<int>(EventTableModel::Verdict::RejectedByBatch));
+    const QModelIndex culprit = model.index(37, static_cast<int>(EventTableModel::Column::UserToken));
+    QCOMPARE(model.data(culprit).toString(), QStringLiteral("bad token!"));
+    QCOMPARE(model.data(model.index(37, 0), EventTableModel::VerdictRole).toInt(),
+             static_cast<int>(EventTableModel::Verdict::Rejected));
+    const QString received =
+        model.data(model.index(0, static_cast<int>(EventTableModel::Column::ReceivedAt))).toString();
+    // Milliseconds and a relative time.
+    QVERIFY2(received.contains(QRegularExpression(QStringLiteral("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} · "))),
+             qPrintable(received));
+    QCOMPARE(model.data(model.index(2, static_cast<int>(EventTableModel::Column::EventType))).toString(),
+             QStringLiteral("conversion · purchase"));
+}
+
+void TestEventTableModel::filterSelectsRows_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<int>("rows");
+    // 400 records = 100 requests of 4; requests 9, 19, ... 99 are rejected: 10 requests, 40 events, 10
+    // invalid.
+    QTest::addRow("all") << QString() << 400;
+    QTest::addRow("httpCode=422") << QStringLiteral("httpCode=422") << 40;
+    QTest::addRow("status=4XX") << QStringLiteral("status=4XX") << 40;
+    QTest::addRow("errors=true") << QStringLiteral("errors=true") << 10;
+    QTest::addRow("status=accepted") << QStringLiteral("status=accepted") << 360;
+    QTest::addRow("eventType=purchase") << QStringLiteral("eventType=purchase") << 133;
+    QTest::addRow("userToken") << QStringLiteral("userToken=user-0") << 100;
+    QTest::addRow("free text") << QStringLiteral("sku-123") << 1;
+    QTest::addRow("and") << QStringLiteral("httpCode=422 AND eventType=click") << 14;
+}
+
+void TestEventTableModel::filterSelectsRows()
+{
+    QFETCH(QString, text);
+    QFETCH(int, rows);
+    LogFixture::OpenLog fixture = LogFixture::open();
+    fixture.log->append(LogFixture::records(0, 400));
+    fixture.log->flush();
+    EventTableModel model(fixture.log.get());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QTRY_COMPARE(model.rowCount(), 400);
+    const EventFilterParseResult parsed = EventFilter::parse(text);
+    QVERIFY(parsed.ok());
+    QSignalSpy reloaded(&model, &EventTableModel::reloaded);
+    model.setFilter(*parsed.filter);
+    QVERIFY(reloaded.wait(5000));
+    QCOMPARE(model.rowCount(), rows);
+    // Every row shown matches the filter (checked on the records themselves).
+    for (int row = 0; row < model.rowCount(); ++row) {
+        QTRY_VERIFY(model.recordAt(row) != nullptr);
+        QVERIFY(parsed.filter->matches(*model.recordAt(row)));
+    }
+}
+
+void TestEventTableModel::announcesNewEventsInBatches()
+{
+    LogFixture::OpenLog fixture = LogFixture::open();
+    EventTableModel model(fixture.log.get());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    // 100 requests of 5 events arriving as fast as they can: far fewer announcements than requests.
+    for (int i = 0; i < 100; ++i)
+        fixture.log->append(LogFixture::records(i * 5, 5));
+    QTRY_COMPARE(model.rowCount(), 500);
+    QVERIFY2(inserted.size() <= 10, qPrintable(QString::number(inserted.size())));
+    QCOMPARE(modelIds(model).size(), 500);
+}
+
+void TestEventTableModel::pauseKeepsEveryEvent()
+{
+    LogFixture::OpenLog fixture = LogFixture::open();
+    fixture.log->append(LogFixture::records(0, 10));
+    EventTableModel model(fixture.log.get());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QTRY_COMPARE(model.rowCount(), 10);
+
+    model.setPaused(true);
+    QSignalSpy pending(&model, &EventTableModel::pendingCountChanged);
+    for (int i = 0; i < 30; ++i)
+        fixture.log->append(LogFixture::records(10 + i * 10, 10));
+    QTRY_COMPARE(model.pendingCount(), 300);
+    QCOMPARE(model.rowCount(), 10); // frozen
+    QVERIFY(!pending.isEmpty());
+    QCOMPARE(pending.last().first().toInt(), 300);
+
+    model.setPaused(false);
+    QCOMPARE(model.rowCount(), 310);
+    QCOMPARE(model.pendingCount(), 0);
+    // Every event, once, in order.
+    const QList<qint64> ids = modelIds(model);
+    for (int i = 1; i < ids.size(); ++i)
+        QVERIFY(ids[i] > ids[i - 1]);
+    LogQuery all;
+    all.limit = 0;
+    QCOMPARE(ids, fixture.log->ids(all));
+}
+
+void TestEventTableModel::cacheStaysBounded()
+{
+    LogFixture::OpenLog fixture = LogFixture::open();
+    fixture.log->append(LogFixture::records(0, 20'000));
+    fixture.log->flush();
+    EventTableModel model(fixture.log.get());
+    QTRY_COMPARE(model.rowCount(), 20'000);
+    // Scroll through the whole table as a view would.
+    for (int row = 0; row < model.rowCount(); row += 450) {
+        QTRY_VERIFY(model.recordAt(row) != nullptr);
+        QVERIFY(model.cachedCount() <= EventTableModel::cacheCapacity());
+    }
+    QTRY_VERIFY(model.recordAt(19'999) != nullptr);
+    QCOMPARE(model.recordAt(19'999)->id, model.idAt(19'999));
+}
+
+void TestEventTableModel::sortsByColumnAndBack()
+{
+    LogFixture::OpenLog fixture = LogFixture::open();
+    fixture.log->append(LogFixture::records(0, 200));
+    fixture.log->flush();
+    EventTableModel model(fixture.log.get());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QTRY_COMPARE(model.rowCount(), 200);
+
+    QSignalSpy reloaded(&model, &EventTableModel::reloaded);
+    const int http = static_cast<int>(EventTableModel::Column::Http);
+    model.sort(http, Qt::DescendingOrder);
+    QVERIFY(reloaded.wait(5000));
+    QCOMPARE(model.rowCount(), 200);
+    for (int row = 0; row < 20; ++row) {
+        QTRY_VERIFY(model.recordAt(row) != nullptr);
+        QCOMPARE(model.recordAt(row)->httpStatus, 422);
+    }
+    QTRY_VERIFY(model.recordAt(20) != nullptr);
+    QCOMPARE(model.recordAt(20)->httpStatus, 200);
+
+    // Newest first streams in at the top.
+    model.sort(static_cast<int>(EventTableModel::Column::ReceivedAt), Qt::DescendingOrder);
+    QVERIFY(reloaded.wait(5000));
+    const qint64 newest = model.idAt(0);
+    fixture.log->append(LogFixture::records(200, 3));
+    QTRY_COMPARE(model.rowCount(), 203);
+    QVERIFY(model.idAt(0) > newest);
+    QVERIFY(model.idAt(0) > model.idAt(1));
+}
+
+void TestEventTableModel::dropsRemovedRows()
+{
+    LogFixture::OpenLog fixture = LogFixture::open();
+    fixture.log->append(LogFixture::records(0, 100));
+    fixture.log->flush();
+    EventTableModel model(fixture.log.get());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QTRY_COMPARE(model.rowCount(), 100);
+    // user-1 has 25 events, but 2 of them carry the invalid token instead.
+    QCOMPARE(fixture.log->removeUserToken(QStringLiteral("user-1")), 23);
+    QTRY_COMPARE(model.rowCount(), 77);
+    fixture.log->remove(std::nullopt);
+    QTRY_COMPARE(model.rowCount(), 0);
+    // The table keeps streaming after a clear.
+    fixture.log->append(LogFixture::records(100, 4));
+    QTRY_COMPARE(model.rowCount(), 4);
+}
+
+QTEST_GUILESS_MAIN(TestEventTableModel)
+#include "tst_eventtablemodel.moc"
