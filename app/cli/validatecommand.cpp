@@ -157,7 +157,12 @@ int runValidateCommand(int argc, char** argv)
     const QCommandLineOption nowOption(
         QStringLiteral("now"), QStringLiteral("Judge timestamps as of this time (ms since the epoch)."),
         QStringLiteral("MS"));
-    parser.addOptions({jsonOption, profileOption, catalogOption, nowOption});
+    const QCommandLineOption requestOption(
+        QStringLiteral("as-request"),
+        QStringLiteral(
+            "Judge the input exactly as a POST /1/events body: a bare event or NDJSON then gets Algolia's "
+            "answer to such a body (\"No events to process\", \"Invalid payload\")."));
+    parser.addOptions({jsonOption, profileOption, catalogOption, nowOption, requestOption});
     if (!parser.parse(QCoreApplication::arguments()))
         return usageError(parser.errorText());
     if (parser.isSet(QStringLiteral("help"))) {
@@ -194,15 +199,20 @@ int runValidateCommand(int argc, char** argv)
     const Input input = readInput(positional.constFirst());
     if (!input.error.isEmpty())
         return usageError(input.error);
-    const DecodedInput decoded = EventCodec::decodeInput(input.bytes);
-    if (decoded.inputError)
-        return usageError(*decoded.inputError);
-
+    DecodedInput decoded;
     BatchVerdict verdict;
-    if (decoded.shape == InputShape::RequestBody && input.bytes.size() > profile->maxBodyBytes)
-        verdict = Validator::validateBody(input.bytes, context); // the size limit applies to a request body
-    else
-        verdict = Validator::validate(decoded.batch, context);
+    if (parser.isSet(requestOption)) {
+        verdict = Validator::validateBody(input.bytes, context, &decoded.batch);
+    } else {
+        decoded = EventCodec::decodeInput(input.bytes);
+        if (decoded.inputError)
+            return usageError(*decoded.inputError);
+        if (decoded.shape == InputShape::RequestBody)
+            verdict =
+                Validator::validateBody(input.bytes, context); // the size limit applies to a request body
+        else
+            verdict = Validator::validate(decoded.batch, context);
+    }
     if (parser.isSet(jsonOption))
         printJson(decoded.batch, verdict, profile->name, decoded.shape);
     else

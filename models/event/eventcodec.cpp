@@ -59,6 +59,11 @@ QLatin1String goTypeName(ondemand::json_type type)
     return QLatin1String("value");
 }
 
+bool isIntegerTypeMismatch(error_code error)
+{
+    return error == simdjson::INCORRECT_TYPE || error == simdjson::NUMBER_OUT_OF_RANGE;
+}
+
 // The JSON text of any value (object, array or scalar), consuming it.
 error_code rawValue(ondemand::value& value, ondemand::json_type type, std::string_view& out)
 {
@@ -189,9 +194,13 @@ private:
             return SUCCESS;
         }
         int64_t number = 0;
-        if (value.get_int64().get(number) != SUCCESS) {
-            // A fraction or an out-of-range number is a type error for an integer field, not a broken
-            // payload.
+        if (const error_code error = value.get_int64().get(number); error != SUCCESS) {
+            // A fraction or an out-of-range number is a type error for an integer field; a malformed number
+            // is a broken payload.
+            if (!isIntegerTypeMismatch(error))
+                return error;
+            double asDouble = 0;
+            RETURN_IF_ERROR(value.get_double().get(asDouble));
             typeError(field, goType, type);
             return SUCCESS;
         }
@@ -277,8 +286,15 @@ private:
             ondemand::json_type itemType;
             RETURN_IF_ERROR(item.type().get(itemType));
             int64_t number = 0;
-            if (itemType == ondemand::json_type::number && item.get_int64().get(number) == SUCCESS &&
-                number >= INT32_MIN && number <= INT32_MAX) {
+            const error_code error = itemType == ondemand::json_type::number ? item.get_int64().get(number)
+                                                                             : simdjson::INCORRECT_TYPE;
+            if (error != SUCCESS && !isIntegerTypeMismatch(error))
+                return error;
+            if (error != SUCCESS && itemType == ondemand::json_type::number) {
+                double asDouble = 0;
+                RETURN_IF_ERROR(item.get_double().get(asDouble));
+            }
+            if (error == SUCCESS && number >= INT32_MIN && number <= INT32_MAX) {
                 list.append(number);
             } else {
                 typeError(QStringLiteral("positions[") + QString::number(i) + QLatin1Char(']'),
@@ -412,6 +428,38 @@ error_code readBody(ondemand::document& document, DecodedBatch& batch)
     ondemand::json_type type;
     RETURN_IF_ERROR(document.type().get(type));
     if (type != ondemand::json_type::object) {
+        // on-demand only peeks at the first character: read the value to be sure it is JSON at all.
+        std::string_view scalar;
+        switch (type) {
+        case ondemand::json_type::null: {
+            bool isNull = false;
+            RETURN_IF_ERROR(document.is_null().get(isNull));
+            if (!isNull)
+                return simdjson::N_ATOM_ERROR;
+            return SUCCESS; // Go decodes null into an empty batch: "No events to process"
+        }
+        case ondemand::json_type::array: {
+            ondemand::array array;
+            RETURN_IF_ERROR(document.get_array().get(array));
+            RETURN_IF_ERROR(array.raw_json().get(scalar));
+            break;
+        }
+        case ondemand::json_type::string:
+            RETURN_IF_ERROR(document.get_string().get(scalar));
+            break;
+        case ondemand::json_type::number: {
+            double number = 0;
+            RETURN_IF_ERROR(document.get_double().get(number));
+            break;
+        }
+        case ondemand::json_type::boolean: {
+            bool flag = false;
+            RETURN_IF_ERROR(document.get_bool().get(flag));
+            break;
+        }
+        case ondemand::json_type::object:
+            break;
+        }
         batch.payloadError = payloadIssue(
             QStringLiteral("payload.invalidType"),
             QStringLiteral("Invalid type for field : expected insights.PublicEventsBatch, got ") +
@@ -671,7 +719,7 @@ DecodedBatch decodeRequestBody(QByteArrayView body)
     error_code error = threadParser().iterate(input).get(document);
     if (error == SUCCESS)
         error = readBody(document, batch);
-    if (error == SUCCESS && !batch.payloadError && !atEnd(document))
+    if (error == SUCCESS && !atEnd(document))
         error = simdjson::TRAILING_CONTENT;
     if (error != SUCCESS) {
         batch = DecodedBatch();

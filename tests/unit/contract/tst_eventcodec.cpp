@@ -1,0 +1,230 @@
+// The one JSON codec: what it reads, what it keeps (unknown fields, exact numbers, non-ASCII text) and how it
+// tells bad input apart.
+#include "event/eventcodec.h"
+
+#include <QFile>
+#include <QTest>
+
+class TestEventCodec final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void readsEveryKnownField();
+    void roundTripKeepsUnknownFieldsAndExactValues();
+    void rawEventTextIsKeptAsSent();
+    void nullMeansAbsentAndLastDuplicateWins();
+    void wrongTypesBecomeTypeErrors_data();
+    void wrongTypesBecomeTypeErrors();
+    void brokenBodiesAreInvalidPayloads_data();
+    void brokenBodiesAreInvalidPayloads();
+    void inputShapes();
+    void ndjsonErrorNamesTheLine();
+    void unusableInputIsExplained_data();
+    void unusableInputIsExplained();
+    void encodeEscapesStrings();
+
+private:
+    static QByteArray fixture(const char* name);
+};
+
+QByteArray TestEventCodec::fixture(const char* name)
+{
+    QFile file(QStringLiteral(INSIGHTS_TEST_DATA_DIR "/contract/") + QLatin1String(name));
+    if (!file.open(QIODevice::ReadOnly))
+        qFatal("missing fixture %s", name);
+    return file.readAll().trimmed();
+}
+
+void TestEventCodec::readsEveryKnownField()
+{
+    const DecodedBatch batch = EventCodec::decodeEvent(fixture("mixed-unknown-fields.json"));
+    QVERIFY(!batch.payloadError);
+    QVERIFY(batch.typeErrors.isEmpty());
+    QCOMPARE(batch.events.size(), 1);
+    const Event& e = batch.events.constFirst();
+    QCOMPARE(e.eventType, QStringLiteral("conversion"));
+    QCOMPARE(e.eventSubtype, QStringLiteral("purchase"));
+    QCOMPARE(e.eventName, QString::fromUtf8("Produit acheté — 🛒"));
+    QCOMPARE(e.timestamp, 1732796400123LL);
+    QCOMPARE(e.objectIDs, QStringList({QStringLiteral("p1"), QStringLiteral("p\"2")}));
+    QCOMPARE(e.objectData->size(), 2);
+    QCOMPARE(e.objectData->at(0).price->json, QByteArray("49.99"));
+    QCOMPARE(e.objectData->at(0).discount->json, QByteArray("\"10%\""));
+    QCOMPARE(e.objectData->at(0).queryID, QStringLiteral("7dfe2ada7bca48bdd0629649df0bee07"));
+    QCOMPARE(e.objectData->at(0).extras.size(), 1);
+    QCOMPARE(*e.objectData->at(1).price->toDouble(), 8.0);
+    QCOMPARE(e.value->json, QByteArray("65.99"));
+    QCOMPARE(e.currency, QStringLiteral("EUR"));
+    QCOMPARE(e.extras.size(), 4);
+    QCOMPARE(e.extra(u"nested"), QByteArray("{\"a\":[1,2.5e3,null,{\"b\":\"ü\"}]}"));
+    QCOMPARE(e.extra(u"flag"), QByteArray("false"));
+    QCOMPARE(e.extra(u"count"), QByteArray("-0.0001"));
+}
+
+void TestEventCodec::roundTripKeepsUnknownFieldsAndExactValues()
+{
+    const DecodedBatch first = EventCodec::decodeEvent(fixture("mixed-unknown-fields.json"));
+    const QByteArray encoded = EventCodec::encodeEvent(first.events.constFirst());
+    const DecodedBatch second = EventCodec::decodeEvent(encoded);
+    QVERIFY(second.typeErrors.isEmpty());
+    QCOMPARE(second.events.constFirst(), first.events.constFirst());
+    // The canonical form is stable: encoding again gives the same bytes.
+    QCOMPARE(EventCodec::encodeEvent(second.events.constFirst()), encoded);
+    QVERIFY(encoded.contains("\"timestamp\":1732796400123"));
+    QVERIFY(encoded.contains("\"price\":49.99"));
+    QVERIFY(encoded.contains(QString::fromUtf8("Produit acheté — 🛒").toUtf8()));
+
+    // And through a batch body.
+    const QByteArray body = EventCodec::encodeBatch({first.events.constFirst(), first.events.constFirst()});
+    const DecodedBatch batch = EventCodec::decodeRequestBody(body);
+    QVERIFY(!batch.payloadError);
+    QCOMPARE(batch.events.size(), 2);
+    QCOMPARE(batch.events.at(1), first.events.constFirst());
+}
+
+void TestEventCodec::rawEventTextIsKeptAsSent()
+{
+    const QByteArray a = "{ \"eventType\" : \"view\",\n \"x\": [1, 2] }";
+    const QByteArray b = "{\"eventType\":\"click\"}";
+    const DecodedBatch batch =
+        EventCodec::decodeRequestBody(QByteArray("{\"other\":1, \"events\": [ " + a + " ,\n" + b + "  ] }"));
+    QCOMPARE(batch.rawEvents, QList<QByteArray>({a, b}));
+    QCOMPARE(EventCodec::encodeRawBatch(batch.rawEvents), "{\"events\":[" + a + "," + b + "]}");
+}
+
+void TestEventCodec::nullMeansAbsentAndLastDuplicateWins()
+{
+    const DecodedBatch batch =
+        EventCodec::decodeEvent(R"({"userToken":null,"index":"a","index":"b","x":1,"x":2,"objectIDs":null})");
+    const Event& e = batch.events.constFirst();
+    QVERIFY(!e.userToken);
+    QVERIFY(!e.objectIDs);
+    QCOMPARE(e.index, QStringLiteral("b"));
+    QCOMPARE(e.extras.size(), 1);
+    QCOMPARE(e.extra(u"x"), QByteArray("2"));
+}
+
+void TestEventCodec::wrongTypesBecomeTypeErrors_data()
+{
+    QTest::addColumn<QByteArray>("event");
+    QTest::addColumn<QString>("field");
+    QTest::addColumn<QString>("message");
+    QTest::addRow("numeric userToken")
+        << QByteArray(R"({"userToken":12345})") << QStringLiteral("userToken")
+        << QStringLiteral("Invalid type for field events: expected string, got number");
+    QTest::addRow("numeric objectID")
+        << QByteArray(R"({"objectIDs":["a",123]})") << QStringLiteral("objectIDs[1]")
+        << QStringLiteral("Invalid type for field events: expected string, got number");
+    QTest::addRow("string timestamp")
+        << QByteArray(R"({"timestamp":"1687193127000"})") << QStringLiteral("timestamp")
+        << QStringLiteral("Invalid type for field events: expected int64, got string");
+    QTest::addRow("fractional timestamp")
+        << QByteArray(R"({"timestamp":1.5})") << QStringLiteral("timestamp")
+        << QStringLiteral("Invalid type for field events: expected int64, got number");
+    QTest::addRow("objectIDs as a string")
+        << QByteArray(R"({"objectIDs":"o1"})") << QStringLiteral("objectIDs")
+        << QStringLiteral("Invalid type for field events: expected []string, got string");
+    QTest::addRow("position as text")
+        << QByteArray(R"({"positions":["1"]})") << QStringLiteral("positions[0]")
+        << QStringLiteral("Invalid type for field events: expected int32, got string");
+    QTest::addRow("price as bool")
+        << QByteArray(R"({"objectData":[{"price":true}]})") << QStringLiteral("objectData[0].price")
+        << QStringLiteral("Invalid type for field events: expected number or string, got bool");
+}
+
+void TestEventCodec::wrongTypesBecomeTypeErrors()
+{
+    QFETCH(QByteArray, event);
+    QFETCH(QString, field);
+    QFETCH(QString, message);
+    const DecodedBatch batch = EventCodec::decodeRequestBody(QByteArray("{\"events\":[{}," + event + "]}"));
+    QVERIFY(!batch.payloadError);
+    QCOMPARE(batch.events.size(), 2);
+    QCOMPARE(batch.typeErrors.size(), 1);
+    const Issue& issue = batch.typeErrors.constFirst();
+    QCOMPARE(issue.eventIndex, 1);
+    QCOMPARE(issue.field, field);
+    QCOMPARE(issue.message, message);
+    QCOMPARE(issue.path(), QStringLiteral("events[1].") + field);
+}
+
+void TestEventCodec::brokenBodiesAreInvalidPayloads_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addRow("text") << QByteArray("not json");
+    QTest::addRow("truncated") << QByteArray("{\"events\":[{\"eventType\":\"view\"");
+    QTest::addRow("trailing garbage") << QByteArray(R"({"events":[]} x)");
+    QTest::addRow("two documents") << QByteArray(R"({"events":[]}{"events":[]})");
+    QTest::addRow("bad number") << QByteArray(R"({"events":[{"timestamp":12.}]})");
+    QTest::addRow("invalid utf-8") << QByteArray("{\"events\":[{\"eventName\":\"\xff\xfe\"}]}");
+    QTest::addRow("empty") << QByteArray("");
+    QTest::addRow("whitespace") << QByteArray(" \n ");
+}
+
+void TestEventCodec::brokenBodiesAreInvalidPayloads()
+{
+    QFETCH(QByteArray, body);
+    const DecodedBatch batch = EventCodec::decodeRequestBody(body);
+    QVERIFY(batch.payloadError);
+    QCOMPARE(batch.payloadError->message, QStringLiteral("Invalid payload"));
+    QVERIFY(batch.events.isEmpty());
+}
+
+void TestEventCodec::inputShapes()
+{
+    const DecodedInput body =
+        EventCodec::decodeInput(R"({"events":[{"eventType":"view"},{"eventType":"click"}]})");
+    QCOMPARE(body.shape, InputShape::RequestBody);
+    QCOMPARE(body.batch.events.size(), 2);
+
+    const DecodedInput single = EventCodec::decodeInput(R"({"eventType":"view","userToken":"u"})");
+    QCOMPARE(single.shape, InputShape::SingleEvent);
+    QCOMPARE(single.batch.events.size(), 1);
+    QCOMPARE(single.batch.events.constFirst().userToken, QStringLiteral("u"));
+
+    const DecodedInput ndjson =
+        EventCodec::decodeInput("{\"eventType\":\"view\"}\n\n{\"eventType\":\"click\",\"userToken\":7}\r\n");
+    QVERIFY(!ndjson.inputError);
+    QCOMPARE(ndjson.shape, InputShape::Ndjson);
+    QCOMPARE(ndjson.batch.events.size(), 2);
+    QCOMPARE(ndjson.batch.typeErrors.size(), 1);
+    QCOMPARE(ndjson.batch.typeErrors.constFirst().eventIndex, 1);
+}
+
+void TestEventCodec::ndjsonErrorNamesTheLine()
+{
+    const DecodedInput input = EventCodec::decodeInput("{\"eventType\":\"view\"}\n{\"eventType\":\n{}\n");
+    QVERIFY(input.inputError);
+    QVERIFY2(input.inputError->contains(QLatin1String("line 2")), qPrintable(*input.inputError));
+}
+
+void TestEventCodec::unusableInputIsExplained_data()
+{
+    QTest::addColumn<QByteArray>("input");
+    QTest::addColumn<QString>("expected");
+    QTest::addRow("empty") << QByteArray() << QStringLiteral("empty");
+    QTest::addRow("binary") << QByteArray("\x89PNG\r\n\x1a\n\0\0\0", 11) << QStringLiteral("binary");
+    QTest::addRow("prose") << QByteArray("hello world") << QStringLiteral("line 1");
+}
+
+void TestEventCodec::unusableInputIsExplained()
+{
+    QFETCH(QByteArray, input);
+    QFETCH(QString, expected);
+    const DecodedInput decoded = EventCodec::decodeInput(input);
+    QVERIFY(decoded.inputError);
+    QVERIFY2(decoded.inputError->contains(expected), qPrintable(*decoded.inputError));
+}
+
+void TestEventCodec::encodeEscapesStrings()
+{
+    Event event;
+    event.eventName = QStringLiteral("Tab\tand \"quote\" \\ \x01");
+    const QByteArray json = EventCodec::encodeEvent(event);
+    QCOMPARE(json, QByteArray("{\"eventName\":\"Tab\\tand \\\"quote\\\" \\\\ \\u0001\"}"));
+    QCOMPARE(EventCodec::decodeEvent(json).events.constFirst().eventName, event.eventName);
+}
+
+QTEST_GUILESS_MAIN(TestEventCodec)
+#include "tst_eventcodec.moc"

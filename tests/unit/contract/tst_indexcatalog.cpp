@@ -1,0 +1,77 @@
+// Records files as users bring them: a JSON array, an Algolia browse/export {"hits":[…]}, NDJSON.
+#include "catalog/indexcatalog.h"
+
+#include <QTest>
+
+class TestIndexCatalog final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void readsTheUsualShapes_data();
+    void readsTheUsualShapes();
+    void reportsUnusableFiles_data();
+    void reportsUnusableFiles();
+    void searchMatchesEveryWord();
+};
+
+void TestIndexCatalog::readsTheUsualShapes_data()
+{
+    QTest::addColumn<QByteArray>("data");
+    QTest::addColumn<int>("records");
+    QTest::addColumn<int>("skipped");
+    QTest::addRow("array") << QByteArray(
+                                  R"([{"objectID":"a","title":"Alpha"},{"objectID":"b"},{"name":"no id"}])")
+                           << 2 << 1;
+    QTest::addRow("hits") << QByteArray(R"({"hits":[{"objectID":"a"}],"cursor":"x"})") << 1 << 0;
+    QTest::addRow("ndjson") << QByteArray("{\"objectID\":\"a\"}\n\n{\"objectID\":\"b\"}\n") << 2 << 0;
+    QTest::addRow("numeric ids") << QByteArray(R"([{"objectID":42}])") << 1 << 0;
+}
+
+void TestIndexCatalog::readsTheUsualShapes()
+{
+    QFETCH(QByteArray, data);
+    QFETCH(int, records);
+    QFETCH(int, skipped);
+    const IndexCatalog::LoadResult result = IndexCatalog::fromJson(data, QStringLiteral("idx"));
+    QVERIFY2(result.catalog, qPrintable(result.error));
+    QCOMPARE(result.catalog->size(), records);
+    QCOMPARE(result.skipped, skipped);
+    QCOMPARE(result.catalog->indexName(), QStringLiteral("idx"));
+}
+
+void TestIndexCatalog::reportsUnusableFiles_data()
+{
+    QTest::addColumn<QByteArray>("data");
+    QTest::addColumn<QString>("expected");
+    QTest::addRow("no objectIDs") << QByteArray(R"([{"title":"x"}])")
+                                  << QStringLiteral("no record with an objectID");
+    QTest::addRow("object without records")
+        << QByteArray(R"({"a":1})") << QStringLiteral("expected a JSON array");
+    QTest::addRow("broken ndjson") << QByteArray("{\"objectID\":\"a\"}\n{oops\n") << QStringLiteral("line 2");
+}
+
+void TestIndexCatalog::reportsUnusableFiles()
+{
+    QFETCH(QByteArray, data);
+    QFETCH(QString, expected);
+    const IndexCatalog::LoadResult result = IndexCatalog::fromJson(data);
+    QVERIFY(!result.catalog);
+    QVERIFY2(result.error.contains(expected), qPrintable(result.error));
+    QVERIFY(IndexCatalog::fromFile(QStringLiteral("/nonexistent.json"))
+                .error.contains(QLatin1String("cannot read")));
+}
+
+void TestIndexCatalog::searchMatchesEveryWord()
+{
+    IndexCatalog catalog;
+    catalog.addRecord({QStringLiteral("m1"), QStringLiteral("The Great Train Robbery"), {}});
+    catalog.addRecord({QStringLiteral("m2"), QStringLiteral("The General"), {}});
+    QCOMPARE(catalog.search(QStringLiteral("the train")).size(), 1);
+    QCOMPARE(catalog.search(QStringLiteral("THE")).size(), 2);
+    QCOMPARE(catalog.search(QStringLiteral("m2")).constFirst()->title, QStringLiteral("The General"));
+    QVERIFY(catalog.appliesTo(u"anything"));
+}
+
+QTEST_GUILESS_MAIN(TestIndexCatalog)
+#include "tst_indexcatalog.moc"
