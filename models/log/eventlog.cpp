@@ -748,9 +748,10 @@ void EventLog::Private::trim(qint64 keep)
         removed = sqlite3_changes64(writer);
         ok = ok && exec(writer, "DELETE FROM payloads; DELETE FROM requests");
     } else if (ok) {
-        // The oldest kept row: the keep-th newest. Rows below it go, in id order, from all three tables.
-        Statement cutoff(writer, "SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?");
-        cutoff.bind(1, keep - 1);
+        // The oldest kept row, found by stepping over the rows to drop from the old end (a few thousand)
+        // rather than over the ones kept (up to millions). Rows below it go from all three tables.
+        Statement cutoff(writer, "SELECT id FROM events ORDER BY id LIMIT 1 OFFSET ?");
+        cutoff.bind(1, committedCount - keep);
         const qint64 firstKept = sqlite3_step(cutoff.get()) == SQLITE_ROW ? cutoff.integer(0) : 0;
         if (firstKept > 0) {
             Statement events(writer, "DELETE FROM events WHERE id < ?");
