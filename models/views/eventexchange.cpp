@@ -1,0 +1,420 @@
+#include "eventexchange.h"
+
+#include "event/event.h"
+#include "event/eventcodec.h"
+#include "event/eventkind.h"
+
+#include <QDateTime>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+#include <QUrl>
+#include <QUrlQuery>
+#include <QUuid>
+
+#include <algorithm>
+
+namespace {
+
+constexpr int kExportChunk = 2000;
+
+QString shellSingleQuoted(const QString& text)
+{
+    QString out = QStringLiteral("'");
+    for (const QChar c : text) {
+        if (c == QLatin1Char('\''))
+            out += QStringLiteral("'\\''");
+        else
+            out += c;
+    }
+    out += QLatin1Char('\'');
+    return out;
+}
+
+QByteArray csvField(const QString& text)
+{
+    QByteArray bytes = text.toUtf8();
+    if (bytes.contains(',') || bytes.contains('"') || bytes.contains('\n') || bytes.contains('\r')) {
+        bytes.replace('"', "\"\"");
+        bytes = '"' + bytes + '"';
+    }
+    return bytes;
+}
+
+QString deviceOf(const QString& userAgent)
+{
+    if (userAgent.isEmpty())
+        return {};
+    if (userAgent.contains(QLatin1String("bot"), Qt::CaseInsensitive))
+        return QStringLiteral("bot");
+    if (userAgent.contains(QLatin1String("iPad")) || userAgent.contains(QLatin1String("Tablet")))
+        return QStringLiteral("tablet");
+    if (userAgent.contains(QLatin1String("Mobi")) || userAgent.contains(QLatin1String("Android")))
+        return QStringLiteral("mobile");
+    return QStringLiteral("desktop");
+}
+
+struct RequestFacts
+{
+    QString requestId;
+    qint64 receivedAtMs = 0;
+    QString userAgent;
+    QString agent;
+    QString origin;
+    QString referer;
+    QString appId;
+};
+
+// The log records of one judged request (as the endpoint records them: every event gets the request's
+// status; only the events that broke a rule carry errors).
+QList<LogRecord> recordsOf(const DecodedBatch& batch, const BatchVerdict& verdict, const RequestFacts& facts)
+{
+    QList<LogRecord> records;
+    for (qsizetype i = 0; i < batch.events.size(); ++i) {
+        const Event& event = batch.events[i];
+        LogRecord r;
+        r.requestId = facts.requestId;
+        r.receivedAtMs = facts.receivedAtMs;
+        r.source = EventSource::Imported;
+        r.httpStatus = verdict.httpStatus;
+        r.accepted = verdict.accepted();
+        r.indexInRequest = static_cast<int>(i);
+        if (i < verdict.events.size())
+            r.issues = verdict.events[i].issues;
+        r.message = verdict.message;
+        r.rawJson = i < batch.rawEvents.size() ? batch.rawEvents[i] : EventCodec::encodeEvent(event);
+        r.eventType = event.eventType.value_or(QString());
+        r.eventSubtype = event.eventSubtype.value_or(QString());
+        r.eventName = event.eventName.value_or(QString());
+        r.index = event.index.value_or(QString());
+        r.userToken = event.userToken.value_or(QString());
+        r.authenticatedUserToken = event.authenticatedUserToken.value_or(QString());
+        r.timestampMs = event.timestamp.value_or(0);
+        r.userAgent = facts.userAgent;
+        r.device = deviceOf(facts.userAgent);
+        r.agent = facts.agent;
+        r.origin = facts.origin;
+        r.referer = facts.referer;
+        r.appId = facts.appId;
+        r.target = QStringLiteral("imported");
+        records << r;
+    }
+    return records;
+}
+
+QString newRequestId()
+{
+    return QStringLiteral("import-") + QUuid::createUuid().toString(QUuid::WithoutBraces).left(13);
+}
+
+// One event of a collection as a request of its own.
+DecodedBatch slice(const DecodedBatch& batch, qsizetype i)
+{
+    DecodedBatch one;
+    one.hadEventsKey = true;
+    one.events << batch.events[i];
+    if (i < batch.rawEvents.size())
+        one.rawEvents << batch.rawEvents[i];
+    for (const Issue& issue : batch.typeErrors) {
+        if (issue.eventIndex == i) {
+            Issue moved = issue;
+            moved.eventIndex = 0;
+            one.typeErrors << moved;
+        }
+    }
+    return one;
+}
+
+EventExchange::ImportResult importHar(const QJsonObject& harLog, const ValidationContext& context)
+{
+    EventExchange::ImportResult result;
+    const QJsonArray entries = harLog.value(QLatin1String("entries")).toArray();
+    for (const QJsonValue& value : entries) {
+        const QJsonObject entry = value.toObject();
+        const QJsonObject request = entry.value(QLatin1String("request")).toObject();
+        const QUrl url(request.value(QLatin1String("url")).toString());
+        const bool isEvents = request.value(QLatin1String("method"))
+                                      .toString()
+                                      .compare(QLatin1String("POST"), Qt::CaseInsensitive) == 0 &&
+                              EventExchange::isInsightsHost(url.host()) &&
+                              url.path().endsWith(QLatin1String("/1/events"));
+        if (!isEvents) {
+            ++result.skippedEntries;
+            continue;
+        }
+        RequestFacts facts;
+        facts.requestId = newRequestId();
+        const QDateTime started = QDateTime::fromString(
+            entry.value(QLatin1String("startedDateTime")).toString(), Qt::ISODateWithMs);
+        facts.receivedAtMs =
+            started.isValid() ? started.toMSecsSinceEpoch() : QDateTime::currentMSecsSinceEpoch();
+        const auto take = [&facts](const QString& name, const QString& text) {
+            const QString key = name.toLower();
+            if (key == u"user-agent")
+                facts.userAgent = text;
+            else if (key == u"referer")
+                facts.referer = text;
+            else if (key == u"origin")
+                facts.origin = text;
+            else if (key == u"x-algolia-agent")
+                facts.agent = text;
+            else if (key == u"x-algolia-application-id")
+                facts.appId = text;
+            // x-algolia-api-key is deliberately never read.
+        };
+        for (const QJsonValue& header : request.value(QLatin1String("headers")).toArray())
+            take(header[QLatin1String("name")].toString(), header[QLatin1String("value")].toString());
+        const QUrlQuery query(url);
+        for (const auto& [name, text] : query.queryItems(QUrl::FullyDecoded))
+            take(name, text);
+        const QByteArray body = request.value(QLatin1String("postData"))
+                                    .toObject()
+                                    .value(QLatin1String("text"))
+                                    .toString()
+                                    .toUtf8();
+        DecodedBatch decoded;
+        const BatchVerdict verdict = Validator::validateBody(body, context, &decoded);
+        ++result.requests;
+        result.records += recordsOf(decoded, verdict, facts);
+    }
+    if (result.requests == 0 && result.error.isEmpty())
+        result.error = QStringLiteral("The HAR file has no POST /1/events request to an Insights host");
+    return result;
+}
+
+} // namespace
+
+namespace EventExchange {
+
+QByteArray prettyJson(const QByteArray& rawJson)
+{
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(rawJson, &error);
+    if (error.error != QJsonParseError::NoError)
+        return rawJson;
+    return doc.toJson(QJsonDocument::Indented).trimmed();
+}
+
+QByteArray singleLine(const QByteArray& rawJson)
+{
+    QByteArray line = rawJson.trimmed();
+    line.replace('\n', ' ');
+    line.replace('\r', ' ');
+    return line;
+}
+
+QString curlCommand(const QList<QByteArray>& rawEvents, const QString& appId, const QString& host)
+{
+    QList<QByteArray> lines;
+    for (const QByteArray& raw : rawEvents)
+        lines << singleLine(raw);
+    const QString body = QString::fromUtf8(EventCodec::encodeRawBatch(lines));
+    const QString appHeader =
+        appId.isEmpty()
+            ? QStringLiteral("-H \"X-Algolia-Application-Id: $ALGOLIA_APP_ID\"")
+            : QStringLiteral("-H ") + shellSingleQuoted(QStringLiteral("X-Algolia-Application-Id: ") + appId);
+    return QStringLiteral("curl -X POST ") + shellSingleQuoted(host + QStringLiteral("/1/events")) +
+           QStringLiteral(" \\\n  -H 'Content-Type: application/json' \\\n  ") + appHeader +
+           QStringLiteral(" \\\n  -H \"X-Algolia-API-Key: $ALGOLIA_API_KEY\" \\\n  --data-raw ") +
+           shellSingleQuoted(body);
+}
+
+QString searchInsightsCall(const QByteArray& rawJson)
+{
+    const DecodedBatch decoded = EventCodec::decodeEvent(rawJson);
+    if (decoded.events.isEmpty())
+        return QStringLiteral("aa('sendEvents', [") + QString::fromUtf8(singleLine(rawJson)) +
+               QStringLiteral("]);");
+    const Event& event = decoded.events.first();
+    const std::optional<EventKind> kind = kindOf(event);
+    const QJsonObject canonical = QJsonDocument::fromJson(EventCodec::encodeEvent(event)).object();
+    if (!kind || *kind == EventKind::InstantSearch) {
+        return QStringLiteral("aa('sendEvents', [") +
+               QString::fromUtf8(QJsonDocument(canonical).toJson(QJsonDocument::Compact)) +
+               QStringLiteral("]);");
+    }
+    // The method name carries eventType and eventSubtype.
+    QJsonObject params = canonical;
+    params.remove(QLatin1String("eventType"));
+    params.remove(QLatin1String("eventSubtype"));
+    return QStringLiteral("aa('") + eventKindInfo(*kind).name + QStringLiteral("', ") +
+           QString::fromUtf8(QJsonDocument(params).toJson(QJsonDocument::Indented).trimmed()) +
+           QStringLiteral(");");
+}
+
+Format formatForPath(const QString& path)
+{
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    if (suffix == u"csv")
+        return Format::Csv;
+    if (suffix == u"json")
+        return Format::Json;
+    return Format::Ndjson;
+}
+
+QByteArray csvHeader()
+{
+    return QByteArrayLiteral(
+        "id,receivedAt,status,httpCode,source,requestId,indexInRequest,eventType,eventSubtype,"
+        "eventName,index,userToken,authenticatedUserToken,device,agent,errors,warnings,message,"
+        "event\r\n");
+}
+
+QByteArray csvRow(const LogRecord& r)
+{
+    QStringList errors;
+    int warnings = 0;
+    for (const Issue& issue : r.issues) {
+        if (issue.isError())
+            errors << issue.field + QStringLiteral(": ") + issue.message;
+        else if (issue.severity == Severity::Warning)
+            ++warnings;
+    }
+    const QList<QByteArray> fields{
+        QByteArray::number(r.id),
+        csvField(QDateTime::fromMSecsSinceEpoch(r.receivedAtMs).toUTC().toString(Qt::ISODateWithMs)),
+        r.accepted ? QByteArrayLiteral("accepted") : QByteArrayLiteral("rejected"),
+        QByteArray::number(r.httpStatus),
+        csvField(eventSourceName(r.source)),
+        csvField(r.requestId),
+        QByteArray::number(r.indexInRequest),
+        csvField(r.eventType),
+        csvField(r.eventSubtype),
+        csvField(r.eventName),
+        csvField(r.index),
+        csvField(r.userToken),
+        csvField(r.authenticatedUserToken),
+        csvField(r.device),
+        csvField(r.agent),
+        csvField(errors.join(QStringLiteral("; "))),
+        QByteArray::number(warnings),
+        csvField(r.message),
+        csvField(QString::fromUtf8(singleLine(r.rawJson))),
+    };
+    QByteArray row;
+    for (qsizetype i = 0; i < fields.size(); ++i) {
+        if (i > 0)
+            row += ',';
+        row += fields[i];
+    }
+    row += "\r\n";
+    return row;
+}
+
+ExportResult exportRecords(const EventLog& log, const QList<qint64>& ids, Format format, const QString& path,
+                           const std::function<void(qint64 written)>& progress,
+                           const std::atomic<bool>* cancel)
+{
+    ExportResult result;
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) {
+        result.error = file.errorString();
+        return result;
+    }
+    if (format == Format::Json)
+        file.write("{\"events\":[\n");
+    else if (format == Format::Csv)
+        file.write(csvHeader());
+    for (qsizetype at = 0; at < ids.size(); at += kExportChunk) {
+        if (cancel && cancel->load()) {
+            file.cancelWriting();
+            result.cancelled = true;
+            return result;
+        }
+        const QList<LogRecord> records = log.records(ids.mid(at, kExportChunk));
+        QByteArray chunk;
+        for (const LogRecord& record : records) {
+            switch (format) {
+            case Format::Ndjson:
+                chunk += singleLine(record.rawJson) + '\n';
+                break;
+            case Format::Json:
+                if (result.written > 0)
+                    chunk += ",\n";
+                chunk += singleLine(record.rawJson);
+                break;
+            case Format::Csv:
+                chunk += csvRow(record);
+                break;
+            }
+            ++result.written;
+        }
+        if (file.write(chunk) != chunk.size()) {
+            result.error = file.errorString();
+            file.cancelWriting();
+            return result;
+        }
+        if (progress)
+            progress(result.written);
+    }
+    if (format == Format::Json)
+        file.write("\n]}\n");
+    if (!file.commit())
+        result.error = file.errorString();
+    return result;
+}
+
+bool isInsightsHost(const QString& host)
+{
+    const QString h = host.toLower();
+    if (h == u"127.0.0.1" || h == u"localhost" || h == u"::1")
+        return true; // the local endpoint (or another local Insights-compatible server)
+    return h.startsWith(QLatin1String("insights")) && h.endsWith(QLatin1String(".algolia.io"));
+}
+
+ImportResult importData(const QByteArray& data, const ValidationContext& context, qint64 nowMs)
+{
+    const QByteArray trimmed = data.trimmed();
+    if (trimmed.startsWith('{')) {
+        // A HAR file is one JSON object with log.entries.
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(trimmed, &error);
+        if (error.error == QJsonParseError::NoError && doc.isObject()) {
+            const QJsonObject harLog = doc.object().value(QLatin1String("log")).toObject();
+            if (harLog.contains(QLatin1String("entries")))
+                return importHar(harLog, context);
+        }
+    }
+    ImportResult result;
+    DecodedBatch batch;
+    if (trimmed.startsWith('[')) {
+        // A bare array of events: a collection, as NDJSON is.
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(trimmed, &error);
+        if (error.error != QJsonParseError::NoError || !doc.isArray()) {
+            result.error = QStringLiteral("Not JSON: ") + error.errorString();
+            return result;
+        }
+        QByteArray ndjson;
+        for (const QJsonValue& value : doc.array())
+            ndjson += QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact) + '\n';
+        batch = EventCodec::decodeInput(ndjson).batch;
+    } else {
+        const DecodedInput input = EventCodec::decodeInput(trimmed);
+        if (input.inputError) {
+            result.error = *input.inputError;
+            return result;
+        }
+        if (input.batch.payloadError) {
+            result.error = input.batch.payloadError->message;
+            return result;
+        }
+        batch = input.batch;
+    }
+    for (qsizetype i = 0; i < batch.events.size(); ++i) {
+        const DecodedBatch one = slice(batch, i);
+        const BatchVerdict verdict = Validator::validate(one, context);
+        RequestFacts facts;
+        facts.requestId = newRequestId();
+        facts.receivedAtMs = nowMs;
+        result.records += recordsOf(one, verdict, facts);
+        ++result.requests;
+    }
+    if (batch.events.isEmpty())
+        result.error = QStringLiteral("No events found in the file");
+    return result;
+}
+
+} // namespace EventExchange

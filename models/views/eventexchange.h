@@ -1,0 +1,72 @@
+#pragma once
+
+#include "event/validator.h"
+#include "log/eventlog.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+
+#include <atomic>
+#include <functional>
+
+struct Event;
+
+// Copy, export and import of debugger events. Pure functions and a blocking exporter meant for a worker
+// thread; the API key never appears in anything produced here (curl uses $ALGOLIA_API_KEY).
+namespace EventExchange {
+
+// The event's JSON, indented, for the clipboard and the details pane.
+QByteArray prettyJson(const QByteArray& rawJson);
+// One line of JSON (NDJSON): raw newlines can only be whitespace between tokens in valid JSON.
+QByteArray singleLine(const QByteArray& rawJson);
+
+// A curl command that sends these events to Algolia, with the key read from $ALGOLIA_API_KEY.
+// `appId` empty gives $ALGOLIA_APP_ID.
+QString curlCommand(const QList<QByteArray>& rawEvents, const QString& appId,
+                    const QString& host = QStringLiteral("https://insights.algolia.io"));
+// The search-insights call for one event: aa('clickedObjectIDsAfterSearch', {...}); events of no known kind
+// give aa('sendEvents', [{...}]).
+QString searchInsightsCall(const QByteArray& rawJson);
+
+enum class Format
+{
+    Ndjson, // one event per line
+    Json,   // {"events":[…]}, re-sendable
+    Csv,    // one row per event with the debugger's columns and the event JSON
+};
+// From a file name's extension (.ndjson/.jsonl, .json, .csv); Ndjson otherwise.
+Format formatForPath(const QString& path);
+
+struct ExportResult
+{
+    qint64 written = 0;
+    bool cancelled = false;
+    QString error; // empty on success
+};
+
+// Writes the records with these ids to `path`, reading them from the log in chunks so memory stays flat.
+// Blocking: run it on a worker thread (it uses the log's synchronous reads). `progress` is called after each
+// chunk with the count written so far; `cancel` stops it (the partial file is removed).
+ExportResult exportRecords(const EventLog& log, const QList<qint64>& ids, Format format, const QString& path,
+                           const std::function<void(qint64 written)>& progress,
+                           const std::atomic<bool>* cancel);
+// The CSV header and one row, for tests and small copies.
+QByteArray csvHeader();
+QByteArray csvRow(const LogRecord& record);
+
+struct ImportResult
+{
+    QList<LogRecord> records; // source Imported, judged by the validator, ready for EventLog::append
+    int requests = 0;         // requests judged (one per event for NDJSON/JSON, one per HAR entry)
+    int skippedEntries = 0;   // HAR entries that are not Insights event requests
+    QString error;            // the file is unusable as a whole
+};
+
+// Reads NDJSON, a JSON request body / single event / array, or a HAR file (its POSTs to Insights hosts) and
+// judges the events with the shared validator. A HAR entry is a real request and is judged as a batch; events
+// of an NDJSON or JSON file are a collection (an export of mixed verdicts), so each is judged on its own.
+ImportResult importData(const QByteArray& data, const ValidationContext& context, qint64 nowMs);
+bool isInsightsHost(const QString& host);
+
+} // namespace EventExchange

@@ -1,0 +1,218 @@
+// Copy formats, export and import: the key never leaks, HAR entries are judged as requests by the shared
+// validator, and an export read back gives the same events.
+
+#include "logfixture.h"
+#include "views/eventexchange.h"
+
+#include "event/eventcodec.h"
+
+#include <QFile>
+#include <QTest>
+
+class TestEventExchange final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void curlUsesTheKeyVariable();
+    void searchInsightsCallNamesTheKind();
+    void importsHarRequestsToInsightsHosts();
+    void exportImportRoundTrip_data();
+    void exportImportRoundTrip();
+    void csvHasOneRowPerEvent();
+    void exportCanBeCancelled();
+    void refusesUnusableFiles();
+};
+
+namespace {
+
+ValidationContext context()
+{
+    ValidationContext c;
+    c.nowMs = QDateTime::currentMSecsSinceEpoch();
+    return c;
+}
+
+QByteArray readFile(const QString& path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    return file.readAll();
+}
+
+} // namespace
+
+void TestEventExchange::curlUsesTheKeyVariable()
+{
+    const QByteArray raw = LogFixture::record(0).rawJson;
+    const QString curl =
+        EventExchange::curlCommand({raw, LogFixture::record(1).rawJson}, QStringLiteral("APP1"));
+    QVERIFY(curl.startsWith(QStringLiteral("curl -X POST 'https://insights.algolia.io/1/events'")));
+    QVERIFY(curl.contains(QStringLiteral("\"X-Algolia-API-Key: $ALGOLIA_API_KEY\"")));
+    QVERIFY(curl.contains(QStringLiteral("X-Algolia-Application-Id: APP1")));
+    QVERIFY(curl.contains(QStringLiteral("--data-raw '{\"events\":[")));
+    QVERIFY(curl.contains(QStringLiteral("sku-1")));
+    // Without an app ID, the variable.
+    QVERIFY(EventExchange::curlCommand({raw}, {}).contains(QStringLiteral("$ALGOLIA_APP_ID")));
+    // A quote in the body is escaped for the shell.
+    QVERIFY(EventExchange::curlCommand({QByteArrayLiteral("{\"eventName\":\"it's\"}")}, {})
+                .contains(QStringLiteral("it'\\''s")));
+}
+
+void TestEventExchange::searchInsightsCallNamesTheKind()
+{
+    const QString click = EventExchange::searchInsightsCall(QByteArrayLiteral(
+        "{\"eventType\":\"click\",\"eventName\":\"Clicked\",\"index\":\"products\",\"userToken\":\"u1\","
+        "\"queryID\":\"0123456789abcdef0123456789abcdef\",\"objectIDs\":[\"a\"],\"positions\":[1]}"));
+    QVERIFY2(click.startsWith(QStringLiteral("aa('clickedObjectIDsAfterSearch', {")), qPrintable(click));
+    QVERIFY(!click.contains(QStringLiteral("eventType")));
+    QVERIFY(click.contains(QStringLiteral("\"positions\"")));
+    QVERIFY(click.endsWith(QStringLiteral(");")));
+    const QString purchase = EventExchange::searchInsightsCall(QByteArrayLiteral(
+        "{\"eventType\":\"conversion\",\"eventSubtype\":\"purchase\",\"eventName\":\"Bought\","
+        "\"index\":\"products\",\"userToken\":\"u1\",\"objectIDs\":[\"a\"]}"));
+    QVERIFY2(purchase.startsWith(QStringLiteral("aa('purchasedObjectIDs', {")), qPrintable(purchase));
+    const QString unknown = EventExchange::searchInsightsCall(QByteArrayLiteral("{\"eventName\":\"x\"}"));
+    QVERIFY2(unknown.startsWith(QStringLiteral("aa('sendEvents', [")), qPrintable(unknown));
+}
+
+void TestEventExchange::importsHarRequestsToInsightsHosts()
+{
+    const QByteArray har = readFile(QStringLiteral(INSIGHTS_TEST_DATA_DIR "/views/capture.har"));
+    QVERIFY(!har.isEmpty());
+    const EventExchange::ImportResult result = EventExchange::importData(har, context(), 0);
+    QVERIFY2(result.error.isEmpty(), qPrintable(result.error));
+    QCOMPARE(result.requests, 2);
+    QCOMPARE(result.skippedEntries, 1);
+    QCOMPARE(result.records.size(), 4);
+    for (const LogRecord& r : result.records)
+        QCOMPARE(r.source, EventSource::Imported);
+
+    const LogRecord& click = result.records[0];
+    QCOMPARE(click.httpStatus, 200);
+    QVERIFY(click.accepted);
+    QCOMPARE(click.appId, QStringLiteral("APPID123"));
+    QCOMPARE(click.agent, QStringLiteral("insights-js (2.17.0)"));
+    QCOMPARE(click.referer, QStringLiteral("https://shop.example/search?q=shoes"));
+    QCOMPARE(click.device, QStringLiteral("mobile"));
+    QCOMPARE(click.receivedAtMs,
+             QDateTime::fromString(QStringLiteral("2026-11-28T10:00:00.123Z"), Qt::ISODateWithMs)
+                 .toMSecsSinceEpoch());
+    QCOMPARE(result.records[1].requestId, click.requestId);
+
+    // The second request is rejected as a batch; only its culprit carries the error, on its field.
+    const LogRecord& purchase = result.records[2];
+    const LogRecord& culprit = result.records[3];
+    QCOMPARE(purchase.httpStatus, 422);
+    QCOMPARE(culprit.httpStatus, 422);
+    QVERIFY(!purchase.accepted);
+    QVERIFY(std::none_of(purchase.issues.cbegin(), purchase.issues.cend(),
+                         [](const Issue& i) { return i.isError(); }));
+    const auto error = std::find_if(culprit.issues.cbegin(), culprit.issues.cend(),
+                                    [](const Issue& i) { return i.isError(); });
+    QVERIFY(error != culprit.issues.cend());
+    QCOMPARE(error->field, QStringLiteral("userToken"));
+    QCOMPARE(culprit.message, error->message);
+    // The API key is never kept.
+    for (const LogRecord& r : result.records) {
+        QVERIFY(!r.rawJson.contains("secret-key"));
+        QVERIFY(!r.userAgent.contains(QLatin1String("secret-key")));
+        QVERIFY(!r.agent.contains(QLatin1String("secret-key")));
+    }
+}
+
+void TestEventExchange::exportImportRoundTrip_data()
+{
+    QTest::addColumn<QString>("fileName");
+    QTest::addRow("ndjson") << QStringLiteral("events.ndjson");
+    QTest::addRow("json") << QStringLiteral("events.json");
+}
+
+void TestEventExchange::exportImportRoundTrip()
+{
+    QFETCH(QString, fileName);
+    LogFixture::OpenLog fixture = LogFixture::open();
+    fixture.log->append(LogFixture::records(0, 5000));
+    fixture.log->flush();
+    LogQuery all;
+    all.limit = 0;
+    const QList<qint64> ids = fixture.log->ids(all);
+    QCOMPARE(ids.size(), 5000);
+    const QString path = fixture.dir->filePath(fileName);
+    qint64 lastProgress = 0;
+    const EventExchange::ExportResult exported = EventExchange::exportRecords(
+        *fixture.log, ids, EventExchange::formatForPath(path), path,
+        [&lastProgress](qint64 written) { lastProgress = written; }, nullptr);
+    QVERIFY2(exported.error.isEmpty(), qPrintable(exported.error));
+    QCOMPARE(exported.written, 5000);
+    QCOMPARE(lastProgress, 5000);
+
+    const EventExchange::ImportResult imported = EventExchange::importData(readFile(path), context(), 1);
+    QVERIFY2(imported.error.isEmpty(), qPrintable(imported.error));
+    QCOMPARE(imported.records.size(), 5000);
+    const QList<LogRecord> originals = fixture.log->records(ids);
+    for (qsizetype i = 0; i < originals.size(); ++i) {
+        const DecodedBatch a = EventCodec::decodeEvent(originals[i].rawJson);
+        const DecodedBatch b = EventCodec::decodeEvent(imported.records[i].rawJson);
+        QCOMPARE(a.events.size(), 1);
+        QCOMPARE(b.events.size(), 1);
+        QVERIFY2(a.events.first() == b.events.first(), qPrintable(QString::number(i)));
+        QCOMPARE(imported.records[i].source, EventSource::Imported);
+    }
+    // Judged again by the validator, each event alone: the invalid token is still an error, its innocent
+    // batch neighbours now pass.
+    QCOMPARE(imported.records[37].httpStatus, 422);
+    QCOMPARE(imported.records[36].httpStatus, 200);
+}
+
+void TestEventExchange::csvHasOneRowPerEvent()
+{
+    LogFixture::OpenLog fixture = LogFixture::open();
+    fixture.log->append(LogFixture::records(0, 40));
+    fixture.log->flush();
+    LogQuery all;
+    all.limit = 0;
+    const QString path = fixture.dir->filePath(QStringLiteral("events.csv"));
+    const auto result = EventExchange::exportRecords(*fixture.log, fixture.log->ids(all),
+                                                     EventExchange::Format::Csv, path, {}, nullptr);
+    QVERIFY(result.error.isEmpty());
+    const QList<QByteArray> lines = readFile(path).split('\n');
+    QCOMPARE(lines.size(), 42); // header, 40 rows, the empty piece after the last CRLF
+    QVERIFY(lines[0].startsWith("id,receivedAt,status,httpCode"));
+    QVERIFY(lines[38].contains(",rejected,422,"));
+    QVERIFY(lines[38].contains("userToken: UserToken must contain"));
+    // The event JSON is one quoted field.
+    QVERIFY(lines[1].contains(",\"{\"\"eventType\"\":\"\"click\"\""));
+}
+
+void TestEventExchange::exportCanBeCancelled()
+{
+    LogFixture::OpenLog fixture = LogFixture::open();
+    fixture.log->append(LogFixture::records(0, 12'000));
+    fixture.log->flush();
+    LogQuery all;
+    all.limit = 0;
+    const QString path = fixture.dir->filePath(QStringLiteral("events.ndjson"));
+    std::atomic<bool> cancel{false};
+    const auto result = EventExchange::exportRecords(
+        *fixture.log, fixture.log->ids(all), EventExchange::Format::Ndjson, path,
+        [&cancel](qint64 written) {
+            if (written >= 4000)
+                cancel = true;
+        },
+        &cancel);
+    QVERIFY(result.cancelled);
+    QVERIFY(result.written < 12'000);
+    QVERIFY(!QFile::exists(path)); // no half file left behind
+}
+
+void TestEventExchange::refusesUnusableFiles()
+{
+    QVERIFY(!EventExchange::importData(QByteArrayLiteral("not json at all"), context(), 0).error.isEmpty());
+    QVERIFY(!EventExchange::importData(QByteArrayLiteral("{\"log\":{\"entries\":[]}}"), context(), 0)
+                 .error.isEmpty());
+}
+
+QTEST_GUILESS_MAIN(TestEventExchange)
+#include "tst_eventexchange.moc"
