@@ -1,9 +1,370 @@
 #include "sendcommand.h"
 
+#include "client/insightsclient.h"
+#include "secrets/keychainsecretstore.h"
+
+#include "event/eventcodec.h"
+#include "outbox/outbox.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QLockFile>
+#include <QSet>
+#include <QStandardPaths>
+#include <QTimer>
+
 #include <cstdio>
 
-int runSendCommand(int, char**)
+namespace {
+
+constexpr int kExitAccepted = 0;
+constexpr int kExitRejectedOrFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr qint64 kProgressThreshold = 5000; // events: below this a send is quick enough to stay quiet
+
+int usageError(const QString& message)
 {
-    std::fputs("insights-debugger: send is not available in this build yet\n", stderr);
-    return 2;
+    std::fprintf(stderr, "insights-debugger send: %s\n", qPrintable(message));
+    return kExitUsage;
+}
+
+void printErr(const QString& line)
+{
+    std::fprintf(stderr, "%s\n", qPrintable(line));
+    std::fflush(stderr);
+}
+
+std::optional<QByteArray> readInput(const QString& path, QString* error)
+{
+    QFile file;
+    if (path == QLatin1String("-")) {
+        if (!file.open(stdin, QIODevice::ReadOnly)) {
+            *error = QStringLiteral("cannot read standard input");
+            return std::nullopt;
+        }
+    } else {
+        file.setFileName(path);
+        if (!file.open(QIODevice::ReadOnly)) {
+            *error = QStringLiteral("cannot read %1: %2").arg(path, file.errorString());
+            return std::nullopt;
+        }
+    }
+    QByteArray bytes = file.readAll();
+    if (file.error() != QFileDevice::NoError) {
+        *error = QStringLiteral("cannot read %1: %2").arg(path, file.errorString());
+        return std::nullopt;
+    }
+    return bytes;
+}
+
+QString defaultOutboxPath()
+{
+    const QString folder = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    QDir().mkpath(folder);
+    return folder + QStringLiteral("/send-outbox.sqlite");
+}
+
+struct Options
+{
+    QString input;
+    bool resume = false;
+    InsightsTarget target;
+    QString appId;
+    QString apiKey;
+    QString keySource;
+    ClientOptions client;
+    QString outboxPath;
+    bool quiet = false;
+};
+
+// The key never reaches the output: the summary names where it came from, not what it is.
+void readKeyFromKeychain(Options& options, QCoreApplication& app)
+{
+    KeychainSecretStore store(QStringLiteral("insights-debugger"), 3000);
+    bool answered = false;
+    store.readApiKey(options.appId, &app, [&](const SecretResult& result) {
+        answered = true;
+        if (result.ok && result.value) {
+            options.apiKey = *result.value;
+            options.keySource = QStringLiteral("the system keychain");
+        }
+    });
+    while (!answered)
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 100);
+    if (store.storage() != SecretStorage::Keychain)
+        printErr(QStringLiteral("note: %1").arg(store.statusText()));
+}
+
+} // namespace
+
+int runSendCommand(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("insights-debugger"));
+    QCoreApplication::setOrganizationName(QStringLiteral("insights-debugger"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Send events (a request body, one event, or NDJSON) through a persistent outbox.\n"
+                       "Exit status: 0 all accepted, 1 any rejected or failed, 2 usage or input error."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("FILE"),
+                                 QStringLiteral("events to send; - for standard input"));
+    const QCommandLineOption toOption(
+        QStringLiteral("to"),
+        QStringLiteral("local (default, http://127.0.0.1:8421), us, de, global or a URL"),
+        QStringLiteral("TARGET"), QStringLiteral("local"));
+    const QCommandLineOption appIdOption(QStringLiteral("app-id"),
+                                         QStringLiteral("Algolia application ID (else ALGOLIA_APP_ID)"),
+                                         QStringLiteral("ID"));
+    const QCommandLineOption apiKeyOption(
+        QStringLiteral("api-key"),
+        QStringLiteral("API key (prefer ALGOLIA_API_KEY: a command line is visible to other users)"),
+        QStringLiteral("KEY"));
+    const QCommandLineOption batchOption(QStringLiteral("batch-size"),
+                                         QStringLiteral("events per request, 1-1000 (default 1000)"),
+                                         QStringLiteral("N"), QStringLiteral("1000"));
+    const QCommandLineOption concurrencyOption(QStringLiteral("concurrency"),
+                                               QStringLiteral("requests in flight at once (default 2)"),
+                                               QStringLiteral("N"), QStringLiteral("2"));
+    const QCommandLineOption timeoutOption(
+        QStringLiteral("timeout"), QStringLiteral("transfer timeout per request in ms (default 30000)"),
+        QStringLiteral("MS"), QStringLiteral("30000"));
+    const QCommandLineOption attemptsOption(
+        QStringLiteral("max-attempts"), QStringLiteral("attempts per request before giving up (default 6)"),
+        QStringLiteral("N"), QStringLiteral("6"));
+    const QCommandLineOption backoffOption(
+        QStringLiteral("retry-delay"),
+        QStringLiteral("first retry delay in ms, doubled each time (default 500)"), QStringLiteral("MS"),
+        QStringLiteral("500"));
+    const QCommandLineOption outboxOption(
+        QStringLiteral("outbox"),
+        QStringLiteral("outbox file (default: send-outbox.sqlite in the data folder)"),
+        QStringLiteral("PATH"));
+    const QCommandLineOption resumeOption(
+        QStringLiteral("resume"),
+        QStringLiteral("send only what an earlier, interrupted send left in the outbox"));
+    const QCommandLineOption localUrlOption(
+        QStringLiteral("local-url"),
+        QStringLiteral("where --to local finds the embedded endpoint (default http://127.0.0.1:8421)"),
+        QStringLiteral("URL"));
+    const QCommandLineOption quietOption(QStringLiteral("quiet"),
+                                         QStringLiteral("no progress on standard error"));
+    parser.addOptions({toOption, appIdOption, apiKeyOption, batchOption, concurrencyOption, timeoutOption,
+                       attemptsOption, backoffOption, outboxOption, resumeOption, localUrlOption,
+                       quietOption});
+    if (!parser.parse(QCoreApplication::arguments()))
+        return usageError(parser.errorText());
+    if (parser.isSet(QStringLiteral("help"))) {
+        std::fputs(qPrintable(parser.helpText()), stdout);
+        return kExitAccepted;
+    }
+
+    Options options;
+    options.resume = parser.isSet(resumeOption);
+    options.quiet = parser.isSet(quietOption);
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() > 1)
+        return usageError(QStringLiteral("one input only (FILE or -)"));
+    if (positional.isEmpty() && !options.resume)
+        return usageError(QStringLiteral("missing FILE (or - for standard input, or --resume)"));
+    if (!positional.isEmpty())
+        options.input = positional.constFirst();
+
+    const std::optional<InsightsTarget> target = InsightsTarget::parse(parser.value(toOption));
+    if (!target)
+        return usageError(QStringLiteral("--to takes local, us, de, global or an http(s) URL, not '%1'")
+                              .arg(parser.value(toOption)));
+    options.target = *target;
+    options.appId =
+        parser.isSet(appIdOption) ? parser.value(appIdOption) : qEnvironmentVariable("ALGOLIA_APP_ID");
+    if (parser.isSet(apiKeyOption)) {
+        options.apiKey = parser.value(apiKeyOption);
+        options.keySource = QStringLiteral("--api-key");
+    } else if (qEnvironmentVariableIsSet("ALGOLIA_API_KEY")) {
+        options.apiKey = qEnvironmentVariable("ALGOLIA_API_KEY");
+        options.keySource = QStringLiteral("ALGOLIA_API_KEY");
+    }
+
+    const auto intOption = [&parser](const QCommandLineOption& option, int min,
+                                     int max) -> std::optional<int> {
+        bool ok = false;
+        const int value = parser.value(option).toInt(&ok);
+        if (!ok || value < min || value > max)
+            return std::nullopt;
+        return value;
+    };
+    const std::optional<int> batchSize = intOption(batchOption, 1, 1000);
+    if (!batchSize)
+        return usageError(QStringLiteral("--batch-size takes a number from 1 to 1000"));
+    const std::optional<int> concurrency = intOption(concurrencyOption, 1, 64);
+    if (!concurrency)
+        return usageError(QStringLiteral("--concurrency takes a number from 1 to 64"));
+    const std::optional<int> timeout = intOption(timeoutOption, 100, 600'000);
+    if (!timeout)
+        return usageError(QStringLiteral("--timeout takes milliseconds from 100 to 600000"));
+    const std::optional<int> attempts = intOption(attemptsOption, 1, 100);
+    if (!attempts)
+        return usageError(QStringLiteral("--max-attempts takes a number from 1 to 100"));
+    const std::optional<int> backoff = intOption(backoffOption, 0, 600'000);
+    if (!backoff)
+        return usageError(QStringLiteral("--retry-delay takes milliseconds from 0 to 600000"));
+    options.client.limits.maxEvents = *batchSize;
+    options.client.concurrency = *concurrency;
+    options.client.transferTimeoutMs = *timeout;
+    options.client.retry.maxAttempts = *attempts;
+    options.client.retry.baseDelayMs = *backoff;
+    if (parser.isSet(localUrlOption)) {
+        const std::optional<InsightsTarget> local = InsightsTarget::parse(parser.value(localUrlOption));
+        if (!local || local->kind != TargetKind::Custom)
+            return usageError(QStringLiteral("--local-url takes an http(s) URL"));
+        options.client.hosts.local = local->customUrl;
+    }
+    options.client.agent = QByteArrayLiteral("insights-debugger (" INSIGHTS_VERSION "); send");
+
+    const bool algoliaHost = options.target.kind == TargetKind::Us || options.target.kind == TargetKind::De ||
+                             options.target.kind == TargetKind::Global;
+    if (algoliaHost && options.appId.isEmpty())
+        return usageError(
+            QStringLiteral("--to %1 needs --app-id (or ALGOLIA_APP_ID)").arg(options.target.name()));
+    if (algoliaHost && options.apiKey.isEmpty())
+        readKeyFromKeychain(options, app);
+    if (algoliaHost && options.apiKey.isEmpty())
+        return usageError(
+            QStringLiteral("--to %1 needs an API key: ALGOLIA_API_KEY, --api-key, or one saved in "
+                           "the keychain by the desktop app")
+                .arg(options.target.name()));
+
+    // Read and decode the input before touching the outbox: a usage error leaves nothing behind.
+    DecodedInput decoded;
+    if (!options.input.isEmpty()) {
+        QString error;
+        const std::optional<QByteArray> bytes = readInput(options.input, &error);
+        if (!bytes)
+            return usageError(error);
+        decoded = EventCodec::decodeInput(*bytes);
+        if (decoded.inputError)
+            return usageError(*decoded.inputError);
+        if (decoded.batch.payloadError && decoded.batch.events.isEmpty())
+            return usageError(decoded.batch.payloadError->message);
+        if (decoded.batch.events.isEmpty())
+            return usageError(QStringLiteral("no events in %1").arg(options.input));
+    }
+
+    options.outboxPath = parser.isSet(outboxOption) ? parser.value(outboxOption) : defaultOutboxPath();
+    // One process per outbox file: two senders would resend each other's in-flight events.
+    QLockFile lock(options.outboxPath + QStringLiteral(".lock"));
+    lock.setStaleLockTime(0);
+    if (!lock.tryLock(0)) {
+        qint64 pid = 0;
+        QString host, appName;
+        lock.getLockInfo(&pid, &host, &appName);
+        return usageError(
+            QStringLiteral("the outbox %1 is in use by another send (pid %2); wait for it or pass "
+                           "--outbox")
+                .arg(options.outboxPath)
+                .arg(pid));
+    }
+    Outbox::OpenResult opened = Outbox::open(options.outboxPath);
+    if (!opened.outbox)
+        return usageError(opened.error);
+    Outbox& outbox = *opened.outbox;
+
+    InsightsClient client(&outbox);
+    client.setOptions(options.client);
+    client.setTarget(options.target);
+    client.setCredentials(Credentials{options.appId, options.apiKey});
+
+    // --resume gives events that failed in an earlier run a new set of attempts.
+    const qint64 requeued = options.resume ? outbox.requeueFailed(client.destination()) : 0;
+    const qint64 leftOver = outbox.count(OutboxState::Queued, client.destination());
+    const qint64 failedBefore = outbox.count(OutboxState::Failed, client.destination());
+    if (leftOver > 0)
+        printErr(
+            QStringLiteral("resuming %1 event(s) left in the outbox by an earlier send (%2 of them failed "
+                           "before)")
+                .arg(leftOver)
+                .arg(requeued));
+    if (failedBefore > 0)
+        printErr(QStringLiteral("note: %1 event(s) of an earlier send failed and stay in the outbox %2")
+                     .arg(failedBefore)
+                     .arg(options.outboxPath));
+
+    // Events the codec could decode go out canonical (timestamp stamped now, their collection time); an
+    // event with a wrongly typed field goes out as written, so that the server judges what the user wrote.
+    QSet<int> verbatim;
+    for (const Issue& issue : decoded.batch.typeErrors)
+        verbatim.insert(issue.eventIndex);
+    QList<Event> canonical;
+    QList<QByteArray> raw;
+    for (int i = 0; i < decoded.batch.events.size(); ++i) {
+        if (verbatim.contains(i) && i < decoded.batch.rawEvents.size())
+            raw.append(decoded.batch.rawEvents.at(i));
+        else
+            canonical.append(decoded.batch.events.at(i));
+    }
+
+    QElapsedTimer clock;
+    clock.start();
+    const qint64 total = leftOver + decoded.batch.events.size();
+    const bool showProgress = !options.quiet && total >= kProgressThreshold;
+    QElapsedTimer sinceProgress;
+    sinceProgress.start();
+    QObject::connect(&client, &InsightsClient::progress, &app, [&](qint64 finished, qint64) {
+        if (!showProgress || sinceProgress.elapsed() < 500)
+            return;
+        sinceProgress.restart();
+        printErr(QStringLiteral("progress: %1/%2 events").arg(finished).arg(total));
+    });
+    QObject::connect(&client, &InsightsClient::requestOutcome, &app, [&](const BatchOutcome& outcome) {
+        if (outcome.kind == OutcomeKind::Retrying && !options.quiet)
+            printErr(QStringLiteral("retrying %1 event(s) in %2 ms (attempt %3): %4")
+                         .arg(outcome.eventCount)
+                         .arg(outcome.retryInMs)
+                         .arg(outcome.attempt + 1)
+                         .arg(outcome.result.describe()));
+        if (outcome.kind == OutcomeKind::Rejected && !options.quiet) {
+            printErr(QStringLiteral("rejected %1 event(s): %2")
+                         .arg(outcome.eventCount)
+                         .arg(outcome.result.describe()));
+            for (const Issue& issue : outcome.blame)
+                printErr(QStringLiteral("  %1 (in its request): %2").arg(issue.path(), issue.message));
+        }
+        if (outcome.kind == OutcomeKind::Failed && !options.quiet)
+            printErr(QStringLiteral("failed %1 event(s): %2")
+                         .arg(outcome.eventCount)
+                         .arg(outcome.result.describe()));
+    });
+    QObject::connect(&client, &InsightsClient::idle, &app, [] { QCoreApplication::exit(0); });
+
+    // Enqueue in one go: the outbox holds them all (with their collection time) before the first request.
+    if ((!canonical.isEmpty() && client.enqueue(canonical) == 0) ||
+        (!raw.isEmpty() && client.enqueueRaw(raw) == 0))
+        return usageError(QStringLiteral("cannot queue the events: %1").arg(client.error()));
+    client.sendQueued();
+    QCoreApplication::exec();
+
+    const SendStats stats = client.stats();
+    const double seconds = static_cast<double>(clock.elapsed()) / 1000.0;
+    std::printf("sent %lld event(s) to %s in %lld request(s), %.2f s (%.0f events/s)\n",
+                static_cast<long long>(stats.sent), qPrintable(options.target.name()),
+                static_cast<long long>(stats.requests), seconds,
+                seconds > 0 ? static_cast<double>(stats.sent) / seconds : 0.0);
+    std::printf("accepted %lld, rejected %lld%s, retried %lld, failed %lld\n",
+                static_cast<long long>(stats.accepted), static_cast<long long>(stats.rejected),
+                stats.firstRejection.isEmpty()
+                    ? ""
+                    : qPrintable(QStringLiteral(" (first: %1)").arg(stats.firstRejection)),
+                static_cast<long long>(stats.retried), static_cast<long long>(stats.failed));
+    if (stats.failed > 0)
+        std::printf(
+            "failed events stay in the outbox %s (%s); run again with --resume after fixing the cause\n",
+            qPrintable(options.outboxPath), qPrintable(stats.firstFailure));
+    if (!options.keySource.isEmpty())
+        std::printf("API key from %s (not shown)\n", qPrintable(options.keySource));
+    std::fflush(stdout);
+    return stats.rejected > 0 || stats.failed > 0 ? kExitRejectedOrFailed : kExitAccepted;
 }

@@ -1,0 +1,431 @@
+#include "insightsclient.h"
+
+#include "secrets/secretstore.h"
+
+#include "event/eventcodec.h"
+#include "event/validator.h"
+
+#include <QDateTime>
+#include <QTimer>
+#include <QUuid>
+
+namespace {
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+QString newRequestId()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+// The log row of one sent event: denormalized fields come from the event as decoded by the one codec.
+LogRecord recordFor(const QByteArray& json)
+{
+    LogRecord record;
+    record.source = EventSource::Sent;
+    record.rawJson = json;
+    const DecodedBatch decoded = EventCodec::decodeEvent(json);
+    if (!decoded.events.isEmpty()) {
+        const Event& event = decoded.events.constFirst();
+        record.eventType = event.eventType.value_or(QString());
+        record.eventSubtype = event.eventSubtype.value_or(QString());
+        record.eventName = event.eventName.value_or(QString());
+        record.index = event.index.value_or(QString());
+        record.userToken = event.userToken.value_or(QString());
+        record.authenticatedUserToken = event.authenticatedUserToken.value_or(QString());
+        record.timestampMs = event.timestamp.value_or(0);
+    }
+    return record;
+}
+
+} // namespace
+
+struct InsightsClient::ActiveBatch
+{
+    OutboxBatch entries;
+    QString destination;
+    InsightsTarget target;
+    QString appId;
+    int attempt = 1;   // the attempt being made (or about to be)
+    QString requestId; // of the current attempt
+    QTimer* retryTimer = nullptr;
+    quint64 transportId = 0;
+};
+
+InsightsClient::InsightsClient(Outbox* outbox, QObject* parent)
+    : QObject(parent)
+    , m_outbox(outbox)
+    , m_transport(new HttpTransport(this))
+    , m_random(std::random_device{}())
+{
+    qRegisterMetaType<BatchOutcome>();
+    qRegisterMetaType<UserTokenDeletion>();
+    qRegisterMetaType<ProfileLookup>();
+}
+
+InsightsClient::~InsightsClient()
+{
+    // Events in flight go back to the queue: the next run sends them (at-least-once).
+    const auto active = m_active;
+    for (const auto& batch : active)
+        m_outbox->release(batch->entries.ids);
+    m_active.clear();
+    m_transport->abortAll();
+}
+
+void InsightsClient::setOptions(const ClientOptions& options)
+{
+    m_options = options;
+    m_options.concurrency = qMax(1, m_options.concurrency);
+    m_options.limits.maxEvents = qBound(1, m_options.limits.maxEvents, 1000);
+    m_options.limits.maxBodyBytes = qBound(qint64(1024), m_options.limits.maxBodyBytes, qint64(2000000));
+}
+
+void InsightsClient::setTarget(const InsightsTarget& target)
+{
+    m_target = target;
+}
+
+void InsightsClient::setCredentials(const Credentials& credentials)
+{
+    m_credentials = credentials;
+}
+
+void InsightsClient::loadCredentials(SecretStore* store, const QString& appId)
+{
+    store->readApiKey(appId, this, [this, appId](const SecretResult& result) {
+        const bool found = result.ok && result.value.has_value();
+        setCredentials(Credentials{appId, found ? *result.value : QString()});
+        Q_EMIT credentialsLoaded(found);
+    });
+}
+
+void InsightsClient::setLogSink(LogSink sink)
+{
+    m_logSink = std::move(sink);
+}
+
+QString InsightsClient::destination() const
+{
+    return m_target.name() + QLatin1Char('|') + m_credentials.appId;
+}
+
+QList<QPair<QByteArray, QByteArray>> InsightsClient::authHeaders() const
+{
+    QList<QPair<QByteArray, QByteArray>> headers;
+    if (!m_credentials.appId.isEmpty())
+        headers.append({QByteArrayLiteral("x-algolia-application-id"), m_credentials.appId.toUtf8()});
+    if (!m_credentials.apiKey.isEmpty())
+        headers.append({QByteArrayLiteral("x-algolia-api-key"), m_credentials.apiKey.toUtf8()});
+    return headers;
+}
+
+qint64 InsightsClient::enqueue(const QList<Event>& events)
+{
+    if (events.isEmpty())
+        return 0;
+    const QList<qint64> ids = m_outbox->enqueue(events, destination(), nowMs());
+    if (ids.isEmpty()) {
+        m_error = m_outbox->lastError();
+        return 0;
+    }
+    sendQueued();
+    return ids.size();
+}
+
+qint64 InsightsClient::enqueueRaw(const QList<QByteArray>& jsons)
+{
+    if (jsons.isEmpty())
+        return 0;
+    const QList<qint64> ids = m_outbox->enqueueRaw(jsons, destination(), nowMs());
+    if (ids.isEmpty()) {
+        m_error = m_outbox->lastError();
+        return 0;
+    }
+    sendQueued();
+    return ids.size();
+}
+
+void InsightsClient::sendQueued()
+{
+    m_idleAnnounced = false;
+    pump();
+    checkIdle();
+}
+
+qint64 InsightsClient::retryFailed()
+{
+    const qint64 count = m_outbox->requeueFailed(destination());
+    sendQueued();
+    return count;
+}
+
+bool InsightsClient::isIdle() const
+{
+    return m_active.isEmpty() && m_outbox->count(OutboxState::Queued, destination()) == 0;
+}
+
+qint64 InsightsClient::queuedCount() const
+{
+    qint64 inFlight = 0;
+    for (const auto& batch : m_active)
+        inFlight += batch->entries.ids.size();
+    return inFlight + m_outbox->count(OutboxState::Queued, destination());
+}
+
+void InsightsClient::pump()
+{
+    while (m_active.size() < m_options.concurrency) {
+        auto batch = std::make_shared<ActiveBatch>();
+        batch->destination = destination();
+        batch->entries = m_outbox->takeBatch(batch->destination, m_options.limits);
+        if (batch->entries.isEmpty())
+            return;
+        batch->target = m_target;
+        batch->appId = m_credentials.appId;
+        batch->attempt = batch->entries.maxAttempts + 1;
+        m_active.insert(batch.get(), batch);
+        m_stats.sent += batch->attempt == 1 ? batch->entries.ids.size() : 0;
+        startAttempt(batch);
+    }
+}
+
+void InsightsClient::startAttempt(const std::shared_ptr<ActiveBatch>& batch)
+{
+    batch->retryTimer = nullptr;
+    batch->requestId = newRequestId();
+    SendRequest request;
+    request.method = QByteArrayLiteral("POST");
+    QUrl url = joinUrl(batch->target.baseUrl(m_options.hosts), QStringLiteral("/1/events"));
+    request.url = url;
+    request.body = EventCodec::encodeRawBatch(batch->entries.jsons);
+    request.timeoutMs = m_options.transferTimeoutMs;
+    request.headers = authHeaders();
+    request.headers.append({QByteArrayLiteral("content-type"), QByteArrayLiteral("application/json")});
+    request.headers.append({QByteArrayLiteral("x-algolia-agent"), m_options.agent});
+    if (batch->target.isEmbeddedEndpoint()) {
+        // The endpoint logs these as Sent itself: one row per event, not one from each side.
+        request.headers.append({QByteArrayLiteral("x-insights-debugger-sent"), QByteArrayLiteral("1")});
+    }
+    ++m_stats.requests;
+    batch->transportId = m_transport->execute(
+        request, this, [this, batch](const SendResult& result) { handleResult(batch, result); });
+}
+
+void InsightsClient::handleResult(const std::shared_ptr<ActiveBatch>& batch, const SendResult& received)
+{
+    if (!m_active.contains(batch.get()))
+        return;
+    SendResult result = received;
+    if (result.requestId.isEmpty())
+        result.requestId = batch->requestId;
+    const int count = static_cast<int>(batch->entries.ids.size());
+    BatchOutcome outcome;
+    outcome.eventCount = count;
+    outcome.attempt = batch->attempt;
+    outcome.result = result;
+    outcome.requestId = result.requestId;
+
+    if (result.status == SendStatus::Cancelled) {
+        m_outbox->release(batch->entries.ids);
+        m_active.remove(batch.get());
+        return;
+    }
+    if (result.isSuccess()) {
+        outcome.kind = OutcomeKind::Accepted;
+        m_stats.accepted += count;
+        record(*batch, result, true, result.message, {});
+        m_outbox->remove(batch->entries.ids);
+        finishBatch(batch);
+        Q_EMIT requestOutcome(outcome);
+        pump();
+        checkIdle();
+        return;
+    }
+    if (!result.isRetryable()) {
+        // A 4xx is the verdict the debugger exists to show: never retried, never dropped.
+        outcome.kind = OutcomeKind::Rejected;
+        m_stats.rejected += count;
+        if (m_stats.firstRejection.isEmpty())
+            m_stats.firstRejection = result.describe();
+        if (result.httpStatus == 422)
+            outcome.blame = blame422(*batch);
+        record(*batch, result, false, result.message, outcome.blame);
+        m_outbox->remove(batch->entries.ids);
+        finishBatch(batch);
+        Q_EMIT requestOutcome(outcome);
+        pump();
+        checkIdle();
+        return;
+    }
+    std::uniform_real_distribution<double> jitter(0.0, 1.0);
+    const std::optional<qint64> delay =
+        m_options.retry.delayBeforeRetry(result, batch->attempt, nowMs(), jitter(m_random));
+    if (delay) {
+        outcome.kind = OutcomeKind::Retrying;
+        outcome.retryInMs = *delay;
+        m_stats.retried += count;
+        m_outbox->recordAttempt(batch->entries.ids, result.describe());
+        ++batch->attempt;
+        // The batch keeps its concurrency slot while it waits: a 429 slows this client down as asked.
+        batch->retryTimer = new QTimer(this);
+        batch->retryTimer->setSingleShot(true);
+        connect(batch->retryTimer, &QTimer::timeout, this, [this, batch] {
+            batch->retryTimer->deleteLater();
+            if (m_active.contains(batch.get()))
+                startAttempt(batch);
+        });
+        batch->retryTimer->start(static_cast<int>(qMin<qint64>(*delay, std::numeric_limits<int>::max())));
+        Q_EMIT requestOutcome(outcome);
+        return;
+    }
+    outcome.kind = OutcomeKind::Failed;
+    const QString reason =
+        batch->attempt >= m_options.retry.maxAttempts
+            ? QStringLiteral("gave up after %1 attempts; last: %2").arg(batch->attempt).arg(result.describe())
+            : QStringLiteral("gave up: the server asks to wait too long; last: %1").arg(result.describe());
+    m_stats.failed += count;
+    if (m_stats.firstFailure.isEmpty())
+        m_stats.firstFailure = reason;
+    m_outbox->markFailed(batch->entries.ids, reason);
+    SendResult failed = result;
+    record(*batch, failed, false, reason, {});
+    finishBatch(batch);
+    Q_EMIT requestOutcome(outcome);
+    pump();
+    checkIdle();
+}
+
+void InsightsClient::finishBatch(const std::shared_ptr<ActiveBatch>& batch)
+{
+    m_finishedEvents += batch->entries.ids.size();
+    m_active.remove(batch.get());
+    Q_EMIT progress(m_finishedEvents, queuedCount());
+}
+
+void InsightsClient::checkIdle()
+{
+    if (m_idleAnnounced || !m_active.isEmpty())
+        return;
+    if (m_outbox->count(OutboxState::Queued, destination()) > 0)
+        return;
+    m_idleAnnounced = true;
+    // Queued so that a caller connecting after enqueue() still sees it.
+    QTimer::singleShot(0, this, [this] {
+        if (m_active.isEmpty())
+            Q_EMIT idle();
+    });
+}
+
+IssueList InsightsClient::blame422(const ActiveBatch& batch) const
+{
+    QList<Event> events;
+    events.reserve(batch.entries.jsons.size());
+    IssueList typeErrors;
+    for (int i = 0; i < batch.entries.jsons.size(); ++i) {
+        const DecodedBatch decoded = EventCodec::decodeEvent(batch.entries.jsons.at(i));
+        events.append(decoded.events.isEmpty() ? Event{} : decoded.events.constFirst());
+        for (Issue issue : decoded.typeErrors) {
+            issue.eventIndex = i;
+            typeErrors.append(issue);
+        }
+    }
+    if (!typeErrors.isEmpty())
+        return typeErrors;
+    ValidationContext context;
+    context.nowMs = nowMs();
+    const BatchVerdict verdict = Validator::validateEvents(events, context);
+    IssueList blame;
+    for (const Issue& issue : verdict.allIssues()) {
+        if (issue.isError())
+            blame.append(issue);
+    }
+    return blame;
+}
+
+void InsightsClient::record(const ActiveBatch& batch, const SendResult& result, bool accepted,
+                            const QString& message, const IssueList& issues)
+{
+    // The embedded endpoint logs what it receives (x-insights-debugger-sent); only what never reached
+    // it is ours to record.
+    const bool reachedEndpoint = result.httpStatus > 0;
+    if (!m_logSink || (batch.target.isEmbeddedEndpoint() && reachedEndpoint))
+        return;
+    QList<LogRecord> records;
+    records.reserve(batch.entries.jsons.size());
+    const qint64 now = nowMs();
+    for (int i = 0; i < batch.entries.jsons.size(); ++i) {
+        LogRecord record = recordFor(batch.entries.jsons.at(i));
+        record.requestId = result.requestId.isEmpty() ? batch.requestId : result.requestId;
+        record.receivedAtMs = now;
+        record.httpStatus = result.httpStatus;
+        record.accepted = accepted;
+        record.indexInRequest = i;
+        record.message = message;
+        record.appId = batch.appId;
+        record.target = batch.target.name();
+        record.agent = QString::fromUtf8(m_options.agent);
+        for (const Issue& issue : issues) {
+            if (issue.eventIndex == i)
+                record.issues.append(issue);
+        }
+        records.append(std::move(record));
+    }
+    m_logSink(std::move(records));
+}
+
+void InsightsClient::deleteUserToken(const QString& userToken)
+{
+    SendRequest request;
+    request.method = QByteArrayLiteral("DELETE");
+    request.url =
+        joinUrl(m_target.baseUrl(m_options.hosts),
+                QStringLiteral("/1/usertokens/") + QString::fromLatin1(QUrl::toPercentEncoding(userToken)));
+    request.timeoutMs = m_options.transferTimeoutMs;
+    request.headers = authHeaders();
+    request.headers.append({QByteArrayLiteral("x-algolia-agent"), m_options.agent});
+    m_transport->execute(request, this, [this, userToken](const SendResult& result) {
+        Q_EMIT userTokenDeleted(UserTokenDeletion{userToken, result});
+    });
+}
+
+void InsightsClient::fetchProfiles(const QString& userToken, Region region)
+{
+    fetchProfile(ProfileKind::Advanced, userToken, region);
+    fetchProfile(ProfileKind::Classic, userToken, region);
+}
+
+void InsightsClient::fetchProfile(ProfileKind kind, const QString& userToken, Region region)
+{
+    const ClientHosts& hosts = m_options.hosts;
+    const QString token = QString::fromLatin1(QUrl::toPercentEncoding(userToken));
+    SendRequest request;
+    request.method = QByteArrayLiteral("GET");
+    if (kind == ProfileKind::Advanced) {
+        request.url =
+            joinUrl(region == Region::Eu ? hosts.advancedPersonalizationEu : hosts.advancedPersonalizationUs,
+                    QStringLiteral("/2/users/") + token);
+    } else {
+        request.url = joinUrl(region == Region::Eu ? hosts.personalizationEu : hosts.personalizationUs,
+                              QStringLiteral("/1/profiles/personalization/") + token);
+    }
+    request.timeoutMs = m_options.transferTimeoutMs;
+    request.headers = authHeaders();
+    request.headers.append({QByteArrayLiteral("accept"), QByteArrayLiteral("application/json")});
+    m_transport->execute(request, this, [this, kind, userToken](const SendResult& result) {
+        ProfileLookup lookup;
+        lookup.kind = kind;
+        lookup.userToken = userToken;
+        lookup.result = result;
+        if (result.isSuccess()) {
+            if (kind == ProfileKind::Advanced)
+                lookup.advanced = ProfileParser::parseAdvanced(result.body, &lookup.parseError);
+            else
+                lookup.classic = ProfileParser::parseClassic(result.body, &lookup.parseError);
+        }
+        Q_EMIT profileFetched(lookup);
+    });
+}

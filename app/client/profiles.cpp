@@ -1,0 +1,98 @@
+#include "profiles.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <algorithm>
+
+namespace {
+
+std::optional<QJsonObject> objectOf(const QByteArray& body, QString* error)
+{
+    QJsonParseError parseError{};
+    const QJsonDocument document = QJsonDocument::fromJson(body, &parseError);
+    if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
+        if (error)
+            *error = QStringLiteral("the profile is not a JSON object");
+        return std::nullopt;
+    }
+    return document.object();
+}
+
+// Scores are integers in Algolia's examples; a string score is read as a number when it is one.
+double number(const QJsonValue& value)
+{
+    if (value.isDouble())
+        return value.toDouble();
+    if (value.isString())
+        return value.toString().toDouble();
+    return 0;
+}
+
+} // namespace
+
+namespace ProfileParser {
+
+std::optional<PersonalizationProfile> parseClassic(const QByteArray& body, QString* error)
+{
+    const std::optional<QJsonObject> object = objectOf(body, error);
+    if (!object)
+        return std::nullopt;
+    if (!object->value(QLatin1String("userToken")).isString()) {
+        if (error)
+            *error = QStringLiteral("the profile has no userToken");
+        return std::nullopt;
+    }
+    PersonalizationProfile profile;
+    profile.userToken = object->value(QLatin1String("userToken")).toString();
+    profile.lastEventAt = object->value(QLatin1String("lastEventAt")).toString();
+    const QJsonObject scores = object->value(QLatin1String("scores")).toObject();
+    for (auto facet = scores.begin(); facet != scores.end(); ++facet) {
+        if (facet.value().isObject()) {
+            const QJsonObject values = facet.value().toObject();
+            for (auto value = values.begin(); value != values.end(); ++value)
+                profile.scores.append({facet.key(), value.key(), number(value.value())});
+        } else {
+            // The inner shape is not documented (insights-api.md §4.1): keep a flat score as it is.
+            profile.scores.append({facet.key(), QString(), number(facet.value())});
+        }
+    }
+    std::stable_sort(profile.scores.begin(), profile.scores.end(),
+                     [](const auto& a, const auto& b) { return a.score > b.score; });
+    return profile;
+}
+
+std::optional<AdvancedProfile> parseAdvanced(const QByteArray& body, QString* error)
+{
+    const std::optional<QJsonObject> object = objectOf(body, error);
+    if (!object)
+        return std::nullopt;
+    if (!object->value(QLatin1String("userID")).isString()) {
+        if (error)
+            *error = QStringLiteral("the profile has no userID");
+        return std::nullopt;
+    }
+    AdvancedProfile profile;
+    profile.userID = object->value(QLatin1String("userID")).toString();
+    profile.type = object->value(QLatin1String("type")).toString();
+    profile.lastUpdatedAt = object->value(QLatin1String("lastUpdatedAt")).toString();
+    const QJsonArray affinities = object->value(QLatin1String("affinities")).toArray();
+    for (const QJsonValue& item : affinities) {
+        const QJsonObject entry = item.toObject();
+        AdvancedProfile::Affinity affinity;
+        affinity.name = entry.value(QLatin1String("name")).toString();
+        for (const QJsonValue& index : entry.value(QLatin1String("indices")).toArray())
+            affinity.indices.append(index.toString());
+        const QJsonValue value = entry.value(QLatin1String("value"));
+        affinity.value = value.isString() ? value.toString() : QString::number(value.toDouble());
+        affinity.score = static_cast<int>(number(entry.value(QLatin1String("score"))));
+        affinity.lastUpdatedAt = entry.value(QLatin1String("lastUpdatedAt")).toString();
+        profile.affinities.append(std::move(affinity));
+    }
+    std::stable_sort(profile.affinities.begin(), profile.affinities.end(),
+                     [](const auto& a, const auto& b) { return a.score > b.score; });
+    return profile;
+}
+
+} // namespace ProfileParser
