@@ -3,7 +3,6 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
-#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -26,6 +25,7 @@
 #include <future>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 
 QString eventSourceName(EventSource source)
@@ -398,6 +398,35 @@ QByteArray orderAndLimit(const LogQuery& q)
     return sql;
 }
 
+// A read connection, shared between the thread that uses it and the log that opened it: whichever ends first
+// closes it (a thread's exit closes its connections; a log's destruction closes all of its own).
+struct ReaderConnection
+{
+    std::mutex mutex;
+    sqlite3* db = nullptr; // null once closed
+    void close()
+    {
+        std::lock_guard lock(mutex);
+        if (db)
+            sqlite3_close(db);
+        db = nullptr;
+    }
+};
+using ReaderHandle = std::shared_ptr<ReaderConnection>;
+
+// This thread's read connections, one per log (keyed by a serial that is never reused, unlike addresses).
+struct ThreadReaders
+{
+    std::unordered_map<quint64, ReaderHandle> byLog;
+    ~ThreadReaders()
+    {
+        for (auto& entry : byLog)
+            entry.second->close();
+    }
+};
+thread_local ThreadReaders t_readers;
+std::atomic<quint64> g_nextLogSerial{1};
+
 } // namespace
 
 struct EventLog::Private
@@ -440,8 +469,9 @@ struct EventLog::Private
     QTimer* announceTimer = nullptr;
 
     // One read connection per thread that reads, closed with the log.
+    const quint64 serial = g_nextLogSerial++;
     QMutex readersMutex;
-    QHash<Qt::HANDLE, sqlite3*> readers;
+    std::vector<ReaderHandle> readers;
     QThreadPool asyncPool;
 
     ~Private();
@@ -463,8 +493,8 @@ struct EventLog::Private
 
 EventLog::Private::~Private()
 {
-    for (sqlite3* db : std::as_const(readers))
-        sqlite3_close(db);
+    for (const ReaderHandle& reader : readers)
+        reader->close();
     insertRequest = Statement();
     insertEvent = Statement();
     insertPayload = Statement();
@@ -835,10 +865,17 @@ void EventLog::Private::announceRemoved()
 
 sqlite3* EventLog::Private::reader()
 {
-    const Qt::HANDLE thread = QThread::currentThreadId();
-    QMutexLocker lock(&readersMutex);
-    if (sqlite3* db = readers.value(thread))
-        return db;
+    if (const auto found = t_readers.byLog.find(serial); found != t_readers.byLog.end() && found->second->db)
+        return found->second->db;
+    // Entries of logs destroyed since (closed) go, so a long-lived thread does not collect them.
+    for (auto it = t_readers.byLog.begin(); it != t_readers.byLog.end();) {
+        bool open;
+        {
+            std::lock_guard l(it->second->mutex);
+            open = it->second->db != nullptr;
+        }
+        it = open ? std::next(it) : t_readers.byLog.erase(it);
+    }
     sqlite3* db = nullptr;
     const QByteArray file = QFile::encodeName(path);
     if (sqlite3_open_v2(file.constData(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) !=
@@ -848,9 +885,20 @@ sqlite3* EventLog::Private::reader()
         return nullptr;
     }
     sqlite3_busy_timeout(db, 5000);
-    // Memory-mapped reads make the full scans that filters do about twice as fast as read() calls.
+    // Memory-mapped reads: the filters' full scans touch every page of the narrow table.
     exec(db, "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-8000; PRAGMA temp_store=MEMORY");
-    readers.insert(thread, db);
+    ReaderHandle slot = std::make_shared<ReaderConnection>();
+    slot->db = db;
+    t_readers.byLog[serial] = slot;
+    QMutexLocker lock(&readersMutex);
+    // Forget the connections of threads that have ended, so short-lived threads do not pile up entries.
+    readers.erase(std::remove_if(readers.begin(), readers.end(),
+                                 [](const ReaderHandle& r) {
+                                     std::lock_guard l(r->mutex);
+                                     return r->db == nullptr;
+                                 }),
+                  readers.end());
+    readers.push_back(slot);
     return db;
 }
 
