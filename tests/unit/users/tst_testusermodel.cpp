@@ -1,0 +1,149 @@
+#include "users/testusermodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+class TestTestUserModel final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void anonymousTokenHasSearchInsightsShape();
+    void createRenameLogInOutRotate();
+    void persistsAcrossInstances();
+    void globalUserFollowsRemoval();
+    void personalDataTokenIsFlagged_data();
+    void personalDataTokenIsFlagged();
+    void unreadableFileIsReportedNotLost();
+};
+
+void TestTestUserModel::anonymousTokenHasSearchInsightsShape()
+{
+    const QRegularExpression shape(
+        QStringLiteral("^anonymous-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"));
+    const QString first = TestUserModel::newAnonymousToken();
+    QVERIFY2(shape.match(first).hasMatch(), qPrintable(first));
+    QVERIFY(first != TestUserModel::newAnonymousToken());
+}
+
+void TestTestUserModel::createRenameLogInOutRotate()
+{
+    QTemporaryDir dir;
+    TestUserModel model(dir.filePath(QStringLiteral("users.json")));
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+
+    const QString alice = model.create(QStringLiteral("Alice"));
+    const QString bob = model.create(QString());
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.user(bob)->label, QStringLiteral("Test user 2"));
+    QVERIFY(model.user(alice)->colour != model.user(bob)->colour);
+
+    QVERIFY(model.rename(alice, QStringLiteral("Alice (mobile)")));
+    QCOMPARE(model.data(model.index(0), Qt::DisplayRole).toString(), QStringLiteral("Alice (mobile)"));
+    QVERIFY(!model.rename(alice, QStringLiteral("   ")));
+
+    const QString anonymous = model.user(alice)->userToken;
+    QVERIFY(model.logIn(alice, QStringLiteral("customer-42")));
+    QCOMPARE(model.user(alice)->authenticatedUserToken, QStringLiteral("customer-42"));
+    QCOMPARE(model.user(alice)->userToken, anonymous); // logging in keeps the anonymous token
+    QVERIFY(model.logOut(alice));
+    QVERIFY(!model.user(alice)->isLoggedIn());
+
+    QVERIFY(model.logIn(alice, QStringLiteral("customer-42")));
+    QVERIFY(model.rotate(alice));
+    QVERIFY(model.user(alice)->userToken != anonymous);
+    QVERIFY(model.user(alice)->userToken.startsWith(QLatin1String("anonymous-")));
+    QVERIFY(!model.user(alice)->isLoggedIn());
+
+    QVERIFY(model.remove(bob));
+    QCOMPARE(model.rowCount(), 1);
+    QVERIFY(!model.remove(bob));
+}
+
+void TestTestUserModel::persistsAcrossInstances()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("users.json"));
+    TestUser saved;
+    {
+        TestUserModel model(path);
+        const QString id = model.create(QStringLiteral("Carol"));
+        model.logIn(id, QStringLiteral("carol-account"));
+        model.setGlobalUser(id);
+        saved = *model.user(id);
+        QVERIFY(model.lastError().isEmpty());
+    }
+    TestUserModel reopened(path);
+    QCOMPARE(reopened.rowCount(), 1);
+    QCOMPARE(reopened.users().constFirst(), saved);
+    QCOMPARE(reopened.globalUserId(), saved.id);
+    QCOMPARE(reopened.data(reopened.index(0), TestUserModel::IsGlobalRole).toBool(), true);
+}
+
+void TestTestUserModel::globalUserFollowsRemoval()
+{
+    QTemporaryDir dir;
+    TestUserModel model(dir.filePath(QStringLiteral("users.json")));
+    const QString id = model.create(QStringLiteral("Dan"));
+    QSignalSpy spy(&model, &TestUserModel::globalUserChanged);
+    QVERIFY(model.setGlobalUser(id));
+    QCOMPARE(model.globalUser()->label, QStringLiteral("Dan"));
+    QVERIFY(!model.setGlobalUser(QStringLiteral("no-such-user")));
+    QVERIFY(model.remove(id));
+    QVERIFY(!model.globalUser().has_value());
+    QCOMPARE(spy.count(), 2);
+    QCOMPARE(spy.at(1).at(0).toString(), QString());
+}
+
+void TestTestUserModel::personalDataTokenIsFlagged_data()
+{
+    QTest::addColumn<QString>("userToken");
+    QTest::addColumn<QString>("authenticatedUserToken");
+    QTest::addColumn<bool>("flagged");
+    QTest::addRow("anonymous token") << TestUserModel::newAnonymousToken() << QString() << false;
+    QTest::addRow("opaque account id")
+        << QStringLiteral("user-1234") << QStringLiteral("acct_9f8e7d") << false;
+    QTest::addRow("email as userToken") << QStringLiteral("jane.doe@example.com") << QString() << true;
+    QTest::addRow("email as authenticated token")
+        << QStringLiteral("anonymous-x") << QStringLiteral("jane.doe@example.com") << true;
+    QTest::addRow("phone number") << QStringLiteral("+33612345678") << QString() << true;
+}
+
+void TestTestUserModel::personalDataTokenIsFlagged()
+{
+    QFETCH(QString, userToken);
+    QFETCH(QString, authenticatedUserToken);
+    QFETCH(bool, flagged);
+    const IssueList issues = TestUserModel::tokenIssues(userToken, authenticatedUserToken);
+    QCOMPARE(!issues.isEmpty(), flagged);
+
+    QTemporaryDir dir;
+    TestUserModel model(dir.filePath(QStringLiteral("users.json")));
+    const QString id = model.create(QStringLiteral("Erin"));
+    if (!authenticatedUserToken.isEmpty())
+        model.logIn(id, authenticatedUserToken);
+    const QString shown = model.data(model.index(0), TestUserModel::TokenIssuesRole).toString();
+    if (authenticatedUserToken.isEmpty())
+        QVERIFY(shown.isEmpty()); // the generated anonymous token is never flagged
+    else
+        QCOMPARE(!shown.isEmpty(), flagged);
+}
+
+void TestTestUserModel::unreadableFileIsReportedNotLost()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("users.json"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("{ not json");
+    file.close();
+    TestUserModel model(path);
+    QCOMPARE(model.rowCount(), 0);
+    QVERIFY(model.lastError().contains(path));
+}
+
+QTEST_GUILESS_MAIN(TestTestUserModel)
+#include "tst_testusermodel.moc"

@@ -1,0 +1,1139 @@
+#include "composerwidget.h"
+
+#include "catalog/indexcatalog.h"
+#include "event/compatibilityprofile.h"
+#include "event/eventcodec.h"
+#include "settings/appsettings.h"
+#include "templatestore.h"
+#include "users/testusermodel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QCompleter>
+#include <QDateTime>
+#include <QDateTimeEdit>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QScrollArea>
+#include <QStringListModel>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QUrl>
+#include <QVBoxLayout>
+
+namespace {
+
+// Columns of the objects table: one row per objectID, with its position and objectData item.
+enum ObjectColumn
+{
+    ObjectIdColumn,
+    TitleColumn,
+    PositionColumn,
+    PriceColumn,
+    QuantityColumn,
+    DiscountColumn,
+    ItemQueryIdColumn,
+    ObjectColumnCount,
+};
+
+enum FilterColumn
+{
+    AttributeColumn,
+    ValueColumn,
+    EncodedColumn,
+    FilterColumnCount,
+};
+
+// Set on a filter row decoded from JSON whose text is not the canonical encoding of its parts: sent as is
+// until the user edits the row, so that a round trip never rewrites what the user pasted.
+constexpr int kOriginalFilterRole = Qt::UserRole + 1;
+
+const QString kCustomUser = QStringLiteral("custom");
+const QString kGlobalUser = QString();
+
+bool isJsonNumber(const QString& text)
+{
+    static const QRegularExpression number(
+        QStringLiteral("^-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?$"));
+    return number.match(text).hasMatch();
+}
+
+std::optional<Amount> amountFromText(const QString& text)
+{
+    const QString trimmed = text.trimmed();
+    if (trimmed.isEmpty())
+        return std::nullopt;
+    if (isJsonNumber(trimmed))
+        return Amount{trimmed.toUtf8()};
+    return Amount::fromString(trimmed);
+}
+
+QString amountToText(const std::optional<Amount>& amount)
+{
+    if (!amount)
+        return {};
+    if (amount->isString()) {
+        // The JSON string literal, unquoted and unescaped.
+        const QByteArray probe = QByteArrayLiteral("{\"currency\":") + amount->json + QByteArrayLiteral("}");
+        const DecodedBatch decoded = EventCodec::decodeEvent(probe);
+        if (!decoded.events.isEmpty() && decoded.events.constFirst().currency)
+            return *decoded.events.constFirst().currency;
+        return QString::fromUtf8(amount->json.mid(1, amount->json.size() - 2));
+    }
+    return QString::fromUtf8(amount->json);
+}
+
+QString encodeFilter(const QString& attribute, const QString& value)
+{
+    return QString::fromLatin1(QUrl::toPercentEncoding(attribute)) + QLatin1Char(':') +
+           QString::fromLatin1(QUrl::toPercentEncoding(value));
+}
+
+QString cellText(const QTableWidget* table, int row, int column)
+{
+    const QTableWidgetItem* item = table->item(row, column);
+    return item ? item->text().trimmed() : QString();
+}
+
+void setCell(QTableWidget* table, int row, int column, const QString& text, bool editable = true)
+{
+    auto* item = new QTableWidgetItem(text);
+    if (!editable)
+        item->setFlags(item->flags() & ~Qt::ItemIsEditable);
+    table->setItem(row, column, item);
+}
+
+// "positions[1]" -> ("positions", 1); "objectData[0].price" -> ("objectData", 0, "price").
+struct FieldPath
+{
+    QString root;
+    int index = -1;
+    QString member;
+};
+
+FieldPath parseFieldPath(const QString& field)
+{
+    static const QRegularExpression pattern(QStringLiteral("^([A-Za-z]+)(?:\\[(\\d+)\\])?(?:\\.(\\w+))?"));
+    const QRegularExpressionMatch match = pattern.match(field);
+    if (!match.hasMatch())
+        return {field, -1, {}};
+    FieldPath path;
+    path.root = match.captured(1);
+    path.index = match.captured(2).isEmpty() ? -1 : match.captured(2).toInt();
+    path.member = match.captured(3);
+    return path;
+}
+
+QString issueLine(const Issue& issue)
+{
+    QString line = (issue.severity == Severity::Error     ? QStringLiteral("\u2716 ")
+                    : issue.severity == Severity::Warning ? QStringLiteral("\u26a0 ")
+                                                          : QStringLiteral("\u2139 ")) +
+                   issue.message;
+    if (!issue.field.isEmpty() && issue.field.contains(QLatin1Char('[')))
+        line = issue.field + QStringLiteral(": ") + line;
+    if (issue.unverifiedMessage)
+        line += QStringLiteral(" (suggested wording: Algolia publishes no text)");
+    return line;
+}
+
+} // namespace
+
+ComposerWidget::ComposerWidget(AppSettings* settings, TestUserModel* users, QWidget* parent)
+    : QWidget(parent)
+    , m_settings(settings)
+    , m_users(users)
+    , m_templates(std::make_unique<TemplateStore>(QFileInfo(settings->filePath()).absolutePath() +
+                                                  QStringLiteral("/templates.json")))
+{
+    setObjectName(QStringLiteral("composer"));
+    buildUi();
+    refreshUsers();
+    refreshEventNames();
+    refreshTemplates();
+    setKind(m_kind);
+
+    connect(m_users, &QAbstractItemModel::dataChanged, this, [this] { refreshUsers(); });
+    connect(m_users, &QAbstractItemModel::rowsInserted, this, [this] { refreshUsers(); });
+    connect(m_users, &QAbstractItemModel::rowsRemoved, this, [this] { refreshUsers(); });
+    connect(m_users, &QAbstractItemModel::modelReset, this, [this] { refreshUsers(); });
+    connect(m_users, &TestUserModel::globalUserChanged, this, [this] { refreshUsers(); });
+}
+
+ComposerWidget::~ComposerWidget() = default;
+
+QWidget* ComposerWidget::addRow(const QString& label, QWidget* field, const QString& issueName,
+                                QLabel** issueLabel)
+{
+    auto* row = new QWidget;
+    auto* layout = new QVBoxLayout(row);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(2);
+    layout->addWidget(field);
+    auto* issue = new QLabel;
+    issue->setObjectName(issueName + QStringLiteral("Issue"));
+    issue->setWordWrap(true);
+    issue->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    issue->setVisible(false);
+    layout->addWidget(issue);
+    m_issueLabels.insert(issueName, issue);
+    if (issueLabel)
+        *issueLabel = issue;
+    m_form->addRow(label, row);
+    return row;
+}
+
+void ComposerWidget::buildUi()
+{
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+
+    // Templates bar.
+    auto* templatesBar = new QHBoxLayout;
+    m_templatesCombo = new QComboBox;
+    m_templatesCombo->setObjectName(QStringLiteral("templatesCombo"));
+    m_templatesCombo->setToolTip(tr("Load a saved template"));
+    auto* saveTemplate = new QPushButton(tr("Save as…"));
+    saveTemplate->setObjectName(QStringLiteral("saveTemplateButton"));
+    auto* deleteTemplate = new QPushButton(tr("Delete"));
+    deleteTemplate->setObjectName(QStringLiteral("deleteTemplateButton"));
+    templatesBar->addWidget(new QLabel(tr("Template:")));
+    templatesBar->addWidget(m_templatesCombo, 1);
+    templatesBar->addWidget(saveTemplate);
+    templatesBar->addWidget(deleteTemplate);
+    outer->addLayout(templatesBar);
+
+    m_tabs = new QTabWidget;
+    m_tabs->setObjectName(QStringLiteral("composerTabs"));
+    outer->addWidget(m_tabs, 1);
+
+    // --- Form tab.
+    auto* formPage = new QWidget;
+    m_form = new QFormLayout(formPage);
+    m_form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+
+    m_kindCombo = new QComboBox;
+    m_kindCombo->setObjectName(QStringLiteral("kindCombo"));
+    for (const EventKindInfo& info : allEventKinds())
+        m_kindCombo->addItem(info.name, static_cast<int>(info.kind));
+    addRow(tr("Kind"), m_kindCombo, QStringLiteral("eventType"), nullptr);
+
+    m_eventNameEdit = new QComboBox;
+    m_eventNameEdit->setObjectName(QStringLiteral("eventNameEdit"));
+    m_eventNameEdit->setEditable(true);
+    m_eventNameEdit->setInsertPolicy(QComboBox::NoInsert);
+    m_rows.insert(EventField::EventName,
+                  addRow(tr("eventName"), m_eventNameEdit, QStringLiteral("eventName"), nullptr));
+
+    m_indexEdit = new QLineEdit;
+    m_indexEdit->setObjectName(QStringLiteral("indexEdit"));
+    m_rows.insert(EventField::Index, addRow(tr("index"), m_indexEdit, QStringLiteral("index"), nullptr));
+
+    m_userCombo = new QComboBox;
+    m_userCombo->setObjectName(QStringLiteral("userCombo"));
+    m_userCombo->setToolTip(tr("Whose tokens the event carries: the global test user, one test user for this "
+                               "event only, or tokens typed by hand"));
+    addRow(tr("Test user"), m_userCombo, QStringLiteral("user"), nullptr);
+
+    m_userTokenEdit = new QLineEdit;
+    m_userTokenEdit->setObjectName(QStringLiteral("userTokenEdit"));
+    m_rows.insert(EventField::UserToken,
+                  addRow(tr("userToken"), m_userTokenEdit, QStringLiteral("userToken"), nullptr));
+
+    m_authenticatedUserTokenEdit = new QLineEdit;
+    m_authenticatedUserTokenEdit->setObjectName(QStringLiteral("authenticatedUserTokenEdit"));
+    m_authenticatedUserTokenEdit->setPlaceholderText(tr("optional: the logged-in user's token"));
+    m_rows.insert(EventField::AuthenticatedUserToken,
+                  addRow(tr("authenticatedUserToken"), m_authenticatedUserTokenEdit,
+                         QStringLiteral("authenticatedUserToken"), nullptr));
+
+    auto* timestampBox = new QWidget;
+    auto* timestampLayout = new QHBoxLayout(timestampBox);
+    timestampLayout->setContentsMargins(0, 0, 0, 0);
+    m_timestampNowCheck = new QCheckBox(tr("collected now"));
+    m_timestampNowCheck->setObjectName(QStringLiteral("timestampNowCheck"));
+    m_timestampNowCheck->setChecked(true);
+    m_timestampNowCheck->setToolTip(tr("Stamp the event with the time it is queued or sent, as a tracker "
+                                       "stamps events when they are collected"));
+    m_timestampEdit = new QDateTimeEdit(QDateTime::currentDateTime());
+    m_timestampEdit->setObjectName(QStringLiteral("timestampEdit"));
+    m_timestampEdit->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
+    m_timestampEdit->setCalendarPopup(true);
+    m_timestampEdit->setEnabled(false);
+    timestampLayout->addWidget(m_timestampNowCheck);
+    timestampLayout->addWidget(m_timestampEdit, 1);
+    m_rows.insert(EventField::Timestamp,
+                  addRow(tr("timestamp"), timestampBox, QStringLiteral("timestamp"), nullptr));
+
+    auto* queryBox = new QWidget;
+    auto* queryLayout = new QHBoxLayout(queryBox);
+    queryLayout->setContentsMargins(0, 0, 0, 0);
+    m_queryIdEdit = new QLineEdit;
+    m_queryIdEdit->setObjectName(QStringLiteral("queryIdEdit"));
+    m_queryIdEdit->setPlaceholderText(tr("paste the queryID of a search with clickAnalytics"));
+    auto* generate = new QPushButton(tr("Generate"));
+    generate->setObjectName(QStringLiteral("generateQueryIdButton"));
+    generate->setToolTip(tr("A random queryID (32 hex digits): accepted, but matches no real search"));
+    queryLayout->addWidget(m_queryIdEdit, 1);
+    queryLayout->addWidget(generate);
+    m_rows.insert(EventField::QueryID, addRow(tr("queryID"), queryBox, QStringLiteral("queryID"), nullptr));
+
+    // objectIDs with positions and objectData in one table: one row per object keeps their lengths equal.
+    auto* objectsBox = new QWidget;
+    auto* objectsLayout = new QVBoxLayout(objectsBox);
+    objectsLayout->setContentsMargins(0, 0, 0, 0);
+    auto* searchRow = new QHBoxLayout;
+    m_objectSearchEdit = new QLineEdit;
+    m_objectSearchEdit->setObjectName(QStringLiteral("objectSearchEdit"));
+    m_objectSearchEdit->setPlaceholderText(
+        tr("search the index catalog, or type an objectID and press Enter"));
+    m_objectMatches = new QStringListModel(this);
+    m_objectCompleter = new QCompleter(m_objectMatches, this);
+    m_objectCompleter->setCompletionMode(QCompleter::UnfilteredPopupCompletion);
+    m_objectCompleter->setCaseSensitivity(Qt::CaseInsensitive);
+    m_objectSearchEdit->setCompleter(m_objectCompleter);
+    auto* addObject = new QPushButton(tr("Add"));
+    addObject->setObjectName(QStringLiteral("addObjectButton"));
+    auto* removeObject = new QPushButton(tr("Remove"));
+    removeObject->setObjectName(QStringLiteral("removeObjectButton"));
+    searchRow->addWidget(m_objectSearchEdit, 1);
+    searchRow->addWidget(addObject);
+    searchRow->addWidget(removeObject);
+    objectsLayout->addLayout(searchRow);
+    m_objectsTable = new QTableWidget(0, ObjectColumnCount);
+    m_objectsTable->setObjectName(QStringLiteral("objectsTable"));
+    m_objectsTable->setHorizontalHeaderLabels({tr("objectID"), tr("title"), tr("position"), tr("price"),
+                                               tr("quantity"), tr("discount"), tr("queryID")});
+    m_objectsTable->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    m_objectsTable->horizontalHeader()->setStretchLastSection(true);
+    m_objectsTable->verticalHeader()->setVisible(false);
+    m_objectsTable->setMinimumHeight(110);
+    objectsLayout->addWidget(m_objectsTable);
+    m_rows.insert(EventField::ObjectIDs,
+                  addRow(tr("objectIDs"), objectsBox, QStringLiteral("objectIDs"), nullptr));
+    // Issues about positions and objectData items show under the same table, each in its own label.
+    for (const QString& name : {QStringLiteral("positions"), QStringLiteral("objectData")}) {
+        auto* issue = new QLabel;
+        issue->setObjectName(name + QStringLiteral("Issue"));
+        issue->setWordWrap(true);
+        issue->setVisible(false);
+        objectsLayout->addWidget(issue);
+        m_issueLabels.insert(name, issue);
+    }
+
+    auto* filtersBox = new QWidget;
+    auto* filtersLayout = new QVBoxLayout(filtersBox);
+    filtersLayout->setContentsMargins(0, 0, 0, 0);
+    m_filtersTable = new QTableWidget(0, FilterColumnCount);
+    m_filtersTable->setObjectName(QStringLiteral("filtersTable"));
+    m_filtersTable->setHorizontalHeaderLabels({tr("attribute"), tr("value"), tr("sent as (URL-encoded)")});
+    m_filtersTable->horizontalHeader()->setStretchLastSection(true);
+    m_filtersTable->verticalHeader()->setVisible(false);
+    m_filtersTable->setMinimumHeight(90);
+    auto* filterButtons = new QHBoxLayout;
+    auto* addFilter = new QPushButton(tr("Add filter"));
+    addFilter->setObjectName(QStringLiteral("addFilterButton"));
+    auto* removeFilter = new QPushButton(tr("Remove"));
+    removeFilter->setObjectName(QStringLiteral("removeFilterButton"));
+    filterButtons->addWidget(addFilter);
+    filterButtons->addWidget(removeFilter);
+    filterButtons->addStretch(1);
+    filtersLayout->addWidget(m_filtersTable);
+    filtersLayout->addLayout(filterButtons);
+    m_rows.insert(EventField::Filters, addRow(tr("filters"), filtersBox, QStringLiteral("filters"), nullptr));
+
+    auto* valueBox = new QWidget;
+    auto* valueLayout = new QHBoxLayout(valueBox);
+    valueLayout->setContentsMargins(0, 0, 0, 0);
+    m_valueEdit = new QLineEdit;
+    m_valueEdit->setObjectName(QStringLiteral("valueEdit"));
+    m_computedValueLabel = new QLabel;
+    m_computedValueLabel->setObjectName(QStringLiteral("computedValueLabel"));
+    auto* useComputed = new QPushButton(tr("Use computed"));
+    useComputed->setObjectName(QStringLiteral("useComputedValueButton"));
+    valueLayout->addWidget(m_valueEdit, 1);
+    valueLayout->addWidget(m_computedValueLabel);
+    valueLayout->addWidget(useComputed);
+    m_rows.insert(EventField::Value, addRow(tr("value"), valueBox, QStringLiteral("value"), nullptr));
+
+    m_currencyEdit = new QComboBox;
+    m_currencyEdit->setObjectName(QStringLiteral("currencyEdit"));
+    m_currencyEdit->setEditable(true);
+    m_currencyEdit->addItems({QString(), QStringLiteral("USD"), QStringLiteral("EUR"), QStringLiteral("GBP"),
+                              QStringLiteral("JPY"), QStringLiteral("CAD"), QStringLiteral("AUD"),
+                              QStringLiteral("CHF")});
+    m_rows.insert(EventField::Currency,
+                  addRow(tr("currency"), m_currencyEdit, QStringLiteral("currency"), nullptr));
+
+    m_agentIdEdit = new QLineEdit;
+    m_agentIdEdit->setObjectName(QStringLiteral("agentIdEdit"));
+    m_rows.insert(EventField::AgentID,
+                  addRow(tr("agentID"), m_agentIdEdit, QStringLiteral("agentID"), nullptr));
+
+    auto* scroll = new QScrollArea;
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(formPage);
+    m_tabs->addTab(scroll, tr("Form"));
+
+    // --- JSON tab.
+    auto* jsonPage = new QWidget;
+    auto* jsonLayout = new QVBoxLayout(jsonPage);
+    m_jsonEdit = new QPlainTextEdit;
+    m_jsonEdit->setObjectName(QStringLiteral("jsonEdit"));
+    QFont mono(QStringLiteral("monospace"));
+    mono.setStyleHint(QFont::Monospace);
+    m_jsonEdit->setFont(mono);
+    m_jsonEdit->setToolTip(
+        tr("The event exactly as sent. Edit it: the form follows, unknown fields are kept."));
+    m_jsonIssue = new QLabel;
+    m_jsonIssue->setObjectName(QStringLiteral("jsonIssue"));
+    m_jsonIssue->setWordWrap(true);
+    m_jsonIssue->setVisible(false);
+    jsonLayout->addWidget(m_jsonEdit, 1);
+    jsonLayout->addWidget(m_jsonIssue);
+    m_tabs->addTab(jsonPage, tr("JSON"));
+
+    // --- Verdict and actions.
+    m_eventIssue = new QLabel;
+    m_eventIssue->setObjectName(QStringLiteral("eventIssue"));
+    m_eventIssue->setWordWrap(true);
+    m_eventIssue->setVisible(false);
+    m_issueLabels.insert(QString(), m_eventIssue);
+    outer->addWidget(m_eventIssue);
+    m_verdictLabel = new QLabel;
+    m_verdictLabel->setObjectName(QStringLiteral("verdictLabel"));
+    m_verdictLabel->setWordWrap(true);
+    outer->addWidget(m_verdictLabel);
+    auto* actions = new QHBoxLayout;
+    auto* queueButton = new QPushButton(tr("Queue"));
+    queueButton->setObjectName(QStringLiteral("queueButton"));
+    queueButton->setToolTip(tr("Add the event to the outbox, stamped now (Ctrl+Shift+Return)"));
+    auto* sendButton = new QPushButton(tr("Send"));
+    sendButton->setObjectName(QStringLiteral("sendButton"));
+    sendButton->setToolTip(tr("Send the event now (Ctrl+Return)"));
+    sendButton->setDefault(true);
+    actions->addStretch(1);
+    actions->addWidget(queueButton);
+    actions->addWidget(sendButton);
+    outer->addLayout(actions);
+
+    // --- Wiring: every form edit rebuilds the event.
+    connect(m_kindCombo, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_updating)
+            return;
+        setKind(static_cast<EventKind>(m_kindCombo->currentData().toInt()));
+    });
+    connect(m_eventNameEdit, &QComboBox::currentTextChanged, this, &ComposerWidget::onFormChanged);
+    connect(m_indexEdit, &QLineEdit::textChanged, this, [this] {
+        refreshTitles();
+        onFormChanged();
+    });
+    connect(m_userCombo, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_updating)
+            return;
+        applyUserTokens();
+        onFormChanged();
+    });
+    for (QLineEdit* edit :
+         {m_userTokenEdit, m_authenticatedUserTokenEdit, m_queryIdEdit, m_valueEdit, m_agentIdEdit})
+        connect(edit, &QLineEdit::textChanged, this, &ComposerWidget::onFormChanged);
+    connect(m_currencyEdit, &QComboBox::currentTextChanged, this, &ComposerWidget::onFormChanged);
+    connect(m_timestampNowCheck, &QCheckBox::toggled, this, [this](bool now) {
+        m_timestampEdit->setEnabled(!now);
+        if (!now && !m_updating)
+            m_timestampEdit->setDateTime(QDateTime::currentDateTime());
+        onFormChanged();
+    });
+    connect(m_timestampEdit, &QDateTimeEdit::dateTimeChanged, this, &ComposerWidget::onFormChanged);
+    connect(generate, &QPushButton::clicked, this, &ComposerWidget::generateQueryID);
+    connect(m_objectsTable, &QTableWidget::cellChanged, this, [this](int, int column) {
+        if (m_updating)
+            return;
+        if (column == ObjectIdColumn)
+            refreshTitles();
+        updateComputedValue();
+        onFormChanged();
+    });
+    connect(m_objectSearchEdit, &QLineEdit::textEdited, this, &ComposerWidget::updateObjectSearch);
+    connect(m_objectCompleter, qOverload<const QString&>(&QCompleter::activated), this,
+            [this](const QString& text) {
+                addObjectRow(text.section(QStringLiteral(" \u2014 "), 0, 0));
+                // Cleared after the completer has written its text into the line edit.
+                QMetaObject::invokeMethod(m_objectSearchEdit, &QLineEdit::clear, Qt::QueuedConnection);
+            });
+    connect(m_objectSearchEdit, &QLineEdit::returnPressed, this, [this] {
+        if (m_objectCompleter->popup()->isVisible())
+            return; // the completer's activation adds the row
+        addObjectRow(m_objectSearchEdit->text().section(QStringLiteral(" \u2014 "), 0, 0));
+        m_objectSearchEdit->clear();
+    });
+    connect(addObject, &QPushButton::clicked, this, [this] {
+        addObjectRow(m_objectSearchEdit->text().section(QStringLiteral(" \u2014 "), 0, 0));
+        m_objectSearchEdit->clear();
+    });
+    connect(removeObject, &QPushButton::clicked, this, [this] {
+        const int row =
+            m_objectsTable->currentRow() >= 0 ? m_objectsTable->currentRow() : m_objectsTable->rowCount() - 1;
+        if (row < 0)
+            return;
+        m_objectsTable->removeRow(row);
+        updateComputedValue();
+        onFormChanged();
+    });
+    connect(m_filtersTable, &QTableWidget::cellChanged, this, [this](int row, int column) {
+        if (m_updating || column == EncodedColumn)
+            return;
+        m_updating = true;
+        if (QTableWidgetItem* first = m_filtersTable->item(row, AttributeColumn))
+            first->setData(kOriginalFilterRole, QVariant()); // edited: sent as encoded from now on
+        setCell(m_filtersTable, row, EncodedColumn,
+                encodeFilter(cellText(m_filtersTable, row, AttributeColumn),
+                             cellText(m_filtersTable, row, ValueColumn)),
+                false);
+        m_updating = false;
+        onFormChanged();
+    });
+    connect(addFilter, &QPushButton::clicked, this, [this] {
+        const int row = m_filtersTable->rowCount();
+        m_updating = true;
+        m_filtersTable->insertRow(row);
+        setCell(m_filtersTable, row, AttributeColumn, QStringLiteral("genres"));
+        setCell(m_filtersTable, row, ValueColumn, QStringLiteral("Drama"));
+        setCell(m_filtersTable, row, EncodedColumn,
+                encodeFilter(QStringLiteral("genres"), QStringLiteral("Drama")), false);
+        m_updating = false;
+        onFormChanged();
+    });
+    connect(removeFilter, &QPushButton::clicked, this, [this] {
+        const int row =
+            m_filtersTable->currentRow() >= 0 ? m_filtersTable->currentRow() : m_filtersTable->rowCount() - 1;
+        if (row < 0)
+            return;
+        m_filtersTable->removeRow(row);
+        onFormChanged();
+    });
+    connect(useComputed, &QPushButton::clicked, this, [this] {
+        if (const auto value = computedValue())
+            m_valueEdit->setText(QString::number(*value, 'f', 2));
+    });
+    connect(m_jsonEdit, &QPlainTextEdit::textChanged, this, &ComposerWidget::onJsonEdited);
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        // Leaving the JSON tab hands the text back to the event: show its canonical form again.
+        m_jsonEditing = false;
+        refreshJson();
+    });
+    connect(queueButton, &QPushButton::clicked, this, &ComposerWidget::queue);
+    connect(sendButton, &QPushButton::clicked, this, &ComposerWidget::send);
+
+    connect(m_templatesCombo, &QComboBox::activated, this, [this](int index) {
+        const QString name = m_templatesCombo->itemText(index);
+        if (index == 0 || name.isEmpty())
+            return;
+        const DecodedBatch decoded = EventCodec::decodeEvent(m_templates->json(name));
+        if (!decoded.events.isEmpty())
+            setEvent(decoded.events.constFirst());
+    });
+    connect(saveTemplate, &QPushButton::clicked, this, [this] {
+        bool ok = false;
+        const QString name = QInputDialog::getText(this, tr("Save template"), tr("Template name:"),
+                                                   QLineEdit::Normal, m_templatesCombo->currentText(), &ok);
+        if (!ok || name.trimmed().isEmpty())
+            return;
+        m_templates->save(name, EventCodec::encodeEvent(m_event));
+        refreshTemplates();
+        m_templatesCombo->setCurrentText(name.trimmed());
+    });
+    connect(deleteTemplate, &QPushButton::clicked, this, [this] {
+        if (m_templatesCombo->currentIndex() <= 0)
+            return;
+        m_templates->remove(m_templatesCombo->currentText());
+        refreshTemplates();
+    });
+}
+
+void ComposerWidget::setCatalogs(QList<std::shared_ptr<const IndexCatalog>> catalogs)
+{
+    m_catalogs = std::move(catalogs);
+    QStringList names;
+    for (const auto& catalog : std::as_const(m_catalogs))
+        names << catalog->indexName();
+    auto* completer = new QCompleter(names, m_indexEdit);
+    completer->setCaseSensitivity(Qt::CaseInsensitive);
+    m_indexEdit->setCompleter(completer);
+    refreshTitles();
+    revalidate();
+}
+
+void ComposerWidget::setKind(EventKind kind)
+{
+    m_kind = kind;
+    m_updating = true;
+    m_kindCombo->setCurrentIndex(m_kindCombo->findData(static_cast<int>(kind)));
+    m_updating = false;
+    applyKindVisibility();
+    onFormChanged();
+}
+
+void ComposerWidget::applyKindVisibility()
+{
+    const EventKindInfo& info = eventKindInfo(m_kind);
+    auto shown = [&](EventField field) {
+        return info.required.contains(field) || info.optional.contains(field) ||
+               field == EventField::EventName || field == EventField::UserToken ||
+               field == EventField::AuthenticatedUserToken || field == EventField::Timestamp;
+    };
+    for (auto it = m_rows.cbegin(); it != m_rows.cend(); ++it)
+        m_form->setRowVisible(it.value(), shown(it.key()));
+    m_objectsTable->setColumnHidden(PositionColumn, !shown(EventField::Positions));
+    const bool objectData = shown(EventField::ObjectData);
+    for (const int column : {PriceColumn, QuantityColumn, DiscountColumn})
+        m_objectsTable->setColumnHidden(column, !objectData);
+    m_objectsTable->setColumnHidden(ItemQueryIdColumn, !shown(EventField::ObjectDataQueryID));
+    m_computedValueLabel->setVisible(objectData);
+}
+
+void ComposerWidget::onFormChanged()
+{
+    if (m_updating)
+        return;
+    m_event = formEvent();
+    refreshJson();
+    revalidate();
+}
+
+Event ComposerWidget::formEvent() const
+{
+    const EventKindInfo& info = eventKindInfo(m_kind);
+    auto shown = [&](EventField field) {
+        return info.required.contains(field) || info.optional.contains(field);
+    };
+    Event event = eventOfKind(m_kind);
+    event.extras = m_event.extras; // unknown fields survive form edits
+
+    auto text = [](const QString& value) -> std::optional<QString> {
+        const QString trimmed = value.trimmed();
+        return trimmed.isEmpty() ? std::nullopt : std::optional<QString>(trimmed);
+    };
+    event.eventName = text(m_eventNameEdit->currentText());
+    if (shown(EventField::Index))
+        event.index = text(m_indexEdit->text());
+    // Tokens are sent exactly as typed: a stray space is something the validator must point out.
+    if (!m_userTokenEdit->text().isEmpty())
+        event.userToken = m_userTokenEdit->text();
+    if (!m_authenticatedUserTokenEdit->text().isEmpty())
+        event.authenticatedUserToken = m_authenticatedUserTokenEdit->text();
+    if (!m_timestampNowCheck->isChecked())
+        event.timestamp = m_timestampEdit->dateTime().toMSecsSinceEpoch();
+    if (shown(EventField::QueryID))
+        event.queryID = text(m_queryIdEdit->text());
+
+    if (shown(EventField::ObjectIDs)) {
+        QStringList objectIDs;
+        QList<qint64> positions;
+        bool anyPosition = false;
+        QList<ObjectDataItem> items;
+        bool anyItem = false;
+        for (int row = 0; row < m_objectsTable->rowCount(); ++row) {
+            const QString objectID = cellText(m_objectsTable, row, ObjectIdColumn);
+            if (objectID.isEmpty())
+                continue;
+            objectIDs << objectID;
+            const QString position = cellText(m_objectsTable, row, PositionColumn);
+            anyPosition = anyPosition || !position.isEmpty();
+            positions << position.toLongLong(); // empty or unreadable: 0, which the validator rejects
+            ObjectDataItem item;
+            item.price = amountFromText(cellText(m_objectsTable, row, PriceColumn));
+            item.discount = amountFromText(cellText(m_objectsTable, row, DiscountColumn));
+            bool ok = false;
+            const qint64 quantity = cellText(m_objectsTable, row, QuantityColumn).toLongLong(&ok);
+            if (ok)
+                item.quantity = quantity;
+            if (shown(EventField::ObjectDataQueryID))
+                item.queryID = text(cellText(m_objectsTable, row, ItemQueryIdColumn));
+            anyItem = anyItem || item.price || item.discount || item.quantity || item.queryID;
+            items << item;
+        }
+        if (!objectIDs.isEmpty())
+            event.objectIDs = objectIDs;
+        if (shown(EventField::Positions) && anyPosition)
+            event.positions = positions;
+        if (shown(EventField::ObjectData) && !items.isEmpty() &&
+            (anyItem || info.required.contains(EventField::ObjectData))) {
+            // Keys the form has no column for (kept from the JSON) stay with their item.
+            if (m_event.objectData && m_event.objectData->size() == items.size()) {
+                for (int i = 0; i < items.size(); ++i)
+                    items[i].extras = m_event.objectData->at(i).extras;
+            }
+            event.objectData = items;
+        }
+    }
+    if (shown(EventField::Filters)) {
+        QStringList filters;
+        for (int row = 0; row < m_filtersTable->rowCount(); ++row) {
+            const QTableWidgetItem* first = m_filtersTable->item(row, AttributeColumn);
+            const QVariant original = first ? first->data(kOriginalFilterRole) : QVariant();
+            if (original.isValid()) {
+                filters << original.toString();
+                continue;
+            }
+            const QString attribute = cellText(m_filtersTable, row, AttributeColumn);
+            const QString value = cellText(m_filtersTable, row, ValueColumn);
+            if (attribute.isEmpty() && value.isEmpty())
+                continue;
+            filters << encodeFilter(attribute, value);
+        }
+        if (!filters.isEmpty())
+            event.filters = filters;
+    }
+    if (shown(EventField::Value))
+        event.value = amountFromText(m_valueEdit->text());
+    if (shown(EventField::Currency))
+        event.currency = text(m_currencyEdit->currentText());
+    if (shown(EventField::AgentID))
+        event.agentID = text(m_agentIdEdit->text());
+    return event;
+}
+
+void ComposerWidget::fillForm(const Event& event)
+{
+    m_updating = true;
+    if (const auto kind = kindOf(event)) {
+        m_kind = *kind;
+        m_kindCombo->setCurrentIndex(m_kindCombo->findData(static_cast<int>(m_kind)));
+    }
+    m_eventNameEdit->setCurrentText(event.eventName.value_or(QString()));
+    m_indexEdit->setText(event.index.value_or(QString()));
+    m_userTokenEdit->setText(event.userToken.value_or(QString()));
+    m_authenticatedUserTokenEdit->setText(event.authenticatedUserToken.value_or(QString()));
+    // The tokens name a test user, or they were typed by hand.
+    int userIndex = m_userCombo->findData(kCustomUser);
+    for (int i = 0; i < m_userCombo->count(); ++i) {
+        const QString id = m_userCombo->itemData(i).toString();
+        if (id == kCustomUser)
+            continue;
+        const auto user = id.isEmpty() ? m_users->globalUser() : m_users->user(id);
+        if (user && user->userToken == event.userToken.value_or(QString()) &&
+            user->authenticatedUserToken == event.authenticatedUserToken.value_or(QString())) {
+            userIndex = i;
+            break;
+        }
+    }
+    m_userCombo->setCurrentIndex(userIndex);
+    const bool custom = m_userCombo->currentData().toString() == kCustomUser;
+    m_userTokenEdit->setReadOnly(!custom);
+    m_authenticatedUserTokenEdit->setReadOnly(!custom);
+
+    m_timestampNowCheck->setChecked(!event.timestamp.has_value());
+    m_timestampEdit->setEnabled(event.timestamp.has_value());
+    if (event.timestamp)
+        m_timestampEdit->setDateTime(QDateTime::fromMSecsSinceEpoch(*event.timestamp));
+    m_queryIdEdit->setText(event.queryID.value_or(QString()));
+
+    const QStringList objectIDs = event.objectIDs.value_or(QStringList());
+    m_objectsTable->setRowCount(0);
+    m_objectsTable->setRowCount(static_cast<int>(objectIDs.size()));
+    for (int row = 0; row < objectIDs.size(); ++row) {
+        setCell(m_objectsTable, row, ObjectIdColumn, objectIDs.at(row));
+        setCell(m_objectsTable, row, TitleColumn, QString(), false);
+        const bool hasPosition = event.positions && row < event.positions->size();
+        setCell(m_objectsTable, row, PositionColumn,
+                hasPosition ? QString::number(event.positions->at(row)) : QString());
+        const bool hasItem = event.objectData && row < event.objectData->size();
+        const ObjectDataItem item = hasItem ? event.objectData->at(row) : ObjectDataItem();
+        setCell(m_objectsTable, row, PriceColumn, amountToText(item.price));
+        setCell(m_objectsTable, row, QuantityColumn,
+                item.quantity ? QString::number(*item.quantity) : QString());
+        setCell(m_objectsTable, row, DiscountColumn, amountToText(item.discount));
+        setCell(m_objectsTable, row, ItemQueryIdColumn, item.queryID.value_or(QString()));
+    }
+
+    const QStringList filters = event.filters.value_or(QStringList());
+    m_filtersTable->setRowCount(0);
+    m_filtersTable->setRowCount(static_cast<int>(filters.size()));
+    for (int row = 0; row < filters.size(); ++row) {
+        const QString& filter = filters.at(row);
+        const qsizetype colon = filter.indexOf(QLatin1Char(':'));
+        const QString attribute =
+            QUrl::fromPercentEncoding(filter.left(colon < 0 ? filter.size() : colon).toUtf8());
+        const QString value =
+            colon < 0 ? QString() : QUrl::fromPercentEncoding(filter.mid(colon + 1).toUtf8());
+        setCell(m_filtersTable, row, AttributeColumn, attribute);
+        setCell(m_filtersTable, row, ValueColumn, value);
+        setCell(m_filtersTable, row, EncodedColumn, filter, false);
+        if (colon < 0 || encodeFilter(attribute, value) != filter)
+            m_filtersTable->item(row, AttributeColumn)->setData(kOriginalFilterRole, filter);
+    }
+
+    m_valueEdit->setText(amountToText(event.value));
+    m_currencyEdit->setCurrentText(event.currency.value_or(QString()));
+    m_agentIdEdit->setText(event.agentID.value_or(QString()));
+    m_updating = false;
+    applyKindVisibility();
+    refreshTitles();
+    updateComputedValue();
+}
+
+void ComposerWidget::setEvent(const Event& event)
+{
+    m_event = event;
+    m_jsonEditing = false;
+    fillForm(event);
+    refreshJson();
+    revalidate();
+}
+
+void ComposerWidget::onJsonEdited()
+{
+    if (m_updating)
+        return;
+    m_jsonEditing = true;
+    const QByteArray text = m_jsonEdit->toPlainText().toUtf8();
+    const DecodedBatch decoded = EventCodec::decodeEvent(text);
+    if (decoded.payloadError || decoded.events.isEmpty()) {
+        m_jsonIssue->setText(QStringLiteral("\u2716 ") +
+                             (decoded.payloadError ? decoded.payloadError->message
+                                                   : tr("The JSON tab must hold one event object")));
+        m_jsonIssue->setVisible(true);
+        return;
+    }
+    QStringList typeErrors;
+    for (const Issue& issue : decoded.typeErrors)
+        typeErrors << issueLine(issue);
+    m_jsonIssue->setText(typeErrors.join(QLatin1Char('\n')));
+    m_jsonIssue->setVisible(!typeErrors.isEmpty());
+    m_event = decoded.events.constFirst();
+    fillForm(m_event);
+    revalidate();
+}
+
+void ComposerWidget::refreshJson()
+{
+    if (m_jsonEditing)
+        return;
+    m_updating = true;
+    m_jsonEdit->setPlainText(QString::fromUtf8(EventCodec::encodeEvent(m_event)));
+    m_updating = false;
+    m_jsonIssue->setVisible(false);
+}
+
+QList<Event> ComposerWidget::eventsToSend() const
+{
+    Event event = m_event;
+    if (!event.timestamp)
+        event.timestamp = QDateTime::currentMSecsSinceEpoch();
+    return {event};
+}
+
+void ComposerWidget::revalidate()
+{
+    ValidationContext context;
+    if (const CompatibilityProfile* profile =
+            CompatibilityProfile::byName(m_settings->compatibilityProfile.value()))
+        context.profile = profile;
+    context.nowMs = QDateTime::currentMSecsSinceEpoch();
+    for (const auto& catalog : std::as_const(m_catalogs))
+        context.catalogs << catalog.get();
+    m_verdict = Validator::validateEvents(eventsToSend(), context);
+    showIssues();
+    Q_EMIT verdictChanged(m_verdict);
+}
+
+void ComposerWidget::showIssues()
+{
+    QHash<QString, QStringList> lines;
+    QHash<QString, Severity> worst;
+    // Cells of the tables that an issue points at: (row, column) -> tooltip.
+    QHash<QPair<int, int>, QString> objectCells;
+    QHash<int, QString> filterRows;
+    for (const Issue& issue : m_verdict.allIssues()) {
+        const FieldPath path = parseFieldPath(issue.field);
+        QString root = path.root;
+        if (root == QLatin1String("eventSubtype"))
+            root = QStringLiteral("eventType");
+        if (!m_issueLabels.contains(root))
+            root.clear();
+        lines[root] << issueLine(issue);
+        if (!worst.contains(root) || static_cast<int>(issue.severity) < static_cast<int>(worst.value(root)))
+            worst.insert(root, issue.severity);
+        if (path.index >= 0) {
+            int column = -1;
+            if (path.root == QLatin1String("objectIDs"))
+                column = ObjectIdColumn;
+            else if (path.root == QLatin1String("positions"))
+                column = PositionColumn;
+            else if (path.root == QLatin1String("objectData"))
+                column = path.member == QLatin1String("price")      ? PriceColumn
+                         : path.member == QLatin1String("quantity") ? QuantityColumn
+                         : path.member == QLatin1String("discount") ? DiscountColumn
+                         : path.member == QLatin1String("queryID")  ? ItemQueryIdColumn
+                                                                    : ObjectIdColumn;
+            if (column >= 0)
+                objectCells[{path.index, column}] += issue.message;
+            if (path.root == QLatin1String("filters"))
+                filterRows[path.index] += issue.message;
+        }
+    }
+    for (auto it = m_issueLabels.cbegin(); it != m_issueLabels.cend(); ++it) {
+        QLabel* label = it.value();
+        const QStringList text = lines.value(it.key());
+        label->setText(text.join(QLatin1Char('\n')));
+        label->setVisible(!text.isEmpty());
+        const bool error = worst.value(it.key(), Severity::Info) == Severity::Error;
+        label->setProperty("issueSeverity", text.isEmpty() ? QString()
+                                            : error        ? QStringLiteral("error")
+                                                           : QStringLiteral("warning"));
+        // Red for errors and amber for warnings read well on both light and dark palettes.
+        label->setStyleSheet(text.isEmpty() ? QString()
+                             : error        ? QStringLiteral("color: #d0312d;")
+                                            : QStringLiteral("color: #c77c02;"));
+    }
+    m_updating = true;
+    const QColor mark = QColor(208, 49, 45, 70);
+    for (int row = 0; row < m_objectsTable->rowCount(); ++row) {
+        for (int column = 0; column < ObjectColumnCount; ++column) {
+            QTableWidgetItem* item = m_objectsTable->item(row, column);
+            if (!item)
+                continue;
+            const QString tip = objectCells.value({row, column});
+            item->setToolTip(tip);
+            item->setBackground(tip.isEmpty() ? QBrush() : QBrush(mark));
+        }
+    }
+    for (int row = 0; row < m_filtersTable->rowCount(); ++row) {
+        const QString tip = filterRows.value(row);
+        for (int column = 0; column < FilterColumnCount; ++column) {
+            if (QTableWidgetItem* item = m_filtersTable->item(row, column)) {
+                item->setToolTip(tip);
+                item->setBackground(tip.isEmpty() ? QBrush() : QBrush(mark));
+            }
+        }
+    }
+    m_updating = false;
+
+    const int errors = m_verdict.errorCount();
+    const int warnings = m_verdict.warningCount();
+    QString summary =
+        m_verdict.accepted()
+            ? tr("Algolia would accept this event (%1 %2)").arg(m_verdict.httpStatus).arg(m_verdict.message)
+            : tr("Algolia would reject this event: %1 %2").arg(m_verdict.httpStatus).arg(m_verdict.message);
+    if (errors > 0 || warnings > 0)
+        summary += tr(" \u00b7 %n error(s)", nullptr, errors) + tr(", %n warning(s)", nullptr, warnings);
+    m_verdictLabel->setText(summary);
+    m_verdictLabel->setProperty("accepted", m_verdict.accepted());
+    m_verdictLabel->setStyleSheet(m_verdict.accepted()
+                                      ? QStringLiteral("color: #2e8540; font-weight: bold;")
+                                      : QStringLiteral("color: #d0312d; font-weight: bold;"));
+}
+
+void ComposerWidget::refreshUsers()
+{
+    const QString current = m_userCombo->currentData().toString();
+    const bool wasEmpty = m_userCombo->count() == 0;
+    m_updating = true;
+    m_userCombo->clear();
+    const auto global = m_users->globalUser();
+    m_userCombo->addItem(global ? tr("Global user: %1").arg(global->label) : tr("Global user (none set)"),
+                         kGlobalUser);
+    for (const TestUser& user : m_users->users())
+        m_userCombo->addItem(tr("This event only: %1").arg(user.label), user.id);
+    m_userCombo->addItem(tr("Typed tokens"), kCustomUser);
+    int index = wasEmpty ? 0 : m_userCombo->findData(current);
+    if (index < 0)
+        index = 0;
+    m_userCombo->setCurrentIndex(index);
+    m_updating = false;
+    applyUserTokens();
+    onFormChanged();
+}
+
+void ComposerWidget::setUser(const QString& userId)
+{
+    const int index = m_userCombo->findData(userId);
+    if (index >= 0)
+        m_userCombo->setCurrentIndex(index);
+}
+
+void ComposerWidget::applyUserTokens()
+{
+    const QString id = m_userCombo->currentData().toString();
+    const bool custom = id == kCustomUser;
+    m_userTokenEdit->setReadOnly(!custom);
+    m_authenticatedUserTokenEdit->setReadOnly(!custom);
+    if (custom)
+        return;
+    const auto user = id.isEmpty() ? m_users->globalUser() : m_users->user(id);
+    const bool wasUpdating = m_updating;
+    m_updating = true;
+    m_userTokenEdit->setText(user ? user->userToken : QString());
+    m_authenticatedUserTokenEdit->setText(user ? user->authenticatedUserToken : QString());
+    m_updating = wasUpdating;
+}
+
+void ComposerWidget::generateQueryID()
+{
+    // 32 lowercase hex digits, the shape of a real queryID (Algolia's pattern rejects uppercase).
+    QString id;
+    QRandomGenerator* random = QRandomGenerator::global();
+    for (int i = 0; i < 4; ++i)
+        id += QStringLiteral("%1").arg(random->generate(), 8, 16, QLatin1Char('0'));
+    m_queryIdEdit->setText(id);
+}
+
+void ComposerWidget::addObjectRow(const QString& objectID)
+{
+    const QString trimmed = objectID.trimmed();
+    if (trimmed.isEmpty())
+        return;
+    const int row = m_objectsTable->rowCount();
+    m_updating = true;
+    m_objectsTable->insertRow(row);
+    setCell(m_objectsTable, row, ObjectIdColumn, trimmed);
+    setCell(m_objectsTable, row, TitleColumn, QString(), false);
+    setCell(m_objectsTable, row, PositionColumn, QString::number(row + 1));
+    QString price;
+    if (const IndexCatalog* catalog = catalogFor(m_indexEdit->text().trimmed())) {
+        if (const IndexCatalog::Record* record = catalog->record(trimmed)) {
+            const QJsonValue value = record->attributes.value(QLatin1String("price"));
+            if (value.isDouble())
+                price = QString::number(value.toDouble());
+        }
+    }
+    setCell(m_objectsTable, row, PriceColumn, price);
+    setCell(m_objectsTable, row, QuantityColumn, price.isEmpty() ? QString() : QStringLiteral("1"));
+    setCell(m_objectsTable, row, DiscountColumn, QString());
+    setCell(m_objectsTable, row, ItemQueryIdColumn, QString());
+    m_updating = false;
+    refreshTitles();
+    updateComputedValue();
+    onFormChanged();
+}
+
+const IndexCatalog* ComposerWidget::catalogFor(const QString& index) const
+{
+    for (const auto& catalog : m_catalogs) {
+        if (catalog->indexName() == index)
+            return catalog.get();
+    }
+    return nullptr;
+}
+
+void ComposerWidget::refreshTitles()
+{
+    const IndexCatalog* catalog = catalogFor(m_indexEdit->text().trimmed());
+    const bool wasUpdating = m_updating;
+    m_updating = true;
+    for (int row = 0; row < m_objectsTable->rowCount(); ++row) {
+        const QString objectID = cellText(m_objectsTable, row, ObjectIdColumn);
+        const IndexCatalog::Record* record = catalog ? catalog->record(objectID) : nullptr;
+        setCell(m_objectsTable, row, TitleColumn,
+                record    ? record->title
+                : catalog ? tr("(not in the catalog)")
+                          : QString(),
+                false);
+    }
+    m_updating = wasUpdating;
+}
+
+void ComposerWidget::updateObjectSearch(const QString& text)
+{
+    QStringList matches;
+    if (const IndexCatalog* catalog = catalogFor(m_indexEdit->text().trimmed())) {
+        const auto records = catalog->search(text, 30);
+        for (const IndexCatalog::Record* record : records)
+            matches << record->objectID + QStringLiteral(" \u2014 ") + record->title;
+    }
+    m_objectMatches->setStringList(matches);
+}
+
+std::optional<double> ComposerWidget::computedValue() const
+{
+    double total = 0;
+    bool any = false;
+    for (int row = 0; row < m_objectsTable->rowCount(); ++row) {
+        const auto price = amountFromText(cellText(m_objectsTable, row, PriceColumn));
+        if (!price || !price->toDouble())
+            continue;
+        bool ok = false;
+        qint64 quantity = cellText(m_objectsTable, row, QuantityColumn).toLongLong(&ok);
+        if (!ok)
+            quantity = 1;
+        double line = *price->toDouble() * static_cast<double>(quantity);
+        if (const auto discount = amountFromText(cellText(m_objectsTable, row, DiscountColumn)))
+            line -= discount->toDouble().value_or(0);
+        total += line;
+        any = true;
+    }
+    return any ? std::optional<double>(total) : std::nullopt;
+}
+
+void ComposerWidget::updateComputedValue()
+{
+    const auto value = computedValue();
+    m_computedValueLabel->setText(
+        value ? tr("\u03a3 price \u00d7 quantity \u2212 discount = %1 %2")
+                    .arg(QString::number(*value, 'f', 2), m_currencyEdit->currentText())
+              : QString());
+}
+
+void ComposerWidget::refreshEventNames()
+{
+    const QString current = m_eventNameEdit->currentText();
+    m_updating = true;
+    m_eventNameEdit->clear();
+    m_eventNameEdit->addItems(m_settings->eventNameHistory.value());
+    m_eventNameEdit->setCurrentText(current);
+    m_updating = false;
+}
+
+void ComposerWidget::refreshTemplates()
+{
+    m_templatesCombo->clear();
+    m_templatesCombo->addItem(QString());
+    m_templatesCombo->addItems(m_templates->names());
+}
+
+void ComposerWidget::send()
+{
+    if (m_event.eventName)
+        m_settings->rememberEventName(*m_event.eventName);
+    refreshEventNames();
+    Q_EMIT sendRequested(eventsToSend());
+}
+
+void ComposerWidget::queue()
+{
+    if (m_event.eventName)
+        m_settings->rememberEventName(*m_event.eventName);
+    refreshEventNames();
+    Q_EMIT queueRequested(eventsToSend());
+}
+
+void ComposerWidget::loadExample()
+{
+    m_updating = true;
+    m_kind = EventKind::ClickedObjectIDsAfterSearch;
+    m_kindCombo->setCurrentIndex(m_kindCombo->findData(static_cast<int>(m_kind)));
+    m_eventNameEdit->setCurrentText(QStringLiteral("Product Clicked"));
+    m_indexEdit->setText(m_settings->defaultIndex.value());
+    m_objectsTable->setRowCount(0);
+    m_updating = false;
+    applyKindVisibility();
+    generateQueryID();
+    const IndexCatalog* catalog = catalogFor(m_indexEdit->text());
+    if (catalog && catalog->size() >= 2) {
+        addObjectRow(catalog->records().at(0).objectID);
+        addObjectRow(catalog->records().at(1).objectID);
+    } else {
+        addObjectRow(QStringLiteral("movie-0001"));
+    }
+}

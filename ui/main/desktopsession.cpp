@@ -1,0 +1,261 @@
+#include "desktopsession.h"
+
+#include "catalog/catalogset.h"
+#include "log/eventlog.h"
+#include "mainwindow.h"
+#include "settings/appsettings.h"
+#include "users/testusermodel.h"
+
+#include <QDir>
+#include <QObject>
+#include <QStandardPaths>
+#include <QThread>
+
+#if defined(INSIGHTS_HAVE_ENDPOINT)
+#include "endpoint/embeddedendpoint.h"
+#endif
+#if defined(INSIGHTS_HAVE_CLIENT)
+#include "client/insightsclient.h"
+#include "outbox/outbox.h"
+#endif
+#if defined(INSIGHTS_HAVE_SECRETS)
+#include "secrets/inmemorysecretstore.h"
+#include "secrets/keychainsecretstore.h"
+#endif
+
+// The services whose headers may not exist yet in a given checkout; built in this order, destroyed in
+// reverse by ~Services().
+struct DesktopSession::Services
+{
+#if defined(INSIGHTS_HAVE_ENDPOINT)
+    std::unique_ptr<EmbeddedEndpoint> endpoint;
+#endif
+#if defined(INSIGHTS_HAVE_SECRETS)
+    std::unique_ptr<SecretStore> secrets;
+#endif
+#if defined(INSIGHTS_HAVE_CLIENT)
+    // The client and its outbox live on their own thread: outbox writes never run on the GUI thread.
+    QThread clientThread;
+    QObject* clientAnchor = nullptr; // an object of that thread, to run code there
+    std::unique_ptr<Outbox> outbox;
+    InsightsClient* client = nullptr;
+#endif
+
+    ~Services()
+    {
+#if defined(INSIGHTS_HAVE_CLIENT)
+        if (clientThread.isRunning()) {
+            QMetaObject::invokeMethod(
+                clientAnchor,
+                [this] {
+                    delete client;
+                    client = nullptr;
+                    outbox.reset();
+                    delete clientAnchor;
+                    clientAnchor = nullptr;
+                },
+                Qt::BlockingQueuedConnection);
+            clientThread.quit();
+            clientThread.wait();
+        }
+#endif
+#if defined(INSIGHTS_HAVE_SECRETS)
+        secrets.reset();
+#endif
+#if defined(INSIGHTS_HAVE_ENDPOINT)
+        if (endpoint)
+            endpoint->stop(); // lets in-flight requests commit before the log goes
+        endpoint.reset();
+#endif
+    }
+};
+
+DesktopSession::CreateResult DesktopSession::create(const DesktopOptions& options)
+{
+    CreateResult result;
+    std::unique_ptr<DesktopSession> session(new DesktopSession);
+    session->m_portOverride = options.port;
+    session->m_dataDir = options.dataDir.isEmpty()
+                             ? QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)
+                             : QDir(options.dataDir).absolutePath();
+    if (!QDir().mkpath(session->m_dataDir)) {
+        result.error = QStringLiteral("Cannot create the data folder %1").arg(session->m_dataDir);
+        return result;
+    }
+    const QDir data(session->m_dataDir);
+
+    // 1. Preferences and window state.
+    session->m_settings = std::make_unique<AppSettings>(session->m_dataDir);
+    session->m_windowState = std::make_unique<WindowState>(session->m_dataDir);
+
+    // 2. The event log: everything else writes into it or reads from it.
+    EventLogOptions logOptions;
+    logOptions.path = data.filePath(QStringLiteral("events.sqlite"));
+    logOptions.retention = session->m_settings->logRetention.value();
+    EventLog::OpenResult opened = EventLog::open(logOptions);
+    if (!opened.log) {
+        result.error = opened.error;
+        return result;
+    }
+    session->m_log = std::move(opened.log);
+
+    // 3. Catalogs: the bundled sample first, then the files the user imported before.
+    session->m_catalogs = std::make_unique<CatalogSet>();
+    session->m_catalogs->loadSample();
+    const QStringList imported = session->m_settings->importedCatalogs.value();
+    for (const QString& entry : imported) {
+        // Stored as "index=path".
+        const qsizetype equals = entry.indexOf(QLatin1Char('='));
+        if (equals > 0)
+            session->m_catalogs->importFile(entry.mid(equals + 1), entry.left(equals));
+    }
+
+    // 4. Test users; a first run gets one anonymous user, made global, so that events carry a token.
+    session->m_users = std::make_unique<TestUserModel>(data.filePath(QStringLiteral("test-users.json")));
+    if (session->m_users->rowCount() == 0) {
+        const QString id = session->m_users->create(QStringLiteral("Shopper 1"));
+        session->m_users->setGlobalUser(id);
+    }
+
+    session->m_services = std::make_unique<Services>();
+    // 5. The embedded endpoint, listening.
+#if defined(INSIGHTS_HAVE_ENDPOINT)
+    session->m_services->endpoint = std::make_unique<EmbeddedEndpoint>(session->m_log.get());
+    session->m_services->endpoint->setCatalogs(session->m_catalogs->catalogs());
+    if (options.startEndpoint)
+        session->restartEndpoint();
+#else
+    session->m_endpointError = QStringLiteral("This build has no embedded endpoint");
+#endif
+
+        // 6. Secrets, then the client on its thread.
+#if defined(INSIGHTS_HAVE_SECRETS)
+    if (options.inMemorySecrets)
+        session->m_services->secrets = std::make_unique<InMemorySecretStore>();
+    else
+        session->m_services->secrets = std::make_unique<KeychainSecretStore>();
+#endif
+#if defined(INSIGHTS_HAVE_CLIENT)
+    {
+        Services& services = *session->m_services;
+        services.clientThread.setObjectName(QStringLiteral("insights-client"));
+        services.clientThread.start();
+        services.clientAnchor = new QObject;
+        services.clientAnchor->moveToThread(&services.clientThread);
+        QString outboxError;
+        EventLog* log = session->m_log.get();
+        const QString outboxPath = data.filePath(QStringLiteral("outbox.sqlite"));
+        QMetaObject::invokeMethod(
+            services.clientAnchor,
+            [&services, &outboxError, log, outboxPath] {
+                Outbox::OpenResult outbox = Outbox::open(outboxPath);
+                if (!outbox.outbox) {
+                    outboxError = outbox.error;
+                    return;
+                }
+                services.outbox = std::move(outbox.outbox);
+                services.client = new InsightsClient(services.outbox.get());
+                services.client->setLogSink(
+                    [log](QList<LogRecord> records) { log->append(std::move(records)); });
+            },
+            Qt::BlockingQueuedConnection);
+        if (!services.client) {
+            result.error = outboxError;
+            return result;
+        }
+        session->updateClientLocalHost();
+    }
+#endif
+
+    // 7. The window, last: it sees every service.
+    session->m_window = std::make_unique<MainWindow>(session.get());
+    result.session = std::move(session);
+    return result;
+}
+
+DesktopSession::~DesktopSession()
+{
+    // The window goes first (it holds pointers into everything), then the services, in reverse order.
+    m_window.reset();
+    m_services.reset();
+    m_users.reset();
+    m_catalogs.reset();
+    if (m_log)
+        m_log->flush();
+    m_log.reset();
+    m_windowState.reset();
+    m_settings.reset();
+}
+
+EmbeddedEndpoint* DesktopSession::endpoint() const
+{
+#if defined(INSIGHTS_HAVE_ENDPOINT)
+    return m_services ? m_services->endpoint.get() : nullptr;
+#else
+    return nullptr;
+#endif
+}
+
+InsightsClient* DesktopSession::client() const
+{
+#if defined(INSIGHTS_HAVE_CLIENT)
+    return m_services ? m_services->client : nullptr;
+#else
+    return nullptr;
+#endif
+}
+
+SecretStore* DesktopSession::secrets() const
+{
+#if defined(INSIGHTS_HAVE_SECRETS)
+    return m_services ? m_services->secrets.get() : nullptr;
+#else
+    return nullptr;
+#endif
+}
+
+QString DesktopSession::endpointBaseUrl() const
+{
+#if defined(INSIGHTS_HAVE_ENDPOINT)
+    if (const EmbeddedEndpoint* endpoint = this->endpoint(); endpoint && endpoint->isListening())
+        return endpoint->baseUrl();
+#endif
+    return {};
+}
+
+void DesktopSession::restartEndpoint()
+{
+#if defined(INSIGHTS_HAVE_ENDPOINT)
+    EmbeddedEndpoint* endpoint = this->endpoint();
+    if (!endpoint)
+        return;
+    if (endpoint->isListening())
+        endpoint->stop();
+    EndpointOptions options;
+    options.host = m_settings->endpointBindAddress.value();
+    options.port = m_portOverride ? *m_portOverride : static_cast<quint16>(m_settings->endpointPort.value());
+    options.requiredAppId = m_settings->endpointRequiredAppId.value();
+    if (!options.requiredAppId.isEmpty())
+        options.requiredApiKey = m_endpointApiKey;
+    options.profileName = m_settings->compatibilityProfile.value();
+    const std::optional<QString> error = endpoint->start(options);
+    m_endpointError = error.value_or(QString());
+    updateClientLocalHost();
+#endif
+}
+
+void DesktopSession::updateClientLocalHost()
+{
+#if defined(INSIGHTS_HAVE_CLIENT) && defined(INSIGHTS_HAVE_ENDPOINT)
+    InsightsClient* client = this->client();
+    const EmbeddedEndpoint* endpoint = this->endpoint();
+    if (!client || !endpoint || !endpoint->isListening())
+        return;
+    const QUrl local(endpoint->baseUrl());
+    QMetaObject::invokeMethod(client, [client, local] {
+        ClientOptions clientOptions = client->options();
+        clientOptions.hosts.local = local; // "local" always means this app's endpoint, whatever its port
+        client->setOptions(clientOptions);
+    });
+#endif
+}

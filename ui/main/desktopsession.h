@@ -1,0 +1,83 @@
+#pragma once
+
+#include <QList>
+#include <QString>
+
+#include <memory>
+#include <optional>
+
+class AppSettings;
+class CatalogSet;
+class EmbeddedEndpoint;
+class EventLog;
+class InsightsClient;
+class MainWindow;
+class Outbox;
+class QThread;
+class SecretStore;
+class TestUserModel;
+class WindowState;
+
+struct DesktopOptions
+{
+    QString dataDir;              // empty: QStandardPaths::AppDataLocation
+    std::optional<quint16> port;  // overrides the port setting; 0 = a free port
+    bool inMemorySecrets = false; // tests: never touch the system keychain
+    bool startEndpoint = true;
+};
+
+// The composition root of the desktop app: builds the services in dependency order (settings, event log,
+// catalogs, test users, embedded endpoint, secrets, client) and the main window, and tears them down in
+// the reverse order. Members are declared in build order, so the default destruction order is the reverse.
+class DesktopSession final
+{
+public:
+    struct CreateResult;
+    static CreateResult create(const DesktopOptions& options);
+    ~DesktopSession();
+    DesktopSession(const DesktopSession&) = delete;
+    DesktopSession& operator=(const DesktopSession&) = delete;
+
+    QString dataDir() const { return m_dataDir; }
+    AppSettings* settings() const { return m_settings.get(); }
+    WindowState* windowState() const { return m_windowState.get(); }
+    EventLog* log() const { return m_log.get(); }
+    CatalogSet* catalogs() const { return m_catalogs.get(); }
+    TestUserModel* users() const { return m_users.get(); }
+    EmbeddedEndpoint* endpoint() const; // null when the endpoint is not built into this version
+    InsightsClient* client() const;     // null when the client is not built into this version
+    SecretStore* secrets() const;       // null when no secret store is built in
+    MainWindow* window() const { return m_window.get(); }
+
+    // "http://127.0.0.1:8421" when listening, else empty; endpointError() says why not.
+    QString endpointBaseUrl() const;
+    QString endpointError() const { return m_endpointError; }
+    // Restarts the endpoint with the current settings (after the settings dialog).
+    void restartEndpoint();
+    // The API key the endpoint requires (with the required app ID); kept in memory, never in the settings.
+    void setEndpointApiKey(const QString& apiKey) { m_endpointApiKey = apiKey; }
+    QString endpointApiKey() const { return m_endpointApiKey; }
+
+private:
+    DesktopSession() = default;
+    void updateClientLocalHost();
+    struct Services;
+
+    QString m_dataDir;
+    std::optional<quint16> m_portOverride;
+    QString m_endpointError;
+    QString m_endpointApiKey;
+    std::unique_ptr<AppSettings> m_settings;
+    std::unique_ptr<WindowState> m_windowState;
+    std::unique_ptr<EventLog> m_log;
+    std::unique_ptr<CatalogSet> m_catalogs;
+    std::unique_ptr<TestUserModel> m_users;
+    std::unique_ptr<Services> m_services; // endpoint, secrets, outbox, client (and the client's thread)
+    std::unique_ptr<MainWindow> m_window;
+};
+
+struct DesktopSession::CreateResult
+{
+    std::unique_ptr<DesktopSession> session;
+    QString error; // one line when the session could not be built (e.g. the log file is unusable)
+};

@@ -1,0 +1,93 @@
+#pragma once
+
+#include "event/event.h"
+
+#include <QList>
+#include <QMainWindow>
+
+class ComposerWidget;
+class DebuggerPanel;
+class DesktopSession;
+class QAction;
+class QComboBox;
+class QLabel;
+class QListWidget;
+class QSplitter;
+class QTabWidget;
+class QToolButton;
+class TestUsersPanel;
+
+// The main window: composer and test users on the left, the live debugger in the centre, the endpoint's
+// address in the status bar. It talks to services only through the session's interfaces and signals.
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MainWindow)
+
+public:
+    explicit MainWindow(DesktopSession* session, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    ComposerWidget* composer() const { return m_composer; }
+    TestUsersPanel* testUsersPanel() const { return m_usersPanel; }
+
+    // Sends events now to the current target (through the Insights client).
+    void sendEvents(const QList<Event>& events);
+    // Adds events to the visible, persisted queue; sendQueue() sends them as one request.
+    void queueEvents(const QList<Event>& events);
+    void sendQueue();
+    int queuedCount() const { return static_cast<int>(m_queue.size()); }
+
+    // Saves geometry, splitters, tabs and the selected user (also done on close).
+    void saveWindowState();
+    void refreshEndpointStatus();
+    void showSettings();
+    void importRecords();
+    void fetchIndex();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void createActions();
+    void createMenusAndToolBar();
+    void createStatusBar();
+    void restoreWindowState();
+    void applyTarget();
+    void distributeCatalogs();
+    void distributeTestUsers();
+    void copySnippet(const QString& text, const QString& what);
+    void refreshQueue();
+    void saveQueue();
+    void loadQueue();
+    QString queuePath() const;
+    void showAbout();
+
+    DesktopSession* m_session;
+    ComposerWidget* m_composer = nullptr;
+    TestUsersPanel* m_usersPanel = nullptr;
+    DebuggerPanel* m_debugger = nullptr;
+    QWidget* m_centre = nullptr;
+    QSplitter* m_mainSplitter = nullptr;
+    QSplitter* m_sideSplitter = nullptr;
+    QTabWidget* m_sideTabs = nullptr;
+    QListWidget* m_queueList = nullptr;
+    QComboBox* m_targetCombo = nullptr;
+    QLabel* m_endpointLabel = nullptr;
+    QToolButton* m_copyButton = nullptr;
+    QLabel* m_secretsLabel = nullptr;
+
+    QAction* m_sendAction = nullptr;
+    QAction* m_queueAction = nullptr;
+    QAction* m_sendQueueAction = nullptr;
+    QAction* m_generateQueryIdAction = nullptr;
+    QAction* m_newUserAction = nullptr;
+    QAction* m_importAction = nullptr;
+    QAction* m_fetchAction = nullptr;
+    QAction* m_settingsAction = nullptr;
+    QAction* m_quitAction = nullptr;
+    QAction* m_aboutAction = nullptr;
+    QAction* m_jsonTabAction = nullptr;
+
+    QList<Event> m_queue;
+};

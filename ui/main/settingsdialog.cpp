@@ -1,0 +1,164 @@
+#include "settingsdialog.h"
+
+#include "desktopsession.h"
+#include "event/compatibilityprofile.h"
+#include "log/eventlog.h"
+#include "settings/appsettings.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#if defined(INSIGHTS_HAVE_SECRETS)
+#include "secrets/secretstore.h"
+#endif
+#if defined(INSIGHTS_HAVE_ENDPOINT)
+#include "endpoint/embeddedendpoint.h"
+#endif
+
+SettingsDialog::SettingsDialog(DesktopSession* session, QWidget* parent)
+    : QDialog(parent)
+    , m_session(session)
+{
+    setObjectName(QStringLiteral("settingsDialog"));
+    setWindowTitle(tr("Settings"));
+    AppSettings* settings = session->settings();
+    auto* layout = new QVBoxLayout(this);
+
+    auto* sending = new QGroupBox(tr("Sending"));
+    auto* sendingForm = new QFormLayout(sending);
+    m_target = new QComboBox;
+    m_target->setObjectName(QStringLiteral("settingsTargetCombo"));
+    m_target->addItem(tr("Embedded endpoint"), QStringLiteral("local"));
+    m_target->addItem(tr("Algolia, US region"), QStringLiteral("us"));
+    m_target->addItem(tr("Algolia, DE region"), QStringLiteral("de"));
+    m_target->addItem(tr("Algolia, closest region"), QStringLiteral("global"));
+    m_target->addItem(tr("Custom URL"), QStringLiteral("custom"));
+    m_target->setCurrentIndex(std::max(0, m_target->findData(settings->target.value())));
+    m_customUrl = new QLineEdit(settings->customTargetUrl.value());
+    m_customUrl->setObjectName(QStringLiteral("customUrlEdit"));
+    m_customUrl->setPlaceholderText(QStringLiteral("http://localhost:9000"));
+    m_appId = new QLineEdit(settings->appId.value());
+    m_appId->setObjectName(QStringLiteral("appIdEdit"));
+    m_apiKey = new QLineEdit;
+    m_apiKey->setObjectName(QStringLiteral("apiKeyEdit"));
+    m_apiKey->setEchoMode(QLineEdit::Password);
+    m_apiKey->setPlaceholderText(tr("unchanged"));
+    m_keyStatus = new QLabel;
+    m_keyStatus->setObjectName(QStringLiteral("apiKeyStatus"));
+    sendingForm->addRow(tr("Target"), m_target);
+    sendingForm->addRow(tr("Custom URL"), m_customUrl);
+    sendingForm->addRow(tr("Application ID"), m_appId);
+    sendingForm->addRow(tr("API key"), m_apiKey);
+    sendingForm->addRow(QString(), m_keyStatus);
+    layout->addWidget(sending);
+
+    auto* endpoint = new QGroupBox(tr("Embedded endpoint"));
+    auto* endpointForm = new QFormLayout(endpoint);
+    m_port = new QSpinBox;
+    m_port->setObjectName(QStringLiteral("portSpin"));
+    m_port->setRange(0, 65535);
+    m_port->setSpecialValueText(tr("any free port"));
+    m_port->setValue(settings->endpointPort.value());
+    m_bind = new QComboBox;
+    m_bind->setObjectName(QStringLiteral("bindCombo"));
+    m_bind->setEditable(true);
+    m_bind->addItem(QStringLiteral("127.0.0.1"));
+    m_bind->addItem(QStringLiteral("0.0.0.0"));
+    m_bind->setToolTip(tr("0.0.0.0 lets phones and other machines on the network send events here"));
+    m_bind->setCurrentText(settings->endpointBindAddress.value());
+    m_requiredAppId = new QLineEdit(settings->endpointRequiredAppId.value());
+    m_requiredAppId->setObjectName(QStringLiteral("requiredAppIdEdit"));
+    m_requiredAppId->setPlaceholderText(tr("any (no credentials checked)"));
+    m_requiredApiKey = new QLineEdit;
+    m_requiredApiKey->setObjectName(QStringLiteral("requiredApiKeyEdit"));
+    m_requiredApiKey->setEchoMode(QLineEdit::Password);
+    m_requiredApiKey->setPlaceholderText(tr("any"));
+    endpointForm->addRow(tr("Port"), m_port);
+    endpointForm->addRow(tr("Bind address"), m_bind);
+    endpointForm->addRow(tr("Required application ID"), m_requiredAppId);
+    endpointForm->addRow(tr("Required API key"), m_requiredApiKey);
+    layout->addWidget(endpoint);
+
+    auto* validation = new QGroupBox(tr("Validation and log"));
+    auto* validationForm = new QFormLayout(validation);
+    m_profile = new QComboBox;
+    m_profile->setObjectName(QStringLiteral("profileCombo"));
+    m_profile->addItems(CompatibilityProfile::names());
+    m_profile->setCurrentText(settings->compatibilityProfile.value());
+    m_profile->setToolTip(
+        tr("current: 30-day timestamps, instantsearch events, 20 filters; legacy-2025: 4 days, "
+           "no instantsearch, 10 filters"));
+    m_retention = new QSpinBox;
+    m_retention->setObjectName(QStringLiteral("retentionSpin"));
+    m_retention->setRange(1000, 100'000'000);
+    m_retention->setSingleStep(10'000);
+    m_retention->setSuffix(tr(" events"));
+    m_retention->setValue(static_cast<int>(settings->logRetention.value()));
+    validationForm->addRow(tr("Compatibility profile"), m_profile);
+    validationForm->addRow(tr("Keep at most"), m_retention);
+    layout->addWidget(validation);
+
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    layout->addWidget(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, this, [this] {
+        apply();
+        accept();
+    });
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+
+#if defined(INSIGHTS_HAVE_SECRETS)
+    if (SecretStore* secrets = session->secrets(); secrets && !m_appId->text().isEmpty()) {
+        secrets->readApiKey(m_appId->text(), this, [this](const SecretResult& result) {
+            m_keyStatus->setText(result.ok && result.value ? tr("Stored: %1").arg(maskedApiKey(*result.value))
+                                                           : tr("No key stored"));
+        });
+        m_keyStatus->setToolTip(secrets->statusText());
+    }
+#else
+    m_apiKey->setEnabled(false);
+    m_keyStatus->setText(tr("This build has no key storage"));
+#endif
+}
+
+SettingsDialog::~SettingsDialog() = default;
+
+void SettingsDialog::apply()
+{
+    AppSettings* settings = m_session->settings();
+    settings->target.setValue(m_target->currentData().toString());
+    settings->customTargetUrl.setValue(m_customUrl->text().trimmed());
+    settings->appId.setValue(m_appId->text().trimmed());
+    settings->compatibilityProfile.setValue(m_profile->currentText());
+    settings->logRetention.setValue(m_retention->value());
+    m_session->log()->setRetention(m_retention->value());
+
+    const bool endpointChanged =
+        settings->endpointPort.value() != m_port->value() ||
+        settings->endpointBindAddress.value() != m_bind->currentText().trimmed() ||
+        settings->endpointRequiredAppId.value() != m_requiredAppId->text().trimmed() ||
+        !m_requiredApiKey->text().isEmpty();
+    settings->endpointPort.setValue(m_port->value());
+    settings->endpointBindAddress.setValue(m_bind->currentText().trimmed());
+    settings->endpointRequiredAppId.setValue(m_requiredAppId->text().trimmed());
+
+#if defined(INSIGHTS_HAVE_SECRETS)
+    if (SecretStore* secrets = m_session->secrets();
+        secrets && !m_apiKey->text().isEmpty() && !settings->appId.value().isEmpty())
+        secrets->writeApiKey(settings->appId.value(), m_apiKey->text(), secrets, [](const SecretResult&) {});
+#endif
+#if defined(INSIGHTS_HAVE_ENDPOINT)
+    if (EmbeddedEndpoint* endpoint = m_session->endpoint())
+        endpoint->setProfile(settings->compatibilityProfile.value());
+#endif
+    if (!m_requiredApiKey->text().isEmpty())
+        m_session->setEndpointApiKey(m_requiredApiKey->text());
+    settings->sync();
+    if (endpointChanged)
+        m_session->restartEndpoint();
+}

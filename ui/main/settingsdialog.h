@@ -1,0 +1,38 @@
+#pragma once
+
+#include <QDialog>
+
+class DesktopSession;
+class QComboBox;
+class QLineEdit;
+class QSpinBox;
+class QLabel;
+
+// Preferences: target and region, credentials (the key goes to the SecretStore, masked here), the embedded
+// endpoint's port, bind address and required credentials, the compatibility profile and log retention.
+class SettingsDialog final : public QDialog
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SettingsDialog)
+
+public:
+    explicit SettingsDialog(DesktopSession* session, QWidget* parent = nullptr);
+    ~SettingsDialog() override;
+
+    // Writes the values (also done by OK).
+    void apply();
+
+private:
+    DesktopSession* m_session;
+    QComboBox* m_target = nullptr;
+    QLineEdit* m_customUrl = nullptr;
+    QLineEdit* m_appId = nullptr;
+    QLineEdit* m_apiKey = nullptr;
+    QLabel* m_keyStatus = nullptr;
+    QSpinBox* m_port = nullptr;
+    QComboBox* m_bind = nullptr;
+    QLineEdit* m_requiredAppId = nullptr;
+    QLineEdit* m_requiredApiKey = nullptr;
+    QComboBox* m_profile = nullptr;
+    QSpinBox* m_retention = nullptr;
+};
