@@ -885,8 +885,9 @@ sqlite3* EventLog::Private::reader()
         return nullptr;
     }
     sqlite3_busy_timeout(db, 5000);
-    // Memory-mapped reads: the filters' full scans touch every page of the narrow table.
-    exec(db, "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-8000; PRAGMA temp_store=MEMORY");
+    // No mmap: measured on 1M records it saved under 10 ms per full scan, and an I/O error on a mapped file
+    // is a SIGBUS instead of an error code.
+    exec(db, "PRAGMA cache_size=-8000; PRAGMA temp_store=MEMORY");
     ReaderHandle slot = std::make_shared<ReaderConnection>();
     slot->db = db;
     t_readers.byLog[serial] = slot;
