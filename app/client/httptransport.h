@@ -4,6 +4,7 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QList>
+#include <QMetaType>
 #include <QObject>
 #include <QPair>
 #include <QPointer>
@@ -99,3 +100,5 @@ private:
     QHash<QNetworkReply*, Pending> m_pending;
     quint64 m_nextId = 1;
 };
+
+Q_DECLARE_METATYPE(SendResult)

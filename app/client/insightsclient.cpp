@@ -360,7 +360,7 @@ void InsightsClient::record(const ActiveBatch& batch, const SendResult& result, 
     // The embedded endpoint logs what it receives (x-insights-debugger-sent); only what never reached
     // it is ours to record.
     const bool reachedEndpoint = result.httpStatus > 0;
-    if (!m_logSink || (batch.target.isEmbeddedEndpoint() && reachedEndpoint))
+    if (batch.target.isEmbeddedEndpoint() && reachedEndpoint)
         return;
     QList<LogRecord> records;
     records.reserve(batch.entries.jsons.size());
@@ -382,7 +382,9 @@ void InsightsClient::record(const ActiveBatch& batch, const SendResult& result, 
         }
         records.append(std::move(record));
     }
-    m_logSink(std::move(records));
+    Q_EMIT recordsSent(records);
+    if (m_logSink)
+        m_logSink(std::move(records));
 }
 
 void InsightsClient::deleteUserToken(const QString& userToken)

@@ -146,6 +146,9 @@ Q_SIGNALS:
     void progress(qint64 finished, qint64 waiting);
     // Nothing waits and nothing is in flight for the current destination.
     void idle();
+    // Records of events this client sent and logged itself (not those the embedded endpoint logs), as
+    // handed to the log sink: the debugger feed matches Algolia's verdicts against them.
+    void recordsSent(const QList<LogRecord>& records);
     void credentialsLoaded(bool found);
     void userTokenDeleted(const UserTokenDeletion& deletion);
     void profileFetched(const ProfileLookup& lookup);
