@@ -190,11 +190,71 @@ namespace EventExchange {
 
 QByteArray prettyJson(const QByteArray& rawJson)
 {
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(rawJson, &error);
-    if (error.error != QJsonParseError::NoError)
-        return rawJson;
-    return doc.toJson(QJsonDocument::Indented).trimmed();
+    // Re-indents the text itself rather than going through QJsonDocument, which would sort the keys and
+    // rewrite numbers: the user sees the event as it was sent.
+    QByteArray out;
+    out.reserve(rawJson.size() * 2);
+    int depth = 0;
+    bool inString = false;
+    const auto newline = [&out, &depth]() {
+        out += '\n';
+        out += QByteArray(depth * 4, ' ');
+    };
+    for (qsizetype i = 0; i < rawJson.size(); ++i) {
+        const char c = rawJson[i];
+        if (inString) {
+            out += c;
+            if (c == '\\' && i + 1 < rawJson.size())
+                out += rawJson[++i];
+            else if (c == '"')
+                inString = false;
+            continue;
+        }
+        switch (c) {
+        case '"':
+            inString = true;
+            out += c;
+            break;
+        case '{':
+        case '[': {
+            // Keep empty containers on one line.
+            qsizetype j = i + 1;
+            while (j < rawJson.size() && QChar::isSpace(static_cast<uchar>(rawJson[j])))
+                ++j;
+            if (j < rawJson.size() && (rawJson[j] == '}' || rawJson[j] == ']')) {
+                out += c;
+                out += rawJson[j];
+                i = j;
+                break;
+            }
+            out += c;
+            ++depth;
+            newline();
+            break;
+        }
+        case '}':
+        case ']':
+            depth = std::max(0, depth - 1);
+            newline();
+            out += c;
+            break;
+        case ',':
+            out += c;
+            newline();
+            break;
+        case ':':
+            out += ": ";
+            break;
+        case ' ':
+        case '\n':
+        case '\r':
+        case '\t':
+            break;
+        default:
+            out += c;
+        }
+    }
+    return out;
 }
 
 QByteArray singleLine(const QByteArray& rawJson)

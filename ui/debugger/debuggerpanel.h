@@ -1,16 +1,30 @@
 #pragma once
 
+#include "views/eventexchange.h"
+
 #include <QColor>
 #include <QList>
 #include <QString>
 #include <QWidget>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 
+class ChartsPane;
+class DetailsPane;
 class EventLog;
+class EventTableModel;
+class EventTableStyle;
+class FilterBar;
 class IndexCatalog;
+class QLabel;
+class QMessageBox;
+class QProgressDialog;
+class QTableView;
+class QToolButton;
 struct Event;
+struct EventFilter;
 
 // A test user as the debugger shows it: rows of that token get the user's colour, and the filter bar offers
 // a one-click filter per user.
@@ -35,9 +49,9 @@ public:
     explicit DebuggerPanel(EventLog* log, QWidget* parent = nullptr);
     ~DebuggerPanel() override;
 
-    // Catalogs for the "will it count" objectID check and the profile estimate.
+    // Catalogs for the "will it count" objectID check, the import validator and the profile estimate.
     void setCatalogs(QList<std::shared_ptr<const IndexCatalog>> catalogs);
-    // Test users: their rows are coloured and each gets a filter button.
+    // Test users: their rows are coloured and each gets a filter entry.
     void setTestUsers(const QList<DebuggerTestUser>& users);
     // Called with the selected events when the user chooses "Resend"; without a handler the action is off.
     void setResendHandler(ResendHandler handler);
@@ -46,10 +60,67 @@ public:
     QString filterText() const;
     void setFilterText(const QString& text);
 
+    // Exports every row of the log, or only the rows the filter shows, to `path` (format from the extension:
+    // .ndjson, .json, .csv) off the GUI thread; over 10,000 rows a progress dialog offers to cancel.
+    // exportFinished() reports the outcome.
+    void exportTo(const QString& path, bool filteredOnly);
+    // Imports NDJSON, JSON or HAR as source "imported", judged by the validator; importFinished() reports.
+    void importFrom(const QString& path);
+
+    // For the main window's menus and tests.
+    EventTableModel* tableModel() const { return m_model; }
+    QTableView* tableView() const { return m_table; }
+    DetailsPane* detailsPane() const { return m_details; }
+
+Q_SIGNALS:
+    void exportFinished(const EventExchange::ExportResult& result);
+    void importFinished(int events, const QString& error);
+    // Text put on the clipboard by a copy action (also for tests).
+    void copied(const QString& text);
+
 private:
+    void buildColumnsMenu();
+    void saveHeaderState() const;
+    void restoreHeaderState();
+    void onFilterChanged(const EventFilter& filter);
+    void updateCounts();
+    void onCurrentRowChanged();
+    void showRecordById(qint64 id);
+    void requestClear();
+    // Fetches the selected rows' records (off the GUI thread) and hands them to `use`.
+    void withSelectedRecords(std::function<void(const QList<LogRecord>&)> use);
+    void copyText(const QString& text);
+    void copyAsJson();
+    void copyAsCurl();
+    void copyAsSearchInsights();
+    void resendSelected();
+    void chooseExport(bool filteredOnly);
+    void chooseImport();
+    void onTableContextMenu(const QPoint& position);
+    QList<const IndexCatalog*> catalogPointers() const;
+
     EventLog* m_log = nullptr;
     QList<std::shared_ptr<const IndexCatalog>> m_catalogs;
     QList<DebuggerTestUser> m_testUsers;
     ResendHandler m_resendHandler;
-    QString m_filterText;
+
+    FilterBar* m_filterBar = nullptr;
+    EventTableModel* m_model = nullptr;
+    EventTableStyle* m_style = nullptr;
+    QTableView* m_table = nullptr;
+    DetailsPane* m_details = nullptr;
+    ChartsPane* m_charts = nullptr;
+    QToolButton* m_pause = nullptr;
+    QToolButton* m_newEvents = nullptr;
+    QToolButton* m_followTail = nullptr;
+    QToolButton* m_clear = nullptr;
+    QToolButton* m_columns = nullptr;
+    QToolButton* m_resend = nullptr;
+    QLabel* m_counts = nullptr;
+    QMessageBox* m_clearConfirmation = nullptr;
+    QProgressDialog* m_exportProgress = nullptr;
+    std::shared_ptr<std::atomic<bool>> m_exportCancel;
+    bool m_wasAtBottom = true;
+    bool m_scrollScheduled = false;
+    qint64 m_waitingForId = 0;
 };

@@ -1,0 +1,57 @@
+#pragma once
+
+#include "log/eventlog.h"
+
+#include <QHash>
+#include <QList>
+#include <QMap>
+#include <QPair>
+#include <QString>
+
+// Per-second counts of the last hour for the charts: accepted and rejected events, by event type, and the
+// error messages. Bounded: one bucket per second for at most an hour, and a capped set of messages.
+// Built off the GUI thread from records and merged on it.
+class EventStats
+{
+public:
+    static constexpr int kHorizonSeconds = 3600;
+
+    struct TypeCounts
+    {
+        qint64 accepted = 0;
+        qint64 rejected = 0;
+    };
+
+    struct Point
+    {
+        qint64 startMs = 0; // start of the bin
+        double acceptedPerSecond = 0;
+        double rejectedPerSecond = 0;
+    };
+
+    void add(const LogRecord& record);
+    void merge(const EventStats& other);
+    // Drops what is older than the horizon.
+    void prune(qint64 nowMs);
+    bool isEmpty() const { return m_buckets.isEmpty(); }
+
+    // Events per second over the last `windowSeconds`, in `bins` bins, oldest first.
+    QList<Point> rate(qint64 nowMs, int windowSeconds, int bins) const;
+    // Totals over the last `windowSeconds`.
+    qint64 accepted(qint64 nowMs, int windowSeconds) const;
+    qint64 rejected(qint64 nowMs, int windowSeconds) const;
+    QMap<QString, TypeCounts> byType(qint64 nowMs, int windowSeconds) const;
+    // The most frequent error messages of the last hour, most frequent first.
+    QList<QPair<QString, qint64>> topErrors(int count) const;
+
+private:
+    struct Bucket
+    {
+        qint64 accepted = 0;
+        qint64 rejected = 0;
+        QHash<QString, TypeCounts> byType;
+    };
+    QMap<qint64, Bucket> m_buckets; // by second since the epoch
+    QMap<qint64, QHash<QString, qint64>>
+        m_errorsBySecond; // message counts by second, pruned with the buckets
+};

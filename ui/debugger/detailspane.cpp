@@ -1,0 +1,372 @@
+#include "detailspane.h"
+
+#include "catalog/indexcatalog.h"
+#include "event/eventcodec.h"
+#include "views/eventexchange.h"
+#include "views/eventusefulness.h"
+
+#include <QDateTime>
+#include <QHeaderView>
+#include <QLabel>
+#include <QRegularExpression>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTextBrowser>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace {
+
+constexpr int kTimelineLimit = 200;
+constexpr int kRequestLimit = 1000;
+
+QTreeWidget* makeTree(QWidget* parent, const QString& name, const QStringList& headers)
+{
+    auto* tree = new QTreeWidget(parent);
+    tree->setObjectName(name);
+    tree->setHeaderLabels(headers);
+    tree->setRootIsDecorated(false);
+    tree->setUniformRowHeights(true);
+    tree->setWordWrap(true);
+    tree->setAlternatingRowColors(true);
+    tree->header()->setStretchLastSection(true);
+    return tree;
+}
+
+QString topLevelField(const QString& field)
+{
+    qsizetype end = field.size();
+    for (const QChar stop : {QLatin1Char('['), QLatin1Char('.')}) {
+        const qsizetype at = field.indexOf(stop);
+        if (at >= 0)
+            end = std::min(end, at);
+    }
+    return field.left(end);
+}
+
+QString severityText(Severity severity)
+{
+    switch (severity) {
+    case Severity::Error:
+        return QStringLiteral("✖ error");
+    case Severity::Warning:
+        return QStringLiteral("⚠ warning");
+    case Severity::Info:
+        return QStringLiteral("ℹ info");
+    }
+    return {};
+}
+
+QString statusText(const LogRecord& record)
+{
+    const bool culprit =
+        std::any_of(record.issues.cbegin(), record.issues.cend(), [](const Issue& i) { return i.isError(); });
+    if (record.accepted)
+        return QStringLiteral("accepted (%1)").arg(record.httpStatus);
+    return culprit ? QStringLiteral("rejected (%1)").arg(record.httpStatus)
+                   : QStringLiteral("rejected with its batch (%1)").arg(record.httpStatus);
+}
+
+QString eventTypeText(const LogRecord& record)
+{
+    return record.eventSubtype.isEmpty() ? record.eventType
+                                         : record.eventType + QStringLiteral(" · ") + record.eventSubtype;
+}
+
+// One line of pretty JSON, coloured: keys, strings, numbers and literals.
+QString highlightLine(const QString& line)
+{
+    static const QRegularExpression token(QStringLiteral(
+        R"RX(("(?:[^"\\]|\\.)*")(\s*:)?|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|\b(true|false|null)\b)RX"));
+    QString html;
+    qsizetype last = 0;
+    auto it = token.globalMatch(line);
+    while (it.hasNext()) {
+        const QRegularExpressionMatch m = it.next();
+        html += line.mid(last, m.capturedStart() - last).toHtmlEscaped();
+        QString colour;
+        if (!m.captured(1).isEmpty())
+            colour = m.captured(2).isEmpty() ? QStringLiteral("#2e7d32") : QStringLiteral("#6f42c1");
+        else if (!m.captured(3).isEmpty())
+            colour = QStringLiteral("#1565c0");
+        else
+            colour = QStringLiteral("#d35400");
+        html +=
+            QStringLiteral("<span style=\"color:%1\">%2</span>").arg(colour, m.captured(0).toHtmlEscaped());
+        last = m.capturedEnd();
+    }
+    html += line.mid(last).toHtmlEscaped();
+    return html;
+}
+
+} // namespace
+
+DetailsPane::DetailsPane(EventLog* log, QWidget* parent)
+    : QWidget(parent)
+    , m_log(log)
+    , m_now([] { return QDateTime::currentMSecsSinceEpoch(); })
+{
+    setObjectName(QStringLiteral("detailsPane"));
+    m_summary = new QLabel(this);
+    m_summary->setObjectName(QStringLiteral("detailsSummary"));
+    m_summary->setWordWrap(true);
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("detailsTabs"));
+
+    // Event: JSON, verdict, will it count.
+    auto* eventTab = new QSplitter(Qt::Vertical, m_tabs);
+    m_json = new QTextBrowser(eventTab);
+    m_json->setObjectName(QStringLiteral("detailsJson"));
+    m_json->setOpenLinks(false);
+    m_issues =
+        makeTree(eventTab, QStringLiteral("detailsIssues"), {tr("Severity"), tr("Field"), tr("Message")});
+    m_usefulness = makeTree(eventTab, QStringLiteral("detailsUsefulness"),
+                            {tr("Feature"), tr("Will it count"), tr("Why")});
+    eventTab->addWidget(m_json);
+    eventTab->addWidget(m_issues);
+    eventTab->addWidget(m_usefulness);
+    eventTab->setStretchFactor(0, 3);
+    m_tabs->addTab(eventTab, tr("Event"));
+
+    // Request: headers and the other events of the same request.
+    auto* requestTab = new QSplitter(Qt::Vertical, m_tabs);
+    m_headers = makeTree(requestTab, QStringLiteral("detailsHeaders"), {tr("Header"), tr("Value")});
+    m_requestEvents = makeTree(requestTab, QStringLiteral("detailsRequestEvents"),
+                               {tr("#"), tr("Event"), tr("User token"), tr("Verdict")});
+    requestTab->addWidget(m_headers);
+    requestTab->addWidget(m_requestEvents);
+    m_tabs->addTab(requestTab, tr("Request"));
+
+    // Timeline: the user's events over time.
+    m_timeline = makeTree(m_tabs, QStringLiteral("detailsTimeline"),
+                          {tr("Received at"), tr("Event"), tr("Name"), tr("Index"), tr("Status")});
+    m_tabs->addTab(m_timeline, tr("User timeline"));
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_summary);
+    layout->addWidget(m_tabs, 1);
+
+    const auto jump = [this](QTreeWidgetItem* item) {
+        const qint64 id = item->data(0, RecordIdRole).toLongLong();
+        if (id > 0 && (!m_record || id != m_record->id))
+            Q_EMIT recordRequested(id);
+    };
+    connect(m_requestEvents, &QTreeWidget::itemActivated, this, jump);
+    connect(m_timeline, &QTreeWidget::itemActivated, this, jump);
+    clear();
+}
+
+DetailsPane::~DetailsPane() = default;
+
+void DetailsPane::setCatalogs(QList<std::shared_ptr<const IndexCatalog>> catalogs)
+{
+    m_catalogs = std::move(catalogs);
+    if (m_record)
+        showRecord(LogRecord(*m_record));
+}
+
+void DetailsPane::setClock(std::function<qint64()> nowMs)
+{
+    m_now = std::move(nowMs);
+}
+
+void DetailsPane::clear()
+{
+    ++m_generation;
+    m_record.reset();
+    m_markedFields.clear();
+    m_summary->setText(tr("Select an event to see its details."));
+    m_json->clear();
+    m_issues->clear();
+    m_usefulness->clear();
+    m_headers->clear();
+    m_requestEvents->clear();
+    m_timeline->clear();
+}
+
+QString DetailsPane::jsonHtml(const QByteArray& raw, const IssueList& issues)
+{
+    // Which top-level keys an issue names, and the first message for each.
+    QHash<QString, const Issue*> byField;
+    for (const Issue& issue : issues) {
+        if (issue.severity == Severity::Info || issue.field.isEmpty())
+            continue;
+        const QString key = topLevelField(issue.field);
+        const auto it = byField.constFind(key);
+        if (it == byField.cend() || (issue.isError() && !(*it)->isError()))
+            byField.insert(key, &issue);
+    }
+    m_markedFields.clear();
+    QString html = QStringLiteral("<pre style=\"margin:0\">");
+    const QStringList lines = QString::fromUtf8(EventExchange::prettyJson(raw)).split(QLatin1Char('\n'));
+    static const QRegularExpression topKey(QStringLiteral(R"RX(^    "((?:[^"\\]|\\.)*)"\s*:)RX"));
+    for (const QString& line : lines) {
+        const QRegularExpressionMatch m = topKey.match(line);
+        const Issue* issue = m.hasMatch() ? byField.value(m.captured(1)) : nullptr;
+        if (issue) {
+            m_markedFields << m.captured(1);
+            const QString colour = issue->isError() ? QStringLiteral("#f8d7da") : QStringLiteral("#fff3cd");
+            html += QStringLiteral("<span style=\"background-color:%1\">%2</span>"
+                                   "<span style=\"color:#c0392b\">  ◀ %3: %4</span>\n")
+                        .arg(colour, highlightLine(line), issue->field.toHtmlEscaped(),
+                             issue->message.toHtmlEscaped());
+        } else {
+            html += highlightLine(line) + QLatin1Char('\n');
+        }
+    }
+    // A field the event lacks (e.g. a required one) has no line: say so below the JSON.
+    for (auto it = byField.cbegin(); it != byField.cend(); ++it) {
+        if (!m_markedFields.contains(it.key())) {
+            m_markedFields << it.key();
+            html += QStringLiteral("<span style=\"color:#c0392b\">◀ %1 (absent): %2</span>\n")
+                        .arg(it.value()->field.toHtmlEscaped(), it.value()->message.toHtmlEscaped());
+        }
+    }
+    html += QStringLiteral("</pre>");
+    return html;
+}
+
+void DetailsPane::showRecord(const LogRecord& record)
+{
+    const quint64 generation = ++m_generation;
+    m_record = std::make_unique<LogRecord>(record);
+
+    // Summary and verdict.
+    QString summary = QStringLiteral("<b>%1</b> · HTTP %2 · %3 · %4")
+                          .arg(statusText(record).toHtmlEscaped())
+                          .arg(record.httpStatus)
+                          .arg(eventTypeText(record).toHtmlEscaped(), record.eventName.toHtmlEscaped());
+    if (!record.accepted && !record.message.isEmpty())
+        summary += QStringLiteral("<br/>Algolia's answer: %1").arg(record.message.toHtmlEscaped());
+    m_summary->setText(summary);
+
+    m_json->setHtml(jsonHtml(record.rawJson, record.issues));
+
+    m_issues->clear();
+    for (const Issue& issue : record.issues) {
+        auto* item = new QTreeWidgetItem(
+            m_issues, {severityText(issue.severity), issue.field.isEmpty() ? tr("(event)") : issue.field,
+                       issue.message + (issue.unverifiedMessage ? tr(" (wording unverified)") : QString())});
+        item->setToolTip(2, issue.code);
+        if (issue.isError())
+            item->setForeground(0, QColor(0xc0, 0x39, 0x2b));
+    }
+    if (record.issues.isEmpty())
+        new QTreeWidgetItem(
+            m_issues, {tr("✔ none"), QString(),
+                       record.accepted ? tr("No issue found")
+                                       : tr("This event breaks no rule; another event of its request does")});
+
+    // Will it count.
+    m_usefulness->clear();
+    const DecodedBatch decoded = EventCodec::decodeEvent(record.rawJson);
+    if (!decoded.events.isEmpty()) {
+        QList<const IndexCatalog*> catalogs;
+        for (const auto& catalog : m_catalogs)
+            catalogs << catalog.get();
+        for (const FeatureUse& use :
+             EventUsefulness::judge(decoded.events.first(), record, catalogs, m_now())) {
+            const QString mark = use.use == Usefulness::Counts         ? QStringLiteral("✔ ")
+                                 : use.use == Usefulness::DoesNotCount ? QStringLiteral("✖ ")
+                                                                       : QStringLiteral("? ");
+            auto* item = new QTreeWidgetItem(
+                m_usefulness, {use.feature, mark + EventUsefulness::usefulnessName(use.use), use.reason});
+            item->setToolTip(2, use.reason);
+        }
+    }
+
+    // Headers (never the API key: the log does not hold it).
+    m_headers->clear();
+    const QList<std::pair<QString, QString>> headers{
+        {tr("Agent (x-algolia-agent)"), record.agent},
+        {tr("User agent"), record.userAgent},
+        {tr("Referer"), record.referer},
+        {tr("Origin"), record.origin},
+        {tr("Device"), record.device},
+        {tr("Application ID"), record.appId},
+        {tr("Remote address"), record.remoteAddress},
+        {tr("Source"), eventSourceName(record.source)},
+        {tr("Target"), record.target},
+        {tr("Request"), record.requestId + QStringLiteral(" (event #") +
+                            QString::number(record.indexInRequest) + QLatin1Char(')')},
+        {tr("Received at"), QDateTime::fromMSecsSinceEpoch(record.receivedAtMs).toString(Qt::ISODateWithMs)},
+    };
+    for (const auto& [name, value] : headers)
+        new QTreeWidgetItem(m_headers, {name, value.isEmpty() ? tr("(none)") : value});
+
+    m_requestEvents->clear();
+    m_timeline->clear();
+    if (!m_log)
+        return;
+    LogQuery sameRequest;
+    sameRequest.requestId = record.requestId;
+    sameRequest.limit = kRequestLimit;
+    m_log->queryAsync(sameRequest, this, [this, generation](QList<LogRecord> records) {
+        if (generation == m_generation)
+            fillRequestEvents(records);
+    });
+    const QString token =
+        record.authenticatedUserToken.isEmpty() ? record.userToken : record.authenticatedUserToken;
+    if (!token.isEmpty()) {
+        LogQuery user;
+        user.userToken = token;
+        user.newestFirst = true;
+        user.limit = kTimelineLimit;
+        m_log->queryAsync(user, this, [this, generation](QList<LogRecord> records) {
+            if (generation == m_generation)
+                fillTimeline(records);
+        });
+    }
+}
+
+void DetailsPane::fillRequestEvents(const QList<LogRecord>& records)
+{
+    m_requestEvents->clear();
+    for (const LogRecord& r : records) {
+        const auto error =
+            std::find_if(r.issues.cbegin(), r.issues.cend(), [](const Issue& i) { return i.isError(); });
+        const bool culprit = error != r.issues.cend();
+        const QString verdict =
+            culprit ? QStringLiteral("✖ culprit: ") + error->field + QStringLiteral(": ") + error->message
+                    : statusText(r);
+        auto* item = new QTreeWidgetItem(
+            m_requestEvents, {QString::number(r.indexInRequest),
+                              eventTypeText(r) + QStringLiteral(" · ") + r.eventName, r.userToken, verdict});
+        item->setData(0, RecordIdRole, r.id);
+        item->setData(0, CulpritRole, culprit);
+        item->setToolTip(3, verdict);
+        if (culprit) {
+            for (int c = 0; c < item->columnCount(); ++c)
+                item->setBackground(c, QColor(220, 53, 69, 90));
+        }
+        if (m_record && r.id == m_record->id) {
+            QFont bold = item->font(0);
+            bold.setBold(true);
+            for (int c = 0; c < item->columnCount(); ++c)
+                item->setFont(c, bold);
+        }
+    }
+    Q_EMIT requestEventsLoaded();
+}
+
+void DetailsPane::fillTimeline(const QList<LogRecord>& records)
+{
+    m_timeline->clear();
+    for (const LogRecord& r : records) {
+        auto* item =
+            new QTreeWidgetItem(m_timeline, {QDateTime::fromMSecsSinceEpoch(r.receivedAtMs)
+                                                 .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")),
+                                             eventTypeText(r), r.eventName, r.index, statusText(r)});
+        item->setData(0, RecordIdRole, r.id);
+        if (m_record && r.id == m_record->id) {
+            QFont bold = item->font(0);
+            bold.setBold(true);
+            for (int c = 0; c < item->columnCount(); ++c)
+                item->setFont(c, bold);
+        }
+    }
+    Q_EMIT timelineLoaded();
+}

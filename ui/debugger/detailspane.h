@@ -1,0 +1,72 @@
+#pragma once
+
+#include "log/eventlog.h"
+
+#include <QStringList>
+#include <QWidget>
+
+#include <functional>
+#include <memory>
+
+class IndexCatalog;
+class QLabel;
+class QTabWidget;
+class QTextBrowser;
+class QTreeWidget;
+
+// The details of one event, as the dashboard's Event Details / Event Headers / User Timeline: its JSON
+// (pretty, highlighted, the faulty fields marked), its verdict with each issue and its field, "will it count"
+// for each feature with the reason, the request's headers, the other events of the same request with the
+// culprits marked, and the user's timeline. Request events and timeline are read from the log asynchronously.
+class DetailsPane final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(DetailsPane)
+
+public:
+    enum Role
+    {
+        RecordIdRole = Qt::UserRole + 1, // on request-event and timeline items
+        CulpritRole,                     // bool, on request-event items: this event broke a rule
+    };
+
+    explicit DetailsPane(EventLog* log, QWidget* parent = nullptr);
+    ~DetailsPane() override;
+
+    void setCatalogs(QList<std::shared_ptr<const IndexCatalog>> catalogs);
+    void setClock(std::function<qint64()> nowMs);
+    void showRecord(const LogRecord& record);
+    void clear();
+
+    qint64 recordId() const { return m_record ? m_record->id : 0; }
+    // The top-level fields marked in the JSON because an issue names them.
+    QStringList markedFields() const { return m_markedFields; }
+
+Q_SIGNALS:
+    // The other events of the request and the user's timeline are in.
+    void requestEventsLoaded();
+    void timelineLoaded();
+    // The user asked to see another event (from the request list or the timeline).
+    void recordRequested(qint64 id);
+
+private:
+    QString jsonHtml(const QByteArray& raw, const IssueList& issues);
+    void fillRequestEvents(const QList<LogRecord>& records);
+    void fillTimeline(const QList<LogRecord>& records);
+
+    EventLog* m_log = nullptr;
+    QList<std::shared_ptr<const IndexCatalog>> m_catalogs;
+    std::function<qint64()> m_now;
+    std::unique_ptr<LogRecord> m_record;
+    QStringList m_markedFields;
+    quint64 m_generation = 0;
+
+    QTabWidget* m_tabs = nullptr;
+    QLabel* m_summary = nullptr;
+    QTextBrowser* m_json = nullptr;
+    QTreeWidget* m_issues = nullptr;
+    QTreeWidget* m_usefulness = nullptr;
+    QTreeWidget* m_headers = nullptr;
+    QTreeWidget* m_requestEvents = nullptr;
+    QTreeWidget* m_timeline = nullptr;
+};

@@ -1,0 +1,48 @@
+#include "eventtablestyle.h"
+
+#include "views/eventtablemodel.h"
+
+EventTableStyle::EventTableStyle(QObject* parent)
+    : QIdentityProxyModel(parent)
+{}
+
+void EventTableStyle::setTestUserColours(const QHash<QString, QColor>& colours)
+{
+    m_colours = colours;
+    if (rowCount() > 0) {
+        const int column = static_cast<int>(EventTableModel::Column::TestUser);
+        Q_EMIT dataChanged(index(0, column), index(rowCount() - 1, column), {Qt::DecorationRole});
+    }
+}
+
+QColor EventTableStyle::verdictColour(int verdict)
+{
+    // Translucent, so that they read on light and dark palettes alike.
+    switch (static_cast<EventTableModel::Verdict>(verdict)) {
+    case EventTableModel::Verdict::Rejected:
+        return QColor(220, 53, 69, 90);
+    case EventTableModel::Verdict::RejectedByBatch:
+        return QColor(253, 126, 20, 60);
+    case EventTableModel::Verdict::AcceptedWithWarnings:
+        return QColor(255, 193, 7, 60);
+    case EventTableModel::Verdict::Accepted:
+    case EventTableModel::Verdict::Pending:
+        break;
+    }
+    return {};
+}
+
+QVariant EventTableStyle::data(const QModelIndex& index, int role) const
+{
+    if (role == Qt::BackgroundRole) {
+        const QColor colour =
+            verdictColour(QIdentityProxyModel::data(index, EventTableModel::VerdictRole).toInt());
+        return colour.isValid() ? QVariant(colour) : QVariant();
+    }
+    if (role == Qt::DecorationRole && index.column() == static_cast<int>(EventTableModel::Column::TestUser)) {
+        const QString token = QIdentityProxyModel::data(index, EventTableModel::UserTokenRole).toString();
+        const auto it = m_colours.constFind(token);
+        return it != m_colours.cend() ? QVariant(*it) : QVariant();
+    }
+    return QIdentityProxyModel::data(index, role);
+}

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <QColor>
+#include <QHash>
+#include <QIdentityProxyModel>
+
+// Adds the looks to the live table's rows, which the Core-only model cannot carry: a background per verdict
+// (rejected, rejected with its batch, accepted with warnings) and the test user's colour as a swatch.
+class EventTableStyle final : public QIdentityProxyModel
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(EventTableStyle)
+
+public:
+    explicit EventTableStyle(QObject* parent = nullptr);
+
+    // Colour per user token.
+    void setTestUserColours(const QHash<QString, QColor>& colours);
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+
+    static QColor verdictColour(int verdict);
+
+private:
+    QHash<QString, QColor> m_colours;
+};
