@@ -1,9 +1,270 @@
 #include "servecommand.h"
 
-#include <cstdio>
+#include "catalog/indexcatalog.h"
+#include "endpoint/embeddedendpoint.h"
+#include "event/compatibilityprofile.h"
+#include "event/eventcodec.h"
+#include "log/eventlog.h"
 
-int runServeCommand(int, char**)
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QHostAddress>
+#include <QSocketNotifier>
+#include <QStandardPaths>
+
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace {
+
+// Self-pipe: the signal handler only writes a byte; the event loop reads it and shuts down in order.
+int g_signalPipe[2] = {-1, -1};
+
+void onTerminationSignal(int)
 {
-    std::fputs("insights-debugger: serve is not available in this build yet\n", stderr);
-    return 2;
+    const char byte = 1;
+    [[maybe_unused]] const ssize_t written = ::write(g_signalPipe[1], &byte, 1);
+}
+
+bool installSignalHandlers()
+{
+    if (::pipe2(g_signalPipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        return false;
+    struct sigaction action
+    {
+    };
+    action.sa_handler = &onTerminationSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    return ::sigaction(SIGINT, &action, nullptr) == 0 && ::sigaction(SIGTERM, &action, nullptr) == 0;
+}
+
+struct ListenAddress
+{
+    QString host;
+    quint16 port = 8421;
+};
+
+// "ADDR:PORT", "[v6]:PORT", ":PORT", "PORT" or "ADDR".
+std::optional<ListenAddress> parseListen(const QString& text)
+{
+    ListenAddress result{QStringLiteral("127.0.0.1"), 8421};
+    QString host = text;
+    QString port;
+    if (text.startsWith(QLatin1Char('['))) {
+        const qsizetype close = text.indexOf(QLatin1Char(']'));
+        if (close < 0)
+            return std::nullopt;
+        host = text.mid(1, close - 1);
+        const QString rest = text.mid(close + 1);
+        if (!rest.isEmpty() && !rest.startsWith(QLatin1Char(':')))
+            return std::nullopt;
+        port = rest.mid(1);
+    } else if (const qsizetype colon = text.lastIndexOf(QLatin1Char(':')); colon >= 0) {
+        if (text.count(QLatin1Char(':')) > 1)
+            return std::nullopt; // a bare IPv6 address needs brackets
+        host = text.left(colon);
+        port = text.mid(colon + 1);
+    } else if (!text.isEmpty() && text.front().isDigit() && !text.contains(QLatin1Char('.'))) {
+        host.clear();
+        port = text;
+    }
+    if (!host.isEmpty())
+        result.host = host;
+    if (!port.isEmpty()) {
+        bool ok = false;
+        const uint value = port.toUInt(&ok);
+        if (!ok || value > 65535)
+            return std::nullopt;
+        result.port = static_cast<quint16>(value);
+    }
+    return result;
+}
+
+bool isLoopback(const QString& host)
+{
+    if (host.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0)
+        return true;
+    const QHostAddress address(host);
+    return !address.isNull() && address.isLoopback();
+}
+
+QString firstError(const LogRecord& record)
+{
+    for (const Issue& issue : record.issues) {
+        if (issue.isError())
+            return issue.message;
+    }
+    // A valid event of a rejected batch: the batch's answer is the reason.
+    return record.accepted ? QString() : QStringLiteral("(batch) ") + record.message;
+}
+
+QByteArray textLine(const LogRecord& record)
+{
+    const QString time =
+        QDateTime::fromMSecsSinceEpoch(record.receivedAtMs, Qt::UTC).toString(Qt::ISODateWithMs);
+    const auto orDash = [](const QString& value) { return value.isEmpty() ? QStringLiteral("-") : value; };
+    QString line =
+        time + QLatin1Char(' ') + (record.accepted ? QLatin1String("accepted") : QLatin1String("rejected")) +
+        QLatin1Char(' ') + QString::number(record.httpStatus) + QLatin1Char(' ') + orDash(record.eventType) +
+        QStringLiteral(" \"") + record.eventName + QStringLiteral("\" index=") + orDash(record.index) +
+        QStringLiteral(" userToken=") + orDash(record.userToken);
+    if (const QString error = firstError(record); !error.isEmpty())
+        line += QStringLiteral(" error=\"") + error + QLatin1Char('"');
+    return line.toUtf8() + '\n';
+}
+
+QByteArray jsonLine(const LogRecord& record)
+{
+    using EventCodec::jsonString;
+    const QString time =
+        QDateTime::fromMSecsSinceEpoch(record.receivedAtMs, Qt::UTC).toString(Qt::ISODateWithMs);
+    const QString error = firstError(record);
+    return "{\"id\":" + QByteArray::number(record.id) + ",\"time\":" + jsonString(time) +
+           ",\"verdict\":" + (record.accepted ? "\"accepted\"" : "\"rejected\"") +
+           ",\"httpStatus\":" + QByteArray::number(record.httpStatus) +
+           ",\"eventType\":" + jsonString(record.eventType) +
+           ",\"eventName\":" + jsonString(record.eventName) + ",\"index\":" + jsonString(record.index) +
+           ",\"userToken\":" + jsonString(record.userToken) +
+           ",\"error\":" + (error.isEmpty() ? QByteArray("null") : jsonString(error)) +
+           ",\"requestId\":" + jsonString(record.requestId) +
+           ",\"source\":" + jsonString(eventSourceName(record.source)) + "}\n";
+}
+
+int fail(const QString& message, int status = 2)
+{
+    std::fprintf(stderr, "insights-debugger serve: %s\n", qPrintable(message));
+    return status;
+}
+
+} // namespace
+
+int runServeCommand(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    // The same names as the desktop app: both use the same data folder (and event log) by default.
+    QCoreApplication::setOrganizationName(QStringLiteral("insights-debugger"));
+    QCoreApplication::setApplicationName(QStringLiteral("insights-debugger"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Runs the embedded Insights-compatible endpoint headless: point search-insights (host option) or an "
+        "Algolia API client (custom hosts) at it. Prints 'listening on URL' once ready, then one line per "
+        "event."));
+    parser.addHelpOption();
+    const QCommandLineOption listen(
+        QStringLiteral("listen"),
+        QStringLiteral("Address and port (default 127.0.0.1:8421; port 0 picks one)."),
+        QStringLiteral("ADDR:PORT"), QStringLiteral("127.0.0.1:8421"));
+    const QCommandLineOption dataDir(
+        QStringLiteral("data-dir"),
+        QStringLiteral("Folder of the event log (default: the app's data folder)."), QStringLiteral("DIR"));
+    const QCommandLineOption profile(QStringLiteral("profile"),
+                                     QStringLiteral("Compatibility profile: %1 (default current).")
+                                         .arg(CompatibilityProfile::names().join(QLatin1String(", "))),
+                                     QStringLiteral("NAME"), QStringLiteral("current"));
+    const QCommandLineOption catalog(
+        QStringLiteral("catalog"),
+        QStringLiteral("Records file (JSON array or NDJSON with objectID) for the "
+                       "'objectID not in the index' warning; repeatable."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption appId(
+        QStringLiteral("app-id"),
+        QStringLiteral("Require this application ID (with --api-key); others get 401."),
+        QStringLiteral("ID"));
+    const QCommandLineOption apiKey(QStringLiteral("api-key"),
+                                    QStringLiteral("Require this API key (with --app-id)."),
+                                    QStringLiteral("KEY"));
+    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print events as NDJSON."));
+    const QCommandLineOption quiet(QStringLiteral("quiet"), QStringLiteral("Print no line per event."));
+    const QCommandLineOption idleTimeout(
+        QStringLiteral("idle-timeout"),
+        QStringLiteral("Seconds before a silent client is dropped (default 30)."), QStringLiteral("SECONDS"),
+        QStringLiteral("30"));
+    parser.addOptions({listen, dataDir, profile, catalog, appId, apiKey, json, quiet, idleTimeout});
+    parser.process(app);
+    if (!parser.positionalArguments().isEmpty())
+        return fail(
+            QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().constFirst()));
+
+    const auto address = parseListen(parser.value(listen));
+    if (!address)
+        return fail(QStringLiteral("--listen expects ADDR:PORT, e.g. 127.0.0.1:8421"));
+    if (parser.isSet(appId) != parser.isSet(apiKey))
+        return fail(QStringLiteral("--app-id and --api-key go together"));
+    if (!CompatibilityProfile::byName(parser.value(profile)))
+        return fail(QStringLiteral("unknown profile '%1' (known: %2)")
+                        .arg(parser.value(profile), CompatibilityProfile::names().join(QLatin1String(", "))));
+
+    QList<std::shared_ptr<const IndexCatalog>> catalogs;
+    for (const QString& file : parser.values(catalog)) {
+        IndexCatalog::LoadResult loaded = IndexCatalog::fromFile(file);
+        if (!loaded.catalog)
+            return fail(QStringLiteral("cannot read catalog %1: %2").arg(file, loaded.error));
+        catalogs.append(std::make_shared<const IndexCatalog>(std::move(*loaded.catalog)));
+    }
+
+    const QString folder = parser.isSet(dataDir)
+                               ? parser.value(dataDir)
+                               : QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    if (!QDir().mkpath(folder))
+        return fail(QStringLiteral("cannot create the data folder %1").arg(folder));
+    EventLogOptions logOptions;
+    logOptions.path = QDir(folder).filePath(QStringLiteral("events.sqlite"));
+    EventLog::OpenResult opened = EventLog::open(logOptions);
+    if (!opened.log)
+        return fail(QStringLiteral("cannot open the event log %1: %2").arg(logOptions.path, opened.error), 1);
+    EventLog* log = opened.log.get();
+
+    if (!installSignalHandlers())
+        return fail(QStringLiteral("cannot install signal handlers"), 1);
+    QSocketNotifier signalNotifier(g_signalPipe[0], QSocketNotifier::Read);
+    QObject::connect(&signalNotifier, &QSocketNotifier::activated, &app, [] {
+        char buffer[16];
+        while (::read(g_signalPipe[0], buffer, sizeof buffer) > 0) {
+        }
+        QCoreApplication::quit();
+    });
+
+    EmbeddedEndpoint endpoint(log);
+    endpoint.setCatalogs(catalogs);
+    if (!parser.isSet(quiet)) {
+        const bool asJson = parser.isSet(json);
+        QObject::connect(&endpoint, &EmbeddedEndpoint::recordsLogged, &app,
+                         [asJson](const QList<LogRecord>& records) {
+                             QByteArray out;
+                             for (const LogRecord& record : records)
+                                 out += asJson ? jsonLine(record) : textLine(record);
+                             std::fwrite(out.constData(), 1, static_cast<size_t>(out.size()), stdout);
+                             std::fflush(stdout);
+                         });
+    }
+
+    EndpointOptions options;
+    options.host = address->host;
+    options.port = address->port;
+    options.profileName = parser.value(profile);
+    options.requiredAppId = parser.value(appId);
+    options.requiredApiKey = parser.value(apiKey);
+    options.idleTimeoutSeconds = std::max(1, parser.value(idleTimeout).toInt());
+    if (const auto error = endpoint.start(options))
+        return fail(*error, 1);
+    if (!isLoopback(address->host))
+        std::fprintf(
+            stderr,
+            "insights-debugger serve: warning: listening on %s, reachable from other machines; anyone "
+            "who can reach it can send events and read the event log\n",
+            qPrintable(address->host));
+    std::printf("listening on %s\n", qPrintable(endpoint.baseUrl()));
+    std::fflush(stdout);
+
+    const int status = app.exec();
+    endpoint.stop(); // finishes in-flight requests: every acknowledged event is committed
+    log->flush();
+    QCoreApplication::sendPostedEvents(); // print the events answered while stopping
+    return status;
 }

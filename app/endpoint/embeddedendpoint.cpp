@@ -1,0 +1,686 @@
+#include "embeddedendpoint.h"
+
+#include "endpointhttp.h"
+
+#include "catalog/indexcatalog.h"
+#include "event/compatibilityprofile.h"
+#include "event/validator.h"
+
+#include <QDateTime>
+#include <QDeadlineTimer>
+#include <QHostAddress>
+#include <QLoggingCategory>
+#include <QMetaMethod>
+#include <QMutex>
+#include <QRandomGenerator>
+#include <QThread>
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdarg>
+#include <cstdio>
+
+Q_LOGGING_CATEGORY(lcEndpoint, "insights.endpoint", QtWarningMsg)
+
+using namespace EndpointHttp;
+
+namespace {
+
+using HeaderList = QList<QPair<QByteArray, QByteArray>>;
+
+// A JSON error body for the automation API (not an Insights route, so not Algolia's wording).
+QByteArray apiError(int status, const char* message)
+{
+    return statusBody(status, QString::fromLatin1(message));
+}
+
+// One HTTP request from its headers to its answer. MHD owns the connection; this lives in *con_cls until MHD
+// reports the request completed.
+struct Request
+{
+    enum class Phase
+    {
+        Receiving, // headers seen, body (if any) arriving
+        Waiting,   // judged, connection suspended until the log commits
+        Ready,     // the answer below may be queued
+    };
+    Phase phase = Phase::Receiving;
+    RouteMatch route;
+    QByteArray method;
+    QByteArray body;
+    bool overLimit = false; // the body passed the limit: the rest is read and dropped, the answer is 413
+    qint64 dropped = 0;
+    bool awaitingCommit = false; // counted in Private::pendingAnswers
+
+    int status = 0;
+    QByteArray answer;
+    HeaderList answerHeaders;
+};
+
+QByteArray headerValue(MHD_Connection* connection, const char* name)
+{
+    // MHD compares header names case-insensitively.
+    return QByteArray(MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name));
+}
+
+HeaderList queryArguments(MHD_Connection* connection)
+{
+    HeaderList arguments;
+    MHD_get_connection_values(
+        connection, MHD_GET_ARGUMENT_KIND,
+        [](void* cls, MHD_ValueKind, const char* key, const char* value) -> MHD_Result {
+            static_cast<HeaderList*>(cls)->append({QByteArray(key), QByteArray(value ? value : "")});
+            return MHD_YES;
+        },
+        &arguments);
+    return arguments;
+}
+
+// A query parameter whatever its case: search-insights writes X-Algolia-Application-Id, the v5 browser client
+// x-algolia-application-id (insights-api.md §1.2).
+QByteArray queryValue(const HeaderList& arguments, QByteArrayView name)
+{
+    for (const auto& [key, value] : arguments) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+struct Credentials
+{
+    QString appId;
+    QString apiKey;
+};
+
+Credentials credentialsOf(MHD_Connection* connection, const HeaderList& arguments)
+{
+    QByteArray appId = headerValue(connection, "x-algolia-application-id");
+    QByteArray apiKey = headerValue(connection, "x-algolia-api-key");
+    if (appId.isEmpty())
+        appId = queryValue(arguments, "x-algolia-application-id");
+    if (apiKey.isEmpty())
+        apiKey = queryValue(arguments, "x-algolia-api-key");
+    return {QString::fromUtf8(appId), QString::fromUtf8(apiKey)};
+}
+
+QString remoteAddressOf(MHD_Connection* connection)
+{
+    const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!info || !info->client_addr)
+        return {};
+    return QHostAddress(info->client_addr).toString();
+}
+
+QString newRequestId()
+{
+    const quint64 random = QRandomGenerator::global()->generate64();
+    return QString::number(random, 16).rightJustified(16, QLatin1Char('0'));
+}
+
+} // namespace
+
+struct EmbeddedEndpoint::Private
+{
+    EmbeddedEndpoint* q = nullptr;
+    EventLog* log = nullptr;
+    MHD_Daemon* daemon = nullptr;
+    EndpointOptions options;
+    quint16 port = 0;
+    std::atomic<const CompatibilityProfile*> profile{&CompatibilityProfile::current()};
+    mutable QMutex catalogMutex;
+    std::shared_ptr<const QList<std::shared_ptr<const IndexCatalog>>> catalogs =
+        std::make_shared<const QList<std::shared_ptr<const IndexCatalog>>>();
+    QMutex rateMutex;
+    RateLimitWindow rateWindow;
+    // Requests judged but not yet answered: stop() waits for them so that nothing committed goes unanswered.
+    std::atomic<int> pendingAnswers{0};
+
+    static MHD_Result onAccess(void* cls, MHD_Connection* connection, const char* url, const char* method,
+                               const char* version, const char* uploadData, size_t* uploadDataSize,
+                               void** requestContext);
+    static void onCompleted(void* cls, MHD_Connection* connection, void** requestContext,
+                            MHD_RequestTerminationCode code);
+    static void onLog(void* cls, const char* format, va_list arguments);
+
+    MHD_Result onHeaders(MHD_Connection* connection, Request* request);
+    MHD_Result onFullRequest(MHD_Connection* connection, Request* request);
+    MHD_Result pushEvents(MHD_Connection* connection, Request* request);
+    MHD_Result debuggerFeed(MHD_Connection* connection);
+    MHD_Result deleteUserToken(MHD_Connection* connection, const QString& token);
+    MHD_Result automationEvents(MHD_Connection* connection, Request* request);
+    MHD_Result automationStats(MHD_Connection* connection);
+
+    std::optional<QByteArray> credentialFailure(MHD_Connection* connection,
+                                                const HeaderList& arguments) const;
+    MHD_Result respond(MHD_Connection* connection, int status, const QByteArray& body, bool cors,
+                       const HeaderList& headers = {}, bool announce = true) const;
+};
+
+MHD_Result EmbeddedEndpoint::Private::respond(MHD_Connection* connection, int status, const QByteArray& body,
+                                              bool cors, const HeaderList& headers, bool announce) const
+{
+    MHD_Response* response = MHD_create_response_from_buffer(
+        static_cast<size_t>(body.size()), const_cast<char*>(body.constData()), MHD_RESPMEM_MUST_COPY);
+    if (!response)
+        return MHD_NO;
+    if (!body.isEmpty())
+        MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, kJsonContentType);
+    if (cors) {
+        MHD_add_response_header(response, "Access-Control-Allow-Origin", "*");
+        MHD_add_response_header(response, "Access-Control-Expose-Headers",
+                                "x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset");
+    }
+    for (const auto& [name, value] : headers)
+        MHD_add_response_header(response, name.constData(), value.constData());
+    const MHD_Result result = MHD_queue_response(connection, static_cast<unsigned int>(status), response);
+    MHD_destroy_response(response);
+    if (announce)
+        emit q->requestHandled(status, 0);
+    return result;
+}
+
+std::optional<QByteArray> EmbeddedEndpoint::Private::credentialFailure(MHD_Connection* connection,
+                                                                       const HeaderList& arguments) const
+{
+    const Credentials credentials = credentialsOf(connection, arguments);
+    // Algolia refuses a request without an app ID or key; a configured pair must match exactly.
+    if (credentials.appId.isEmpty() || credentials.apiKey.isEmpty())
+        return invalidCredentialsBody();
+    if (!options.requiredApiKey.isEmpty() &&
+        (credentials.appId != options.requiredAppId || credentials.apiKey != options.requiredApiKey))
+        return invalidCredentialsBody();
+    return std::nullopt;
+}
+
+MHD_Result EmbeddedEndpoint::Private::onAccess(void* cls, MHD_Connection* connection, const char* url,
+                                               const char* method, const char*, const char* uploadData,
+                                               size_t* uploadDataSize, void** requestContext)
+{
+    auto* d = static_cast<Private*>(cls);
+    auto* request = static_cast<Request*>(*requestContext);
+    if (!request) {
+        request = new Request;
+        *requestContext = request;
+        request->method = QByteArray(method);
+        request->route = matchRoute(QByteArrayView(url));
+        return d->onHeaders(connection, request);
+    }
+    if (*uploadDataSize != 0) {
+        const qint64 limit = d->profile.load()->maxBodyBytes;
+        const auto size = static_cast<qint64>(*uploadDataSize);
+        *uploadDataSize = 0;
+        // Only POST /1/events reads a body; others are drained and dropped.
+        if (request->route.route != Route::Events || request->method != "POST")
+            return MHD_YES;
+        if (!request->overLimit && request->body.size() + size > limit) {
+            // A chunked body (no Content-Length) passed the limit: stop buffering, read on and answer 413,
+            // unless the client goes on far beyond it, then drop the connection.
+            request->overLimit = true;
+            request->dropped = request->body.size();
+            request->body = QByteArray();
+        }
+        if (request->overLimit) {
+            request->dropped += size;
+            return request->dropped > 8 * limit ? MHD_NO : MHD_YES;
+        }
+        request->body.append(uploadData, static_cast<qsizetype>(size));
+        return MHD_YES;
+    }
+    return d->onFullRequest(connection, request);
+}
+
+MHD_Result EmbeddedEndpoint::Private::onHeaders(MHD_Connection* connection, Request* request)
+{
+    const Route route = request->route.route;
+    const bool insights = isInsightsRoute(route);
+    if (route == Route::NotFound)
+        return respond(connection, 404, notFoundBody(), false);
+    if (route == Route::DebuggerEvents || route == Route::DebuggerStats) {
+        if (!isAllowedAutomationHost(headerValue(connection, "Host"), options.host, port))
+            return respond(connection, 403,
+                           apiError(403, "Forbidden: the automation API answers loopback hosts only"), false);
+    }
+    if (insights && request->method == "OPTIONS") {
+        const bool privateNetwork =
+            headerValue(connection, "Access-Control-Request-Private-Network") == "true";
+        return respond(
+            connection, 204, {}, false,
+            corsPreflightHeaders(headerValue(connection, "Access-Control-Request-Headers"), privateNetwork));
+    }
+    if (route == Route::InsightsUnknown)
+        return respond(connection, 404, notFoundBody(), true);
+    if (!isMethodAllowed(route, request->method)) {
+        HeaderList allow{{"Allow", allowedMethods(route)}};
+        return respond(connection, 405, methodNotAllowedBody(), insights, allow);
+    }
+    if (insights) {
+        if (const auto failure = credentialFailure(connection, queryArguments(connection)))
+            return respond(connection, 401, *failure, true);
+    }
+    if (route == Route::Events && request->method == "POST") {
+        bool ok = false;
+        const qint64 declared = headerValue(connection, MHD_HTTP_HEADER_CONTENT_LENGTH).toLongLong(&ok);
+        const qint64 limit = profile.load()->maxBodyBytes;
+        if (ok && declared > limit) {
+            // A client waiting for 100 Continue has not sent the body: refuse it now. Others are already
+            // sending: read the body and drop it, so that they get to read the 413 (an early answer and a
+            // close would reset their upload), unless the body is absurdly large.
+            const bool waitsForContinue = headerValue(connection, MHD_HTTP_HEADER_EXPECT)
+                                              .trimmed()
+                                              .compare("100-continue", Qt::CaseInsensitive) == 0;
+            if (waitsForContinue || declared > 8 * limit)
+                return respond(connection, 413, tooLargeBody(), true);
+            request->overLimit = true;
+            return MHD_YES;
+        }
+        if (ok && declared > 0)
+            request->body.reserve(static_cast<qsizetype>(declared));
+    }
+    return MHD_YES;
+}
+
+MHD_Result EmbeddedEndpoint::Private::onFullRequest(MHD_Connection* connection, Request* request)
+{
+    if (request->phase == Request::Phase::Ready)
+        return respond(connection, request->status, request->answer, true, request->answerHeaders, false);
+    if (request->phase == Request::Phase::Waiting)
+        return MHD_YES; // not resumed yet
+    const Route route = request->route.route;
+    if (route == Route::Events && request->method == "POST")
+        return pushEvents(connection, request);
+    if (route == Route::Events)
+        return debuggerFeed(connection);
+    if (route == Route::UserToken)
+        return deleteUserToken(connection, request->route.userToken);
+    if (route == Route::DebuggerEvents)
+        return automationEvents(connection, request);
+    if (route == Route::DebuggerStats)
+        return automationStats(connection);
+    return respond(connection, 404, notFoundBody(), false);
+}
+
+MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Request* request)
+{
+    const CompatibilityProfile* rules = profile.load();
+    if (request->overLimit)
+        return respond(connection, 413, tooLargeBody(), true);
+
+    const QByteArray encoding = headerValue(connection, MHD_HTTP_HEADER_CONTENT_ENCODING).trimmed().toLower();
+    if (encoding == "gzip" || encoding == "x-gzip" || encoding == "deflate") {
+        InflateResult inflated = inflateBody(request->body, rules->maxBodyBytes);
+        if (inflated.status == InflateStatus::TooLarge)
+            return respond(connection, 413, tooLargeBody(), true);
+        // A corrupt stream is judged like any undecodable body: 422 "Invalid payload", and logged.
+        if (inflated.status == InflateStatus::Ok)
+            request->body = std::move(inflated.data);
+    }
+
+    std::shared_ptr<const QList<std::shared_ptr<const IndexCatalog>>> catalogSnapshot;
+    {
+        QMutexLocker locker(&catalogMutex);
+        catalogSnapshot = catalogs;
+    }
+    ValidationContext context;
+    context.profile = rules;
+    context.nowMs = QDateTime::currentMSecsSinceEpoch();
+    for (const auto& catalog : *catalogSnapshot)
+        context.catalogs.append(catalog.get());
+    DecodedBatch decoded;
+    const BatchVerdict verdict = Validator::validateBody(request->body, context, &decoded);
+    if (verdict.httpStatus == 413)
+        return respond(connection, 413, tooLargeBody(), true);
+
+    // The request facts every record of this request shares; never the API key.
+    const HeaderList arguments = queryArguments(connection);
+    LogRecord base;
+    base.requestId = newRequestId();
+    base.receivedAtMs = context.nowMs;
+    base.httpStatus = verdict.httpStatus;
+    base.accepted = verdict.accepted();
+    base.message = verdict.message;
+    base.userAgent = QString::fromUtf8(headerValue(connection, MHD_HTTP_HEADER_USER_AGENT));
+    base.device = deviceFromUserAgent(base.userAgent);
+    QByteArray agent = headerValue(connection, "x-algolia-agent");
+    if (agent.isEmpty())
+        agent = queryValue(arguments, "x-algolia-agent");
+    base.agent = QString::fromUtf8(agent);
+    base.origin = QString::fromUtf8(headerValue(connection, "Origin"));
+    base.referer = QString::fromUtf8(headerValue(connection, "Referer"));
+    base.remoteAddress = remoteAddressOf(connection);
+    base.appId = credentialsOf(connection, arguments).appId;
+    if (headerValue(connection, "x-insights-debugger-sent").trimmed() == "1") {
+        // Sent by the app itself to "local": logged once, as sent.
+        base.source = EventSource::Sent;
+        base.target = QStringLiteral("local");
+    }
+
+    QList<LogRecord> records;
+    records.reserve(std::max<qsizetype>(1, decoded.events.size()));
+    for (qsizetype i = 0; i < decoded.events.size(); ++i) {
+        const Event& event = decoded.events.at(i);
+        LogRecord record = base;
+        record.indexInRequest = static_cast<int>(i);
+        if (i < verdict.events.size())
+            record.issues = verdict.events.at(i).issues;
+        record.rawJson = decoded.rawEvents.value(i);
+        record.eventType = event.eventType.value_or(QString());
+        record.eventSubtype = event.eventSubtype.value_or(QString());
+        record.eventName = event.eventName.value_or(QString());
+        record.index = event.index.value_or(QString());
+        record.userToken = event.userToken.value_or(QString());
+        record.authenticatedUserToken = event.authenticatedUserToken.value_or(QString());
+        record.timestampMs = event.timestamp.value_or(0);
+        records.append(std::move(record));
+    }
+    if (records.isEmpty()) {
+        // Nothing decodable ("Invalid payload", "No events to process"): the debugger still shows the
+        // request, with the body as received (bounded) and the request's issues.
+        LogRecord record = base;
+        record.rawJson = request->body.left(64 * 1024);
+        record.issues = verdict.allIssues();
+        records.append(std::move(record));
+    }
+
+    request->status = verdict.httpStatus;
+    request->answer = verdict.responseBody();
+    request->phase = Request::Phase::Waiting;
+    request->awaitingCommit = true;
+    request->body = QByteArray();
+    ++pendingAnswers;
+    // Suspend before appending: the commit callback may resume the connection at once, from the writer
+    // thread.
+    MHD_suspend_connection(connection);
+    const bool announce = q->isSignalConnected(QMetaMethod::fromSignal(&EmbeddedEndpoint::recordsLogged));
+    const int eventCount = static_cast<int>(decoded.events.size());
+    QList<LogRecord> announced = announce ? records : QList<LogRecord>();
+    log->append(std::move(records), [this, connection, request, eventCount,
+                                     announced](bool ok, qint64 firstId, qint64) mutable {
+        if (!ok) {
+            request->status = 500;
+            request->answer = statusBody(500, QStringLiteral("The event log could not store the events"));
+        } else if (!announced.isEmpty()) {
+            for (qsizetype i = 0; i < announced.size(); ++i)
+                announced[i].id = firstId + i;
+            emit q->recordsLogged(announced);
+        }
+        emit q->requestHandled(request->status, eventCount);
+        request->phase = Request::Phase::Ready;
+        MHD_resume_connection(connection); // thread-safe; `request` is not touched after this
+    });
+    return MHD_YES;
+}
+
+MHD_Result EmbeddedEndpoint::Private::debuggerFeed(MHD_Connection* connection)
+{
+    const HeaderList arguments = queryArguments(connection);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    qint64 start = 0;
+    qint64 end = now;
+    if (const QByteArray text = queryValue(arguments, "startDate"); !text.isEmpty()) {
+        const auto parsed = parseIsoDate(QString::fromUtf8(text));
+        if (!parsed)
+            return respond(connection, 400, statusBody(400, QStringLiteral("Invalid startDate")), true);
+        start = *parsed;
+    }
+    if (const QByteArray text = queryValue(arguments, "endDate"); !text.isEmpty()) {
+        const auto parsed = parseIsoDate(QString::fromUtf8(text));
+        if (!parsed)
+            return respond(connection, 400, statusBody(400, QStringLiteral("Invalid endDate")), true);
+        end = *parsed;
+    }
+    int limit = 100;
+    if (const QByteArray text = queryValue(arguments, "limit"); !text.isEmpty())
+        limit = std::clamp(text.toInt(), 1, 1000);
+
+    // Newest first, page by page, until the window's start: the feed asks for recent seconds, so this reads
+    // few pages however large the log is.
+    QList<LogRecord> window;
+    LogQuery query;
+    query.newestFirst = true;
+    query.limit = 500;
+    bool done = false;
+    while (!done && window.size() < limit) {
+        const QList<LogRecord> page = log->query(query);
+        if (page.isEmpty())
+            break;
+        for (const LogRecord& record : page) {
+            if (record.receivedAtMs < start) {
+                done = true;
+                break;
+            }
+            const bool received =
+                record.source == EventSource::Endpoint ||
+                (record.source == EventSource::Sent && record.target == QLatin1String("local"));
+            if (received && record.receivedAtMs <= end) {
+                window.append(record);
+                if (window.size() >= limit)
+                    break;
+            }
+        }
+        query.beforeId = page.constLast().id;
+    }
+    std::reverse(window.begin(), window.end());
+    QByteArray body = "{\"events\":[";
+    for (qsizetype i = 0; i < window.size(); ++i) {
+        if (i)
+            body += ',';
+        body += feedRecordJson(window.at(i));
+    }
+    body += "]}";
+    return respond(connection, 200, body, true);
+}
+
+MHD_Result EmbeddedEndpoint::Private::deleteUserToken(MHD_Connection* connection, const QString& token)
+{
+    if (!Validator::isValidUserToken(token))
+        return respond(connection, 422, statusBody(422, Validator::userTokenMessage()), true);
+    log->removeUserToken(token); // blocks until committed; this is an MHD thread, not the writer
+    HeaderList headers;
+    {
+        QMutexLocker locker(&rateMutex);
+        headers = rateLimitHeaders(rateWindow, QDateTime::currentMSecsSinceEpoch());
+    }
+    return respond(connection, 204, {}, true, headers);
+}
+
+MHD_Result EmbeddedEndpoint::Private::automationEvents(MHD_Connection* connection, Request* request)
+{
+    const HeaderList arguments = queryArguments(connection);
+    const auto text = [&arguments](QByteArrayView name) {
+        return QString::fromUtf8(queryValue(arguments, name));
+    };
+    if (request->method == "DELETE") {
+        const QString token = text("userToken");
+        const qint64 removed = log->remove(token.isEmpty() ? std::nullopt : std::optional<QString>(token));
+        return respond(connection, 200, "{\"deleted\":" + QByteArray::number(removed) + '}', false);
+    }
+    LogQuery query;
+    const QString status = text("status");
+    if (status == QLatin1String("accepted"))
+        query.accepted = true;
+    else if (status == QLatin1String("rejected"))
+        query.accepted = false;
+    else if (!status.isEmpty())
+        return respond(connection, 400, apiError(400, "status must be accepted or rejected"), false);
+    query.userToken = text("userToken");
+    query.eventType = text("eventType");
+    query.eventName = text("eventName");
+    query.index = text("index");
+    query.sinceId = text("since").toLongLong();
+    query.limit = 1000;
+    if (const QString limit = text("limit"); !limit.isEmpty())
+        query.limit = std::clamp(limit.toInt(), 1, 10000);
+    const QList<LogRecord> records = log->query(query);
+    QByteArray body = "{\"events\":[";
+    for (qsizetype i = 0; i < records.size(); ++i) {
+        if (i)
+            body += ',';
+        body += automationRecordJson(records.at(i));
+    }
+    const qint64 lastId = records.isEmpty() ? query.sinceId : records.constLast().id;
+    body += "],\"lastId\":" + QByteArray::number(lastId) +
+            ",\"hasMore\":" + (records.size() >= query.limit ? "true" : "false") + '}';
+    return respond(connection, 200, body, false);
+}
+
+MHD_Result EmbeddedEndpoint::Private::automationStats(MHD_Connection* connection)
+{
+    return respond(connection, 200, statsJson(log->stats()), false);
+}
+
+void EmbeddedEndpoint::Private::onCompleted(void* cls, MHD_Connection*, void** requestContext,
+                                            MHD_RequestTerminationCode)
+{
+    auto* d = static_cast<Private*>(cls);
+    auto* request = static_cast<Request*>(*requestContext);
+    if (!request)
+        return;
+    if (request->awaitingCommit)
+        --d->pendingAnswers;
+    delete request;
+    *requestContext = nullptr;
+}
+
+void EmbeddedEndpoint::Private::onLog(void*, const char* format, va_list arguments)
+{
+    char text[512];
+    std::vsnprintf(text, sizeof text, format, arguments);
+    qCDebug(lcEndpoint, "libmicrohttpd: %s", text);
+}
+
+EmbeddedEndpoint::EmbeddedEndpoint(EventLog* log, QObject* parent)
+    : QObject(parent)
+    , d(std::make_unique<Private>())
+{
+    d->q = this;
+    d->log = log;
+}
+
+EmbeddedEndpoint::~EmbeddedEndpoint()
+{
+    stop();
+}
+
+std::optional<QString> EmbeddedEndpoint::start(const EndpointOptions& options)
+{
+    if (d->daemon)
+        return QStringLiteral("the endpoint is already listening on %1").arg(baseUrl());
+    if (!d->log)
+        return QStringLiteral("no event log");
+    const CompatibilityProfile* rules = CompatibilityProfile::byName(options.profileName);
+    if (!rules)
+        return QStringLiteral("unknown compatibility profile '%1' (known: %2)")
+            .arg(options.profileName, CompatibilityProfile::names().join(QLatin1String(", ")));
+    d->profile = rules;
+
+    QHostAddress address(options.host);
+    if (address.isNull() && options.host.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0)
+        address = QHostAddress(QHostAddress::LocalHost);
+    if (address.isNull())
+        return QStringLiteral("'%1' is not an IP address to listen on").arg(options.host);
+
+    sockaddr_in v4{};
+    sockaddr_in6 v6{};
+    const sockaddr* socketAddress = nullptr;
+    unsigned int flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    if (address.protocol() == QAbstractSocket::IPv6Protocol) {
+        v6.sin6_family = AF_INET6;
+        v6.sin6_port = htons(options.port);
+        const Q_IPV6ADDR raw = address.toIPv6Address();
+        std::copy(std::begin(raw.c), std::end(raw.c), v6.sin6_addr.s6_addr);
+        socketAddress = reinterpret_cast<const sockaddr*>(&v6);
+        flags |= MHD_USE_IPv6;
+    } else {
+        v4.sin_family = AF_INET;
+        v4.sin_port = htons(options.port);
+        v4.sin_addr.s_addr = htonl(address.toIPv4Address());
+        socketAddress = reinterpret_cast<const sockaddr*>(&v4);
+    }
+    const unsigned int threads =
+        options.threads > 0 ? static_cast<unsigned int>(options.threads)
+                            : static_cast<unsigned int>(std::clamp(QThread::idealThreadCount(), 1, 4));
+    d->options = options;
+    // MHD keeps the request line and headers in the connection's memory pool: its size is the header limit
+    // (plus room for the read and write buffers).
+    const auto memoryLimit = static_cast<size_t>(std::max(options.maxHeaderBytes, 4096) + 16 * 1024);
+    // An option array, so that the thread pool option is passed only when there is a pool.
+    QList<MHD_OptionItem> items{
+        {MHD_OPTION_SOCK_ADDR, 0, const_cast<sockaddr*>(socketAddress)},
+        {MHD_OPTION_CONNECTION_LIMIT, std::max(options.connectionLimit, 1), nullptr},
+        {MHD_OPTION_CONNECTION_TIMEOUT, std::max(options.idleTimeoutSeconds, 1), nullptr},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<intptr_t>(memoryLimit), nullptr},
+        // Strict: a request MHD cannot read unambiguously (no Host in HTTP/1.1, bad header lines) gets 400.
+        {MHD_OPTION_STRICT_FOR_CLIENT, 1, nullptr},
+        {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&Private::onCompleted), d.get()},
+        {MHD_OPTION_EXTERNAL_LOGGER, reinterpret_cast<intptr_t>(&Private::onLog), d.get()},
+    };
+    if (threads > 1)
+        items.append({MHD_OPTION_THREAD_POOL_SIZE, static_cast<intptr_t>(threads), nullptr});
+    items.append({MHD_OPTION_END, 0, nullptr});
+    d->daemon = MHD_start_daemon(flags, options.port, nullptr, nullptr, &Private::onAccess, d.get(),
+                                 MHD_OPTION_ARRAY, items.data(), MHD_OPTION_END);
+    if (!d->daemon)
+        return QStringLiteral("cannot listen on %1:%2 (address in use or not available)")
+            .arg(options.host)
+            .arg(options.port);
+    const MHD_DaemonInfo* info = MHD_get_daemon_info(d->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    d->port = info ? info->port : options.port;
+    return std::nullopt;
+}
+
+void EmbeddedEndpoint::stop()
+{
+    if (!d->daemon)
+        return;
+    const MHD_socket listener = MHD_quiesce_daemon(d->daemon);
+    // Let every judged request commit and get its answer before the connections close.
+    if (d->log)
+        d->log->flush();
+    QDeadlineTimer deadline(10'000);
+    while (d->pendingAnswers.load() > 0 && !deadline.hasExpired())
+        QThread::msleep(2);
+    MHD_stop_daemon(d->daemon);
+    if (listener != MHD_INVALID_SOCKET)
+        ::close(listener);
+    d->daemon = nullptr;
+}
+
+bool EmbeddedEndpoint::isListening() const
+{
+    return d->daemon != nullptr;
+}
+
+quint16 EmbeddedEndpoint::port() const
+{
+    return d->port;
+}
+
+QString EmbeddedEndpoint::baseUrl() const
+{
+    const QHostAddress address(d->options.host);
+    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
+                             ? QLatin1Char('[') + d->options.host + QLatin1Char(']')
+                             : d->options.host;
+    return QStringLiteral("http://%1:%2").arg(host).arg(d->port);
+}
+
+void EmbeddedEndpoint::setCatalogs(QList<std::shared_ptr<const IndexCatalog>> catalogs)
+{
+    auto snapshot = std::make_shared<const QList<std::shared_ptr<const IndexCatalog>>>(std::move(catalogs));
+    QMutexLocker locker(&d->catalogMutex);
+    d->catalogs = std::move(snapshot);
+}
+
+void EmbeddedEndpoint::setProfile(const QString& profileName)
+{
+    if (const CompatibilityProfile* rules = CompatibilityProfile::byName(profileName))
+        d->profile = rules;
+}

@@ -1,0 +1,63 @@
+#pragma once
+
+// The embedded Insights-compatible endpoint (issue 3): POST /1/events, DELETE /1/usertokens/{token},
+// GET /1/events (debugger feed), CORS, and the automation API under /debugger/. HTTP is libmicrohttpd's
+// (limits, timeouts, 100-continue, chunked bodies, 400s); the verdict is the product's one Validator; a
+// request is answered only after its events are committed to the EventLog.
+
+#include "log/eventlog.h"
+
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include <memory>
+#include <optional>
+
+class IndexCatalog;
+
+struct EndpointOptions
+{
+    QString host = QStringLiteral("127.0.0.1");
+    quint16 port = 8421; // 0 = free port
+    QString requiredAppId;
+    QString requiredApiKey; // empty = accept any credentials
+    QString profileName = QStringLiteral("current");
+
+    // Transport limits (issue 3 §1). Defaults suit a developer machine; tests shorten the timeout.
+    int idleTimeoutSeconds = 30;    // a client silent this long mid-request (or idle) is dropped
+    int connectionLimit = 1000;     // concurrent connections
+    int maxHeaderBytes = 32 * 1024; // request line + headers (MHD's per-connection memory pool)
+    int threads = 0;                // MHD worker threads; 0 = one per core (at most 4)
+};
+
+class EmbeddedEndpoint final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(EmbeddedEndpoint)
+
+public:
+    explicit EmbeddedEndpoint(EventLog* log, QObject* parent = nullptr);
+    ~EmbeddedEndpoint() override;
+
+    // nullopt on success, else the error (one line).
+    std::optional<QString> start(const EndpointOptions& options);
+    // Stops accepting, lets in-flight requests commit and get their answer, then closes.
+    void stop();
+    bool isListening() const;
+    quint16 port() const;
+    QString baseUrl() const; // "http://127.0.0.1:8421"
+
+    void setCatalogs(QList<std::shared_ptr<const IndexCatalog>> catalogs); // for the objectID warning
+    void setProfile(const QString& profileName);
+
+Q_SIGNALS:
+    // Emitted from the endpoint's threads (connect with a context object: delivery is queued).
+    void requestHandled(int httpStatus, int eventCount);
+    // The records of one request, with their ids, once committed (the serve command prints them).
+    void recordsLogged(const QList<LogRecord>& records);
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};

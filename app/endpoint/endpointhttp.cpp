@@ -1,0 +1,369 @@
+#include "endpointhttp.h"
+
+#include "event/eventcodec.h"
+
+#include <QDateTime>
+#include <QHostAddress>
+#include <QJsonDocument>
+#include <QUrl>
+
+#include <zlib.h>
+
+#include <algorithm>
+
+namespace EndpointHttp {
+
+namespace {
+
+QByteArray str(QStringView text)
+{
+    return EventCodec::jsonString(text);
+}
+
+// A record's raw JSON when it is a JSON value (so it can be embedded as is), else as a JSON string: a
+// rejected body ("not json") is stored verbatim and must not break the document that carries it.
+QByteArray embeddedJson(const QByteArray& raw)
+{
+    if (raw.isEmpty())
+        return QByteArrayLiteral("null");
+    QJsonParseError error{};
+    const QJsonDocument document = QJsonDocument::fromJson(raw, &error);
+    if (error.error == QJsonParseError::NoError && !document.isNull())
+        return raw;
+    return str(QString::fromUtf8(raw));
+}
+
+QByteArray issuesJson(const IssueList& issues)
+{
+    QByteArray out = "[";
+    bool first = true;
+    for (const Issue& issue : issues) {
+        if (!first)
+            out += ',';
+        first = false;
+        out += "{\"severity\":" + str(severityName(issue.severity)) + ",\"code\":" + str(issue.code) +
+               ",\"field\":" + str(issue.field) + ",\"path\":" + str(issue.path()) +
+               ",\"message\":" + str(issue.message) +
+               ",\"unverifiedMessage\":" + (issue.unverifiedMessage ? "true" : "false") + '}';
+    }
+    out += ']';
+    return out;
+}
+
+QByteArray countsJson(const QMap<QString, qint64>& counts)
+{
+    QByteArray out = "{";
+    bool first = true;
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it) {
+        if (!first)
+            out += ',';
+        first = false;
+        out += str(it.key()) + ':' + QByteArray::number(it.value());
+    }
+    out += '}';
+    return out;
+}
+
+QString isoTime(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
+}
+
+} // namespace
+
+RouteMatch matchRoute(QByteArrayView path)
+{
+    // A trailing slash is tolerated, as most HTTP APIs do; the query string never reaches here (MHD strips
+    // it).
+    if (path.size() > 1 && path.endsWith('/'))
+        path.chop(1);
+    if (path == "/1/events")
+        return {Route::Events, {}};
+    static constexpr QByteArrayView tokenPrefix = "/1/usertokens/";
+    if (path.startsWith(tokenPrefix) && path.size() > tokenPrefix.size()) {
+        const QByteArray encoded = path.sliced(tokenPrefix.size()).toByteArray();
+        if (!encoded.contains('/'))
+            return {Route::UserToken, QString::fromUtf8(QByteArray::fromPercentEncoding(encoded))};
+    }
+    if (path == "/1" || path.startsWith("/1/"))
+        return {Route::InsightsUnknown, {}};
+    if (path == "/debugger/events")
+        return {Route::DebuggerEvents, {}};
+    if (path == "/debugger/stats")
+        return {Route::DebuggerStats, {}};
+    return {Route::NotFound, {}};
+}
+
+bool isInsightsRoute(Route route)
+{
+    return route == Route::Events || route == Route::UserToken || route == Route::InsightsUnknown;
+}
+
+bool isMethodAllowed(Route route, QByteArrayView method)
+{
+    switch (route) {
+    case Route::Events:
+        return method == "POST" || method == "GET" || method == "HEAD";
+    case Route::UserToken:
+        return method == "DELETE";
+    case Route::DebuggerEvents:
+        return method == "GET" || method == "HEAD" || method == "DELETE";
+    case Route::DebuggerStats:
+        return method == "GET" || method == "HEAD";
+    case Route::InsightsUnknown:
+    case Route::NotFound:
+        return true; // answered 404 whatever the method
+    }
+    return false;
+}
+
+QByteArray allowedMethods(Route route)
+{
+    switch (route) {
+    case Route::Events:
+        return QByteArrayLiteral("GET, POST, OPTIONS");
+    case Route::UserToken:
+        return QByteArrayLiteral("DELETE, OPTIONS");
+    case Route::DebuggerEvents:
+        return QByteArrayLiteral("GET, DELETE");
+    case Route::DebuggerStats:
+        return QByteArrayLiteral("GET");
+    case Route::InsightsUnknown:
+    case Route::NotFound:
+        break;
+    }
+    return {};
+}
+
+QByteArray statusBody(int status, const QString& message)
+{
+    return "{\"status\":" + QByteArray::number(status) + ",\"message\":" + str(message) + '}';
+}
+
+QByteArray okBody()
+{
+    return QByteArrayLiteral(R"({"status":200,"message":"OK"})");
+}
+
+QByteArray invalidCredentialsBody()
+{
+    return QByteArrayLiteral(R"({"status":401,"message":"Invalid credentials"})");
+}
+
+QByteArray notFoundBody()
+{
+    return QByteArrayLiteral(
+        R"({"status":404,"message":"Path not supported by Insights REST API. Please have a look at )"
+        R"([https://www.algolia.com/doc/rest-api/insights/](https://www.algolia.com/doc/rest-api/insights) )"
+        R"(for the list of valid commands."})");
+}
+
+QByteArray methodNotAllowedBody()
+{
+    return QByteArrayLiteral(R"({"status":405,"message":"Method Not Allowed"})");
+}
+
+QByteArray tooLargeBody()
+{
+    return QByteArrayLiteral(R"({"status":413,"message":"Request Entity Too Large"})");
+}
+
+QList<QPair<QByteArray, QByteArray>> corsPreflightHeaders(QByteArrayView requestedHeaders,
+                                                          bool privateNetworkRequested)
+{
+    QList<QPair<QByteArray, QByteArray>> headers{
+        {"Access-Control-Allow-Origin", "*"},
+        {"Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS"},
+        {"Access-Control-Allow-Headers",
+         requestedHeaders.isEmpty() ? QByteArray(kAllowedRequestHeaders) : requestedHeaders.toByteArray()},
+        {"Access-Control-Max-Age", "86400"},
+    };
+    // Chrome's Private Network Access asks before a public page may reach loopback.
+    if (privateNetworkRequested)
+        headers.append(qMakePair(QByteArray("Access-Control-Allow-Private-Network"), QByteArray("true")));
+    return headers;
+}
+
+QString deviceFromUserAgent(QStringView userAgent)
+{
+    if (userAgent.isEmpty())
+        return {};
+    const auto has = [userAgent](QLatin1String word) {
+        return userAgent.contains(word, Qt::CaseInsensitive);
+    };
+    if (has(QLatin1String("bot")) || has(QLatin1String("crawler")) || has(QLatin1String("spider")) ||
+        has(QLatin1String("HeadlessChrome")))
+        return QStringLiteral("bot");
+    if (has(QLatin1String("iPad")) || has(QLatin1String("Tablet")) ||
+        (has(QLatin1String("Android")) && !has(QLatin1String("Mobile"))))
+        return QStringLiteral("tablet");
+    if (has(QLatin1String("Mobi")) || has(QLatin1String("iPhone")) || has(QLatin1String("Android")))
+        return QStringLiteral("mobile");
+    if (has(QLatin1String("Mozilla/")))
+        return QStringLiteral("desktop");
+    return {};
+}
+
+InflateResult inflateBody(QByteArrayView compressed, qint64 maxOutput)
+{
+    z_stream stream{};
+    // 32 + MAX_WBITS: accept gzip and zlib headers alike.
+    if (inflateInit2(&stream, 32 + MAX_WBITS) != Z_OK)
+        return {InflateStatus::Corrupt, {}};
+    InflateResult result;
+    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+    stream.avail_in = static_cast<uInt>(compressed.size());
+    constexpr qsizetype chunk = 64 * 1024;
+    int status = Z_OK;
+    while (status != Z_STREAM_END) {
+        const qsizetype used = result.data.size();
+        if (used >= maxOutput + 1) {
+            result.status = InflateStatus::TooLarge;
+            break;
+        }
+        const qsizetype room = std::min<qsizetype>(chunk, maxOutput + 1 - used);
+        result.data.resize(used + room);
+        stream.next_out = reinterpret_cast<Bytef*>(result.data.data() + used);
+        stream.avail_out = static_cast<uInt>(room);
+        status = inflate(&stream, Z_NO_FLUSH);
+        result.data.resize(used + room - static_cast<qsizetype>(stream.avail_out));
+        if (status == Z_STREAM_END)
+            break;
+        if (status != Z_OK || (stream.avail_in == 0 && stream.avail_out != 0)) {
+            // An error, or input ended before the stream did (truncated body).
+            result.status = InflateStatus::Corrupt;
+            break;
+        }
+    }
+    if (result.status == InflateStatus::Ok && result.data.size() > maxOutput)
+        result.status = InflateStatus::TooLarge;
+    inflateEnd(&stream);
+    if (result.status != InflateStatus::Ok)
+        result.data.clear();
+    return result;
+}
+
+bool isAllowedAutomationHost(QByteArrayView hostHeader, const QString& listenHost, quint16 port)
+{
+    QString host = QString::fromLatin1(hostHeader.data(), hostHeader.size()).trimmed().toLower();
+    if (host.isEmpty())
+        return false;
+    QString portText;
+    if (host.startsWith(QLatin1Char('['))) {
+        const qsizetype close = host.indexOf(QLatin1Char(']'));
+        if (close < 0)
+            return false;
+        portText = host.mid(close + 1);
+        host = host.mid(1, close - 1);
+        if (!portText.isEmpty() && !portText.startsWith(QLatin1Char(':')))
+            return false;
+        portText = portText.mid(1);
+    } else if (const qsizetype colon = host.lastIndexOf(QLatin1Char(':')); colon >= 0) {
+        portText = host.mid(colon + 1);
+        host = host.left(colon);
+    }
+    // Port 80 may be omitted by clients; any other port must be spelled and match.
+    if (portText.isEmpty() ? port != 80 : portText != QString::number(port))
+        return false;
+    if (host == QLatin1String("localhost") || host == listenHost.toLower())
+        return true;
+    const QHostAddress address(host);
+    return !address.isNull() && address.isLoopback();
+}
+
+std::optional<qint64> parseIsoDate(QStringView text)
+{
+    // A '+' of "+01:00" arrives as a space when the client did not percent-encode it (form decoding).
+    QString value = text.trimmed().toString();
+    value.replace(QLatin1Char(' '), QLatin1Char('+'));
+    QDateTime time = QDateTime::fromString(value, Qt::ISODateWithMs);
+    if (!time.isValid())
+        time = QDateTime::fromString(value, Qt::ISODate);
+    if (!time.isValid())
+        return std::nullopt;
+    return time.toMSecsSinceEpoch();
+}
+
+QByteArray feedRecordJson(const LogRecord& record)
+{
+    QByteArray errors = "[";
+    bool first = true;
+    for (const Issue& issue : record.issues) {
+        if (!issue.isError())
+            continue;
+        if (!first)
+            errors += ',';
+        first = false;
+        errors += str(issue.message);
+    }
+    errors += ']';
+    QByteArray headers = "{";
+    bool firstHeader = true;
+    const auto header = [&](const char* name, const QString& value) {
+        if (value.isEmpty())
+            return;
+        if (!firstHeader)
+            headers += ',';
+        firstHeader = false;
+        headers += str(QString::fromLatin1(name)) + ":[" + str(value) + ']';
+    };
+    header("User-Agent", record.userAgent);
+    header("X-Algolia-Agent", record.agent);
+    header("Origin", record.origin);
+    header("Referer", record.referer);
+    header("X-Algolia-Application-Id", record.appId);
+    headers += '}';
+    return "{\"event\":" + embeddedJson(record.rawJson) + ",\"requestID\":" + str(record.requestId) +
+           ",\"status\":" + QByteArray::number(record.httpStatus) + ",\"errors\":" + errors +
+           ",\"headers\":" + headers + '}';
+}
+
+QByteArray automationRecordJson(const LogRecord& record)
+{
+    QByteArray out =
+        "{\"id\":" + QByteArray::number(record.id) + ",\"requestId\":" + str(record.requestId) +
+        ",\"receivedAt\":" + QByteArray::number(record.receivedAtMs) +
+        ",\"receivedAtIso\":" + str(isoTime(record.receivedAtMs)) +
+        ",\"source\":" + str(eventSourceName(record.source)) +
+        ",\"status\":" + (record.accepted ? "\"accepted\"" : "\"rejected\"") +
+        ",\"httpStatus\":" + QByteArray::number(record.httpStatus) + ",\"message\":" + str(record.message) +
+        ",\"indexInRequest\":" + QByteArray::number(record.indexInRequest) +
+        ",\"eventType\":" + str(record.eventType) + ",\"eventSubtype\":" + str(record.eventSubtype) +
+        ",\"eventName\":" + str(record.eventName) + ",\"index\":" + str(record.index) +
+        ",\"userToken\":" + str(record.userToken) +
+        ",\"authenticatedUserToken\":" + str(record.authenticatedUserToken) +
+        ",\"timestamp\":" + QByteArray::number(record.timestampMs) +
+        ",\"issues\":" + issuesJson(record.issues) + ",\"event\":" + embeddedJson(record.rawJson) +
+        ",\"request\":{\"userAgent\":" + str(record.userAgent) + ",\"device\":" + str(record.device) +
+        ",\"agent\":" + str(record.agent) + ",\"origin\":" + str(record.origin) +
+        ",\"referer\":" + str(record.referer) + ",\"remoteAddress\":" + str(record.remoteAddress) +
+        ",\"appId\":" + str(record.appId) + ",\"target\":" + str(record.target) + "}}";
+    return out;
+}
+
+QByteArray statsJson(const LogStats& stats)
+{
+    return "{\"total\":" + QByteArray::number(stats.total) +
+           ",\"accepted\":" + QByteArray::number(stats.accepted) +
+           ",\"rejected\":" + QByteArray::number(stats.rejected) +
+           ",\"byEventType\":" + countsJson(stats.byEventType) +
+           ",\"byUserToken\":" + countsJson(stats.byUserToken) + '}';
+}
+
+QList<QPair<QByteArray, QByteArray>> rateLimitHeaders(RateLimitWindow& window, qint64 nowMs, int limit)
+{
+    const qint64 nowSec = nowMs / 1000;
+    if (nowSec - window.windowStartSec >= 60) {
+        window.windowStartSec = nowSec;
+        window.used = 0;
+    }
+    ++window.used;
+    const int remaining = std::max(0, limit - window.used);
+    return {
+        {"x-ratelimit-limit", QByteArray::number(limit)},
+        {"x-ratelimit-remaining", QByteArray::number(remaining)},
+        {"x-ratelimit-reset", QByteArray::number(window.windowStartSec + 60)},
+    };
+}
+
+} // namespace EndpointHttp
