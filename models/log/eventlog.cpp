@@ -177,6 +177,13 @@ bool exec(sqlite3* db, const char* sql, QString* error = nullptr)
     return rc == SQLITE_OK;
 }
 
+// After a failure: only when a transaction is open (BEGIN itself may be what failed).
+void rollback(sqlite3* db)
+{
+    if (!sqlite3_get_autocommit(db))
+        exec(db, "ROLLBACK");
+}
+
 std::optional<qint64> scalar(sqlite3* db, const char* sql)
 {
     Statement s(db, QByteArray(sql));
@@ -567,7 +574,7 @@ QString EventLog::Private::openWriter()
         const QByteArray sql = QByteArray("BEGIN IMMEDIATE;") + migration.sql +
                                "PRAGMA user_version=" + QByteArray::number(migration.version) + ";COMMIT;";
         if (!exec(writer, sql.constData(), &error)) {
-            exec(writer, "ROLLBACK");
+            rollback(writer);
             return QStringLiteral("Cannot upgrade the event log %1 to schema %2: %3.")
                 .arg(QDir::toNativeSeparators(path))
                 .arg(migration.version)
@@ -740,7 +747,7 @@ void EventLog::Private::commitAppends(std::deque<Job>& jobs)
     }
     if (!ok) {
         qWarning("EventLog: append failed: %s", sqlite3_errmsg(writer));
-        exec(writer, "ROLLBACK");
+        rollback(writer);
         for (const Job& job : jobs) {
             if (job.done)
                 job.done(false, 0, 0);
@@ -800,7 +807,7 @@ void EventLog::Private::trim(qint64 keep)
     if (!ok) {
         qWarning("EventLog: trimming to %lld records failed: %s", static_cast<long long>(keep),
                  sqlite3_errmsg(writer));
-        exec(writer, "ROLLBACK");
+        rollback(writer);
         return;
     }
     committedCount -= removed;
@@ -835,7 +842,7 @@ qint64 EventLog::Private::removeNow(const std::optional<QString>& userToken, boo
     ok = ok && exec(writer, "COMMIT");
     if (!ok) {
         qWarning("EventLog: remove failed: %s", sqlite3_errmsg(writer));
-        exec(writer, "ROLLBACK");
+        rollback(writer);
         return 0;
     }
     committedCount -= removed;

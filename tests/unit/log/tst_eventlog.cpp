@@ -524,6 +524,41 @@ private Q_SLOTS:
         }
     }
 
+    void failedCommitIsReportedAndRecovers()
+    {
+        const QString path = newPath();
+        auto log = openLog(path);
+        QVERIFY(log);
+        log->append({makeRecord(QStringLiteral("before"))});
+        log->flush();
+
+        // Another process holds the write lock longer than the log waits for it.
+        sqlite3* other = nullptr;
+        QCOMPARE(sqlite3_open(QFile::encodeName(path).constData(), &other), SQLITE_OK);
+        QCOMPARE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+        std::atomic<int> calls{0};
+        std::atomic<bool> okSeen{true};
+        log->append({makeRecord(QStringLiteral("blocked"))}, [&](bool ok, qint64, qint64) {
+            okSeen = ok;
+            ++calls;
+        });
+        QTRY_COMPARE_WITH_TIMEOUT(calls.load(), 1, 20000);
+        QVERIFY(!okSeen); // not acknowledged: the endpoint must not answer 200
+        QCOMPARE(log->count(), qint64(1));
+        QCOMPARE(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(other);
+
+        qint64 firstId = 0;
+        log->append({makeRecord(QStringLiteral("after"))},
+                    [&](bool ok, qint64 first, qint64) { firstId = ok ? first : -1; });
+        log->flush();
+        QCOMPARE(firstId, qint64(2)); // the failed append consumed no id
+        QCOMPARE(log->count(), qint64(2));
+        LogQuery blocked;
+        blocked.userToken = QStringLiteral("blocked");
+        QCOMPARE(log->count(blocked), qint64(0));
+    }
+
     void concurrentAppendsLoseNothing()
     {
         auto log = openLog(newPath());
