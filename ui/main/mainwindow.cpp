@@ -6,6 +6,7 @@
 #include "debugger/debuggerpanel.h"
 #include "desktopsession.h"
 #include "event/eventcodec.h"
+#include "fetchindexdialog.h"
 #include "settings/appsettings.h"
 #include "settingsdialog.h"
 #include "snippets.h"
@@ -576,9 +577,14 @@ void MainWindow::importRecords()
 
 void MainWindow::fetchIndex()
 {
-    QMessageBox::information(this, tr("Fetch index"),
-                             tr("Fetching an index from Algolia needs an application ID and an API key with "
-                                "the browse ACL (Settings)."));
+    auto* dialog =
+        new FetchIndexDialog(m_session->catalogs(), m_session->settings(), m_session->secrets(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &FetchIndexDialog::fetched, this, [this](const QString& index, int records) {
+        statusBar()->showMessage(tr("Index %1: %2 records fetched from Algolia").arg(index).arg(records),
+                                 8000);
+    });
+    dialog->show();
 }
 
 void MainWindow::showAbout()

@@ -1,0 +1,360 @@
+#include "composer/composerwidget.h"
+#include "event/eventcodec.h"
+#include "event/eventkind.h"
+#include "log/eventlog.h"
+#include "main/desktopsession.h"
+#include "main/mainwindow.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QCompleter>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+// Widgets are found by objectName, as a user finds them by their labels: the test breaks when the form does.
+class TestComposer final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void formShowsOnlyTheKindsFields();
+    void composeEachKindAndSendIt_data();
+    void composeEachKindAndSendIt();
+    void rejectedEventShowsItsErrorAtTheField();
+    void tokenErrorShowsAtTheTokenField();
+    void jsonTabRoundTripsAndKeepsUnknownFields();
+    void formEditsKeepUnknownFieldsAndPastedFilters();
+    void queryIdIsGenerated();
+    void catalogSearchAddsObjectWithTitle();
+
+private:
+    template <typename T>
+    T* find(const char* name) const
+    {
+        auto* widget = m_composer->findChild<T*>(QString::fromLatin1(name));
+        if (!widget)
+            qFatal("widget %s not found", name);
+        return widget;
+    }
+    void chooseKind(EventKind kind);
+    QList<LogRecord> waitForLogged(const QString& eventName);
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<DesktopSession> m_session;
+    ComposerWidget* m_composer = nullptr;
+};
+
+void TestComposer::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    DesktopOptions options;
+    options.dataDir = m_dir->path();
+    options.port = 0; // a free port: tests run in parallel
+    options.inMemorySecrets = true;
+    DesktopSession::CreateResult created = DesktopSession::create(options);
+    QVERIFY2(created.session, qPrintable(created.error));
+    m_session = std::move(created.session);
+    QVERIFY2(!m_session->endpointBaseUrl().isEmpty(), qPrintable(m_session->endpointError()));
+    m_composer = m_session->window()->composer();
+    m_session->window()->show();
+}
+
+void TestComposer::cleanup()
+{
+    m_composer = nullptr;
+    m_session.reset();
+    m_dir.reset();
+}
+
+void TestComposer::chooseKind(EventKind kind)
+{
+    auto* combo = find<QComboBox>("kindCombo");
+    const int index = combo->findText(eventKindInfo(kind).name);
+    QVERIFY(index >= 0);
+    combo->setCurrentIndex(index);
+    QCOMPARE(m_composer->kind(), kind);
+}
+
+QList<LogRecord> TestComposer::waitForLogged(const QString& eventName)
+{
+    LogQuery query;
+    query.eventName = eventName;
+    QList<LogRecord> records;
+    if (!QTest::qWaitFor([&] { return !(records = m_session->log()->query(query)).isEmpty(); }, 15000))
+        qWarning("no event named %s was logged in 15 s", qPrintable(eventName));
+    return records;
+}
+
+void TestComposer::formShowsOnlyTheKindsFields()
+{
+    chooseKind(EventKind::ClickedFilters);
+    QVERIFY(find<QTableWidget>("filtersTable")->isVisibleTo(m_composer));
+    QVERIFY(!find<QTableWidget>("objectsTable")->isVisibleTo(m_composer));
+    QVERIFY(!find<QLineEdit>("queryIdEdit")->isVisibleTo(m_composer));
+
+    chooseKind(EventKind::ClickedObjectIDsAfterSearch);
+    auto* objects = find<QTableWidget>("objectsTable");
+    QVERIFY(objects->isVisibleTo(m_composer));
+    QVERIFY(!objects->isColumnHidden(2)); // positions
+    QVERIFY(objects->isColumnHidden(3));  // price: clicks carry no objectData
+    QVERIFY(find<QLineEdit>("queryIdEdit")->isVisibleTo(m_composer));
+    QVERIFY(!find<QLineEdit>("valueEdit")->isVisibleTo(m_composer));
+
+    chooseKind(EventKind::PurchasedObjectIDsAfterSearch);
+    QVERIFY(objects->isColumnHidden(2));  // no positions on a conversion
+    QVERIFY(!objects->isColumnHidden(3)); // price
+    QVERIFY(!objects->isColumnHidden(6)); // per-item queryID
+    QVERIFY(find<QLineEdit>("valueEdit")->isVisibleTo(m_composer));
+    QVERIFY(find<QComboBox>("currencyEdit")->isVisibleTo(m_composer));
+
+    chooseKind(EventKind::InstantSearch);
+    QVERIFY(!find<QLineEdit>("indexEdit")->isVisibleTo(m_composer));
+    QVERIFY(find<QLineEdit>("agentIdEdit")->isVisibleTo(m_composer));
+}
+
+void TestComposer::composeEachKindAndSendIt_data()
+{
+    QTest::addColumn<int>("kind");
+    for (const EventKindInfo& info : allEventKinds())
+        QTest::addRow("%s", qPrintable(info.name)) << static_cast<int>(info.kind);
+}
+
+void TestComposer::composeEachKindAndSendIt()
+{
+    QFETCH(int, kind);
+    const EventKindInfo& info = eventKindInfo(static_cast<EventKind>(kind));
+    chooseKind(info.kind);
+
+    const QString eventName = QStringLiteral("GUI ") + info.name.left(40);
+    auto* name = find<QComboBox>("eventNameEdit");
+    name->setCurrentText(QString());
+    QTest::keyClicks(name->lineEdit(), eventName);
+    auto* index = find<QLineEdit>("indexEdit");
+    if (index->isVisibleTo(m_composer)) {
+        index->clear();
+        QTest::keyClicks(index, QStringLiteral("movies"));
+    }
+    auto all = [&](EventField field) {
+        return info.required.contains(field) || info.optional.contains(field);
+    };
+    if (info.required.contains(EventField::QueryID))
+        QTest::mouseClick(find<QPushButton>("generateQueryIdButton"), Qt::LeftButton);
+    if (all(EventField::ObjectIDs)) {
+        for (const char* objectID : {"movie-0003", "movie-0004"}) {
+            QTest::keyClicks(find<QLineEdit>("objectSearchEdit"), QString::fromLatin1(objectID));
+            QTest::mouseClick(find<QPushButton>("addObjectButton"), Qt::LeftButton);
+        }
+        QCOMPARE(find<QTableWidget>("objectsTable")->rowCount(), 2);
+    }
+    if (all(EventField::Filters))
+        QTest::mouseClick(find<QPushButton>("addFilterButton"), Qt::LeftButton);
+    if (all(EventField::Currency))
+        find<QComboBox>("currencyEdit")->setCurrentText(QStringLiteral("EUR"));
+    if (all(EventField::AgentID))
+        QTest::keyClicks(find<QLineEdit>("agentIdEdit"), QStringLiteral("agent-1"));
+
+    const Event composed = m_composer->event();
+    QCOMPARE(composed.eventName, std::optional<QString>(eventName));
+    QVERIFY(composed.userToken.has_value()); // the global test user's token
+    QVERIFY2(m_composer->verdict().accepted(), qPrintable(m_composer->verdict().message));
+    QCOMPARE(find<QLabel>("verdictLabel")->property("accepted").toBool(), true);
+
+    QTest::mouseClick(find<QPushButton>("sendButton"), Qt::LeftButton);
+    const QList<LogRecord> records = waitForLogged(eventName);
+    QCOMPARE(records.size(), 1); // logged once, though sent by the app to its own endpoint
+    const LogRecord& record = records.constFirst();
+    QCOMPARE(record.httpStatus, 200);
+    QVERIFY(record.accepted);
+    QCOMPARE(record.eventType, info.eventType);
+    QCOMPARE(record.eventSubtype, info.eventSubtype);
+    QCOMPARE(record.userToken, *composed.userToken);
+    QVERIFY(record.timestampMs > 0); // "collected now": stamped when sent
+}
+
+void TestComposer::rejectedEventShowsItsErrorAtTheField()
+{
+    chooseKind(EventKind::ClickedObjectIDsAfterSearch);
+    find<QComboBox>("eventNameEdit")->setCurrentText(QStringLiteral("GUI rejected click"));
+    find<QLineEdit>("indexEdit")->setText(QStringLiteral("movies"));
+    QTest::mouseClick(find<QPushButton>("generateQueryIdButton"), Qt::LeftButton);
+    for (const char* objectID : {"movie-0001", "movie-0002"}) {
+        QTest::keyClicks(find<QLineEdit>("objectSearchEdit"), QString::fromLatin1(objectID));
+        QTest::mouseClick(find<QPushButton>("addObjectButton"), Qt::LeftButton);
+    }
+    auto* positionsIssue = find<QLabel>("positionsIssue");
+    QVERIFY(!positionsIssue->isVisibleTo(m_composer));
+
+    // The second position typed as 0: Algolia's rule is positions >= 1.
+    auto* table = find<QTableWidget>("objectsTable");
+    table->item(1, 2)->setText(QStringLiteral("0"));
+    const QString message = QStringLiteral("Event of type click may only have strictly positive positions");
+    QVERIFY(!m_composer->verdict().accepted());
+    QVERIFY(positionsIssue->isVisibleTo(m_composer));
+    QVERIFY2(positionsIssue->text().contains(message), qPrintable(positionsIssue->text()));
+    QVERIFY(positionsIssue->text().contains(QLatin1String("positions[1]")));
+    QCOMPARE(positionsIssue->property("issueSeverity").toString(), QStringLiteral("error"));
+    QVERIFY(table->item(1, 2)->toolTip().contains(message)); // the cell itself says why
+    QVERIFY(table->item(0, 2)->toolTip().isEmpty());
+    QVERIFY(!find<QLabel>("eventNameIssue")->isVisibleTo(m_composer));
+    QCOMPARE(find<QLabel>("verdictLabel")->property("accepted").toBool(), false);
+
+    // Sent anyway (testers send invalid events on purpose): the endpoint rejects it with the same words.
+    QTest::mouseClick(find<QPushButton>("sendButton"), Qt::LeftButton);
+    const QList<LogRecord> records = waitForLogged(QStringLiteral("GUI rejected click"));
+    QCOMPARE(records.size(), 1);
+    QCOMPARE(records.constFirst().httpStatus, 422);
+    QCOMPARE(records.constFirst().message, message);
+
+    // Fixing the cell clears the error at once.
+    table->item(1, 2)->setText(QStringLiteral("2"));
+    QVERIFY(!positionsIssue->isVisibleTo(m_composer));
+    QVERIFY(m_composer->verdict().accepted());
+}
+
+void TestComposer::tokenErrorShowsAtTheTokenField()
+{
+    chooseKind(EventKind::ViewedObjectIDs);
+    auto* user = find<QComboBox>("userCombo");
+    user->setCurrentIndex(user->count() - 1); // typed tokens
+    auto* token = find<QLineEdit>("userTokenEdit");
+    QVERIFY(!token->isReadOnly());
+    token->setText(QStringLiteral("jane doe"));
+    auto* issue = find<QLabel>("userTokenIssue");
+    QVERIFY(issue->isVisibleTo(m_composer));
+    QVERIFY2(issue->text().contains(QLatin1String("UserToken must contain only alphanumeric")),
+             qPrintable(issue->text()));
+    token->setText(QStringLiteral("jane-doe"));
+    QVERIFY(!issue->text().contains(QLatin1String("UserToken must contain only")));
+}
+
+void TestComposer::jsonTabRoundTripsAndKeepsUnknownFields()
+{
+    // Form -> JSON -> form gives back the same event.
+    chooseKind(EventKind::AddedToCartObjectIDsAfterSearch);
+    find<QComboBox>("eventNameEdit")->setCurrentText(QStringLiteral("Added To Cart"));
+    find<QLineEdit>("indexEdit")->setText(QStringLiteral("movies"));
+    QTest::mouseClick(find<QPushButton>("generateQueryIdButton"), Qt::LeftButton);
+    QTest::keyClicks(find<QLineEdit>("objectSearchEdit"), QStringLiteral("movie-0005"));
+    QTest::mouseClick(find<QPushButton>("addObjectButton"), Qt::LeftButton);
+    find<QComboBox>("currencyEdit")->setCurrentText(QStringLiteral("USD"));
+    find<QCheckBox>("timestampNowCheck")->setChecked(false);
+    const Event fromForm = m_composer->event();
+    QVERIFY(fromForm.objectData.has_value()); // the catalog's price was filled in
+
+    auto* json = find<QPlainTextEdit>("jsonEdit");
+    find<QTabWidget>("composerTabs")->setCurrentIndex(1);
+    const QString text = json->toPlainText();
+    QCOMPARE(text.toUtf8(), EventCodec::encodeEvent(fromForm));
+    json->setPlainText(text);
+    QCOMPARE(m_composer->event(), fromForm);
+
+    // JSON -> form: the form shows the pasted event, and fields Algolia accepts but the form has no
+    // widget for are kept.
+    QFile file(QStringLiteral(INSIGHTS_TEST_DATA_DIR "/ui/purchase-with-extras.json"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray pasted = file.readAll().trimmed();
+    json->setPlainText(QString::fromUtf8(pasted));
+    QCOMPARE(m_composer->kind(), EventKind::PurchasedObjectIDsAfterSearch);
+    QCOMPARE(find<QComboBox>("eventNameEdit")->currentText(), QStringLiteral("Order Completed"));
+    QCOMPARE(find<QTableWidget>("objectsTable")->rowCount(), 2);
+    QCOMPARE(find<QTableWidget>("objectsTable")->item(1, 3)->text(), QStringLiteral("8.5"));
+    QCOMPARE(find<QComboBox>("currencyEdit")->currentText(), QStringLiteral("EUR"));
+    QVERIFY(!find<QCheckBox>("timestampNowCheck")->isChecked());
+    const Event decoded = EventCodec::decodeEvent(pasted).events.constFirst();
+    QCOMPARE(m_composer->event(), decoded);
+    QCOMPARE(m_composer->event().extra(u"algoliaSource"), QByteArrayLiteral("[\"instantsearch\"]"));
+
+    // Back on the form, its canonical JSON is the pasted event's.
+    find<QTabWidget>("composerTabs")->setCurrentIndex(0);
+    QCOMPARE(json->toPlainText().toUtf8(), EventCodec::encodeEvent(decoded));
+
+    // Not JSON: the error shows under the editor and the event stays as it was.
+    find<QTabWidget>("composerTabs")->setCurrentIndex(1);
+    json->setPlainText(QStringLiteral("{\"eventType\": "));
+    QVERIFY(find<QLabel>("jsonIssue")->isVisibleTo(m_composer));
+    QCOMPARE(m_composer->event(), decoded);
+}
+
+void TestComposer::formEditsKeepUnknownFieldsAndPastedFilters()
+{
+    QFile file(QStringLiteral(INSIGHTS_TEST_DATA_DIR "/ui/filters-not-encoded.json"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    find<QTabWidget>("composerTabs")->setCurrentIndex(1);
+    find<QPlainTextEdit>("jsonEdit")->setPlainText(QString::fromUtf8(file.readAll()));
+    QCOMPARE(m_composer->kind(), EventKind::ClickedFilters);
+    find<QTabWidget>("composerTabs")->setCurrentIndex(0);
+
+    // An edit elsewhere in the form sends the filters as they were pasted, not re-encoded.
+    find<QComboBox>("eventNameEdit")->setCurrentText(QStringLiteral("Filter Clicked Again"));
+    const Event edited = m_composer->event();
+    QCOMPARE(edited.filters, std::optional<QStringList>(
+                                 {QStringLiteral("brand:Acme Corp"), QStringLiteral("discount:10%25")}));
+    QCOMPARE(edited.extra(u"customField"), QByteArrayLiteral("{\"kept\":true}"));
+    // The form shows the readable value and what is sent.
+    auto* filters = find<QTableWidget>("filtersTable");
+    QCOMPARE(filters->item(1, 1)->text(), QStringLiteral("10%"));
+    QCOMPARE(filters->item(1, 2)->text(), QStringLiteral("discount:10%25"));
+    // The shared validator's URL-encoding warning is shown at the filters.
+    QVERIFY(find<QLabel>("filtersIssue")->isVisibleTo(m_composer));
+
+    // Editing the row itself sends it URL-encoded.
+    filters->item(0, 1)->setText(QStringLiteral("Acme Inc"));
+    QCOMPARE(m_composer->event().filters->constFirst(), QStringLiteral("brand:Acme%20Inc"));
+    QCOMPARE(filters->item(0, 2)->text(), QStringLiteral("brand:Acme%20Inc"));
+}
+
+void TestComposer::queryIdIsGenerated()
+{
+    chooseKind(EventKind::ConvertedObjectIDsAfterSearch);
+    auto* edit = find<QLineEdit>("queryIdEdit");
+    QTest::mouseClick(find<QPushButton>("generateQueryIdButton"), Qt::LeftButton);
+    const QString first = edit->text();
+    QVERIFY2(QRegularExpression(QStringLiteral("^[0-9a-f]{32}$")).match(first).hasMatch(), qPrintable(first));
+    QTest::mouseClick(find<QPushButton>("generateQueryIdButton"), Qt::LeftButton);
+    QVERIFY(edit->text() != first);
+    QVERIFY(!find<QLabel>("queryIDIssue")->isVisibleTo(m_composer));
+    edit->setText(first.toUpper());
+    QVERIFY(find<QLabel>("queryIDIssue")->isVisibleTo(m_composer));
+}
+
+void TestComposer::catalogSearchAddsObjectWithTitle()
+{
+    chooseKind(EventKind::ViewedObjectIDs);
+    find<QComboBox>("eventNameEdit")->setCurrentText(QStringLiteral("Product Viewed"));
+    find<QLineEdit>("indexEdit")->setText(QStringLiteral("movies"));
+    auto* search = find<QLineEdit>("objectSearchEdit");
+    QTest::keyClicks(search, QStringLiteral("quiet tide"));
+    // The completer offers "objectID — title" entries from the sample index.
+    auto* completer = search->completer();
+    QVERIFY(completer->model()->rowCount() >= 1);
+    const QString first = completer->model()->index(0, 0).data().toString();
+    QVERIFY2(first.startsWith(QLatin1String("movie-0001")), qPrintable(first));
+    QVERIFY(first.contains(QLatin1String("The Quiet Tide")));
+    search->setText(first);
+    QTest::mouseClick(find<QPushButton>("addObjectButton"), Qt::LeftButton);
+    auto* table = find<QTableWidget>("objectsTable");
+    QCOMPARE(table->item(0, 0)->text(), QStringLiteral("movie-0001"));
+    QCOMPARE(table->item(0, 1)->text(), QStringLiteral("The Quiet Tide"));
+
+    // An objectID the catalog does not have: added as typed, flagged by the validator's warning.
+    QTest::keyClicks(search, QStringLiteral("no-such-movie"));
+    QTest::keyClick(search, Qt::Key_Return);
+    QCOMPARE(table->rowCount(), 2);
+    QCOMPARE(table->item(1, 0)->text(), QStringLiteral("no-such-movie"));
+    QVERIFY2(m_composer->verdict().accepted(), qPrintable(m_composer->verdict().message));
+    QVERIFY(m_composer->verdict().warningCount() >= 1);
+    QVERIFY(find<QLabel>("objectIDsIssue")->isVisibleTo(m_composer));
+}
+
+QTEST_MAIN(TestComposer)
+#include "tst_composer.moc"

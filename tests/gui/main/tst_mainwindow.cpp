@@ -1,0 +1,245 @@
+#include "composer/composerwidget.h"
+#include "composer/testuserspanel.h"
+#include "log/eventlog.h"
+#include "main/desktopsession.h"
+#include "main/mainwindow.h"
+#include "main/snippets.h"
+#include "settings/appsettings.h"
+#include "users/testusermodel.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QComboBox>
+#include <QImage>
+#include <QLabel>
+#include <QListView>
+#include <QListWidget>
+#include <QProcess>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QToolButton>
+
+class TestMainWindow final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void startsWithEndpointListeningAndSampleIndex();
+    void statusBarOffersSetUpSnippets();
+    void sendShortcutSendsTheComposedEvent();
+    void testUsersPersistAcrossRestart();
+    void layoutAndTargetAreRestored();
+    void queueIsPersistedAndSentAsOneRequest();
+    void screenshotOptionWritesAPng();
+
+private:
+    static std::unique_ptr<DesktopSession> open(const QString& dataDir);
+};
+
+std::unique_ptr<DesktopSession> TestMainWindow::open(const QString& dataDir)
+{
+    DesktopOptions options;
+    options.dataDir = dataDir;
+    options.port = 0;
+    options.inMemorySecrets = true;
+    DesktopSession::CreateResult created = DesktopSession::create(options);
+    if (!created.session)
+        qWarning("session: %s", qPrintable(created.error));
+    return std::move(created.session);
+}
+
+void TestMainWindow::startsWithEndpointListeningAndSampleIndex()
+{
+    QTemporaryDir dir;
+    auto session = open(dir.path());
+    QVERIFY(session);
+    MainWindow* window = session->window();
+    window->show();
+    const QString base = session->endpointBaseUrl();
+    QVERIFY2(base.startsWith(QLatin1String("http://127.0.0.1:")), qPrintable(session->endpointError()));
+    auto* label = window->findChild<QLabel*>(QStringLiteral("endpointAddressLabel"));
+    QVERIFY(label);
+    QVERIFY2(label->text().contains(base), qPrintable(label->text()));
+    // A first run has one anonymous user, global, so the composer's events carry a token at once.
+    QCOMPARE(session->users()->rowCount(), 1);
+    QVERIFY(session->users()->globalUser()->userToken.startsWith(QLatin1String("anonymous-")));
+    QVERIFY(window->findChild<QWidget*>(QStringLiteral("debuggerPanel")));
+    QVERIFY(window->findChild<QWidget*>(QStringLiteral("composer")));
+    // The data folder holds the files of this session, nothing elsewhere.
+    QVERIFY(QFile::exists(dir.filePath(QStringLiteral("events.sqlite"))));
+    QVERIFY(QFile::exists(dir.filePath(QStringLiteral("test-users.json"))));
+}
+
+void TestMainWindow::statusBarOffersSetUpSnippets()
+{
+    QTemporaryDir dir;
+    auto session = open(dir.path());
+    QVERIFY(session);
+    const QString base = session->endpointBaseUrl();
+    const QString port = base.section(QLatin1Char(':'), -1);
+    auto* searchInsights = session->window()->findChild<QAction*>(QStringLiteral("copySearchInsightsAction"));
+    QVERIFY(searchInsights);
+    searchInsights->trigger();
+    const QString copied = QApplication::clipboard()->text();
+    QVERIFY2(copied.startsWith(QLatin1String("aa('init', {")), qPrintable(copied));
+    QVERIFY(copied.contains(QStringLiteral("host: 'http://127.0.0.1:%1'").arg(port)));
+
+    session->window()->findChild<QAction*>(QStringLiteral("copyApiClientAction"))->trigger();
+    const QString client = QApplication::clipboard()->text();
+    QVERIFY2(
+        client.contains(QStringLiteral("hosts: [{ url: '127.0.0.1', port: %1, protocol: 'http'").arg(port)),
+        qPrintable(client));
+    // No snippet ever carries a key.
+    QVERIFY(client.contains(QLatin1String("YOUR_SEARCH_API_KEY")));
+    QCOMPARE(Snippets::searchInsights(QStringLiteral("http://127.0.0.1:9"), QStringLiteral("APP")),
+             QStringLiteral("aa('init', {\n  appId: 'APP',\n  apiKey: 'YOUR_SEARCH_API_KEY',\n"
+                            "  host: 'http://127.0.0.1:9',\n});\n"));
+}
+
+void TestMainWindow::sendShortcutSendsTheComposedEvent()
+{
+    QTemporaryDir dir;
+    auto session = open(dir.path());
+    QVERIFY(session);
+    MainWindow* window = session->window();
+    window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window));
+    auto* send = window->findChild<QAction*>(QStringLiteral("sendAction"));
+    QCOMPARE(send->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_Return));
+    window->composer()->loadExample();
+    window->composer()
+        ->findChild<QComboBox*>(QStringLiteral("eventNameEdit"))
+        ->setCurrentText(QStringLiteral("Shortcut Click"));
+    window->activateWindow();
+    QTest::keyClick(window, Qt::Key_Return, Qt::ControlModifier);
+    LogQuery query;
+    query.eventName = QStringLiteral("Shortcut Click");
+    QTRY_COMPARE_WITH_TIMEOUT(session->log()->query(query).size(), 1, 15000);
+    QCOMPARE(session->log()->query(query).constFirst().httpStatus, 200);
+}
+
+void TestMainWindow::testUsersPersistAcrossRestart()
+{
+    QTemporaryDir dir;
+    TestUser bob;
+    {
+        auto session = open(dir.path());
+        QVERIFY(session);
+        MainWindow* window = session->window();
+        auto* create = window->findChild<QToolButton*>(QStringLiteral("newUserButton"));
+        QTest::mouseClick(create, Qt::LeftButton);
+        QCOMPARE(session->users()->rowCount(), 2);
+        const QString id = window->testUsersPanel()->selectedUserId();
+        QVERIFY(!id.isEmpty());
+        session->users()->rename(id, QStringLiteral("Bob"));
+        session->users()->logIn(id, QStringLiteral("bob-account"));
+        QTest::mouseClick(window->findChild<QToolButton*>(QStringLiteral("makeGlobalButton")),
+                          Qt::LeftButton);
+        QCOMPARE(session->users()->globalUserId(), id);
+        bob = *session->users()->user(id);
+        window->saveWindowState();
+    }
+    auto session = open(dir.path());
+    QVERIFY(session);
+    QCOMPARE(session->users()->rowCount(), 2);
+    QCOMPARE(*session->users()->user(bob.id), bob);
+    QCOMPARE(session->users()->globalUserId(), bob.id);
+    QCOMPARE(session->window()->testUsersPanel()->selectedUserId(), bob.id);
+    // The composer's events carry the global user's tokens.
+    QCOMPARE(session->window()->composer()->event().userToken, std::optional<QString>(bob.userToken));
+    QCOMPARE(session->window()->composer()->event().authenticatedUserToken,
+             std::optional<QString>(QStringLiteral("bob-account")));
+}
+
+void TestMainWindow::layoutAndTargetAreRestored()
+{
+    QTemporaryDir dir;
+    QList<int> sizes;
+    {
+        auto session = open(dir.path());
+        QVERIFY(session);
+        MainWindow* window = session->window();
+        window->resize(1200, 800);
+        window->show();
+        auto* splitter = window->findChild<QSplitter*>(QStringLiteral("mainSplitter"));
+        splitter->setSizes({300, 900});
+        sizes = splitter->sizes();
+        auto* target = window->findChild<QComboBox*>(QStringLiteral("targetCombo"));
+        target->setCurrentIndex(target->findData(QStringLiteral("de")));
+        window->close(); // closing saves the state
+    }
+    auto session = open(dir.path());
+    QVERIFY(session);
+    MainWindow* window = session->window();
+    window->show();
+    QCOMPARE(session->settings()->target.value(), QStringLiteral("de"));
+    QCOMPARE(window->findChild<QComboBox*>(QStringLiteral("targetCombo"))->currentData().toString(),
+             QStringLiteral("de"));
+    QCOMPARE(window->findChild<QSplitter*>(QStringLiteral("mainSplitter"))->sizes(), sizes);
+    // The offscreen screen clamps heights; the width shows that the saved geometry was applied.
+    QCOMPARE(window->width(), 1200);
+}
+
+void TestMainWindow::queueIsPersistedAndSentAsOneRequest()
+{
+    QTemporaryDir dir;
+    {
+        auto session = open(dir.path());
+        QVERIFY(session);
+        ComposerWidget* composer = session->window()->composer();
+        composer->loadExample();
+        auto* name = composer->findChild<QComboBox*>(QStringLiteral("eventNameEdit"));
+        name->setCurrentText(QStringLiteral("Queued One"));
+        QTest::mouseClick(composer->findChild<QPushButton*>(QStringLiteral("queueButton")), Qt::LeftButton);
+        name->setCurrentText(QStringLiteral("Queued Two"));
+        QTest::mouseClick(composer->findChild<QPushButton*>(QStringLiteral("queueButton")), Qt::LeftButton);
+        QCOMPARE(session->window()->queuedCount(), 2);
+    }
+    auto session = open(dir.path());
+    QVERIFY(session);
+    MainWindow* window = session->window();
+    QCOMPARE(window->queuedCount(), 2);
+    QCOMPARE(window->findChild<QListWidget*>(QStringLiteral("queueList"))->count(), 2);
+    QTest::mouseClick(window->findChild<QPushButton*>(QStringLiteral("sendQueueButton")), Qt::LeftButton);
+    QCOMPARE(window->queuedCount(), 0);
+    LogQuery query;
+    query.freeText = QStringList{QStringLiteral("Queued")};
+    QTRY_COMPARE_WITH_TIMEOUT(session->log()->query(query).size(), 2, 15000);
+    const QList<LogRecord> records = session->log()->query(query);
+    QCOMPARE(records.at(0).requestId, records.at(1).requestId); // one request
+    // Queued events were stamped when queued ("collected now"), not when sent.
+    QVERIFY(records.at(0).timestampMs > 0);
+    QVERIFY(records.at(0).timestampMs <= records.at(1).timestampMs);
+}
+
+void TestMainWindow::screenshotOptionWritesAPng()
+{
+    QTemporaryDir dir;
+    const QString png = dir.filePath(QStringLiteral("shot.png"));
+    QProcess process;
+    process.setProgram(qEnvironmentVariable("INSIGHTS_DEBUGGER_EXE"));
+    process.setArguments({QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("data")),
+                          QStringLiteral("--screenshot"), png});
+    process.start();
+    QVERIFY(process.waitForFinished(30000));
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(process.exitCode(), 0);
+    QImage image(png);
+    QVERIFY(!image.isNull());
+    QVERIFY(image.width() >= 800 && image.height() >= 600);
+    // Not a blank canvas: the window's content has many colours.
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 7) {
+        for (int x = 0; x < image.width(); x += 7)
+            colours.insert(image.pixel(x, y));
+    }
+    QVERIFY2(colours.size() > 20, qPrintable(QString::number(colours.size())));
+    // The sample events went through the embedded endpoint into the session's log.
+    QVERIFY(QFile::exists(dir.filePath(QStringLiteral("data/events.sqlite"))));
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
