@@ -529,6 +529,10 @@ QString EventLog::Private::openWriter()
             .arg(QDir::toNativeSeparators(path), sqliteError(writer));
     }
     sqlite3_busy_timeout(writer, 5000);
+    // SQLite falls back to read-only for a file it may not write; appends would then fail one by one.
+    if (sqlite3_db_readonly(writer, "main") == 1)
+        return QStringLiteral("The event log %1 cannot be written (check its permissions).")
+            .arg(QDir::toNativeSeparators(path));
 
     // The first read of the header tells a database from any other file.
     const std::optional<qint64> version = scalar(writer, "PRAGMA user_version");
