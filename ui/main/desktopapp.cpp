@@ -4,6 +4,7 @@
 #include "desktopsession.h"
 #include "log/eventlog.h"
 #include "mainwindow.h"
+#include "users/testusermodel.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -42,17 +43,21 @@ int renderScreenshot(DesktopSession& session, const QString& path)
     composer->loadExample();
 
     // Sample content that shows the verdicts: a valid click after search and a rejected one, both sent
-    // through the real path (client -> embedded endpoint -> log), then the valid event stays in the form.
+    // through the real path (client -> embedded endpoint -> log). The rejected one stays in the composer,
+    // with its error shown at the field.
+    const bool fresh = session.log()->lastId() == 0;
+    if (fresh && session.users()->rowCount() == 1) {
+        const QString id = session.users()->create(QStringLiteral("Returning customer"));
+        session.users()->logIn(id, QStringLiteral("customer-4821"));
+    }
     if (!session.endpointBaseUrl().isEmpty()) {
         const qint64 before = session.log()->lastId();
         const Event valid = composer->event();
-        Event rejected = valid;
-        rejected.eventName = QStringLiteral("Product Clicked");
-        rejected.positions = QList<qint64>{0, 2};
         window->sendEvents(composer->eventsToSend());
+        Event rejected = valid;
+        rejected.positions = QList<qint64>{0, 2};
         composer->setEvent(rejected);
         window->sendEvents(composer->eventsToSend());
-        composer->setEvent(valid);
         waitFor([&] { return session.log()->lastId() >= before + 2; }, 5000);
     }
     // Let the live table announce its rows (it batches on a short timer) and the layout settle.
