@@ -1,0 +1,328 @@
+// `insights-debugger serve` as a user runs it: the real executable (INSIGHTS_DEBUGGER_EXE), its one
+// "listening on" line, its per-event lines, clean exits on SIGINT/SIGTERM, and durability: after SIGKILL in
+// the middle of a stream of requests, every event that got a 200 is in the log when serve restarts.
+
+#include "httptestclient.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSet>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+#include <memory>
+
+namespace {
+
+const QByteArray kApiKey = QByteArrayLiteral("serve-secret-key-d41d8cd9");
+
+RawHeaders credentialHeaders()
+{
+    return {qMakePair(QByteArray("x-algolia-application-id"), QByteArray("SERVEAPP")),
+            qMakePair(QByteArray("x-algolia-api-key"), kApiKey)};
+}
+
+QByteArray batch(const QString& userToken, int count, bool valid = true)
+{
+    QByteArray body = "{\"events\":[";
+    for (int i = 0; i < count; ++i) {
+        body += (i ? "," : "");
+        body += "{\"eventType\":\"view\",\"eventName\":\"Product Viewed\"," +
+                QByteArray(valid ? "\"index\":\"products\"," : "") + "\"userToken\":\"" + userToken.toUtf8() +
+                "\",\"objectIDs\":[\"o" + QByteArray::number(i) + "\"]}";
+    }
+    return body + "]}";
+}
+
+// One running `serve`, its output collected as it comes.
+class Serve
+{
+public:
+    bool start(const QStringList& arguments)
+    {
+        const QString exe = qEnvironmentVariable("INSIGHTS_DEBUGGER_EXE");
+        if (exe.isEmpty())
+            return false;
+        QObject::connect(&m_process, &QProcess::readyReadStandardOutput, &m_process,
+                         [this] { m_stdout += m_process.readAllStandardOutput(); });
+        QObject::connect(&m_process, &QProcess::readyReadStandardError, &m_process,
+                         [this] { m_stderr += m_process.readAllStandardError(); });
+        m_process.start(exe, QStringList{QStringLiteral("serve")} + arguments);
+        if (!QTest::qWaitFor(
+                [this] { return m_stdout.contains('\n') || m_process.state() == QProcess::NotRunning; },
+                15000))
+            return false;
+        static const QRegularExpression line(
+            QStringLiteral(R"(^listening on (http://127\.0\.0\.1:(\d+))\n)"));
+        const QRegularExpressionMatch match = line.match(QString::fromUtf8(m_stdout));
+        if (!match.hasMatch())
+            return false;
+        m_baseUrl = match.captured(1);
+        m_port = static_cast<quint16>(match.captured(2).toUInt());
+        return m_port != 0;
+    }
+    bool waitForExit(int timeoutMs = 10000)
+    {
+        return QTest::qWaitFor([this] { return m_process.state() == QProcess::NotRunning; }, timeoutMs);
+    }
+    ~Serve()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.kill();
+            m_process.waitForFinished(5000); // a child process, not a socket of this thread
+        }
+    }
+
+    QProcess m_process;
+    QByteArray m_stdout;
+    QByteArray m_stderr;
+    QString m_baseUrl;
+    quint16 m_port = 0;
+};
+
+} // namespace
+
+class ServeCommandTest final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void listeningLineThenOneLinePerEvent();
+    void jsonLines();
+    void exitsCleanlyOnSignal_data();
+    void exitsCleanlyOnSignal();
+    void requiredCredentials();
+    void nonLoopbackWarns();
+    void badArguments_data();
+    void badArguments();
+    void sigkillLosesNoAcknowledgedEvent();
+
+private:
+    QNetworkAccessManager m_manager;
+};
+
+void ServeCommandTest::initTestCase()
+{
+    QVERIFY2(!qEnvironmentVariable("INSIGHTS_DEBUGGER_EXE").isEmpty(), "INSIGHTS_DEBUGGER_EXE is not set");
+}
+
+void ServeCommandTest::listeningLineThenOneLinePerEvent()
+{
+    QTemporaryDir dir;
+    Serve serve;
+    QVERIFY2(serve.start({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                          QStringLiteral("--data-dir"), dir.path()}),
+             QByteArray(serve.m_stdout + serve.m_stderr).constData());
+    const QUrl url(serve.m_baseUrl + QStringLiteral("/1/events"));
+    QCOMPARE(httpRequest(m_manager, "POST", url, credentialHeaders(), batch(QStringLiteral("line-user"), 1))
+                 .status,
+             200);
+    QCOMPARE(
+        httpRequest(m_manager, "POST", url, credentialHeaders(), batch(QStringLiteral("bad-user"), 1, false))
+            .status,
+        422);
+    QTRY_COMPARE(serve.m_stdout.count('\n'), 3);
+    const QList<QByteArray> lines = serve.m_stdout.split('\n');
+    QCOMPARE(lines.at(0), "listening on " + serve.m_baseUrl.toUtf8());
+    QVERIFY2(lines.at(1).contains("accepted") && lines.at(1).contains("view") &&
+                 lines.at(1).contains("\"Product Viewed\"") && lines.at(1).contains("index=products") &&
+                 lines.at(1).contains("userToken=line-user"),
+             lines.at(1).constData());
+    QVERIFY2(lines.at(2).contains("rejected") && lines.at(2).contains("userToken=bad-user") &&
+                 lines.at(2).contains("The index field is required"),
+             lines.at(2).constData());
+    QVERIFY(!serve.m_stdout.contains(kApiKey));
+    serve.m_process.terminate();
+    QVERIFY(serve.waitForExit());
+    QCOMPARE(serve.m_process.exitCode(), 0);
+}
+
+void ServeCommandTest::jsonLines()
+{
+    QTemporaryDir dir;
+    Serve serve;
+    QVERIFY(serve.start({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                         QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--json")}));
+    const QUrl url(serve.m_baseUrl + QStringLiteral("/1/events"));
+    QCOMPARE(
+        httpRequest(m_manager, "POST", url, credentialHeaders(), batch(QStringLiteral("json-user"), 2, false))
+            .status,
+        422);
+    QTRY_COMPARE(serve.m_stdout.count('\n'), 3);
+    const QList<QByteArray> lines = serve.m_stdout.split('\n');
+    for (int i = 1; i <= 2; ++i) {
+        QJsonParseError error{};
+        const QJsonObject object = QJsonDocument::fromJson(lines.at(i), &error).object();
+        QCOMPARE(error.error, QJsonParseError::NoError);
+        QCOMPARE(object.value(QLatin1String("verdict")).toString(), QStringLiteral("rejected"));
+        QCOMPARE(object.value(QLatin1String("httpStatus")).toInt(), 422);
+        QCOMPARE(object.value(QLatin1String("userToken")).toString(), QStringLiteral("json-user"));
+        QCOMPARE(object.value(QLatin1String("error")).toString(),
+                 QStringLiteral("The index field is required"));
+        QVERIFY(object.value(QLatin1String("id")).toInteger() > 0);
+    }
+}
+
+void ServeCommandTest::exitsCleanlyOnSignal_data()
+{
+    QTest::addColumn<int>("signalNumber");
+    QTest::newRow("SIGTERM") << int(SIGTERM);
+    QTest::newRow("SIGINT") << int(SIGINT);
+}
+
+void ServeCommandTest::exitsCleanlyOnSignal()
+{
+    QFETCH(int, signalNumber);
+    QTemporaryDir dir;
+    Serve serve;
+    QVERIFY(serve.start({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                         QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--quiet")}));
+    QVERIFY(::kill(static_cast<pid_t>(serve.m_process.processId()), signalNumber) == 0);
+    QVERIFY(serve.waitForExit());
+    QCOMPARE(serve.m_process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(serve.m_process.exitCode(), 0);
+}
+
+void ServeCommandTest::requiredCredentials()
+{
+    QTemporaryDir dir;
+    Serve serve;
+    QVERIFY(
+        serve.start({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--data-dir"),
+                     dir.path(), QStringLiteral("--app-id"), QStringLiteral("SERVEAPP"),
+                     QStringLiteral("--api-key"), QString::fromLatin1(kApiKey)}));
+    const QUrl url(serve.m_baseUrl + QStringLiteral("/1/events"));
+    QCOMPARE(httpRequest(m_manager, "POST", url, credentialHeaders(), batch(QStringLiteral("u"), 1)).status,
+             200);
+    const RawHeaders wrong{qMakePair(QByteArray("x-algolia-application-id"), QByteArray("SERVEAPP")),
+                           qMakePair(QByteArray("x-algolia-api-key"), QByteArray("wrong"))};
+    const HttpResult refused = httpRequest(m_manager, "POST", url, wrong, batch(QStringLiteral("u"), 1));
+    QCOMPARE(refused.status, 401);
+    QCOMPARE(refused.message(), QStringLiteral("Invalid credentials"));
+    QVERIFY(!serve.m_stdout.contains(kApiKey));
+    QVERIFY(!serve.m_stderr.contains(kApiKey));
+}
+
+void ServeCommandTest::nonLoopbackWarns()
+{
+    QTemporaryDir dir;
+    QProcess process;
+    process.start(qEnvironmentVariable("INSIGHTS_DEBUGGER_EXE"),
+                  {QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("0.0.0.0:0"),
+                   QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--quiet")});
+    QByteArray out;
+    QByteArray err;
+    QTRY_VERIFY_WITH_TIMEOUT((out += process.readAllStandardOutput()).contains('\n'), 15000);
+    QVERIFY2(out.startsWith("listening on http://0.0.0.0:"), out.constData());
+    QTRY_VERIFY((err += process.readAllStandardError()).contains("warning"));
+    process.terminate();
+    QVERIFY(QTest::qWaitFor([&process] { return process.state() == QProcess::NotRunning; }, 10000));
+    QCOMPARE(process.exitCode(), 0);
+}
+
+void ServeCommandTest::badArguments_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::newRow("bad --listen") << QStringList{QStringLiteral("--listen"), QStringLiteral("here:port")};
+    QTest::newRow("--app-id alone") << QStringList{QStringLiteral("--app-id"), QStringLiteral("A")};
+    QTest::newRow("unknown profile") << QStringList{QStringLiteral("--profile"), QStringLiteral("nope")};
+    QTest::newRow("missing catalog") << QStringList{QStringLiteral("--catalog"),
+                                                    QStringLiteral("/nonexistent.json")};
+}
+
+void ServeCommandTest::badArguments()
+{
+    QFETCH(QStringList, arguments);
+    QTemporaryDir dir;
+    QProcess process;
+    process.start(qEnvironmentVariable("INSIGHTS_DEBUGGER_EXE"),
+                  QStringList{QStringLiteral("serve"), QStringLiteral("--data-dir"), dir.path()} + arguments);
+    QVERIFY(QTest::qWaitFor([&process] { return process.state() == QProcess::NotRunning; }, 10000));
+    QCOMPARE(process.exitCode(), 2);
+    QVERIFY(process.readAllStandardOutput().isEmpty());
+    QVERIFY(!process.readAllStandardError().isEmpty());
+}
+
+void ServeCommandTest::sigkillLosesNoAcknowledgedEvent()
+{
+    QTemporaryDir dir;
+    constexpr int eventsPerRequest = 20;
+    constexpr int inFlight = 8;
+    QSet<int> acknowledged;
+    int sent = 0;
+    {
+        Serve serve;
+        QVERIFY(serve.start({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                             QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--quiet")}));
+        const QUrl url(serve.m_baseUrl + QStringLiteral("/1/events"));
+        int pending = 0;
+        bool killed = false;
+        std::function<void()> sendNext = [&] {
+            if (killed)
+                return;
+            const int number = sent++;
+            QNetworkRequest request(url);
+            for (const auto& [name, value] : credentialHeaders())
+                request.setRawHeader(name, value);
+            request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+            QNetworkReply* reply =
+                m_manager.post(request, batch(QStringLiteral("dur-%1").arg(number), eventsPerRequest));
+            ++pending;
+            QObject::connect(reply, &QNetworkReply::finished, reply, [&, reply, number] {
+                --pending;
+                if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 200)
+                    acknowledged.insert(number);
+                reply->deleteLater();
+                sendNext();
+            });
+        };
+        for (int i = 0; i < inFlight; ++i)
+            sendNext();
+        QTRY_VERIFY_WITH_TIMEOUT(acknowledged.size() >= 300, 30000);
+        // SIGKILL with requests in flight: no chance to flush anything.
+        killed = true;
+        serve.m_process.kill();
+        QVERIFY(serve.waitForExit());
+        QCOMPARE(serve.m_process.exitStatus(), QProcess::CrashExit);
+        QTRY_COMPARE_WITH_TIMEOUT(pending, 0, 15000);
+    }
+    qInfo("%d requests sent, %lld acknowledged before SIGKILL", sent,
+          static_cast<long long>(acknowledged.size()));
+
+    Serve restarted;
+    QVERIFY(restarted.start({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                             QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--quiet")}));
+    QHash<QString, int> stored;
+    qint64 since = 0;
+    while (true) {
+        const HttpResult page = httpRequest(
+            m_manager, "GET",
+            QUrl(restarted.m_baseUrl + QStringLiteral("/debugger/events?limit=5000&since=%1").arg(since)));
+        QCOMPARE(page.status, 200);
+        const QJsonObject object = QJsonDocument::fromJson(page.body).object();
+        const QJsonArray events = object.value(QLatin1String("events")).toArray();
+        if (events.isEmpty())
+            break;
+        for (const QJsonValue& event : events) {
+            QCOMPARE(event[QLatin1String("status")].toString(), QStringLiteral("accepted"));
+            ++stored[event[QLatin1String("userToken")].toString()];
+        }
+        since = object.value(QLatin1String("lastId")).toInteger();
+    }
+    for (const int number : std::as_const(acknowledged))
+        QCOMPARE(stored.value(QStringLiteral("dur-%1").arg(number)), eventsPerRequest);
+    // A request is all or nothing: its events were committed together or not at all.
+    for (auto it = stored.cbegin(); it != stored.cend(); ++it)
+        QCOMPARE(it.value(), eventsPerRequest);
+}
+
+QTEST_GUILESS_MAIN(ServeCommandTest)
+#include "tst_servecommand.moc"
