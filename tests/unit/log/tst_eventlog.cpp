@@ -3,7 +3,9 @@
 #include "log/eventlog.h"
 
 #include <QDateTime>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QSet>
 #include <QSignalSpy>
@@ -57,6 +59,18 @@ bool execSql(const QString& path, const QByteArray& sql, qint64* firstValue = nu
     sqlite3_free(error);
     sqlite3_close(db);
     return rc == SQLITE_OK;
+}
+
+// Open file descriptors of this process on the log's files (database, -wal, -shm).
+int openFilesUnder(const QString& path)
+{
+    int count = 0;
+    const QDir fds(QStringLiteral("/proc/self/fd"));
+    for (const QString& fd : fds.entryList(QDir::Files | QDir::System)) {
+        if (QFileInfo(fds.filePath(fd)).symLinkTarget().startsWith(path))
+            ++count;
+    }
+    return count;
 }
 
 } // namespace
@@ -609,6 +623,30 @@ private Q_SLOTS:
         const QList<qint64> ids = log->ids(all);
         QCOMPARE(ids.first(), qint64(1));
         QCOMPARE(ids.last(), qint64(kThreads * kBatches * kPerBatch));
+    }
+
+    void readConnectionsCloseWithTheirThread()
+    {
+        const QString path = newPath();
+        auto log = openLog(path);
+        QVERIFY(log);
+        log->append({makeRecord(QStringLiteral("a"))});
+        log->flush();
+        QCOMPARE(log->count(LogQuery{}), qint64(1)); // this thread's connection
+        const int baseline = openFilesUnder(path);
+        QVERIFY(baseline > 0);
+        // Worker pools start and end threads; each one's connection must go with it, or files pile up.
+        for (int i = 0; i < 20; ++i) {
+            qint64 seen = 0;
+            std::thread reader([&] { seen = log->count(LogQuery{}); });
+            reader.join();
+            QCOMPARE(seen, qint64(1));
+        }
+        // SQLite keeps the descriptor of a closed connection while others hold locks on the file, and reuses
+        // it for the next open: one may remain, not one per thread.
+        QVERIFY2(openFilesUnder(path) <= baseline + 1, qPrintable(QString::number(openFilesUnder(path))));
+        log.reset();
+        QCOMPARE(openFilesUnder(path), 0);
     }
 
     void asyncReadsDeliverOnTheLogThread()
