@@ -113,7 +113,9 @@ public:
     ~EventLog() override;
 
     using CommitCallback = std::function<void(bool ok, qint64 firstId, qint64 lastId)>;
-    // Thread-safe. Records get ids in order; `done` may be empty.
+    // Thread-safe. Records get ids in order; `done` may be empty. Appends queued together are committed in
+    // one transaction (up to 50,000 records), then each `done` runs in append order on the writer thread:
+    // ok=false means nothing of that append was stored (no id consumed); an empty list gets (true, n, n - 1).
     void append(QList<LogRecord> records, CommitCallback done = {});
     // Blocks until everything appended so far is committed (tests, shutdown).
     void flush();
