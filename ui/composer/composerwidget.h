@@ -60,6 +60,8 @@ public:
     void queue();
     // Sample content: a click after search on the bundled index, for first runs and screenshots.
     void loadExample();
+    // Judges the event again (after the profile or the catalogs changed).
+    void revalidate();
 
 Q_SIGNALS:
     void sendRequested(const QList<Event>& events);
@@ -75,7 +77,6 @@ private:
     Event formEvent() const;
     void fillForm(const Event& event);
     void refreshJson();
-    void revalidate();
     void showIssues();
     void refreshUsers();
     void applyUserTokens();

@@ -118,23 +118,45 @@ DesktopSession::CreateResult DesktopSession::create(const DesktopOptions& option
     }
 
     session->m_services = std::make_unique<Services>();
-    // 5. The embedded endpoint, listening.
-#if defined(INSIGHTS_HAVE_ENDPOINT)
-    session->m_services->endpoint = std::make_unique<EmbeddedEndpoint>(session->m_log.get());
-    session->m_services->endpoint->setCatalogs(session->m_catalogs->catalogs());
-    if (options.startEndpoint)
-        session->restartEndpoint();
-#else
-    session->m_endpointError = QStringLiteral("This build has no embedded endpoint");
-#endif
-
-        // 6. Secrets, then the client on its thread.
+    // 5. Secrets, then the embedded endpoint, listening. When the endpoint requires credentials, it starts
+    // once their key is read: never for a moment accepting any key.
 #if defined(INSIGHTS_HAVE_SECRETS)
     if (options.inMemorySecrets)
         session->m_services->secrets = std::make_unique<InMemorySecretStore>();
     else
         session->m_services->secrets = std::make_unique<KeychainSecretStore>();
 #endif
+#if defined(INSIGHTS_HAVE_ENDPOINT)
+    session->m_services->endpoint = std::make_unique<EmbeddedEndpoint>(session->m_log.get());
+    session->m_services->endpoint->setCatalogs(session->m_catalogs->catalogs());
+    if (options.startEndpoint) {
+        const QString requiredAppId = session->m_settings->endpointRequiredAppId.value();
+#if defined(INSIGHTS_HAVE_SECRETS)
+        if (!requiredAppId.isEmpty()) {
+            DesktopSession* self = session.get();
+            SecretStore* secrets = session->m_services->secrets.get();
+            secrets->readApiKey(endpointSecretName(requiredAppId), secrets,
+                                [self](const SecretResult& result) {
+                                    if (result.ok && result.value)
+                                        self->m_endpointApiKey = *result.value;
+                                    self->restartEndpoint();
+                                    if (self->m_window) {
+                                        self->m_window->applyTarget(); // the client's credentials for "local"
+                                        self->m_window->refreshEndpointStatus();
+                                    }
+                                });
+        } else {
+            session->restartEndpoint();
+        }
+#else
+        session->restartEndpoint();
+#endif
+    }
+#else
+    session->m_endpointError = QStringLiteral("This build has no embedded endpoint");
+#endif
+
+    // 6. The client on its own thread.
 #if defined(INSIGHTS_HAVE_CLIENT)
     {
         Services& services = *session->m_services;
@@ -235,8 +257,17 @@ void DesktopSession::restartEndpoint()
     options.host = m_settings->endpointBindAddress.value();
     options.port = m_portOverride ? *m_portOverride : static_cast<quint16>(m_settings->endpointPort.value());
     options.requiredAppId = m_settings->endpointRequiredAppId.value();
-    if (!options.requiredAppId.isEmpty())
+    if (!options.requiredAppId.isEmpty()) {
+        if (m_endpointApiKey.isEmpty()) {
+            // Listening without the key would accept anyone: stay off and say why.
+            m_endpointError =
+                QStringLiteral("The endpoint requires application ID %1, but its API key is not "
+                               "stored: enter it in Settings")
+                    .arg(options.requiredAppId);
+            return;
+        }
         options.requiredApiKey = m_endpointApiKey;
+    }
     options.profileName = m_settings->compatibilityProfile.value();
     const std::optional<QString> error = endpoint->start(options);
     m_endpointError = error.value_or(QString());

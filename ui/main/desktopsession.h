@@ -57,6 +57,11 @@ public:
     // The API key the endpoint requires (with the required app ID); kept in memory, never in the settings.
     void setEndpointApiKey(const QString& apiKey) { m_endpointApiKey = apiKey; }
     QString endpointApiKey() const { return m_endpointApiKey; }
+    // The SecretStore entry of the key the endpoint requires (apart from the keys of Algolia apps).
+    static QString endpointSecretName(const QString& requiredAppId)
+    {
+        return QStringLiteral("embedded-endpoint:") + requiredAppId;
+    }
 
 private:
     DesktopSession() = default;

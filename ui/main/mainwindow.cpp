@@ -255,7 +255,7 @@ void MainWindow::createActions()
     connect(m_newUserAction, &QAction::triggered, this, [this] { m_usersPanel->createUser(); });
     connect(m_importAction, &QAction::triggered, this, &MainWindow::importRecords);
     connect(m_fetchAction, &QAction::triggered, this, &MainWindow::fetchIndex);
-    connect(m_settingsAction, &QAction::triggered, this, &MainWindow::showSettings);
+    connect(m_settingsAction, &QAction::triggered, this, [this] { showSettings(); });
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
     connect(m_aboutAction, &QAction::triggered, this, &MainWindow::showAbout);
 }
@@ -535,15 +535,22 @@ void MainWindow::distributeTestUsers()
     m_debugger->setTestUsers(users);
 }
 
-void MainWindow::showSettings()
+SettingsDialog* MainWindow::showSettings()
 {
-    SettingsDialog dialog(m_session, this);
-    if (dialog.exec() != QDialog::Accepted)
-        return;
+    auto* dialog = new SettingsDialog(m_session, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &SettingsDialog::applied, this, &MainWindow::settingsApplied);
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::settingsApplied()
+{
     applyTarget();
     const int target = m_targetCombo->findData(m_session->settings()->target.value());
     if (target >= 0 && target != m_targetCombo->currentIndex())
         m_targetCombo->setCurrentIndex(target);
+    m_composer->revalidate(); // the compatibility profile may have changed
     refreshEndpointStatus();
 }
 

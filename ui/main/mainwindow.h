@@ -15,6 +15,7 @@ class QListWidget;
 class QSplitter;
 class QTabWidget;
 class QToolButton;
+class SettingsDialog;
 class TestUsersPanel;
 
 // The main window: composer and test users on the left, the live debugger in the centre, the endpoint's
@@ -41,7 +42,10 @@ public:
     // Saves geometry, splitters, tabs and the selected user (also done on close).
     void saveWindowState();
     void refreshEndpointStatus();
-    void showSettings();
+    // Points the client at the chosen target with its credentials.
+    void applyTarget();
+    // Opens the settings dialog (non-modal, deleted on close) and returns it.
+    SettingsDialog* showSettings();
     void importRecords();
     void fetchIndex();
 
@@ -53,7 +57,6 @@ private:
     void createMenusAndToolBar();
     void createStatusBar();
     void restoreWindowState();
-    void applyTarget();
     void distributeCatalogs();
     void distributeTestUsers();
     void copySnippet(const QString& text, const QString& what);
@@ -62,6 +65,7 @@ private:
     void loadQueue();
     QString queuePath() const;
     void showAbout();
+    void settingsApplied();
 
     DesktopSession* m_session;
     ComposerWidget* m_composer = nullptr;

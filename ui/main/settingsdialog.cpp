@@ -156,9 +156,17 @@ void SettingsDialog::apply()
     if (EmbeddedEndpoint* endpoint = m_session->endpoint())
         endpoint->setProfile(settings->compatibilityProfile.value());
 #endif
-    if (!m_requiredApiKey->text().isEmpty())
+    if (!m_requiredApiKey->text().isEmpty()) {
         m_session->setEndpointApiKey(m_requiredApiKey->text());
+#if defined(INSIGHTS_HAVE_SECRETS)
+        if (SecretStore* secrets = m_session->secrets();
+            secrets && !settings->endpointRequiredAppId.value().isEmpty())
+            secrets->writeApiKey(DesktopSession::endpointSecretName(settings->endpointRequiredAppId.value()),
+                                 m_requiredApiKey->text(), secrets, [](const SecretResult&) {});
+#endif
+    }
     settings->sync();
     if (endpointChanged)
         m_session->restartEndpoint();
+    Q_EMIT applied();
 }

@@ -19,8 +19,11 @@ public:
     explicit SettingsDialog(DesktopSession* session, QWidget* parent = nullptr);
     ~SettingsDialog() override;
 
-    // Writes the values (also done by OK).
+    // Writes the values (also done by OK) and emits applied().
     void apply();
+
+Q_SIGNALS:
+    void applied();
 
 private:
     DesktopSession* m_session;
