@@ -16,7 +16,6 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -201,8 +200,12 @@ void ComposerWidget::buildUi()
     auto* templatesBar = new QHBoxLayout;
     m_templatesCombo = new QComboBox;
     m_templatesCombo->setObjectName(QStringLiteral("templatesCombo"));
-    m_templatesCombo->setToolTip(tr("Load a saved template"));
-    auto* saveTemplate = new QPushButton(tr("Save as…"));
+    m_templatesCombo->setEditable(true);
+    m_templatesCombo->setInsertPolicy(QComboBox::NoInsert);
+    m_templatesCombo->lineEdit()->setPlaceholderText(tr("pick a template, or type a name and Save"));
+    m_templatesCombo->setToolTip(
+        tr("Named templates: pick one to load it; type a name and Save to keep the event"));
+    auto* saveTemplate = new QPushButton(tr("Save"));
     saveTemplate->setObjectName(QStringLiteral("saveTemplateButton"));
     auto* deleteTemplate = new QPushButton(tr("Delete"));
     deleteTemplate->setObjectName(QStringLiteral("deleteTemplateButton"));
@@ -537,27 +540,27 @@ void ComposerWidget::buildUi()
 
     connect(m_templatesCombo, &QComboBox::activated, this, [this](int index) {
         const QString name = m_templatesCombo->itemText(index);
-        if (index == 0 || name.isEmpty())
+        if (name.isEmpty())
             return;
         const DecodedBatch decoded = EventCodec::decodeEvent(m_templates->json(name));
         if (!decoded.events.isEmpty())
             setEvent(decoded.events.constFirst());
     });
     connect(saveTemplate, &QPushButton::clicked, this, [this] {
-        bool ok = false;
-        const QString name = QInputDialog::getText(this, tr("Save template"), tr("Template name:"),
-                                                   QLineEdit::Normal, m_templatesCombo->currentText(), &ok);
-        if (!ok || name.trimmed().isEmpty())
+        const QString name = m_templatesCombo->currentText().trimmed();
+        if (name.isEmpty()) {
+            m_templatesCombo->setFocus();
             return;
+        }
+        // The event as composed: "collected now" stays unstamped, so the template stays reusable.
         m_templates->save(name, EventCodec::encodeEvent(m_event));
         refreshTemplates();
-        m_templatesCombo->setCurrentText(name.trimmed());
+        m_templatesCombo->setCurrentText(name);
     });
     connect(deleteTemplate, &QPushButton::clicked, this, [this] {
-        if (m_templatesCombo->currentIndex() <= 0)
-            return;
-        m_templates->remove(m_templatesCombo->currentText());
-        refreshTemplates();
+        const QString name = m_templatesCombo->currentText().trimmed();
+        if (m_templates->remove(name))
+            refreshTemplates();
     });
 }
 
@@ -1098,8 +1101,8 @@ void ComposerWidget::refreshEventNames()
 void ComposerWidget::refreshTemplates()
 {
     m_templatesCombo->clear();
-    m_templatesCombo->addItem(QString());
     m_templatesCombo->addItems(m_templates->names());
+    m_templatesCombo->setCurrentIndex(-1);
 }
 
 void ComposerWidget::send()

@@ -36,6 +36,8 @@ private Q_SLOTS:
     void formEditsKeepUnknownFieldsAndPastedFilters();
     void queryIdIsGenerated();
     void catalogSearchAddsObjectWithTitle();
+    void templatesAreSavedLoadedAndKept();
+    void eventNameHistoryRemembersSentNames();
 
 private:
     template <typename T>
@@ -48,6 +50,8 @@ private:
     }
     void chooseKind(EventKind kind);
     QList<LogRecord> waitForLogged(const QString& eventName);
+    // Closes the session and opens a new one on the same data folder (a restart).
+    void cleanupKeepingDir();
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<DesktopSession> m_session;
@@ -354,6 +358,63 @@ void TestComposer::catalogSearchAddsObjectWithTitle()
     QVERIFY2(m_composer->verdict().accepted(), qPrintable(m_composer->verdict().message));
     QVERIFY(m_composer->verdict().warningCount() >= 1);
     QVERIFY(find<QLabel>("objectIDsIssue")->isVisibleTo(m_composer));
+}
+
+void TestComposer::templatesAreSavedLoadedAndKept()
+{
+    chooseKind(EventKind::ConvertedFilters);
+    find<QComboBox>("eventNameEdit")->setCurrentText(QStringLiteral("Filter Converted"));
+    find<QLineEdit>("indexEdit")->setText(QStringLiteral("movies"));
+    QTest::mouseClick(find<QPushButton>("addFilterButton"), Qt::LeftButton);
+    const Event saved = m_composer->event();
+    auto* templates = find<QComboBox>("templatesCombo");
+    templates->setCurrentText(QStringLiteral("Genre conversion"));
+    QTest::mouseClick(find<QPushButton>("saveTemplateButton"), Qt::LeftButton);
+    QCOMPARE(templates->count(), 1);
+
+    // Something else in the form, then the template back.
+    chooseKind(EventKind::ViewedObjectIDs);
+    find<QComboBox>("eventNameEdit")->setCurrentText(QStringLiteral("Other"));
+    QVERIFY(!(m_composer->event() == saved));
+    templates->setCurrentIndex(0);
+    Q_EMIT templates->activated(0);
+    QCOMPARE(m_composer->kind(), EventKind::ConvertedFilters);
+    QCOMPARE(m_composer->event(), saved);
+
+    // Kept in the data folder: a new session offers it.
+    cleanupKeepingDir();
+    QCOMPARE(find<QComboBox>("templatesCombo")->findText(QStringLiteral("Genre conversion")), 0);
+    QTest::mouseClick(find<QPushButton>("deleteTemplateButton"), Qt::LeftButton);
+    QCOMPARE(find<QComboBox>("templatesCombo")->count(), 1); // nothing selected: nothing deleted
+    find<QComboBox>("templatesCombo")->setCurrentText(QStringLiteral("Genre conversion"));
+    QTest::mouseClick(find<QPushButton>("deleteTemplateButton"), Qt::LeftButton);
+    QCOMPARE(find<QComboBox>("templatesCombo")->count(), 0);
+}
+
+void TestComposer::eventNameHistoryRemembersSentNames()
+{
+    chooseKind(EventKind::ViewedObjectIDs);
+    find<QComboBox>("eventNameEdit")->setCurrentText(QStringLiteral("Trailer Watched"));
+    QTest::mouseClick(find<QPushButton>("queueButton"), Qt::LeftButton);
+    auto* names = find<QComboBox>("eventNameEdit");
+    QCOMPARE(names->itemText(0), QStringLiteral("Trailer Watched"));
+    QCOMPARE(names->currentText(), QStringLiteral("Trailer Watched"));
+    cleanupKeepingDir();
+    QCOMPARE(find<QComboBox>("eventNameEdit")->itemText(0), QStringLiteral("Trailer Watched"));
+}
+
+void TestComposer::cleanupKeepingDir()
+{
+    m_session->window()->saveWindowState();
+    m_composer = nullptr;
+    m_session.reset();
+    DesktopOptions options;
+    options.dataDir = m_dir->path();
+    options.port = 0;
+    options.inMemorySecrets = true;
+    m_session = std::move(DesktopSession::create(options).session);
+    QVERIFY(m_session);
+    m_composer = m_session->window()->composer();
 }
 
 QTEST_MAIN(TestComposer)

@@ -9,8 +9,10 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
+#include <QIcon>
 #include <QImage>
 #include <QLabel>
 #include <QListView>
@@ -33,6 +35,9 @@ private Q_SLOTS:
     void testUsersPersistAcrossRestart();
     void layoutAndTargetAreRestored();
     void queueIsPersistedAndSentAsOneRequest();
+    void perEventUserOverridesTheGlobalUser();
+    void deletingAUserCanResetItOnTheTarget();
+    void personalDataTokenIsFlaggedInThePanel();
     void screenshotOptionWritesAPng();
 
 private:
@@ -213,6 +218,74 @@ void TestMainWindow::queueIsPersistedAndSentAsOneRequest()
     // Queued events were stamped when queued ("collected now"), not when sent.
     QVERIFY(records.at(0).timestampMs > 0);
     QVERIFY(records.at(0).timestampMs <= records.at(1).timestampMs);
+}
+
+void TestMainWindow::perEventUserOverridesTheGlobalUser()
+{
+    QTemporaryDir dir;
+    auto session = open(dir.path());
+    QVERIFY(session);
+    const QString carol = session->users()->create(QStringLiteral("Carol"));
+    session->users()->logIn(carol, QStringLiteral("carol-account"));
+    ComposerWidget* composer = session->window()->composer();
+    auto* users = composer->findChild<QComboBox*>(QStringLiteral("userCombo"));
+    QCOMPARE(users->currentIndex(), 0); // the global user by default
+    QCOMPARE(composer->event().userToken, std::optional<QString>(session->users()->globalUser()->userToken));
+    users->setCurrentIndex(users->findData(carol));
+    QCOMPARE(composer->event().userToken, std::optional<QString>(session->users()->user(carol)->userToken));
+    QCOMPARE(composer->event().authenticatedUserToken,
+             std::optional<QString>(QStringLiteral("carol-account")));
+    // Rotating Carol's token shows in the composer at once.
+    session->users()->rotate(carol);
+    QCOMPARE(composer->event().userToken, std::optional<QString>(session->users()->user(carol)->userToken));
+    QVERIFY(!composer->event().authenticatedUserToken.has_value());
+}
+
+void TestMainWindow::deletingAUserCanResetItOnTheTarget()
+{
+    QTemporaryDir dir;
+    auto session = open(dir.path());
+    QVERIFY(session);
+    MainWindow* window = session->window();
+    const QString dana = window->testUsersPanel()->createUser(QStringLiteral("Dana"));
+    const QString token = session->users()->user(dana)->userToken;
+    ComposerWidget* composer = window->composer();
+    composer->loadExample();
+    auto* users = composer->findChild<QComboBox*>(QStringLiteral("userCombo"));
+    users->setCurrentIndex(users->findData(dana));
+    composer->send();
+    LogQuery query;
+    query.userToken = token;
+    QTRY_COMPARE_WITH_TIMEOUT(session->log()->query(query).size(), 1, 15000);
+
+    window->testUsersPanel()->selectUser(dana);
+    auto* reset = window->findChild<QCheckBox*>(QStringLiteral("resetOnTargetCheck"));
+    QVERIFY(reset->isEnabled());
+    reset->setChecked(true);
+    QTest::mouseClick(window->findChild<QToolButton*>(QStringLiteral("deleteUserButton")), Qt::LeftButton);
+    QVERIFY(!session->users()->user(dana));
+    // DELETE /1/usertokens/{token} reached the embedded endpoint, which forgot the token's events.
+    QTRY_VERIFY_WITH_TIMEOUT(session->log()->query(query).isEmpty(), 15000);
+    bool recorded = false;
+    for (const auto& deletion : session->log()->deletions())
+        recorded = recorded || deletion.first == token;
+    QVERIFY(recorded);
+}
+
+void TestMainWindow::personalDataTokenIsFlaggedInThePanel()
+{
+    QTemporaryDir dir;
+    auto session = open(dir.path());
+    QVERIFY(session);
+    const QString id = session->users()->create(QStringLiteral("Eve"));
+    session->users()->logIn(id, QStringLiteral("eve@example.com"));
+    auto* list = session->window()->findChild<QListView*>(QStringLiteral("testUsersList"));
+    const QModelIndex index = list->model()->index(session->users()->rowOf(id), 0);
+    QVERIFY(index.data(Qt::ToolTipRole).toString().contains(QLatin1String("authenticatedUserToken")));
+    QVERIFY(!index.data(TestUserModel::TokenIssuesRole).toString().isEmpty());
+    QVERIFY(!index.data(Qt::DecorationRole).value<QIcon>().isNull()); // a warning icon instead of the swatch
+    session->users()->logOut(id);
+    QVERIFY(index.data(TestUserModel::TokenIssuesRole).toString().isEmpty());
 }
 
 void TestMainWindow::screenshotOptionWritesAPng()

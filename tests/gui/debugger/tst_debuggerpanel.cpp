@@ -1,0 +1,449 @@
+// The debugger panel as a user drives it (offscreen, widgets found by objectName): filter syntax selects
+// rows, pause and resume keep every event, the details of a rejected batch mark the culprit event and field,
+// export then import gives the same events, the charts follow new events, and the table remembers its
+// columns.
+
+#include "../../unit/views/logfixture.h"
+
+#include "debugger/chartspane.h"
+#include "debugger/debuggerpanel.h"
+#include "debugger/detailspane.h"
+
+#include "catalog/indexcatalog.h"
+#include "event/event.h"
+#include "event/eventcodec.h"
+#include "views/eventtablemodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QApplication>
+#include <QComboBox>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLineSeries>
+#include <QMenu>
+#include <QMessageBox>
+#include <QProgressDialog>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTest>
+#include <QTextBrowser>
+#include <QToolButton>
+#include <QTreeWidget>
+
+class TestDebuggerPanel final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void filterSyntaxSelectsRows();
+    void pauseAndResumeKeepEveryEvent();
+    void detailsMarkTheCulpritOfARejectedBatch();
+    void exportThenImportGivesEqualEvents();
+    void largeExportShowsProgressAndCancels();
+    void chartsUpdateAsEventsArrive();
+    void profilePreviewIsAnEstimate();
+    void columnsAreRemembered();
+    void clearAsksFirst();
+    void copyAndResendSelectedEvents();
+
+private:
+    struct Fixture
+    {
+        LogFixture::OpenLog log;
+        std::unique_ptr<DebuggerPanel> panel;
+        std::unique_ptr<QAbstractItemModelTester> modelTester;
+        std::unique_ptr<QAbstractItemModelTester> proxyTester;
+    };
+    static Fixture make(qint64 records);
+    template <typename T>
+    static T* child(QObject* parent, const QString& name)
+    {
+        T* found = parent->findChild<T*>(name);
+        if (!found)
+            qWarning("no child %s", qPrintable(name));
+        return found;
+    }
+};
+
+TestDebuggerPanel::Fixture TestDebuggerPanel::make(qint64 records)
+{
+    Fixture f;
+    f.log = LogFixture::open();
+    if (records > 0) {
+        f.log.log->append(LogFixture::records(0, records));
+        f.log.log->flush();
+    }
+    f.panel = std::make_unique<DebuggerPanel>(f.log.log.get());
+    f.panel->resize(1400, 800);
+    f.modelTester = std::make_unique<QAbstractItemModelTester>(
+        f.panel->tableModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    f.proxyTester = std::make_unique<QAbstractItemModelTester>(
+        f.panel->tableView()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    f.panel->show();
+    return f;
+}
+
+void TestDebuggerPanel::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("insights-debugger-tests"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_debuggerpanel"));
+}
+
+void TestDebuggerPanel::init()
+{
+    QSettings().clear();
+}
+
+void TestDebuggerPanel::filterSyntaxSelectsRows()
+{
+    Fixture f = make(400);
+    QTableView* table = child<QTableView>(f.panel.get(), QStringLiteral("eventTable"));
+    QTRY_COMPARE(table->model()->rowCount(), 400);
+
+    auto* edit = child<QLineEdit>(f.panel.get(), QStringLiteral("filterEdit"));
+    QTest::keyClicks(edit, QStringLiteral("httpCode=422"));
+    QTest::keyClick(edit, Qt::Key_Return);
+    QTRY_COMPARE(table->model()->rowCount(), 40);
+
+    // A filter that does not parse says why and where; the rows stay.
+    edit->clear();
+    QTest::keyClicks(edit, QStringLiteral("httpCode=42x"));
+    QTest::keyClick(edit, Qt::Key_Return);
+    auto* error = child<QLabel>(f.panel.get(), QStringLiteral("filterError"));
+    QVERIFY(error->isVisible());
+    QVERIFY2(error->text().startsWith(QStringLiteral("Column 10:")), qPrintable(error->text()));
+    QCOMPARE(table->model()->rowCount(), 40);
+
+    // One click: errors only (the events that broke a rule themselves).
+    edit->clear();
+    QTest::keyClick(edit, Qt::Key_Return);
+    QTRY_COMPARE(table->model()->rowCount(), 400);
+    auto* errorsOnly = child<QToolButton>(f.panel.get(), QStringLiteral("errorsOnlyButton"));
+    errorsOnly->click();
+    QCOMPARE(edit->text(), QStringLiteral("errors=true"));
+    QTRY_COMPARE(table->model()->rowCount(), 10);
+    for (int row = 0; row < 10; ++row)
+        QTRY_COMPARE(table->model()->index(row, 0).data().toString(), QStringLiteral("Rejected"));
+
+    // Per test user.
+    errorsOnly->click();
+    f.panel->setTestUsers({{QStringLiteral("user-2"), QStringLiteral("Bob"), QColor(Qt::blue)}});
+    auto* users = child<QComboBox>(f.panel.get(), QStringLiteral("testUserFilter"));
+    QCOMPARE(users->count(), 2);
+    users->setCurrentIndex(1);
+    Q_EMIT users->activated(1);
+    QCOMPARE(edit->text(), QStringLiteral("userToken=user-2"));
+    QTRY_COMPARE(table->model()->rowCount(), 100);
+    const QModelIndex userCell =
+        table->model()->index(0, static_cast<int>(EventTableModel::Column::TestUser));
+    QTRY_COMPARE(userCell.data().toString(), QStringLiteral("Bob"));
+    QCOMPARE(userCell.data(Qt::DecorationRole).value<QColor>(), QColor(Qt::blue));
+
+    // Recent filters are remembered, across panels.
+    auto* recent = child<QToolButton>(f.panel.get(), QStringLiteral("recentFiltersButton"));
+    QStringList texts;
+    for (const QAction* action : recent->menu()->actions())
+        texts << action->text();
+    QVERIFY2(texts.contains(QStringLiteral("httpCode=422")), qPrintable(texts.join(QLatin1Char('|'))));
+    QVERIFY(texts.contains(QStringLiteral("userToken=user-2")));
+    QVERIFY(!texts.contains(QStringLiteral("httpCode=42x")));
+    DebuggerPanel other(f.log.log.get());
+    auto* otherRecent = child<QToolButton>(&other, QStringLiteral("recentFiltersButton"));
+    QCOMPARE(otherRecent->menu()->actions().size(), recent->menu()->actions().size());
+}
+
+void TestDebuggerPanel::pauseAndResumeKeepEveryEvent()
+{
+    Fixture f = make(20);
+    QTableView* table = child<QTableView>(f.panel.get(), QStringLiteral("eventTable"));
+    QTRY_COMPARE(table->model()->rowCount(), 20);
+    auto* pause = child<QToolButton>(f.panel.get(), QStringLiteral("pauseButton"));
+    auto* newEvents = child<QToolButton>(f.panel.get(), QStringLiteral("newEventsButton"));
+    pause->click();
+    QVERIFY(pause->isChecked());
+    for (int i = 0; i < 20; ++i)
+        f.log.log->append(LogFixture::records(20 + i * 10, 10));
+    QTRY_COMPARE(newEvents->text(), QStringLiteral("200 new"));
+    QVERIFY(newEvents->isVisible());
+    QCOMPARE(table->model()->rowCount(), 20);
+
+    pause->click();
+    QCOMPARE(table->model()->rowCount(), 220);
+    QVERIFY(!newEvents->isVisible());
+    LogQuery all;
+    all.limit = 0;
+    const QList<qint64> logIds = f.log.log->ids(all);
+    QCOMPARE(logIds.size(), 220);
+    for (int row = 0; row < 220; ++row)
+        QCOMPARE(table->model()->index(row, 0).data(EventTableModel::RecordIdRole).toLongLong(), logIds[row]);
+    // Following the tail: the newest row is in view.
+    QTRY_VERIFY(table->verticalScrollBar()->value() == table->verticalScrollBar()->maximum());
+}
+
+void TestDebuggerPanel::detailsMarkTheCulpritOfARejectedBatch()
+{
+    Fixture f = make(40);
+    QTableView* table = child<QTableView>(f.panel.get(), QStringLiteral("eventTable"));
+    QTRY_COMPARE(table->model()->rowCount(), 40);
+    DetailsPane* details = f.panel->detailsPane();
+    auto* requestEvents = child<QTreeWidget>(details, QStringLiteral("detailsRequestEvents"));
+    QSignalSpy requestLoaded(details, &DetailsPane::requestEventsLoaded);
+
+    // An innocent event of the rejected request 9 (records 36..39): its request list marks event #1.
+    table->setCurrentIndex(table->model()->index(36, 0));
+    QTRY_COMPARE(details->recordId(),
+                 table->model()->index(36, 0).data(EventTableModel::RecordIdRole).toLongLong());
+    QVERIFY(requestLoaded.wait(5000) || requestEvents->topLevelItemCount() == 4);
+    QTRY_COMPARE(requestEvents->topLevelItemCount(), 4);
+    int culprits = 0;
+    for (int i = 0; i < 4; ++i) {
+        const QTreeWidgetItem* item = requestEvents->topLevelItem(i);
+        if (item->data(0, DetailsPane::CulpritRole).toBool()) {
+            ++culprits;
+            QCOMPARE(item->text(0), QStringLiteral("1"));
+            QVERIFY2(item->text(3).contains(QStringLiteral("userToken")), qPrintable(item->text(3)));
+        }
+    }
+    QCOMPARE(culprits, 1);
+    QVERIFY(details->markedFields().isEmpty());
+    auto* usefulness = child<QTreeWidget>(details, QStringLiteral("detailsUsefulness"));
+    QCOMPARE(usefulness->topLevelItemCount(), 3);
+    QVERIFY(usefulness->topLevelItem(0)->text(2).contains(QStringLiteral("whole batch")));
+
+    // The culprit itself: its field is marked in the JSON and listed with Algolia's message.
+    table->setCurrentIndex(table->model()->index(37, 0));
+    QTRY_COMPARE(details->recordId(),
+                 table->model()->index(37, 0).data(EventTableModel::RecordIdRole).toLongLong());
+    QCOMPARE(details->markedFields(), QStringList{QStringLiteral("userToken")});
+    auto* json = child<QTextBrowser>(details, QStringLiteral("detailsJson"));
+    QVERIFY(json->toPlainText().contains(
+        QStringLiteral("\"userToken\": \"bad token!\",  ◀ userToken: UserToken must")));
+    auto* issues = child<QTreeWidget>(details, QStringLiteral("detailsIssues"));
+    QCOMPARE(issues->topLevelItemCount(), 1);
+    QCOMPARE(issues->topLevelItem(0)->text(1), QStringLiteral("userToken"));
+    QVERIFY(issues->topLevelItem(0)->text(0).contains(QStringLiteral("error")));
+    auto* headers = child<QTreeWidget>(details, QStringLiteral("detailsHeaders"));
+    QVERIFY(!headers->findItems(QStringLiteral("insights-js (2.17.0)"), Qt::MatchExactly, 1).isEmpty());
+    // The user's timeline lists that token's events.
+    auto* timeline = child<QTreeWidget>(details, QStringLiteral("detailsTimeline"));
+    QTRY_COMPARE(timeline->topLevelItemCount(), 1); // only record 37 has the invalid token
+}
+
+void TestDebuggerPanel::exportThenImportGivesEqualEvents()
+{
+    Fixture f = make(300);
+    QTableView* table = child<QTableView>(f.panel.get(), QStringLiteral("eventTable"));
+    QTRY_COMPARE(table->model()->rowCount(), 300);
+    f.panel->setFilterText(QStringLiteral("eventType=click"));
+    QTRY_COMPARE(table->model()->rowCount(), 100);
+
+    QSignalSpy exported(f.panel.get(), &DebuggerPanel::exportFinished);
+    const QString path = f.log.dir->filePath(QStringLiteral("clicks.ndjson"));
+    f.panel->exportTo(path, true);
+    QVERIFY(exported.wait(10000));
+    const auto result = exported.first().first().value<EventExchange::ExportResult>();
+    QVERIFY2(result.error.isEmpty(), qPrintable(result.error));
+    QCOMPARE(result.written, 100);
+
+    QSignalSpy imported(f.panel.get(), &DebuggerPanel::importFinished);
+    f.panel->importFrom(path);
+    QVERIFY(imported.wait(10000));
+    QCOMPARE(imported.first().at(0).toInt(), 100);
+    QVERIFY(imported.first().at(1).toString().isEmpty());
+    QTRY_COMPARE(f.log.log->count(), 400);
+    QSignalSpy reloaded(f.panel->tableModel(), &EventTableModel::reloaded);
+    f.panel->setFilterText(QStringLiteral("source=imported"));
+    QVERIFY(reloaded.wait(5000));
+    QCOMPARE(table->model()->rowCount(), 100);
+
+    LogQuery clicks;
+    clicks.eventType = QStringLiteral("click");
+    clicks.source = EventSource::Endpoint;
+    clicks.limit = 0;
+    LogQuery importedQuery;
+    importedQuery.source = EventSource::Imported;
+    importedQuery.limit = 0;
+    const QList<LogRecord> originals = f.log.log->query(clicks);
+    const QList<LogRecord> copies = f.log.log->query(importedQuery);
+
+    QCOMPARE(copies.size(), originals.size());
+    for (qsizetype i = 0; i < originals.size(); ++i) {
+        const DecodedBatch a = EventCodec::decodeEvent(originals[i].rawJson);
+        const DecodedBatch b = EventCodec::decodeEvent(copies[i].rawJson);
+        QVERIFY(a.events.first() == b.events.first());
+    }
+}
+
+void TestDebuggerPanel::largeExportShowsProgressAndCancels()
+{
+    QElapsedTimer t; t.start();
+    Fixture f = make(30'000);
+    qDebug() << "made" << t.elapsed();
+    QTableView* table = child<QTableView>(f.panel.get(), QStringLiteral("eventTable"));
+    QTRY_COMPARE(table->model()->rowCount(), 30'000);
+    qDebug() << "rows" << t.elapsed();
+    QSignalSpy exported(f.panel.get(), &DebuggerPanel::exportFinished);
+    const QString path = f.log.dir->filePath(QStringLiteral("all.csv"));
+    f.panel->exportTo(path, true);
+    auto* progress = child<QProgressDialog>(f.panel.get(), QStringLiteral("exportProgress"));
+    QVERIFY(progress);
+    QVERIFY(progress->isVisible());
+    QCOMPARE(progress->maximum(), 30'000);
+    // The user presses Cancel.
+    QPushButton* cancelButton = progress->findChild<QPushButton*>();
+    QVERIFY(cancelButton);
+    cancelButton->click();
+    qDebug() << "clicked" << t.elapsed();
+    QVERIFY(exported.wait(10000));
+    qDebug() << "exported" << t.elapsed();
+    const auto result = exported.first().first().value<EventExchange::ExportResult>();
+    QVERIFY(result.cancelled);
+    QVERIFY(result.written < 30'000);
+    QVERIFY(!QFile::exists(path));
+    QTRY_VERIFY(!progress->isVisible());
+}
+
+void TestDebuggerPanel::chartsUpdateAsEventsArrive()
+{
+    Fixture f = make(0);
+    auto* tabs = child<QTabWidget>(f.panel.get(), QStringLiteral("sideTabs"));
+    auto* charts = child<ChartsPane>(f.panel.get(), QStringLiteral("chartsPane"));
+    tabs->setCurrentWidget(charts);
+    QTRY_VERIFY(charts->isVisible());
+    QCOMPARE(charts->shownAccepted() + charts->shownRejected(), 0);
+
+    f.log.log->append(LogFixture::records(0, 80)); // requests 9 and 19 are rejected: 8 events
+    QTRY_COMPARE(charts->shownAccepted(), 72);
+    QCOMPARE(charts->shownRejected(), 8);
+    double plotted = 0;
+    for (const QPointF& p : charts->acceptedSeries()->points())
+        plotted += p.y();
+    QVERIFY(plotted > 0);
+    auto* topErrors = child<QTreeWidget>(charts, QStringLiteral("topErrors"));
+    QTRY_COMPARE(topErrors->topLevelItemCount(), 1);
+    QCOMPARE(topErrors->topLevelItem(0)->text(0), QStringLiteral("2"));
+    QVERIFY(topErrors->topLevelItem(0)->text(1).startsWith(QStringLiteral("UserToken must")));
+    auto* totals = child<QLabel>(charts, QStringLiteral("chartTotals"));
+    QCOMPARE(totals->text(), QStringLiteral("72 accepted · 8 rejected"));
+
+    // More events move the charts again.
+    f.log.log->append(LogFixture::records(80, 40));
+    QTRY_COMPARE(charts->shownAccepted() + charts->shownRejected(), 120);
+}
+
+void TestDebuggerPanel::profilePreviewIsAnEstimate()
+{
+    Fixture f = make(8);
+    const IndexCatalog::LoadResult loaded = IndexCatalog::fromFile(
+        QStringLiteral(INSIGHTS_TEST_DATA_DIR "/views/catalog.json"), QStringLiteral("products"));
+    QVERIFY(loaded.catalog);
+    f.panel->setCatalogs({std::make_shared<const IndexCatalog>(*loaded.catalog)});
+    f.panel->setTestUsers({{QStringLiteral("user-1"), QStringLiteral("Alice"), QColor(Qt::red)}});
+    auto* charts = child<ChartsPane>(f.panel.get(), QStringLiteral("chartsPane"));
+    QSignalSpy updated(charts, &ChartsPane::profileUpdated);
+    charts->showProfile(QStringLiteral("user-1"));
+    QVERIFY(updated.wait(5000));
+    // user-1 viewed sku-1 (record 1): running, outdoor, Peak, 2024, all equal.
+    QCOMPARE(charts->profile().eventsUsed, 1);
+    QVERIFY(!charts->profile().affinities.isEmpty());
+    QCOMPARE(charts->profile().affinities.first().score, 100.0);
+    QStringList values;
+    for (const Affinity& a : charts->profile().affinities)
+        values << a.attribute + QLatin1Char('=') + a.value;
+    QVERIFY2(values.contains(QStringLiteral("genre=running")), qPrintable(values.join(QLatin1Char(' '))));
+    QVERIFY(values.contains(QStringLiteral("year=2024")));
+    auto* label = child<QLabel>(charts, QStringLiteral("profileEstimateLabel"));
+    QVERIFY(label->text().startsWith(QStringLiteral("Estimate, not Algolia's profile")));
+}
+
+void TestDebuggerPanel::columnsAreRemembered()
+{
+    const int agent = static_cast<int>(EventTableModel::Column::Agent);
+    const int http = static_cast<int>(EventTableModel::Column::Http);
+    {
+        Fixture f = make(5);
+        auto* columns = child<QToolButton>(f.panel.get(), QStringLiteral("columnsButton"));
+        QAction* agentAction = columns->menu()->actions().at(agent);
+        QVERIFY(agentAction->isChecked());
+        agentAction->trigger();
+        QHeaderView* header = f.panel->tableView()->horizontalHeader();
+        QVERIFY(header->isSectionHidden(agent));
+        header->moveSection(header->visualIndex(http), 0);
+        header->resizeSection(http, 77);
+    }
+    Fixture f = make(5);
+    QHeaderView* header = f.panel->tableView()->horizontalHeader();
+    QVERIFY(header->isSectionHidden(agent));
+    QCOMPARE(header->visualIndex(http), 0);
+    QCOMPARE(header->sectionSize(http), 77);
+    auto* columns = child<QToolButton>(f.panel.get(), QStringLiteral("columnsButton"));
+    QVERIFY(!columns->menu()->actions().at(agent)->isChecked());
+}
+
+void TestDebuggerPanel::clearAsksFirst()
+{
+    Fixture f = make(50);
+    QTableView* table = child<QTableView>(f.panel.get(), QStringLiteral("eventTable"));
+    QTRY_COMPARE(table->model()->rowCount(), 50);
+    child<QToolButton>(f.panel.get(), QStringLiteral("clearButton"))->click();
+    auto* confirm = child<QMessageBox>(f.panel.get(), QStringLiteral("clearConfirmation"));
+    QVERIFY(confirm && confirm->isVisible());
+    QVERIFY(confirm->text().contains(QStringLiteral("50 events")));
+    confirm->button(QMessageBox::Cancel)->click();
+    QTest::qWait(0);
+    QCOMPARE(f.log.log->count(), 50);
+    child<QToolButton>(f.panel.get(), QStringLiteral("clearButton"))->click();
+    confirm->button(QMessageBox::Yes)->click();
+    QTRY_COMPARE(table->model()->rowCount(), 0);
+    QCOMPARE(f.log.log->count(), 0);
+}
+
+void TestDebuggerPanel::copyAndResendSelectedEvents()
+{
+    Fixture f = make(12);
+    QTableView* table = child<QTableView>(f.panel.get(), QStringLiteral("eventTable"));
+    QTRY_COMPARE(table->model()->rowCount(), 12);
+    table->selectRow(0);
+    QSignalSpy copied(f.panel.get(), &DebuggerPanel::copied);
+    auto* copy = child<QToolButton>(f.panel.get(), QStringLiteral("copyButton"));
+    copy->menu()->actions().at(1)->trigger(); // curl
+    QVERIFY(copied.wait(5000));
+    const QString curl = copied.last().first().toString();
+    QVERIFY(curl.contains(QStringLiteral("$ALGOLIA_API_KEY")));
+    QVERIFY(curl.contains(QStringLiteral("sku-0")));
+    copy->menu()->actions().at(2)->trigger(); // aa(...)
+    QVERIFY(copied.wait(5000));
+    QVERIFY2(copied.last().first().toString().startsWith(QStringLiteral("aa('clickedObjectIDs', {")),
+             qPrintable(copied.last().first().toString()));
+
+    QList<Event> resent;
+    f.panel->setResendHandler([&resent](const QList<Event>& events) { resent += events; });
+    f.panel->setTestUsers({{QStringLiteral("tester-9"), QStringLiteral("Nine"), QColor(Qt::green)}});
+    table->selectionModel()->select(table->model()->index(2, 0),
+                                    QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    auto* resend = child<QToolButton>(f.panel.get(), QStringLiteral("resendButton"));
+    QVERIFY(resend->isEnabled());
+    QAction* asUser = resend->menu()->findChild<QAction*>(QStringLiteral("resendAsAction:tester-9"));
+    QVERIFY(asUser);
+    asUser->trigger();
+    QTRY_COMPARE(resent.size(), 2);
+    for (const Event& event : resent) {
+        QCOMPARE(event.userToken.value_or(QString()), QStringLiteral("tester-9"));
+        QVERIFY(!event.timestamp);
+    }
+    QCOMPARE(resent[1].eventSubtype.value_or(QString()), QStringLiteral("purchase"));
+}
+
+QTEST_MAIN(TestDebuggerPanel)
+#include "tst_debuggerpanel.moc"
