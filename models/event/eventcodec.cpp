@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <array>
+#include <string>
 #include <string_view>
 
 // simdjson's on-demand API reads each field once, in document order, straight into the Event: the ingest
@@ -64,29 +66,125 @@ bool isIntegerTypeMismatch(error_code error)
     return error == simdjson::INCORRECT_TYPE || error == simdjson::NUMBER_OUT_OF_RANGE;
 }
 
-// The JSON text of any value (object, array or scalar), consuming it.
-error_code rawValue(ondemand::value& value, ondemand::json_type type, std::string_view& out)
+constexpr int kMaxDepth = 256;
+
+// Reads a value completely, checking every token: on-demand parsing only validates what it reads, and the
+// debugger must not accept, store or forward malformed JSON hidden in a field it does not interpret.
+error_code walkValue(ondemand::value& value, int depth)
 {
-    if (type == ondemand::json_type::object) {
+    if (depth > kMaxDepth)
+        return simdjson::DEPTH_ERROR;
+    ondemand::json_type type;
+    RETURN_IF_ERROR(value.type().get(type));
+    switch (type) {
+    case ondemand::json_type::object: {
         ondemand::object object;
         RETURN_IF_ERROR(value.get_object().get(object));
-        return object.raw_json().get(out);
+        for (auto fieldResult : object) {
+            ondemand::field field;
+            RETURN_IF_ERROR(std::move(fieldResult).get(field));
+            std::string_view key;
+            RETURN_IF_ERROR(field.unescaped_key().get(key));
+            ondemand::value child = field.value();
+            RETURN_IF_ERROR(walkValue(child, depth + 1));
+        }
+        return SUCCESS;
     }
-    if (type == ondemand::json_type::array) {
+    case ondemand::json_type::array: {
         ondemand::array array;
         RETURN_IF_ERROR(value.get_array().get(array));
-        return array.raw_json().get(out);
+        for (auto elementResult : array) {
+            ondemand::value child;
+            RETURN_IF_ERROR(std::move(elementResult).get(child));
+            RETURN_IF_ERROR(walkValue(child, depth + 1));
+        }
+        return SUCCESS;
     }
-    out = value.raw_json_token();
+    case ondemand::json_type::string: {
+        std::string_view text;
+        return value.get_string().get(text);
+    }
+    case ondemand::json_type::number: {
+        ondemand::number number;
+        return value.get_number().get(number);
+    }
+    case ondemand::json_type::boolean: {
+        bool flag = false;
+        return value.get_bool().get(flag);
+    }
+    case ondemand::json_type::null: {
+        bool isNull = false;
+        RETURN_IF_ERROR(value.is_null().get(isNull));
+        return isNull ? SUCCESS : simdjson::N_ATOM_ERROR;
+    }
+    }
+    return simdjson::INCORRECT_TYPE;
+}
+
+// The JSON text of any value (object, array or scalar), read and checked completely. After a value, the
+// document stands on the next structural character: the text is everything in between.
+error_code rawValue(ondemand::document& document, ondemand::value& value, std::string_view& out)
+{
+    const std::string_view token = value.raw_json_token();
+    ondemand::json_type type;
+    RETURN_IF_ERROR(value.type().get(type));
+    RETURN_IF_ERROR(walkValue(value, 0));
+    if (type != ondemand::json_type::object && type != ondemand::json_type::array) {
+        out = token;
+        return SUCCESS;
+    }
+    const char* end = nullptr;
+    RETURN_IF_ERROR(document.current_location().get(end));
+    out = std::string_view(token.data(), static_cast<size_t>(end - token.data()));
     return SUCCESS;
 }
+
+// Events of one request mostly repeat their eventType, eventName, index, userToken and currency: reusing the
+// previous QString (implicitly shared) saves most of the allocations of the decode path.
+class RepeatedStrings
+{
+public:
+    enum Slot
+    {
+        EventType,
+        EventSubtype,
+        EventName,
+        Index,
+        UserToken,
+        AuthenticatedUserToken,
+        Currency,
+        SlotCount,
+    };
+
+    QString get(Slot slot, std::string_view text)
+    {
+        Entry& entry = m_entries[slot];
+        if (!entry.valid || entry.bytes != text) {
+            entry.bytes.assign(text);
+            entry.value = toQString(text);
+            entry.valid = true;
+        }
+        return entry.value;
+    }
+
+private:
+    struct Entry
+    {
+        std::string bytes;
+        QString value;
+        bool valid = false;
+    };
+    std::array<Entry, SlotCount> m_entries;
+};
 
 class EventReader
 {
 public:
-    EventReader(int eventIndex, IssueList& typeErrors)
-        : m_eventIndex(eventIndex)
+    EventReader(ondemand::document& document, int eventIndex, IssueList& typeErrors, RepeatedStrings& strings)
+        : m_document(document)
+        , m_eventIndex(eventIndex)
         , m_typeErrors(typeErrors)
+        , m_strings(strings)
     {}
 
     error_code read(ondemand::object& object, Event& event)
@@ -108,13 +206,16 @@ private:
     error_code readField(std::string_view key, ondemand::value& value, ondemand::json_type type, Event& event)
     {
         if (key == "eventType")
-            return readString(value, type, event.eventType, QStringLiteral("eventType"));
+            return readString(value, type, event.eventType, QStringLiteral("eventType"),
+                              RepeatedStrings::EventType);
         if (key == "eventName")
-            return readString(value, type, event.eventName, QStringLiteral("eventName"));
+            return readString(value, type, event.eventName, QStringLiteral("eventName"),
+                              RepeatedStrings::EventName);
         if (key == "index")
-            return readString(value, type, event.index, QStringLiteral("index"));
+            return readString(value, type, event.index, QStringLiteral("index"), RepeatedStrings::Index);
         if (key == "userToken")
-            return readString(value, type, event.userToken, QStringLiteral("userToken"));
+            return readString(value, type, event.userToken, QStringLiteral("userToken"),
+                              RepeatedStrings::UserToken);
         if (key == "objectIDs")
             return readStringList(value, type, event.objectIDs, QStringLiteral("objectIDs"));
         if (key == "positions")
@@ -125,10 +226,12 @@ private:
             return readInteger(value, type, event.timestamp, QStringLiteral("timestamp"),
                                QLatin1String("int64"));
         if (key == "eventSubtype")
-            return readString(value, type, event.eventSubtype, QStringLiteral("eventSubtype"));
+            return readString(value, type, event.eventSubtype, QStringLiteral("eventSubtype"),
+                              RepeatedStrings::EventSubtype);
         if (key == "authenticatedUserToken")
             return readString(value, type, event.authenticatedUserToken,
-                              QStringLiteral("authenticatedUserToken"));
+                              QStringLiteral("authenticatedUserToken"),
+                              RepeatedStrings::AuthenticatedUserToken);
         if (key == "filters")
             return readStringList(value, type, event.filters, QStringLiteral("filters"));
         if (key == "objectData")
@@ -136,11 +239,12 @@ private:
         if (key == "value")
             return readAmount(value, type, event.value, QStringLiteral("value"));
         if (key == "currency")
-            return readString(value, type, event.currency, QStringLiteral("currency"));
+            return readString(value, type, event.currency, QStringLiteral("currency"),
+                              RepeatedStrings::Currency);
         if (key == "agentID")
             return readString(value, type, event.agentID, QStringLiteral("agentID"));
         std::string_view raw;
-        RETURN_IF_ERROR(rawValue(value, type, raw));
+        RETURN_IF_ERROR(rawValue(m_document, value, raw));
         const QString name = toQString(key);
         const QByteArray json = toBytes(raw);
         // A repeated key keeps the last value, as Go's decoder does.
@@ -166,20 +270,20 @@ private:
     }
 
     error_code readString(ondemand::value& value, ondemand::json_type type, std::optional<QString>& out,
-                          const QString& field)
+                          const QString& field, RepeatedStrings::Slot slot = RepeatedStrings::SlotCount)
     {
         if (type == ondemand::json_type::null) {
             out.reset();
-            return SUCCESS;
+            return walkValue(value, 1);
         }
         if (type != ondemand::json_type::string) {
             out.reset();
             typeError(field, QLatin1String("string"), type);
-            return SUCCESS;
+            return walkValue(value, 1);
         }
         std::string_view text;
         RETURN_IF_ERROR(value.get_string().get(text));
-        out = toQString(text);
+        out = slot == RepeatedStrings::SlotCount ? toQString(text) : m_strings.get(slot, text);
         return SUCCESS;
     }
 
@@ -188,10 +292,10 @@ private:
     {
         out.reset();
         if (type == ondemand::json_type::null)
-            return SUCCESS;
+            return walkValue(value, 1);
         if (type != ondemand::json_type::number) {
             typeError(field, goType, type);
-            return SUCCESS;
+            return walkValue(value, 1);
         }
         int64_t number = 0;
         if (const error_code error = value.get_int64().get(number); error != SUCCESS) {
@@ -213,16 +317,13 @@ private:
     {
         out.reset();
         if (type == ondemand::json_type::null)
-            return SUCCESS;
+            return walkValue(value, 1);
         if (type != ondemand::json_type::number && type != ondemand::json_type::string) {
             typeError(field, QLatin1String("number or string"), type);
-            return SUCCESS;
+            return walkValue(value, 1);
         }
         const std::string_view raw = value.raw_json_token();
-        if (type == ondemand::json_type::number) {
-            double check = 0;
-            RETURN_IF_ERROR(value.get_double().get(check)); // a malformed number is a broken payload
-        }
+        RETURN_IF_ERROR(walkValue(value, 1)); // a malformed number or string is a broken payload
         out = Amount{toBytes(raw)};
         return SUCCESS;
     }
@@ -232,10 +333,10 @@ private:
     {
         out.reset();
         if (type == ondemand::json_type::null)
-            return SUCCESS;
+            return walkValue(value, 1);
         if (type != ondemand::json_type::array) {
             typeError(field, QLatin1String("[]string"), type);
-            return SUCCESS;
+            return walkValue(value, 1);
         }
         ondemand::array array;
         RETURN_IF_ERROR(value.get_array().get(array));
@@ -252,8 +353,10 @@ private:
                 RETURN_IF_ERROR(item.get_string().get(text));
                 list.append(toQString(text));
             } else if (itemType == ondemand::json_type::null) {
+                RETURN_IF_ERROR(walkValue(item, 2));
                 list.append(QString()); // Go decodes null into "" for a string element
             } else {
+                RETURN_IF_ERROR(walkValue(item, 2));
                 typeError(field + QLatin1Char('[') + QString::number(i) + QLatin1Char(']'),
                           QLatin1String("string"), itemType);
                 typed = false;
@@ -270,10 +373,10 @@ private:
     {
         out.reset();
         if (type == ondemand::json_type::null)
-            return SUCCESS;
+            return walkValue(value, 1);
         if (type != ondemand::json_type::array) {
             typeError(QStringLiteral("positions"), QLatin1String("[]int32"), type);
-            return SUCCESS;
+            return walkValue(value, 1);
         }
         ondemand::array array;
         RETURN_IF_ERROR(value.get_array().get(array));
@@ -293,6 +396,8 @@ private:
             if (error != SUCCESS && itemType == ondemand::json_type::number) {
                 double asDouble = 0;
                 RETURN_IF_ERROR(item.get_double().get(asDouble));
+            } else if (error != SUCCESS) {
+                RETURN_IF_ERROR(walkValue(item, 2));
             }
             if (error == SUCCESS && number >= INT32_MIN && number <= INT32_MAX) {
                 list.append(number);
@@ -313,10 +418,10 @@ private:
     {
         out.reset();
         if (type == ondemand::json_type::null)
-            return SUCCESS;
+            return walkValue(value, 1);
         if (type != ondemand::json_type::array) {
             typeError(QStringLiteral("objectData"), QLatin1String("[]insights.ObjectData"), type);
-            return SUCCESS;
+            return walkValue(value, 1);
         }
         ondemand::array array;
         RETURN_IF_ERROR(value.get_array().get(array));
@@ -333,8 +438,10 @@ private:
                 ondemand::object object;
                 RETURN_IF_ERROR(itemValue.get_object().get(object));
                 RETURN_IF_ERROR(readObjectDataItem(object, item, prefix));
-            } else if (itemType != ondemand::json_type::null) {
-                typeError(prefix, QLatin1String("insights.ObjectData"), itemType);
+            } else {
+                RETURN_IF_ERROR(walkValue(itemValue, 2));
+                if (itemType != ondemand::json_type::null)
+                    typeError(prefix, QLatin1String("insights.ObjectData"), itemType);
             }
             items.append(std::move(item));
             ++i;
@@ -364,15 +471,17 @@ private:
                 RETURN_IF_ERROR(readString(value, type, item.queryID, prefix + QStringLiteral(".queryID")));
             } else {
                 std::string_view raw;
-                RETURN_IF_ERROR(rawValue(value, type, raw));
+                RETURN_IF_ERROR(rawValue(m_document, value, raw));
                 item.extras.append({toQString(key), toBytes(raw)});
             }
         }
         return SUCCESS;
     }
 
+    ondemand::document& m_document;
     int m_eventIndex;
     IssueList& m_typeErrors;
+    RepeatedStrings& m_strings;
 };
 
 Issue payloadIssue(const QString& code, const QString& message, bool unverified = false)
@@ -386,7 +495,8 @@ Issue invalidPayload()
 }
 
 // Reads one element of the `events` array (or a bare event) into the batch.
-error_code readEventElement(ondemand::document& document, ondemand::value& element, DecodedBatch& batch)
+error_code readEventElement(ondemand::document& document, ondemand::value& element, DecodedBatch& batch,
+                            RepeatedStrings& strings)
 {
     const int eventIndex = static_cast<int>(batch.events.size());
     ondemand::json_type type;
@@ -397,7 +507,7 @@ error_code readEventElement(ondemand::document& document, ondemand::value& eleme
         const char* start = element.raw_json_token().data();
         ondemand::object object;
         RETURN_IF_ERROR(element.get_object().get(object));
-        EventReader reader(eventIndex, batch.typeErrors);
+        EventReader reader(document, eventIndex, batch.typeErrors, strings);
         RETURN_IF_ERROR(reader.read(object, event));
         // After the object, the document stands on the next structural character (',' or ']'): the event's
         // text is everything in between, which keeps the event exactly as the client sent it.
@@ -408,7 +518,7 @@ error_code readEventElement(ondemand::document& document, ondemand::value& eleme
             raw = EventCodec::encodeEvent(event);
     } else {
         std::string_view text;
-        RETURN_IF_ERROR(rawValue(element, type, text));
+        RETURN_IF_ERROR(rawValue(document, element, text));
         raw = toBytes(text);
         if (type != ondemand::json_type::null) {
             batch.typeErrors.append(
@@ -441,7 +551,11 @@ error_code readBody(ondemand::document& document, DecodedBatch& batch)
         case ondemand::json_type::array: {
             ondemand::array array;
             RETURN_IF_ERROR(document.get_array().get(array));
-            RETURN_IF_ERROR(array.raw_json().get(scalar));
+            for (auto elementResult : array) {
+                ondemand::value element;
+                RETURN_IF_ERROR(std::move(elementResult).get(element));
+                RETURN_IF_ERROR(walkValue(element, 1));
+            }
             break;
         }
         case ondemand::json_type::string:
@@ -474,17 +588,20 @@ error_code readBody(ondemand::document& document, DecodedBatch& batch)
         RETURN_IF_ERROR(std::move(fieldResult).get(field));
         std::string_view key;
         RETURN_IF_ERROR(field.unescaped_key().get(key));
-        if (key != "events")
-            continue; // extra top-level keys are allowed
         ondemand::value value = field.value();
+        if (key != "events") {
+            RETURN_IF_ERROR(walkValue(value, 0)); // extra top-level keys are allowed, broken JSON is not
+            continue;
+        }
         RETURN_IF_ERROR(value.type().get(type));
         batch.hadEventsKey = true;
         batch.events.clear();
         batch.rawEvents.clear();
         batch.typeErrors.clear();
-        if (type == ondemand::json_type::null)
-            continue;
         if (type != ondemand::json_type::array) {
+            RETURN_IF_ERROR(walkValue(value, 1));
+            if (type == ondemand::json_type::null)
+                continue;
             batch.payloadError = payloadIssue(
                 QStringLiteral("payload.invalidType"),
                 QStringLiteral("Invalid type for field events: expected []insights.EventsItems, got ") +
@@ -494,10 +611,15 @@ error_code readBody(ondemand::document& document, DecodedBatch& batch)
         }
         ondemand::array array;
         RETURN_IF_ERROR(value.get_array().get(array));
+        size_t count = 0;
+        RETURN_IF_ERROR(array.count_elements().get(count)); // a quick structural pass; the array rewinds
+        batch.events.reserve(static_cast<qsizetype>(count));
+        batch.rawEvents.reserve(static_cast<qsizetype>(count));
+        RepeatedStrings strings;
         for (auto elementResult : array) {
             ondemand::value element;
             RETURN_IF_ERROR(std::move(elementResult).get(element));
-            RETURN_IF_ERROR(readEventElement(document, element, batch));
+            RETURN_IF_ERROR(readEventElement(document, element, batch, strings));
         }
     }
     return SUCCESS;
@@ -539,7 +661,8 @@ DecodedBatch decodeSingleEvent(QByteArrayView json)
         ondemand::object object;
         RETURN_IF_ERROR(document.get_object().get(object));
         Event event;
-        EventReader reader(0, batch.typeErrors);
+        RepeatedStrings strings;
+        EventReader reader(document, 0, batch.typeErrors, strings);
         RETURN_IF_ERROR(reader.read(object, event));
         if (!atEnd(document))
             return simdjson::TRAILING_CONTENT;
