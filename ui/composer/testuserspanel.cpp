@@ -107,9 +107,9 @@ TestUsersPanel::TestUsersPanel(TestUserModel* users, QWidget* parent)
     connect(create, &QToolButton::clicked, this, [this] { createUser(); });
     connect(rename, &QToolButton::clicked, this, &TestUsersPanel::renameSelected);
     connect(logIn, &QToolButton::clicked, this, &TestUsersPanel::logInSelected);
-    connect(logOut, &QToolButton::clicked, this, [this] { m_users->logOut(selectedUserId()); });
-    connect(rotate, &QToolButton::clicked, this, [this] { m_users->rotate(selectedUserId()); });
-    connect(global, &QToolButton::clicked, this, [this] { m_users->setGlobalUser(selectedUserId()); });
+    connect(logOut, &QToolButton::clicked, this, &TestUsersPanel::logOutSelected);
+    connect(rotate, &QToolButton::clicked, this, &TestUsersPanel::rotateSelected);
+    connect(global, &QToolButton::clicked, this, &TestUsersPanel::makeSelectedGlobal);
     connect(remove, &QToolButton::clicked, this, &TestUsersPanel::deleteSelected);
     connect(m_list->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this] { Q_EMIT selectedUserChanged(selectedUserId()); });
@@ -172,6 +172,21 @@ void TestUsersPanel::logInSelected()
         &ok);
     if (ok)
         m_users->logIn(user->id, token);
+}
+
+void TestUsersPanel::logOutSelected()
+{
+    m_users->logOut(selectedUserId());
+}
+
+void TestUsersPanel::rotateSelected()
+{
+    m_users->rotate(selectedUserId());
+}
+
+void TestUsersPanel::makeSelectedGlobal()
+{
+    m_users->setGlobalUser(selectedUserId());
 }
 
 void TestUsersPanel::deleteSelected()

@@ -24,16 +24,20 @@ public:
     // Whether "Delete" can also reset the user's tokens on the target (DELETE /1/usertokens).
     void setRemoteResetAvailable(bool available);
 
+    // Actions on the selected user (buttons, menu and shortcuts).
+    void renameSelected();
+    void logInSelected();
+    void logOutSelected();
+    void rotateSelected();
+    void makeSelectedGlobal();
+    void deleteSelected();
+
 Q_SIGNALS:
     void selectedUserChanged(const QString& id);
     // A user was deleted; its tokens are passed so that they can be reset on the target when asked.
     void userDeleted(const QStringList& tokens, bool resetOnTarget);
 
 private:
-    void renameSelected();
-    void logInSelected();
-    void deleteSelected();
-
     TestUserModel* m_users;
     QListView* m_list = nullptr;
     QCheckBox* m_resetOnTarget = nullptr;

@@ -280,6 +280,26 @@ void MainWindow::createMenusAndToolBar()
 
     QMenu* usersMenu = menuBar()->addMenu(tr("&Users"));
     usersMenu->addAction(m_newUserAction);
+    auto userAction = [&](const QString& name, const QString& text, const QKeySequence& shortcut, auto slot) {
+        QAction* a = usersMenu->addAction(text);
+        a->setObjectName(name);
+        a->setShortcut(shortcut);
+        connect(a, &QAction::triggered, m_usersPanel, slot);
+        addAction(a); // shortcuts work wherever the focus is in the window
+    };
+    userAction(QStringLiteral("renameUserAction"), tr("Rename…"), QKeySequence(Qt::Key_F2),
+               &TestUsersPanel::renameSelected);
+    userAction(QStringLiteral("logInAction"), tr("Log in…"), QKeySequence(Qt::CTRL | Qt::Key_L),
+               &TestUsersPanel::logInSelected);
+    userAction(QStringLiteral("logOutAction"), tr("Log out"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L),
+               &TestUsersPanel::logOutSelected);
+    userAction(QStringLiteral("rotateAction"), tr("Rotate anonymous token"),
+               QKeySequence(Qt::CTRL | Qt::Key_R), &TestUsersPanel::rotateSelected);
+    userAction(QStringLiteral("makeGlobalAction"), tr("Make global"),
+               QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_G), &TestUsersPanel::makeSelectedGlobal);
+    usersMenu->addSeparator();
+    userAction(QStringLiteral("deleteUserAction"), tr("Delete"), QKeySequence(Qt::CTRL | Qt::Key_Delete),
+               &TestUsersPanel::deleteSelected);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(m_aboutAction);
@@ -566,20 +586,27 @@ void MainWindow::importRecords()
                               .trimmed();
     if (!ok || index.isEmpty())
         return;
+    if (const QString error = importRecordsFile(path, index); !error.isEmpty())
+        QMessageBox::warning(this, tr("Import records"), error);
+}
+
+QString MainWindow::importRecordsFile(const QString& path, const QString& index)
+{
     const IndexCatalog::LoadResult result = m_session->catalogs()->importFile(path, index);
-    if (!result.catalog) {
-        QMessageBox::warning(this, tr("Import records"), result.error);
-        return;
-    }
+    if (!result.catalog)
+        return result.error.isEmpty() ? tr("No records in %1").arg(path) : result.error;
+    // Loaded again at the next start, from the same file.
     QStringList files = m_session->settings()->importedCatalogs.value();
     files.removeIf([&](const QString& entry) { return entry.startsWith(index + QLatin1Char('=')); });
-    files << index + QLatin1Char('=') + path;
+    files << index + QLatin1Char('=') + QFileInfo(path).absoluteFilePath();
     m_session->settings()->importedCatalogs.setValue(files);
+    m_session->settings()->sync();
     statusBar()->showMessage(tr("Index %1: %2 records loaded, %3 skipped")
                                  .arg(index)
                                  .arg(result.catalog->size())
                                  .arg(result.skipped),
                              8000);
+    return {};
 }
 
 void MainWindow::fetchIndex()

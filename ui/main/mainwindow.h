@@ -47,6 +47,8 @@ public:
     // Opens the settings dialog (non-modal, deleted on close) and returns it.
     SettingsDialog* showSettings();
     void importRecords();
+    // Loads a records file as index `index` and remembers it for the next start. Returns the error, if any.
+    QString importRecordsFile(const QString& path, const QString& index);
     void fetchIndex();
 
 protected:

@@ -1,3 +1,4 @@
+#include "catalog/catalogset.h"
 #include "composer/composerwidget.h"
 #include "composer/testuserspanel.h"
 #include "log/eventlog.h"
@@ -12,14 +13,17 @@
 #include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
+#include <QElapsedTimer>
 #include <QIcon>
 #include <QImage>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListView>
 #include <QListWidget>
 #include <QProcess>
 #include <QPushButton>
 #include <QSplitter>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
@@ -38,6 +42,9 @@ private Q_SLOTS:
     void perEventUserOverridesTheGlobalUser();
     void deletingAUserCanResetItOnTheTarget();
     void personalDataTokenIsFlaggedInThePanel();
+    void userShortcutsActOnTheSelectedUser();
+    void importedRecordsAreUsedAndReloadedAtStart();
+    void busyPortLeavesTheEndpointOffWithTheReason();
     void screenshotOptionWritesAPng();
 
 private:
@@ -59,10 +66,15 @@ std::unique_ptr<DesktopSession> TestMainWindow::open(const QString& dataDir)
 void TestMainWindow::startsWithEndpointListeningAndSampleIndex()
 {
     QTemporaryDir dir;
+    QElapsedTimer startup;
+    startup.start();
     auto session = open(dir.path());
     QVERIFY(session);
     MainWindow* window = session->window();
     window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window));
+    // A figure, not an assertion: the issue asks for under 1 s on a developer machine.
+    qInfo("first start (services + window shown): %lld ms", static_cast<long long>(startup.elapsed()));
     const QString base = session->endpointBaseUrl();
     QVERIFY2(base.startsWith(QLatin1String("http://127.0.0.1:")), qPrintable(session->endpointError()));
     auto* label = window->findChild<QLabel*>(QStringLiteral("endpointAddressLabel"));
@@ -286,6 +298,76 @@ void TestMainWindow::personalDataTokenIsFlaggedInThePanel()
     QVERIFY(!index.data(Qt::DecorationRole).value<QIcon>().isNull()); // a warning icon instead of the swatch
     session->users()->logOut(id);
     QVERIFY(index.data(TestUserModel::TokenIssuesRole).toString().isEmpty());
+}
+
+void TestMainWindow::userShortcutsActOnTheSelectedUser()
+{
+    QTemporaryDir dir;
+    auto session = open(dir.path());
+    QVERIFY(session);
+    MainWindow* window = session->window();
+    window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window));
+    const QString id = window->testUsersPanel()->createUser(QStringLiteral("Frank"));
+    const QString before = session->users()->user(id)->userToken;
+    QTest::keyClick(window, Qt::Key_R, Qt::ControlModifier);
+    QVERIFY(session->users()->user(id)->userToken != before);
+    QTest::keyClick(window, Qt::Key_G, Qt::ControlModifier | Qt::ShiftModifier);
+    QCOMPARE(session->users()->globalUserId(), id);
+    QTest::keyClick(window, Qt::Key_N, Qt::ControlModifier | Qt::ShiftModifier);
+    QCOMPARE(session->users()->rowCount(), 3);
+}
+
+void TestMainWindow::importedRecordsAreUsedAndReloadedAtStart()
+{
+    QTemporaryDir dir;
+    const QString records = dir.filePath(QStringLiteral("export.ndjson"));
+    QVERIFY(QFile::copy(QStringLiteral(INSIGHTS_TEST_DATA_DIR "/ui/records.ndjson"), records));
+    {
+        auto session = open(dir.filePath(QStringLiteral("data")));
+        QVERIFY(session);
+        QCOMPARE(session->window()->importRecordsFile(records, QStringLiteral("shop")), QString());
+        QVERIFY(session->catalogs()->find(QStringLiteral("shop")));
+        QVERIFY(!session->window()
+                     ->importRecordsFile(dir.filePath(QStringLiteral("missing.json")), QStringLiteral("nope"))
+                     .isEmpty());
+    }
+    auto session = open(dir.filePath(QStringLiteral("data")));
+    QVERIFY(session);
+    const auto shop = session->catalogs()->find(QStringLiteral("shop"));
+    QVERIFY(shop);
+    QCOMPARE(shop->size(), 3);
+    QVERIFY(session->catalogs()->find(QStringLiteral("movies"))); // the sample stays
+    // The composer uses it: titles of the imported index show next to objectIDs.
+    ComposerWidget* composer = session->window()->composer();
+    composer->findChild<QLineEdit*>(QStringLiteral("indexEdit"))->setText(QStringLiteral("shop"));
+    auto* search = composer->findChild<QLineEdit*>(QStringLiteral("objectSearchEdit"));
+    search->setText(QStringLiteral("sku-2"));
+    QTest::mouseClick(composer->findChild<QPushButton*>(QStringLiteral("addObjectButton")), Qt::LeftButton);
+    auto* table = composer->findChild<QTableWidget*>(QStringLiteral("objectsTable"));
+    QCOMPARE(table->item(0, 1)->text(), QStringLiteral("Blue kettle"));
+}
+
+void TestMainWindow::busyPortLeavesTheEndpointOffWithTheReason()
+{
+    QTemporaryDir first;
+    auto running = open(first.path());
+    QVERIFY(running);
+    const quint16 busy =
+        static_cast<quint16>(running->endpointBaseUrl().section(QLatin1Char(':'), -1).toUInt());
+    QTemporaryDir second;
+    DesktopOptions options;
+    options.dataDir = second.path();
+    options.port = busy;
+    options.inMemorySecrets = true;
+    auto session = DesktopSession::create(options).session;
+    QVERIFY(session); // the app still opens: the composer and the log work without the endpoint
+    QVERIFY(session->endpointBaseUrl().isEmpty());
+    QVERIFY(!session->endpointError().isEmpty());
+    auto* label = session->window()->findChild<QLabel*>(QStringLiteral("endpointAddressLabel"));
+    QCOMPARE(label->text(), QStringLiteral("Endpoint off"));
+    QCOMPARE(label->toolTip(), session->endpointError());
+    QVERIFY(!session->window()->findChild<QToolButton*>(QStringLiteral("copySnippetButton"))->isEnabled());
 }
 
 void TestMainWindow::screenshotOptionWritesAPng()
