@@ -265,31 +265,23 @@ void EventTableModel::prefetch(int firstRow, int lastRow) const
         return;
     const quint64 generation = m_generation;
     auto* self = const_cast<EventTableModel*>(this);
-    m_log->recordsAsync(wanted, self, [self, wanted, generation](QList<LogRecord> records) {
-        for (const qint64 id : wanted)
-            self->m_inFlight.remove(id);
-        self->storeRecords(records, generation);
-    });
+    m_log->recordsAsync(wanted, self,
+                        [self, wanted, generation, firstRow, lastRow](QList<LogRecord> records) {
+                            for (const qint64 id : wanted)
+                                self->m_inFlight.remove(id);
+                            self->storeRecords(records, generation, firstRow, lastRow);
+                        });
 }
 
-void EventTableModel::storeRecords(const QList<LogRecord>& records, quint64 generation)
+void EventTableModel::storeRecords(const QList<LogRecord>& records, quint64 generation, int firstRow,
+                                   int lastRow)
 {
-    Q_UNUSED(generation)
     if (records.isEmpty())
         return;
-    int firstRow = -1;
-    int lastRow = -1;
     for (const LogRecord& record : records) {
         if (!m_cache.contains(record.id))
             m_cacheOrder << record.id;
         m_cache.insert(record.id, record);
-        const int row = rowOfId(record.id);
-        if (row >= 0) {
-            firstRow = firstRow < 0 ? row : std::min(firstRow, row);
-            lastRow = std::max(lastRow, row);
-        }
-        if (!isTimeOrder() && firstRow >= 0 && lastRow - firstRow > kFetchWindow * 4)
-            break; // a linear search per record is too slow to go on with; fall back to "all rows" below
     }
     if (m_cache.size() > kCacheCapacity) {
         // Drop the oldest fetches, a quarter of the cache at a time so eviction is not paid on every fetch.
@@ -298,13 +290,26 @@ void EventTableModel::storeRecords(const QList<LogRecord>& records, quint64 gene
             m_cache.remove(m_cacheOrder[i]);
         m_cacheOrder.remove(0, std::min(drop, m_cacheOrder.size()));
     }
-    if (!m_ids.isEmpty()) {
-        if (firstRow < 0 || (!isTimeOrder() && lastRow - firstRow > kFetchWindow * 4)) {
-            firstRow = 0;
-            lastRow = static_cast<int>(m_ids.size()) - 1;
+    // Announce only the rows that got their records: a table-wide dataChanged would make every proxy and
+    // view walk a million rows.
+    if (isTimeOrder()) {
+        // Rows may have moved since the fetch (inserts at the top, trims): find them again, by binary search.
+        firstRow = -1;
+        lastRow = -1;
+        for (const LogRecord& record : records) {
+            const int row = rowOfId(record.id);
+            if (row < 0)
+                continue;
+            firstRow = firstRow < 0 ? row : std::min(firstRow, row);
+            lastRow = std::max(lastRow, row);
         }
-        Q_EMIT dataChanged(index(firstRow, 0), index(lastRow, columnCount() - 1));
+    } else if (generation != m_generation) {
+        firstRow = -1; // another sort or filter since: its own fetches will announce its rows
     }
+    firstRow = std::max(0, firstRow);
+    lastRow = std::min(lastRow, rowCount() - 1);
+    if (lastRow >= firstRow && lastRow >= 0)
+        Q_EMIT dataChanged(index(firstRow, 0), index(lastRow, columnCount() - 1));
     Q_EMIT recordsFetched();
 }
 

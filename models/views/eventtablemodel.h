@@ -136,7 +136,7 @@ private:
     void applyIds(QList<qint64> ids, qint64 scannedUpTo);
     void removeRowsIf(const std::function<bool(qint64)>& gone);
     void setLoading(bool loading);
-    void storeRecords(const QList<LogRecord>& records, quint64 generation);
+    void storeRecords(const QList<LogRecord>& records, quint64 generation, int firstRow, int lastRow);
     void sortCustom(QList<qint64> ids);
     Verdict verdictOf(const LogRecord& record) const;
     QVariant displayValue(const LogRecord& record, Column column) const;

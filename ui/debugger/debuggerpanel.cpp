@@ -97,7 +97,9 @@ DebuggerPanel::DebuggerPanel(EventLog* log, QWidget* parent)
     m_resend = makeButton(this, QStringLiteral("resendButton"), tr("Resend"),
                           tr("Send the selected events again to the current target"));
     m_resend->setEnabled(false);
-    connect(m_resend, &QToolButton::clicked, this, &DebuggerPanel::resendSelected);
+    m_resend->setPopupMode(QToolButton::InstantPopup);
+    m_resend->setMenu(new QMenu(m_resend));
+    rebuildResendMenu();
 
     auto* exportButton =
         makeButton(this, QStringLiteral("exportButton"), tr("Export"), tr("Save events to a file"));
@@ -286,6 +288,7 @@ void DebuggerPanel::setTestUsers(const QList<DebuggerTestUser>& users)
     m_style->setTestUserColours(colours);
     m_filterBar->setTestUsers(users);
     m_charts->setTestUsers(users);
+    rebuildResendMenu();
 }
 
 void DebuggerPanel::setResendHandler(ResendHandler handler)
@@ -443,30 +446,30 @@ void DebuggerPanel::copyAsSearchInsights()
     });
 }
 
-void DebuggerPanel::resendSelected()
+void DebuggerPanel::rebuildResendMenu()
+{
+    QMenu* menu = m_resend->menu();
+    menu->clear();
+    QAction* same = menu->addAction(tr("Resend as they were"), this, [this] { resendSelected(false, {}); });
+    same->setObjectName(QStringLiteral("resendSameAction"));
+    QAction* fresh =
+        menu->addAction(tr("Resend with fresh timestamps"), this, [this] { resendSelected(true, {}); });
+    fresh->setObjectName(QStringLiteral("resendFreshAction"));
+    if (!m_testUsers.isEmpty()) {
+        QMenu* users = menu->addMenu(tr("Resend as test user"));
+        for (const DebuggerTestUser& user : std::as_const(m_testUsers)) {
+            QAction* action = users->addAction(
+                user.name, this, [this, token = user.userToken] { resendSelected(true, token); });
+            action->setObjectName(QStringLiteral("resendAsAction:") + user.userToken);
+        }
+    }
+}
+
+void DebuggerPanel::resendSelected(bool freshTimestamps, const QString& asUserToken)
 {
     if (!m_resendHandler)
         return;
-    QMenu menu(this);
-    QAction* same = menu.addAction(tr("Resend as they were"));
-    QAction* fresh = menu.addAction(tr("Resend with fresh timestamps"));
-    QList<std::pair<QAction*, QString>> asUser;
-    if (!m_testUsers.isEmpty()) {
-        QMenu* users = menu.addMenu(tr("Resend as test user"));
-        for (const DebuggerTestUser& user : std::as_const(m_testUsers))
-            asUser.append({users->addAction(user.name), user.userToken});
-    }
-    QAction* chosen = menu.exec(m_resend->mapToGlobal(QPoint(0, m_resend->height())));
-    if (!chosen)
-        return;
-    QString token;
-    for (const auto& [action, userToken] : asUser) {
-        if (action == chosen)
-            token = userToken;
-    }
-    const bool freshTimestamps = chosen == fresh || !token.isEmpty();
-    Q_UNUSED(same)
-    withSelectedRecords([this, freshTimestamps, token](const QList<LogRecord>& records) {
+    withSelectedRecords([this, freshTimestamps, asUserToken](const QList<LogRecord>& records) {
         QList<Event> events;
         for (const LogRecord& r : records) {
             const DecodedBatch decoded = EventCodec::decodeEvent(r.rawJson);
@@ -474,9 +477,9 @@ void DebuggerPanel::resendSelected()
                 continue;
             Event event = decoded.events.first();
             if (freshTimestamps)
-                event.timestamp.reset(); // stamped again when sent
-            if (!token.isEmpty()) {
-                event.userToken = token;
+                event.timestamp.reset(); // stamped again when queued for sending
+            if (!asUserToken.isEmpty()) {
+                event.userToken = asUserToken;
                 event.authenticatedUserToken.reset();
             }
             events << event;
@@ -493,7 +496,8 @@ void DebuggerPanel::onTableContextMenu(const QPoint& position)
     menu.addAction(tr("Copy as curl"), this, &DebuggerPanel::copyAsCurl);
     menu.addAction(tr("Copy as search-insights aa(…)"), this, &DebuggerPanel::copyAsSearchInsights);
     menu.addSeparator();
-    QAction* resend = menu.addAction(tr("Resend…"), this, &DebuggerPanel::resendSelected);
+    QMenu* resend = menu.addMenu(tr("Resend"));
+    resend->addActions(m_resend->menu()->actions());
     resend->setEnabled(static_cast<bool>(m_resendHandler));
     const QModelIndex index = m_table->indexAt(position);
     if (index.isValid()) {

@@ -93,7 +93,10 @@ private:
     void copyAsJson();
     void copyAsCurl();
     void copyAsSearchInsights();
-    void resendSelected();
+    void rebuildResendMenu();
+    // Resends the selected events, with their timestamps removed (stamped again) or kept, and optionally as
+    // another test user.
+    void resendSelected(bool freshTimestamps, const QString& asUserToken);
     void chooseExport(bool filteredOnly);
     void chooseImport();
     void onTableContextMenu(const QPoint& position);

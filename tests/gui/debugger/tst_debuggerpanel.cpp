@@ -17,7 +17,6 @@
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QComboBox>
-#include <QElapsedTimer>
 #include <QFile>
 #include <QHeaderView>
 #include <QLabel>
@@ -64,7 +63,9 @@ private:
         std::unique_ptr<QAbstractItemModelTester> modelTester;
         std::unique_ptr<QAbstractItemModelTester> proxyTester;
     };
-    static Fixture make(qint64 records);
+    // `withTesters`: QAbstractItemModelTester on the model and its proxy. The tester walks every cell on each
+    // change, so the 30,000-row fixture goes without it (every other fixture has it).
+    static Fixture make(qint64 records, bool withTesters = true);
     template <typename T>
     static T* child(QObject* parent, const QString& name)
     {
@@ -75,7 +76,7 @@ private:
     }
 };
 
-TestDebuggerPanel::Fixture TestDebuggerPanel::make(qint64 records)
+TestDebuggerPanel::Fixture TestDebuggerPanel::make(qint64 records, bool withTesters)
 {
     Fixture f;
     f.log = LogFixture::open();
@@ -85,10 +86,12 @@ TestDebuggerPanel::Fixture TestDebuggerPanel::make(qint64 records)
     }
     f.panel = std::make_unique<DebuggerPanel>(f.log.log.get());
     f.panel->resize(1400, 800);
-    f.modelTester = std::make_unique<QAbstractItemModelTester>(
-        f.panel->tableModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-    f.proxyTester = std::make_unique<QAbstractItemModelTester>(
-        f.panel->tableView()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    if (withTesters) {
+        f.modelTester = std::make_unique<QAbstractItemModelTester>(
+            f.panel->tableModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        f.proxyTester = std::make_unique<QAbstractItemModelTester>(
+            f.panel->tableView()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    }
     f.panel->show();
     return f;
 }
@@ -287,12 +290,9 @@ void TestDebuggerPanel::exportThenImportGivesEqualEvents()
 
 void TestDebuggerPanel::largeExportShowsProgressAndCancels()
 {
-    QElapsedTimer t; t.start();
-    Fixture f = make(30'000);
-    qDebug() << "made" << t.elapsed();
+    Fixture f = make(30'000, false);
     QTableView* table = child<QTableView>(f.panel.get(), QStringLiteral("eventTable"));
     QTRY_COMPARE(table->model()->rowCount(), 30'000);
-    qDebug() << "rows" << t.elapsed();
     QSignalSpy exported(f.panel.get(), &DebuggerPanel::exportFinished);
     const QString path = f.log.dir->filePath(QStringLiteral("all.csv"));
     f.panel->exportTo(path, true);
@@ -304,9 +304,7 @@ void TestDebuggerPanel::largeExportShowsProgressAndCancels()
     QPushButton* cancelButton = progress->findChild<QPushButton*>();
     QVERIFY(cancelButton);
     cancelButton->click();
-    qDebug() << "clicked" << t.elapsed();
     QVERIFY(exported.wait(10000));
-    qDebug() << "exported" << t.elapsed();
     const auto result = exported.first().first().value<EventExchange::ExportResult>();
     QVERIFY(result.cancelled);
     QVERIFY(result.written < 30'000);
