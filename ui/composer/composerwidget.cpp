@@ -12,6 +12,7 @@
 #include <QCompleter>
 #include <QDateTime>
 #include <QDateTimeEdit>
+#include <QEvent>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -23,6 +24,7 @@
 #include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QScrollArea>
+#include <QSet>
 #include <QStringListModel>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -320,6 +322,7 @@ void ComposerWidget::buildUi()
     m_objectsTable->horizontalHeader()->setStretchLastSection(true);
     m_objectsTable->verticalHeader()->setVisible(false);
     m_objectsTable->setMinimumHeight(110);
+    m_objectsTable->setMaximumHeight(240); // the form stays readable; more rows scroll
     objectsLayout->addWidget(m_objectsTable);
     m_rows.insert(EventField::ObjectIDs,
                   addRow(tr("objectIDs"), objectsBox, QStringLiteral("objectIDs"), nullptr));
@@ -857,7 +860,15 @@ void ComposerWidget::showIssues()
     QHash<QString, Severity> worst;
     // Cells of the tables that an issue points at: (row, column) -> tooltip.
     QHash<QPair<int, int>, QString> objectCells;
+    QSet<QPair<int, int>> objectCellErrors;
     QHash<int, QString> filterRows;
+    QSet<int> filterRowErrors;
+    const IssueColours colours = issueColours();
+    auto cellMark = [&](bool error) {
+        QColor colour = error ? colours.error : colours.warning;
+        colour.setAlpha(70);
+        return colour;
+    };
     for (const Issue& issue : m_verdict.allIssues()) {
         const FieldPath path = parseFieldPath(issue.field);
         QString root = path.root;
@@ -880,10 +891,16 @@ void ComposerWidget::showIssues()
                          : path.member == QLatin1String("discount") ? DiscountColumn
                          : path.member == QLatin1String("queryID")  ? ItemQueryIdColumn
                                                                     : ObjectIdColumn;
-            if (column >= 0)
+            if (column >= 0) {
                 objectCells[{path.index, column}] += issue.message;
-            if (path.root == QLatin1String("filters"))
+                if (issue.isError())
+                    objectCellErrors.insert({path.index, column});
+            }
+            if (path.root == QLatin1String("filters")) {
                 filterRows[path.index] += issue.message;
+                if (issue.isError())
+                    filterRowErrors.insert(path.index);
+            }
         }
     }
     for (auto it = m_issueLabels.cbegin(); it != m_issueLabels.cend(); ++it) {
@@ -895,13 +912,12 @@ void ComposerWidget::showIssues()
         label->setProperty("issueSeverity", text.isEmpty() ? QString()
                                             : error        ? QStringLiteral("error")
                                                            : QStringLiteral("warning"));
-        // Red for errors and amber for warnings read well on both light and dark palettes.
-        label->setStyleSheet(text.isEmpty() ? QString()
-                             : error        ? QStringLiteral("color: #d0312d;")
-                                            : QStringLiteral("color: #c77c02;"));
+        label->setStyleSheet(
+            text.isEmpty()
+                ? QString()
+                : QStringLiteral("color: %1;").arg((error ? colours.error : colours.warning).name()));
     }
     m_updating = true;
-    const QColor mark = QColor(208, 49, 45, 70);
     for (int row = 0; row < m_objectsTable->rowCount(); ++row) {
         for (int column = 0; column < ObjectColumnCount; ++column) {
             QTableWidgetItem* item = m_objectsTable->item(row, column);
@@ -909,7 +925,8 @@ void ComposerWidget::showIssues()
                 continue;
             const QString tip = objectCells.value({row, column});
             item->setToolTip(tip);
-            item->setBackground(tip.isEmpty() ? QBrush() : QBrush(mark));
+            item->setBackground(tip.isEmpty() ? QBrush()
+                                              : QBrush(cellMark(objectCellErrors.contains({row, column}))));
         }
     }
     for (int row = 0; row < m_filtersTable->rowCount(); ++row) {
@@ -917,7 +934,8 @@ void ComposerWidget::showIssues()
         for (int column = 0; column < FilterColumnCount; ++column) {
             if (QTableWidgetItem* item = m_filtersTable->item(row, column)) {
                 item->setToolTip(tip);
-                item->setBackground(tip.isEmpty() ? QBrush() : QBrush(mark));
+                item->setBackground(tip.isEmpty() ? QBrush()
+                                                  : QBrush(cellMark(filterRowErrors.contains(row))));
             }
         }
     }
@@ -933,9 +951,25 @@ void ComposerWidget::showIssues()
         summary += tr(" \u00b7 %n error(s)", nullptr, errors) + tr(", %n warning(s)", nullptr, warnings);
     m_verdictLabel->setText(summary);
     m_verdictLabel->setProperty("accepted", m_verdict.accepted());
-    m_verdictLabel->setStyleSheet(m_verdict.accepted()
-                                      ? QStringLiteral("color: #2e8540; font-weight: bold;")
-                                      : QStringLiteral("color: #d0312d; font-weight: bold;"));
+    m_verdictLabel->setStyleSheet(QStringLiteral("color: %1; font-weight: bold;")
+                                      .arg((m_verdict.accepted() ? colours.ok : colours.error).name()));
+}
+
+ComposerWidget::IssueColours ComposerWidget::issueColours() const
+{
+    // The app follows the system palette; the verdict colours follow it too: darker tones on a light
+    // background, lighter ones on a dark background, so that both read at the same contrast.
+    const bool dark = palette().color(QPalette::Window).lightness() < 128;
+    if (dark)
+        return {QColor(0xff, 0x6b, 0x6b), QColor(0xff, 0xb8, 0x4d), QColor(0x5c, 0xd6, 0x8a)};
+    return {QColor(0xc0, 0x26, 0x22), QColor(0xa8, 0x62, 0x00), QColor(0x23, 0x7a, 0x38)};
+}
+
+void ComposerWidget::changeEvent(QEvent* event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        showIssues();
 }
 
 void ComposerWidget::refreshUsers()

@@ -4,6 +4,7 @@
 #include "event/eventkind.h"
 #include "event/validator.h"
 
+#include <QColor>
 #include <QHash>
 #include <QList>
 #include <QWidget>
@@ -68,7 +69,17 @@ Q_SIGNALS:
     void queueRequested(const QList<Event>& events);
     void verdictChanged(const BatchVerdict& verdict);
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
+    struct IssueColours
+    {
+        QColor error;
+        QColor warning;
+        QColor ok;
+    };
+    IssueColours issueColours() const;
     void buildUi();
     QWidget* addRow(const QString& label, QWidget* field, const QString& issueName, QLabel** issueLabel);
     void applyKindVisibility();

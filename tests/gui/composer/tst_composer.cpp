@@ -38,6 +38,7 @@ private Q_SLOTS:
     void catalogSearchAddsObjectWithTitle();
     void templatesAreSavedLoadedAndKept();
     void eventNameHistoryRemembersSentNames();
+    void issueColoursFollowThePalette();
 
 private:
     template <typename T>
@@ -401,6 +402,27 @@ void TestComposer::eventNameHistoryRemembersSentNames()
     QCOMPARE(names->currentText(), QStringLiteral("Trailer Watched"));
     cleanupKeepingDir();
     QCOMPARE(find<QComboBox>("eventNameEdit")->itemText(0), QStringLiteral("Trailer Watched"));
+}
+
+void TestComposer::issueColoursFollowThePalette()
+{
+    chooseKind(EventKind::ViewedObjectIDs); // no eventName yet: an error under the field
+    auto* issue = find<QLabel>("eventNameIssue");
+    QVERIFY(issue->isVisibleTo(m_composer));
+    auto colourOf = [](const QLabel* label) {
+        const QString style = label->styleSheet();
+        return QColor(style.mid(style.indexOf(QLatin1Char('#')), 7));
+    };
+    const QColor onLight = colourOf(issue);
+    QPalette dark = m_composer->palette();
+    dark.setColor(QPalette::Window, QColor(0x20, 0x20, 0x20));
+    dark.setColor(QPalette::WindowText, QColor(0xee, 0xee, 0xee));
+    m_composer->setPalette(dark);
+    const QColor onDark = colourOf(issue);
+    QVERIFY(onLight.isValid() && onDark.isValid());
+    // Each reads against its background: dark red on light, light red on dark.
+    QVERIFY(onLight.lightness() < 128);
+    QVERIFY(onDark.lightness() > 128);
 }
 
 void TestComposer::cleanupKeepingDir()
