@@ -18,6 +18,8 @@
 #include <QHorizontalBarSeries>
 #include <QLabel>
 #include <QLineSeries>
+#include <QPointer>
+#include <QTextBrowser>
 #include <QThreadPool>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -113,6 +115,10 @@ ChartsPane::ChartsPane(EventLog* log, QWidget* parent)
     m_profileLabel->setWordWrap(true);
     m_profileChart = new QChart;
     m_profileChart->setTitle(tr("Profile preview (estimate)"));
+    m_realProfile = new QTextBrowser(this);
+    m_realProfile->setObjectName(QStringLiteral("realProfile"));
+    m_realProfile->setPlaceholderText(tr("Algolia's own profile appears here when credentials allow."));
+    m_realProfile->setMaximumWidth(320);
 
     auto* top = new QHBoxLayout;
     top->addWidget(m_window);
@@ -127,7 +133,10 @@ ChartsPane::ChartsPane(EventLog* log, QWidget* parent)
     layout->addWidget(m_topErrors, 1);
     layout->addLayout(profileRow);
     layout->addWidget(m_profileLabel);
-    layout->addWidget(makeView(m_profileChart, this, QStringLiteral("profileChartView")), 2);
+    auto* profiles = new QHBoxLayout;
+    profiles->addWidget(makeView(m_profileChart, this, QStringLiteral("profileChartView")), 2);
+    profiles->addWidget(m_realProfile, 1);
+    layout->addLayout(profiles, 2);
 
     m_refreshTimer.setInterval(kRefreshMs);
     connect(&m_refreshTimer, &QTimer::timeout, this, &ChartsPane::refresh);
@@ -330,10 +339,19 @@ void ChartsPane::showProfile(const QString& userToken)
     const int index = m_profileUser->findData(userToken);
     if (index >= 0)
         m_profileUser->setCurrentIndex(index);
+    m_realProfile->clear();
     if (userToken.isEmpty() || !m_log) {
         m_profile = ProfileEstimate();
         drawProfile();
         return;
+    }
+    if (m_profileFetcher) {
+        m_realProfile->setPlainText(tr("Asking Algolia for the profile of %1…").arg(userToken));
+        QPointer<ChartsPane> self(this);
+        m_profileFetcher(userToken, [self, generation](const QString& text) {
+            if (self && generation == self->m_profileGeneration)
+                self->m_realProfile->setPlainText(text);
+        });
     }
     LogQuery query;
     query.userToken = userToken;
@@ -350,6 +368,11 @@ void ChartsPane::showProfile(const QString& userToken)
         drawProfile();
         Q_EMIT profileUpdated();
     });
+}
+
+void ChartsPane::setProfileFetcher(ProfileFetcher fetcher)
+{
+    m_profileFetcher = std::move(fetcher);
 }
 
 void ChartsPane::drawProfile()

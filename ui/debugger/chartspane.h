@@ -46,6 +46,12 @@ public:
     int windowSeconds() const { return m_windowSeconds; }
     // Shows the profile preview of this user token.
     void showProfile(const QString& userToken);
+    // Fetches the real profile of a user token from Algolia and calls `done` with a readable text (or why it
+    // could not). Provided by the main window when credentials allow; without it the real profile is not
+    // shown.
+    using ProfileFetcher =
+        std::function<void(const QString& userToken, std::function<void(const QString&)> done)>;
+    void setProfileFetcher(ProfileFetcher fetcher);
 
     // What the charts show now (tests, screenshots).
     const EventStats& stats() const { return m_stats; }
@@ -96,6 +102,8 @@ private:
     QComboBox* m_profileUser = nullptr;
     QLabel* m_profileLabel = nullptr;
     QChart* m_profileChart = nullptr;
+    class QTextBrowser* m_realProfile = nullptr;
+    ProfileFetcher m_profileFetcher;
     ProfileEstimate m_profile;
     QString m_profileToken;
     quint64 m_profileGeneration = 0;

@@ -217,6 +217,15 @@ DebuggerPanel::DebuggerPanel(EventLog* log, QWidget* parent)
             [this, header](const QPoint& at) { m_columns->menu()->popup(header->mapToGlobal(at)); });
     connect(header, &QHeaderView::sectionMoved, this, &DebuggerPanel::saveHeaderState);
     connect(header, &QHeaderView::sortIndicatorChanged, this, &DebuggerPanel::saveHeaderState);
+    // "3 s ago" ages: repaint the visible rows once a second (a repaint, not a dataChanged over the model).
+    m_relativeTimeTimer = new QTimer(this);
+    m_relativeTimeTimer->setInterval(1000);
+    connect(m_relativeTimeTimer, &QTimer::timeout, this, [this] {
+        if (m_table->isVisible() && !m_table->horizontalHeader()->isSectionHidden(
+                                        static_cast<int>(EventTableModel::Column::ReceivedAt)))
+            m_table->viewport()->update();
+    });
+    m_relativeTimeTimer->start();
     updateCounts();
 }
 
@@ -289,6 +298,12 @@ void DebuggerPanel::setTestUsers(const QList<DebuggerTestUser>& users)
     m_filterBar->setTestUsers(users);
     m_charts->setTestUsers(users);
     rebuildResendMenu();
+}
+
+void DebuggerPanel::setProfileFetcher(
+    std::function<void(const QString& userToken, std::function<void(const QString&)> done)> fetcher)
+{
+    m_charts->setProfileFetcher(std::move(fetcher));
 }
 
 void DebuggerPanel::setResendHandler(ResendHandler handler)

@@ -56,6 +56,10 @@ public:
     // Called with the selected events when the user chooses "Resend"; without a handler the action is off.
     void setResendHandler(ResendHandler handler);
 
+    // Fetches Algolia's real profile of a user token for the profile preview (see ChartsPane).
+    void setProfileFetcher(
+        std::function<void(const QString& userToken, std::function<void(const QString&)> done)> fetcher);
+
     // The filter bar's text (dashboard syntax, e.g. "httpCode=422 eventType=click").
     QString filterText() const;
     void setFilterText(const QString& text);
@@ -126,4 +130,5 @@ private:
     bool m_wasAtBottom = true;
     bool m_scrollScheduled = false;
     qint64 m_waitingForId = 0;
+    class QTimer* m_relativeTimeTimer = nullptr;
 };
