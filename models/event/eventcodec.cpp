@@ -139,6 +139,95 @@ error_code rawValue(ondemand::document& document, ondemand::value& value, std::s
     return SUCCESS;
 }
 
+// Where a value sits in an event, e.g. objectData[1].price; turned into text only when an issue names it, so
+// the decode path builds no strings for paths.
+struct FieldPath
+{
+    QLatin1String parent;
+    int index = -1;
+    QLatin1String name;
+
+    QString toString() const
+    {
+        QString text = parent;
+        if (index >= 0)
+            text += QLatin1Char('[') + QString::number(index) + QLatin1Char(']');
+        if (!name.isEmpty())
+            text += (text.isEmpty() ? QString() : QStringLiteral(".")) + name;
+        return text;
+    }
+    FieldPath item(int i) const { return FieldPath{parent, i, name}; }
+};
+
+FieldPath fieldPath(const char* name)
+{
+    return FieldPath{QLatin1String(name), -1, QLatin1String()};
+}
+
+enum class Key
+{
+    Unknown,
+    EventType,
+    EventName,
+    Index,
+    UserToken,
+    ObjectIDs,
+    Positions,
+    QueryID,
+    Timestamp,
+    EventSubtype,
+    AuthenticatedUserToken,
+    Filters,
+    ObjectData,
+    Value,
+    Currency,
+    AgentID,
+};
+
+// The field a key names: dispatched on length and one letter first, since every event pays this for every
+// key.
+Key knownKey(std::string_view key)
+{
+    auto is = [key](std::string_view name, Key known) { return key == name ? known : Key::Unknown; };
+    switch (key.size()) {
+    case 5:
+        return key[0] == 'i' ? is("index", Key::Index) : is("value", Key::Value);
+    case 7:
+        switch (key[0]) {
+        case 'q':
+            return is("queryID", Key::QueryID);
+        case 'f':
+            return is("filters", Key::Filters);
+        case 'a':
+            return is("agentID", Key::AgentID);
+        }
+        return Key::Unknown;
+    case 8:
+        return is("currency", Key::Currency);
+    case 9:
+        switch (key[0]) {
+        case 'e':
+            return key[5] == 'T' ? is("eventType", Key::EventType) : is("eventName", Key::EventName);
+        case 'u':
+            return is("userToken", Key::UserToken);
+        case 'o':
+            return is("objectIDs", Key::ObjectIDs);
+        case 'p':
+            return is("positions", Key::Positions);
+        case 't':
+            return is("timestamp", Key::Timestamp);
+        }
+        return Key::Unknown;
+    case 10:
+        return is("objectData", Key::ObjectData);
+    case 12:
+        return is("eventSubtype", Key::EventSubtype);
+    case 22:
+        return is("authenticatedUserToken", Key::AuthenticatedUserToken);
+    }
+    return Key::Unknown;
+}
+
 // Events of one request mostly repeat their eventType, eventName, index, userToken and currency: reusing the
 // previous QString (implicitly shared) saves most of the allocations of the decode path.
 class RepeatedStrings
@@ -158,23 +247,31 @@ public:
 
     QString get(Slot slot, std::string_view text)
     {
-        Entry& entry = m_entries[slot];
-        if (!entry.valid || entry.bytes != text) {
-            entry.bytes.assign(text);
-            entry.value = toQString(text);
-            entry.valid = true;
+        // A few recent values per field: a batch that mixes kinds cycles through a handful of eventTypes and
+        // eventNames.
+        std::array<Entry, kWays>& ways = m_entries[slot];
+        for (Entry& entry : ways) {
+            if (entry.valid && entry.bytes == text)
+                return entry.value;
         }
+        Entry& entry = ways[m_next[slot]];
+        m_next[slot] = (m_next[slot] + 1) % kWays;
+        entry.bytes.assign(text);
+        entry.value = toQString(text);
+        entry.valid = true;
         return entry.value;
     }
 
 private:
+    static constexpr int kWays = 8;
     struct Entry
     {
         std::string bytes;
         QString value;
         bool valid = false;
     };
-    std::array<Entry, SlotCount> m_entries;
+    std::array<std::array<Entry, kWays>, SlotCount> m_entries;
+    std::array<int, SlotCount> m_next{};
 };
 
 class EventReader
@@ -205,44 +302,45 @@ public:
 private:
     error_code readField(std::string_view key, ondemand::value& value, ondemand::json_type type, Event& event)
     {
-        if (key == "eventType")
-            return readString(value, type, event.eventType, QStringLiteral("eventType"),
+        switch (knownKey(key)) {
+        case Key::EventType:
+            return readString(value, type, event.eventType, fieldPath("eventType"),
                               RepeatedStrings::EventType);
-        if (key == "eventName")
-            return readString(value, type, event.eventName, QStringLiteral("eventName"),
+        case Key::EventName:
+            return readString(value, type, event.eventName, fieldPath("eventName"),
                               RepeatedStrings::EventName);
-        if (key == "index")
-            return readString(value, type, event.index, QStringLiteral("index"), RepeatedStrings::Index);
-        if (key == "userToken")
-            return readString(value, type, event.userToken, QStringLiteral("userToken"),
+        case Key::Index:
+            return readString(value, type, event.index, fieldPath("index"), RepeatedStrings::Index);
+        case Key::UserToken:
+            return readString(value, type, event.userToken, fieldPath("userToken"),
                               RepeatedStrings::UserToken);
-        if (key == "objectIDs")
-            return readStringList(value, type, event.objectIDs, QStringLiteral("objectIDs"));
-        if (key == "positions")
+        case Key::ObjectIDs:
+            return readStringList(value, type, event.objectIDs, fieldPath("objectIDs"));
+        case Key::Positions:
             return readPositions(value, type, event.positions);
-        if (key == "queryID")
-            return readString(value, type, event.queryID, QStringLiteral("queryID"));
-        if (key == "timestamp")
-            return readInteger(value, type, event.timestamp, QStringLiteral("timestamp"),
-                               QLatin1String("int64"));
-        if (key == "eventSubtype")
-            return readString(value, type, event.eventSubtype, QStringLiteral("eventSubtype"),
+        case Key::QueryID:
+            return readString(value, type, event.queryID, fieldPath("queryID"));
+        case Key::Timestamp:
+            return readInteger(value, type, event.timestamp, fieldPath("timestamp"), QLatin1String("int64"));
+        case Key::EventSubtype:
+            return readString(value, type, event.eventSubtype, fieldPath("eventSubtype"),
                               RepeatedStrings::EventSubtype);
-        if (key == "authenticatedUserToken")
-            return readString(value, type, event.authenticatedUserToken,
-                              QStringLiteral("authenticatedUserToken"),
+        case Key::AuthenticatedUserToken:
+            return readString(value, type, event.authenticatedUserToken, fieldPath("authenticatedUserToken"),
                               RepeatedStrings::AuthenticatedUserToken);
-        if (key == "filters")
-            return readStringList(value, type, event.filters, QStringLiteral("filters"));
-        if (key == "objectData")
+        case Key::Filters:
+            return readStringList(value, type, event.filters, fieldPath("filters"));
+        case Key::ObjectData:
             return readObjectData(value, type, event.objectData);
-        if (key == "value")
-            return readAmount(value, type, event.value, QStringLiteral("value"));
-        if (key == "currency")
-            return readString(value, type, event.currency, QStringLiteral("currency"),
-                              RepeatedStrings::Currency);
-        if (key == "agentID")
-            return readString(value, type, event.agentID, QStringLiteral("agentID"));
+        case Key::Value:
+            return readAmount(value, type, event.value, fieldPath("value"));
+        case Key::Currency:
+            return readString(value, type, event.currency, fieldPath("currency"), RepeatedStrings::Currency);
+        case Key::AgentID:
+            return readString(value, type, event.agentID, fieldPath("agentID"));
+        case Key::Unknown:
+            break;
+        }
         std::string_view raw;
         RETURN_IF_ERROR(rawValue(m_document, value, raw));
         const QString name = toQString(key);
@@ -258,19 +356,20 @@ private:
         return SUCCESS;
     }
 
-    void typeError(const QString& field, QLatin1String expected, ondemand::json_type got)
+    void typeError(const FieldPath& path, QLatin1String expected, ondemand::json_type got)
     {
         // Algolia's published example is "Invalid type for field events: expected string, got number"; the
         // path it prints is "events" whatever the field, the precise path goes into Issue::field.
         const bool verified = expected == QLatin1String("string") && got == ondemand::json_type::number;
-        m_typeErrors.append(Issue{Severity::Error, m_eventIndex, field, QStringLiteral("payload.invalidType"),
+        m_typeErrors.append(Issue{Severity::Error, m_eventIndex, path.toString(),
+                                  QStringLiteral("payload.invalidType"),
                                   QStringLiteral("Invalid type for field events: expected ") + expected +
                                       QStringLiteral(", got ") + goTypeName(got),
                                   !verified});
     }
 
     error_code readString(ondemand::value& value, ondemand::json_type type, std::optional<QString>& out,
-                          const QString& field, RepeatedStrings::Slot slot = RepeatedStrings::SlotCount)
+                          const FieldPath& field, RepeatedStrings::Slot slot = RepeatedStrings::SlotCount)
     {
         if (type == ondemand::json_type::null) {
             out.reset();
@@ -288,7 +387,7 @@ private:
     }
 
     error_code readInteger(ondemand::value& value, ondemand::json_type type, std::optional<qint64>& out,
-                           const QString& field, QLatin1String goType)
+                           const FieldPath& field, QLatin1String goType)
     {
         out.reset();
         if (type == ondemand::json_type::null)
@@ -313,7 +412,7 @@ private:
     }
 
     error_code readAmount(ondemand::value& value, ondemand::json_type type, std::optional<Amount>& out,
-                          const QString& field)
+                          const FieldPath& field)
     {
         out.reset();
         if (type == ondemand::json_type::null)
@@ -329,7 +428,7 @@ private:
     }
 
     error_code readStringList(ondemand::value& value, ondemand::json_type type,
-                              std::optional<QStringList>& out, const QString& field)
+                              std::optional<QStringList>& out, const FieldPath& field)
     {
         out.reset();
         if (type == ondemand::json_type::null)
@@ -357,8 +456,7 @@ private:
                 list.append(QString()); // Go decodes null into "" for a string element
             } else {
                 RETURN_IF_ERROR(walkValue(item, 2));
-                typeError(field + QLatin1Char('[') + QString::number(i) + QLatin1Char(']'),
-                          QLatin1String("string"), itemType);
+                typeError(field.item(i), QLatin1String("string"), itemType);
                 typed = false;
             }
             ++i;
@@ -375,7 +473,7 @@ private:
         if (type == ondemand::json_type::null)
             return walkValue(value, 1);
         if (type != ondemand::json_type::array) {
-            typeError(QStringLiteral("positions"), QLatin1String("[]int32"), type);
+            typeError(fieldPath("positions"), QLatin1String("[]int32"), type);
             return walkValue(value, 1);
         }
         ondemand::array array;
@@ -402,8 +500,7 @@ private:
             if (error == SUCCESS && number >= INT32_MIN && number <= INT32_MAX) {
                 list.append(number);
             } else {
-                typeError(QStringLiteral("positions[") + QString::number(i) + QLatin1Char(']'),
-                          QLatin1String("int32"), itemType);
+                typeError(fieldPath("positions").item(i), QLatin1String("int32"), itemType);
                 typed = false;
             }
             ++i;
@@ -420,7 +517,7 @@ private:
         if (type == ondemand::json_type::null)
             return walkValue(value, 1);
         if (type != ondemand::json_type::array) {
-            typeError(QStringLiteral("objectData"), QLatin1String("[]insights.ObjectData"), type);
+            typeError(fieldPath("objectData"), QLatin1String("[]insights.ObjectData"), type);
             return walkValue(value, 1);
         }
         ondemand::array array;
@@ -432,7 +529,7 @@ private:
             RETURN_IF_ERROR(std::move(itemResult).get(itemValue));
             ondemand::json_type itemType;
             RETURN_IF_ERROR(itemValue.type().get(itemType));
-            const QString prefix = QStringLiteral("objectData[") + QString::number(i) + QLatin1Char(']');
+            const FieldPath prefix = fieldPath("objectData").item(i);
             ObjectDataItem item;
             if (itemType == ondemand::json_type::object) {
                 ondemand::object object;
@@ -450,7 +547,7 @@ private:
         return SUCCESS;
     }
 
-    error_code readObjectDataItem(ondemand::object& object, ObjectDataItem& item, const QString& prefix)
+    error_code readObjectDataItem(ondemand::object& object, ObjectDataItem& item, const FieldPath& prefix)
     {
         for (auto fieldResult : object) {
             ondemand::field field;
@@ -461,14 +558,19 @@ private:
             ondemand::json_type type;
             RETURN_IF_ERROR(value.type().get(type));
             if (key == "price") {
-                RETURN_IF_ERROR(readAmount(value, type, item.price, prefix + QStringLiteral(".price")));
+                RETURN_IF_ERROR(readAmount(value, type, item.price,
+                                           FieldPath{prefix.parent, prefix.index, QLatin1String("price")}));
             } else if (key == "discount") {
-                RETURN_IF_ERROR(readAmount(value, type, item.discount, prefix + QStringLiteral(".discount")));
+                RETURN_IF_ERROR(
+                    readAmount(value, type, item.discount,
+                               FieldPath{prefix.parent, prefix.index, QLatin1String("discount")}));
             } else if (key == "quantity") {
-                RETURN_IF_ERROR(readInteger(value, type, item.quantity, prefix + QStringLiteral(".quantity"),
+                RETURN_IF_ERROR(readInteger(value, type, item.quantity,
+                                            FieldPath{prefix.parent, prefix.index, QLatin1String("quantity")},
                                             QLatin1String("int32")));
             } else if (key == "queryID") {
-                RETURN_IF_ERROR(readString(value, type, item.queryID, prefix + QStringLiteral(".queryID")));
+                RETURN_IF_ERROR(readString(value, type, item.queryID,
+                                           FieldPath{prefix.parent, prefix.index, QLatin1String("queryID")}));
             } else {
                 std::string_view raw;
                 RETURN_IF_ERROR(rawValue(m_document, value, raw));
