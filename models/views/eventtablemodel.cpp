@@ -685,6 +685,36 @@ void EventTableModel::removeRowsIf(const std::function<bool(qint64)>& gone)
     m_cacheOrder.removeIf([this](qint64 id) { return !m_cache.contains(id); });
 }
 
+void EventTableModel::removeOlderThan(qint64 minId)
+{
+    if (!isTimeOrder()) {
+        removeRowsIf([minId](qint64 id) { return id < minId; });
+        return;
+    }
+    // Time order is id order: the trimmed rows are one block at the oldest end, found by binary search
+    // (retention trims run every few thousand events at full speed; a scan of a million rows each time
+    // would stall the GUI thread).
+    int first = 0;
+    int last = -1;
+    if (m_sort.order == Qt::AscendingOrder) {
+        last = static_cast<int>(std::lower_bound(m_ids.cbegin(), m_ids.cend(), minId) - m_ids.cbegin()) - 1;
+    } else {
+        first = static_cast<int>(
+            std::upper_bound(m_ids.cbegin(), m_ids.cend(), minId, std::greater<qint64>()) - m_ids.cbegin());
+        last = static_cast<int>(m_ids.size()) - 1;
+    }
+    if (last >= first) {
+        beginRemoveRows({}, first, last);
+        m_ids.remove(first, last - first + 1);
+        endRemoveRows();
+    }
+    const qsizetype before = m_pending.size();
+    m_pending.removeIf([minId](qint64 id) { return id < minId; });
+    if (m_pending.size() != before)
+        Q_EMIT pendingCountChanged(pendingCount());
+    // Cached records of trimmed rows simply age out of the bounded cache.
+}
+
 void EventTableModel::onRecordsRemoved()
 {
     if (!m_log)
@@ -707,7 +737,7 @@ void EventTableModel::onRecordsRemoved()
             return;
         }
         const qint64 minId = first.isEmpty() ? m_scannedUpTo + 1 : first.first();
-        removeRowsIf([minId](qint64 id) { return id < minId; });
+        removeOlderThan(minId);
         LogQuery query = m_filter.toLogQuery();
         query.beforeId = m_scannedUpTo + 1;
         const qint64 expected = m_ids.size() + m_pending.size();

@@ -135,6 +135,7 @@ private:
     void onRecordsRemoved();
     void applyIds(QList<qint64> ids, qint64 scannedUpTo);
     void removeRowsIf(const std::function<bool(qint64)>& gone);
+    void removeOlderThan(qint64 minId);
     void setLoading(bool loading);
     void storeRecords(const QList<LogRecord>& records, quint64 generation, int firstRow, int lastRow);
     void sortCustom(QList<qint64> ids);

@@ -42,6 +42,12 @@ qint64 statusKb(const char* field)
     return -1;
 }
 
+QByteArray loadAverage()
+{
+    QFile file(QStringLiteral("/proc/loadavg"));
+    return file.open(QIODevice::ReadOnly) ? file.readAll().trimmed() : QByteArray("?");
+}
+
 void report(const char* name, double value, const char* unit)
 {
     std::printf("bench_debuggerpanel: %-36s %10.1f %s\n", name, value, unit);
@@ -106,6 +112,7 @@ void BenchDebuggerPanel::run()
     QVERIFY(opened.log);
     EventLog* log = opened.log.get();
     report("events_in_log", static_cast<double>(log->count()), "events");
+    std::printf("bench_debuggerpanel: loadavg at start: %s (2 shared cores)\n", loadAverage().constData());
 
     // Window open: from construction to a full table with its first screen of records.
     QElapsedTimer timer;
@@ -120,6 +127,10 @@ void BenchDebuggerPanel::run()
     report("window_open_ms", static_cast<double>(timer.elapsed()), "ms");
     report("rss_after_open_mb", static_cast<double>(statusKb("VmRSS:")) / 1024.0, "MB");
     report("rss_growth_for_panel_mb", static_cast<double>(statusKb("VmRSS:") - kbBeforeLog) / 1024.0, "MB");
+    // RssFile is the SQLite file mapped by the log's readers (page cache the kernel can drop); RssAnon is
+    // heap.
+    report("rss_anon_after_open_mb", static_cast<double>(statusKb("RssAnon:")) / 1024.0, "MB");
+    report("rss_file_after_open_mb", static_cast<double>(statusKb("RssFile:")) / 1024.0, "MB");
 
     // Filter httpCode=422 over the whole log.
     QSignalSpy reloaded(model, &EventTableModel::reloaded);
@@ -184,7 +195,22 @@ void BenchDebuggerPanel::run()
             lateness << std::max<qint64>(0, now - last - 5000);
         last = now;
     });
-    const int rowsBefore = model->rowCount();
+    // How long the model and views spend on one insertion / removal announcement.
+    qint64 inserted = 0;
+    qint64 removed = 0;
+    qint64 worstInsertUs = 0;
+    qint64 worstRemoveUs = 0;
+    QElapsedTimer change;
+    connect(model, &QAbstractItemModel::rowsAboutToBeInserted, this, [&] { change.start(); });
+    connect(model, &QAbstractItemModel::rowsInserted, this, [&](const QModelIndex&, int first, int last) {
+        inserted += last - first + 1;
+        worstInsertUs = std::max(worstInsertUs, change.nsecsElapsed() / 1000);
+    });
+    connect(model, &QAbstractItemModel::rowsAboutToBeRemoved, this, [&] { change.start(); });
+    connect(model, &QAbstractItemModel::rowsRemoved, this, [&](const QModelIndex&, int first, int last) {
+        removed += last - first + 1;
+        worstRemoveUs = std::max(worstRemoveUs, change.nsecsElapsed() / 1000);
+    });
     probeClock.start();
     probe.start();
     timer.restart();
@@ -210,7 +236,14 @@ void BenchDebuggerPanel::run()
     report("event_loop_lateness_p99_ms", at(0.99), "ms");
     report("event_loop_lateness_max_ms",
            lateness.isEmpty() ? 0.0 : static_cast<double>(lateness.last()) / 1000.0, "ms");
-    report("rows_announced_during_ingest", model->rowCount() - rowsBefore, "rows");
+    report("rows_inserted_during_ingest", static_cast<double>(inserted), "rows");
+    report("rows_trimmed_during_ingest", static_cast<double>(removed), "rows");
+    report("worst_insert_announcement_ms", static_cast<double>(worstInsertUs) / 1000.0, "ms");
+    report("worst_trim_announcement_ms", static_cast<double>(worstRemoveUs) / 1000.0, "ms");
+    log->flush();
+    QTRY_COMPARE_WITH_TIMEOUT(static_cast<qint64>(model->rowCount()), log->count(), 10000);
+    report("rows_shown_after_settle", model->rowCount(), "rows");
+    std::printf("bench_debuggerpanel: loadavg at end: %s\n", loadAverage().constData());
     report("rss_end_mb", static_cast<double>(statusKb("VmRSS:")) / 1024.0, "MB");
     report("rss_peak_mb", static_cast<double>(statusKb("VmHWM:")) / 1024.0, "MB");
     panel.reset();

@@ -21,6 +21,8 @@ private Q_SLOTS:
     void cacheStaysBounded();
     void sortsByColumnAndBack();
     void dropsRemovedRows();
+    void followsRetentionTrims_data();
+    void followsRetentionTrims();
 };
 
 namespace {
@@ -213,6 +215,35 @@ void TestEventTableModel::dropsRemovedRows()
     // The table keeps streaming after a clear.
     fixture.log->append(LogFixture::records(100, 4));
     QTRY_COMPARE(model.rowCount(), 4);
+}
+
+void TestEventTableModel::followsRetentionTrims_data()
+{
+    QTest::addColumn<int>("order");
+    QTest::addRow("oldest first") << static_cast<int>(Qt::AscendingOrder);
+    QTest::addRow("newest first") << static_cast<int>(Qt::DescendingOrder);
+}
+
+void TestEventTableModel::followsRetentionTrims()
+{
+    QFETCH(int, order);
+    LogFixture::OpenLog fixture = LogFixture::open(200);
+    EventTableModel model(fixture.log.get());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy reloaded(&model, &EventTableModel::reloaded);
+    model.sort(static_cast<int>(EventTableModel::Column::ReceivedAt), static_cast<Qt::SortOrder>(order));
+    QVERIFY(reloaded.wait(5000));
+    for (int i = 0; i < 10; ++i) {
+        fixture.log->append(LogFixture::records(i * 100, 100));
+        fixture.log->flush();
+    }
+    // The log keeps its newest 200 (plus a trimming margin); the rows are exactly the log's records.
+    LogQuery all;
+    all.limit = 0;
+    all.newestFirst = order == Qt::DescendingOrder;
+    QTRY_COMPARE(model.rowCount(), static_cast<int>(fixture.log->count()));
+    QVERIFY(model.rowCount() < 1000);
+    QTRY_COMPARE(modelIds(model), fixture.log->ids(all));
 }
 
 QTEST_GUILESS_MAIN(TestEventTableModel)
