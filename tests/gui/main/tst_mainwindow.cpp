@@ -223,7 +223,7 @@ void TestMainWindow::queueIsPersistedAndSentAsOneRequest()
     QTest::mouseClick(window->findChild<QPushButton*>(QStringLiteral("sendQueueButton")), Qt::LeftButton);
     QCOMPARE(window->queuedCount(), 0);
     LogQuery query;
-    query.freeText = QStringList{QStringLiteral("Queued")};
+    query.userToken = session->users()->globalUser()->userToken;
     QTRY_COMPARE_WITH_TIMEOUT(session->log()->query(query).size(), 2, 15000);
     const QList<LogRecord> records = session->log()->query(query);
     QCOMPARE(records.at(0).requestId, records.at(1).requestId); // one request
