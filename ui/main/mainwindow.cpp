@@ -435,8 +435,13 @@ void MainWindow::applyTarget()
     const QString name = settings->target.value();
     std::optional<InsightsTarget> target =
         InsightsTarget::parse(name == QLatin1String("custom") ? settings->customTargetUrl.value() : name);
-    if (!target)
+    if (!target) {
+        statusBar()->showMessage(tr("The custom URL \"%1\" is not an http(s) URL: events go to the embedded "
+                                    "endpoint until it is set in Settings")
+                                     .arg(settings->customTargetUrl.value()),
+                                 10'000);
         target = InsightsTarget{};
+    }
     const bool local = target->isEmbeddedEndpoint();
     const QString appId = local ? settings->endpointRequiredAppId.value() : settings->appId.value();
     const InsightsTarget chosen = *target;

@@ -20,9 +20,11 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QListWidget>
+#include <QPlainTextEdit>
 #include <QProcess>
 #include <QPushButton>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -136,6 +138,18 @@ void TestMainWindow::sendShortcutSendsTheComposedEvent()
     query.eventName = QStringLiteral("Shortcut Click");
     QTRY_COMPARE_WITH_TIMEOUT(session->log()->query(query).size(), 1, 15000);
     QCOMPARE(session->log()->query(query).constFirst().httpStatus, 200);
+
+    // The shortcut works from inside the JSON editor too, where Return alone types a new line.
+    auto* tabs = window->composer()->findChild<QTabWidget*>(QStringLiteral("composerTabs"));
+    tabs->setCurrentIndex(1);
+    auto* json = window->composer()->findChild<QPlainTextEdit*>(QStringLiteral("jsonEdit"));
+    json->setPlainText(
+        json->toPlainText().replace(QLatin1String("Shortcut Click"), QLatin1String("From JSON")));
+    json->setFocus();
+    QTest::keyClick(json, Qt::Key_Return, Qt::ControlModifier);
+    query.eventName = QStringLiteral("From JSON");
+    QTRY_COMPARE_WITH_TIMEOUT(session->log()->query(query).size(), 1, 15000);
+    QVERIFY(!json->toPlainText().contains(QLatin1Char('\n'))); // no new line was typed
 }
 
 void TestMainWindow::testUsersPersistAcrossRestart()
