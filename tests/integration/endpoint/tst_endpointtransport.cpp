@@ -107,6 +107,7 @@ private Q_SLOTS:
     void requestFactsRecorded();
     void deleteUserTokenRemovesItsEvents();
     void debuggerFeed();
+    void portInUseAndRestart();
     void apiKeyNeverStored();
 
 private:
@@ -644,6 +645,33 @@ void EndpointTransportTest::debuggerFeed()
     const HttpResult past = httpRequest(m_manager, "GET", url, credentialHeaders());
     QCOMPARE(past.status, 200);
     QCOMPARE(past.body, QByteArray(R"({"events":[]})"));
+}
+
+void EndpointTransportTest::portInUseAndRestart()
+{
+    // A second endpoint on a taken port says so, in one line.
+    EmbeddedEndpoint second(m_log.get());
+    EndpointOptions options;
+    options.port = m_endpoint->port();
+    const auto error = second.start(options);
+    QVERIFY(error);
+    QVERIFY2(error->contains(QString::number(options.port)), qPrintable(*error));
+    QVERIFY(!second.isListening());
+
+    // Stop, then start again on the same port (the settings dialog does this when the port changes).
+    const quint16 port = m_endpoint->port();
+    m_endpoint->stop();
+    QVERIFY(!m_endpoint->isListening());
+    QVERIFY(httpRequest(m_manager, "POST", eventsUrl(), credentialHeaders(), batch(QStringLiteral("x")), 2000)
+                .status == 0);
+    options.idleTimeoutSeconds = 2;
+    const auto restartError = m_endpoint->start(options);
+    QVERIFY2(!restartError, qPrintable(restartError.value_or(QString())));
+    QCOMPARE(m_endpoint->port(), port);
+    QCOMPARE(
+        httpRequest(m_manager, "POST", eventsUrl(), credentialHeaders(), batch(QStringLiteral("restarted")))
+            .status,
+        200);
 }
 
 void EndpointTransportTest::apiKeyNeverStored()

@@ -1,0 +1,218 @@
+// The endpoint's pure pieces, table-tested: routes, Algolia's bodies, device from User-Agent, bounded gzip
+// decoding, the automation API's Host check and the feed's dates.
+
+#include "endpoint/endpointhttp.h"
+
+#include <QTest>
+
+#include <zlib.h>
+
+using namespace EndpointHttp;
+
+namespace {
+
+QByteArray compress(const QByteArray& data, int windowBits)
+{
+    z_stream stream{};
+    deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY);
+    QByteArray out(static_cast<qsizetype>(deflateBound(&stream, static_cast<uLong>(data.size())) + 32),
+                   Qt::Uninitialized);
+    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.constData()));
+    stream.avail_in = static_cast<uInt>(data.size());
+    stream.next_out = reinterpret_cast<Bytef*>(out.data());
+    stream.avail_out = static_cast<uInt>(out.size());
+    deflate(&stream, Z_FINISH);
+    out.resize(static_cast<qsizetype>(stream.total_out));
+    deflateEnd(&stream);
+    return out;
+}
+
+} // namespace
+
+class EndpointHttpTest final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void routes_data();
+    void routes();
+    void methods();
+    void bodies();
+    void devices_data();
+    void devices();
+    void inflate();
+    void hosts_data();
+    void hosts();
+    void dates();
+    void rateLimit();
+};
+
+void EndpointHttpTest::routes_data()
+{
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<int>("route");
+    QTest::addColumn<QString>("token");
+    QTest::newRow("/1/events") << QByteArray("/1/events") << int(Route::Events) << QString();
+    QTest::newRow("/1/events/") << QByteArray("/1/events/") << int(Route::Events) << QString();
+    QTest::newRow("/1/usertokens/u1")
+        << QByteArray("/1/usertokens/u1") << int(Route::UserToken) << QStringLiteral("u1");
+    QTest::newRow("percent-encoded token")
+        << QByteArray("/1/usertokens/bad%40token") << int(Route::UserToken) << QStringLiteral("bad@token");
+    QTest::newRow("/1/usertokens/") << QByteArray("/1/usertokens/") << int(Route::InsightsUnknown)
+                                    << QString();
+    QTest::newRow("/1/usertokens/a/b")
+        << QByteArray("/1/usertokens/a/b") << int(Route::InsightsUnknown) << QString();
+    QTest::newRow("/1/event") << QByteArray("/1/event") << int(Route::InsightsUnknown) << QString();
+    QTest::newRow("/debugger/events")
+        << QByteArray("/debugger/events") << int(Route::DebuggerEvents) << QString();
+    QTest::newRow("/debugger/stats") << QByteArray("/debugger/stats") << int(Route::DebuggerStats)
+                                     << QString();
+    QTest::newRow("/") << QByteArray("/") << int(Route::NotFound) << QString();
+    QTest::newRow("/10/events") << QByteArray("/10/events") << int(Route::NotFound) << QString();
+}
+
+void EndpointHttpTest::routes()
+{
+    QFETCH(QByteArray, path);
+    QFETCH(int, route);
+    QFETCH(QString, token);
+    const RouteMatch match = matchRoute(path);
+    QCOMPARE(int(match.route), route);
+    QCOMPARE(match.userToken, token);
+}
+
+void EndpointHttpTest::methods()
+{
+    QVERIFY(isMethodAllowed(Route::Events, "POST"));
+    QVERIFY(isMethodAllowed(Route::Events, "GET"));
+    QVERIFY(!isMethodAllowed(Route::Events, "PUT"));
+    QVERIFY(!isMethodAllowed(Route::Events, "DELETE"));
+    QVERIFY(isMethodAllowed(Route::UserToken, "DELETE"));
+    QVERIFY(!isMethodAllowed(Route::UserToken, "POST"));
+    QVERIFY(isMethodAllowed(Route::DebuggerEvents, "DELETE"));
+    QVERIFY(!isMethodAllowed(Route::DebuggerStats, "DELETE"));
+    QVERIFY(isInsightsRoute(Route::InsightsUnknown));
+    QVERIFY(!isInsightsRoute(Route::DebuggerEvents));
+}
+
+void EndpointHttpTest::bodies()
+{
+    QCOMPARE(okBody(), QByteArray(R"({"status":200,"message":"OK"})"));
+    QCOMPARE(statusBody(422, QStringLiteral("Say \"hi\"")),
+             QByteArray(R"({"status":422,"message":"Say \"hi\""})"));
+    QCOMPARE(invalidCredentialsBody(), QByteArray(R"({"status":401,"message":"Invalid credentials"})"));
+    QCOMPARE(methodNotAllowedBody(), QByteArray(R"({"status":405,"message":"Method Not Allowed"})"));
+    QCOMPARE(tooLargeBody(), QByteArray(R"({"status":413,"message":"Request Entity Too Large"})"));
+    QVERIFY(
+        notFoundBody().startsWith(R"({"status":404,"message":"Path not supported by Insights REST API.)"));
+}
+
+void EndpointHttpTest::devices_data()
+{
+    QTest::addColumn<QString>("userAgent");
+    QTest::addColumn<QString>("device");
+    QTest::newRow("none") << QString() << QString();
+    QTest::newRow("node") << QStringLiteral("node") << QString();
+    QTest::newRow("desktop Chrome") << QStringLiteral("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
+                                                      "(KHTML, like Gecko) Chrome/120.0 Safari/537.36")
+                                    << QStringLiteral("desktop");
+    QTest::newRow("iPhone")
+        << QStringLiteral(
+               "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148")
+        << QStringLiteral("mobile");
+    QTest::newRow("Android phone") << QStringLiteral(
+                                          "Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/120 Mobile Safari")
+                                   << QStringLiteral("mobile");
+    QTest::newRow("Android tablet") << QStringLiteral(
+                                           "Mozilla/5.0 (Linux; Android 13; SM-X700) Chrome/120 Safari")
+                                    << QStringLiteral("tablet");
+    QTest::newRow("iPad") << QStringLiteral(
+                                 "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15")
+                          << QStringLiteral("tablet");
+    QTest::newRow("Googlebot")
+        << QStringLiteral("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")
+        << QStringLiteral("bot");
+}
+
+void EndpointHttpTest::devices()
+{
+    QFETCH(QString, userAgent);
+    QFETCH(QString, device);
+    QCOMPARE(deviceFromUserAgent(userAgent), device);
+}
+
+void EndpointHttpTest::inflate()
+{
+    const QByteArray json = R"({"events":[{"eventType":"view"}]})";
+    for (const int windowBits : {16 + MAX_WBITS, MAX_WBITS}) { // gzip and zlib framing
+        const InflateResult result = inflateBody(compress(json, windowBits), 2'000'000);
+        QCOMPARE(int(result.status), int(InflateStatus::Ok));
+        QCOMPARE(result.data, json);
+    }
+    // The cap is on the output: a tiny bomb stops at the limit.
+    const QByteArray bomb = compress(QByteArray(10'000'000, ' '), 16 + MAX_WBITS);
+    QVERIFY(bomb.size() < 50'000);
+    QCOMPARE(int(inflateBody(bomb, 2'000'000).status), int(InflateStatus::TooLarge));
+    QCOMPARE(int(inflateBody(compress(QByteArray(2'000'000, ' '), 16 + MAX_WBITS), 2'000'000).status),
+             int(InflateStatus::Ok));
+    QCOMPARE(int(inflateBody(compress(QByteArray(2'000'001, ' '), 16 + MAX_WBITS), 2'000'000).status),
+             int(InflateStatus::TooLarge));
+    QByteArray truncated = compress(json, 16 + MAX_WBITS);
+    truncated.chop(6);
+    QCOMPARE(int(inflateBody(truncated, 2'000'000).status), int(InflateStatus::Corrupt));
+    QCOMPARE(int(inflateBody("not gzip at all", 2'000'000).status), int(InflateStatus::Corrupt));
+}
+
+void EndpointHttpTest::hosts_data()
+{
+    QTest::addColumn<QByteArray>("host");
+    QTest::addColumn<QString>("listen");
+    QTest::addColumn<bool>("allowed");
+    QTest::newRow("127.0.0.1:8421") << QByteArray("127.0.0.1:8421") << QStringLiteral("127.0.0.1") << true;
+    QTest::newRow("localhost:8421") << QByteArray("localhost:8421") << QStringLiteral("127.0.0.1") << true;
+    QTest::newRow("[::1]:8421") << QByteArray("[::1]:8421") << QStringLiteral("127.0.0.1") << true;
+    QTest::newRow("LAN address it listens on")
+        << QByteArray("192.168.1.5:8421") << QStringLiteral("192.168.1.5") << true;
+    QTest::newRow("LAN address it does not listen on")
+        << QByteArray("192.168.1.5:8421") << QStringLiteral("0.0.0.0") << false;
+    QTest::newRow("wrong port") << QByteArray("127.0.0.1:8422") << QStringLiteral("127.0.0.1") << false;
+    QTest::newRow("no port") << QByteArray("127.0.0.1") << QStringLiteral("127.0.0.1") << false;
+    QTest::newRow("rebinding name") << QByteArray("evil.example:8421") << QStringLiteral("127.0.0.1")
+                                    << false;
+    QTest::newRow("empty") << QByteArray() << QStringLiteral("127.0.0.1") << false;
+    QTest::newRow("bracket without close") << QByteArray("[::1:8421") << QStringLiteral("127.0.0.1") << false;
+}
+
+void EndpointHttpTest::hosts()
+{
+    QFETCH(QByteArray, host);
+    QFETCH(QString, listen);
+    QFETCH(bool, allowed);
+    QCOMPARE(isAllowedAutomationHost(host, listen, 8421), allowed);
+}
+
+void EndpointHttpTest::dates()
+{
+    QCOMPARE(parseIsoDate(u"2026-08-21T10:00:00.000Z"), std::optional<qint64>(1787306400000));
+    QCOMPARE(parseIsoDate(u"2026-08-21T10:00:03Z"), std::optional<qint64>(1787306403000));
+    // An unencoded '+' arrives as a space.
+    QCOMPARE(parseIsoDate(u"2026-08-21T12:00:00.000 02:00"), std::optional<qint64>(1787306400000));
+    QCOMPARE(parseIsoDate(u"yesterday"), std::nullopt);
+}
+
+void EndpointHttpTest::rateLimit()
+{
+    RateLimitWindow window;
+    const qint64 now = 1'787'306'400'000;
+    auto headers = rateLimitHeaders(window, now);
+    QCOMPARE(headers.at(0).second, QByteArray("100"));
+    QCOMPARE(headers.at(1).second, QByteArray("99"));
+    QCOMPARE(headers.at(2).second, QByteArray::number(now / 1000 + 60));
+    headers = rateLimitHeaders(window, now + 1000);
+    QCOMPARE(headers.at(1).second, QByteArray("98"));
+    headers = rateLimitHeaders(window, now + 61'000); // a new minute
+    QCOMPARE(headers.at(1).second, QByteArray("99"));
+}
+
+QTEST_GUILESS_MAIN(EndpointHttpTest)
+#include "tst_endpointhttp.moc"
