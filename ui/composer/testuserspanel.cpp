@@ -5,6 +5,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QColor>
+#include <QColorDialog>
 #include <QFont>
 #include <QHBoxLayout>
 #include <QIdentityProxyModel>
@@ -96,6 +97,8 @@ TestUsersPanel::TestUsersPanel(TestUserModel* users, QWidget* parent)
                                  tr("A new anonymous token, as when cookies are cleared"));
     QToolButton* global = button(QStringLiteral("makeGlobalButton"), tr("Make global"),
                                  tr("Events without a per-event user carry this user's tokens"));
+    QToolButton* colour = button(QStringLiteral("colourButton"), tr("Colour…"),
+                                 tr("The colour of the user's rows in the live table"));
     QToolButton* remove = button(QStringLiteral("deleteUserButton"), tr("Delete"), tr("Delete the user"));
     buttons->addStretch(1);
     layout->addLayout(buttons);
@@ -111,6 +114,15 @@ TestUsersPanel::TestUsersPanel(TestUserModel* users, QWidget* parent)
     connect(rotate, &QToolButton::clicked, this, &TestUsersPanel::rotateSelected);
     connect(global, &QToolButton::clicked, this, &TestUsersPanel::makeSelectedGlobal);
     connect(remove, &QToolButton::clicked, this, &TestUsersPanel::deleteSelected);
+    connect(colour, &QToolButton::clicked, this, [this] {
+        const auto user = m_users->user(selectedUserId());
+        if (!user)
+            return;
+        const QColor chosen =
+            QColorDialog::getColor(QColor(user->colour), this, tr("Colour of %1").arg(user->label));
+        if (chosen.isValid())
+            m_users->setColour(user->id, chosen.name());
+    });
     connect(m_list->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this] { Q_EMIT selectedUserChanged(selectedUserId()); });
 }

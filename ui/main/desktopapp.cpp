@@ -77,7 +77,7 @@ int renderScreenshot(DesktopSession& session, const QString& path)
 int runDesktopApp(int argc, char** argv)
 {
     QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("insights-debugger"));
+    // No organisation name: the data folder is ~/.local/share/insights-debugger, not .../X/insights-debugger.
     QApplication::setApplicationName(QStringLiteral("insights-debugger"));
     QApplication::setApplicationDisplayName(QStringLiteral("Insights Events Debugger"));
     QApplication::setApplicationVersion(QStringLiteral(INSIGHTS_UI_VERSION));
