@@ -141,6 +141,8 @@ struct EmbeddedEndpoint::Private
     RateLimitWindow rateWindow;
     // Requests judged but not yet answered: stop() waits for them so that nothing committed goes unanswered.
     std::atomic<int> pendingAnswers{0};
+    // Requests begun (headers read) and not yet completed: stop() lets them finish.
+    std::atomic<int> activeRequests{0};
 
     static MHD_Result onAccess(void* cls, MHD_Connection* connection, const char* url, const char* method,
                                const char* version, const char* uploadData, size_t* uploadDataSize,
@@ -208,6 +210,7 @@ MHD_Result EmbeddedEndpoint::Private::onAccess(void* cls, MHD_Connection* connec
     if (!request) {
         request = new Request;
         *requestContext = request;
+        ++d->activeRequests;
         request->method = QByteArray(method);
         request->route = matchRoute(QByteArrayView(url));
         return d->onHeaders(connection, request);
@@ -544,6 +547,7 @@ void EmbeddedEndpoint::Private::onCompleted(void* cls, MHD_Connection*, void** r
         return;
     if (request->awaitingCommit)
         --d->pendingAnswers;
+    --d->activeRequests;
     delete request;
     *requestContext = nullptr;
 }
@@ -641,11 +645,15 @@ void EmbeddedEndpoint::stop()
     if (!d->daemon)
         return;
     const MHD_socket listener = MHD_quiesce_daemon(d->daemon);
-    // Let every judged request commit and get its answer before the connections close.
+    // No new connections from here. Let every judged request commit and get its answer, and every request
+    // already begun finish, before the connections close (bounded: a stalled client does not hold us up).
     if (d->log)
         d->log->flush();
-    QDeadlineTimer deadline(10'000);
-    while (d->pendingAnswers.load() > 0 && !deadline.hasExpired())
+    QDeadlineTimer answered(10'000);
+    while (d->pendingAnswers.load() > 0 && !answered.hasExpired())
+        QThread::msleep(2);
+    QDeadlineTimer finished(2'000);
+    while (d->activeRequests.load() > 0 && !finished.hasExpired())
         QThread::msleep(2);
     MHD_stop_daemon(d->daemon);
     if (listener != MHD_INVALID_SOCKET)
