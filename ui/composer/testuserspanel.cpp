@@ -12,6 +12,7 @@
 #include <QInputDialog>
 #include <QLabel>
 #include <QListView>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPixmap>
 #include <QPushButton>
@@ -88,7 +89,6 @@ TestUsersPanel::TestUsersPanel(TestUserModel* users, QWidget* parent)
     };
     QToolButton* create = button(QStringLiteral("newUserButton"), tr("New"),
                                  tr("A new anonymous test user (anonymous-<uuid>), Ctrl+Shift+N"));
-    QToolButton* rename = button(QStringLiteral("renameUserButton"), tr("Rename"), tr("Rename the user"));
     QToolButton* logIn = button(QStringLiteral("logInButton"), tr("Log in"),
                                 tr("Set an authenticatedUserToken, as after a log-in"));
     QToolButton* logOut =
@@ -97,9 +97,16 @@ TestUsersPanel::TestUsersPanel(TestUserModel* users, QWidget* parent)
                                  tr("A new anonymous token, as when cookies are cleared"));
     QToolButton* global = button(QStringLiteral("makeGlobalButton"), tr("Make global"),
                                  tr("Events without a per-event user carry this user's tokens"));
-    QToolButton* colour = button(QStringLiteral("colourButton"), tr("Colour…"),
-                                 tr("The colour of the user's rows in the live table"));
     QToolButton* remove = button(QStringLiteral("deleteUserButton"), tr("Delete"), tr("Delete the user"));
+    // Less frequent actions in a menu, so that the panel stays narrow.
+    QToolButton* more = button(QStringLiteral("moreUserActionsButton"), tr("More"), tr("Rename, colour"));
+    more->setPopupMode(QToolButton::InstantPopup);
+    auto* moreMenu = new QMenu(more);
+    QAction* rename = moreMenu->addAction(tr("Rename…"));
+    rename->setObjectName(QStringLiteral("renameUserMenuAction"));
+    QAction* colour = moreMenu->addAction(tr("Colour…"));
+    colour->setObjectName(QStringLiteral("colourUserMenuAction"));
+    more->setMenu(moreMenu);
     buttons->addStretch(1);
     layout->addLayout(buttons);
     m_resetOnTarget = new QCheckBox(tr("Deleting also resets the user on the target (DELETE /1/usertokens)"));
@@ -108,13 +115,13 @@ TestUsersPanel::TestUsersPanel(TestUserModel* users, QWidget* parent)
     layout->addWidget(m_resetOnTarget);
 
     connect(create, &QToolButton::clicked, this, [this] { createUser(); });
-    connect(rename, &QToolButton::clicked, this, &TestUsersPanel::renameSelected);
+    connect(rename, &QAction::triggered, this, &TestUsersPanel::renameSelected);
     connect(logIn, &QToolButton::clicked, this, &TestUsersPanel::logInSelected);
     connect(logOut, &QToolButton::clicked, this, &TestUsersPanel::logOutSelected);
     connect(rotate, &QToolButton::clicked, this, &TestUsersPanel::rotateSelected);
     connect(global, &QToolButton::clicked, this, &TestUsersPanel::makeSelectedGlobal);
     connect(remove, &QToolButton::clicked, this, &TestUsersPanel::deleteSelected);
-    connect(colour, &QToolButton::clicked, this, [this] {
+    connect(colour, &QAction::triggered, this, [this] {
         const auto user = m_users->user(selectedUserId());
         if (!user)
             return;

@@ -193,10 +193,10 @@ void TestMainWindow::layoutAndTargetAreRestored()
         auto session = open(dir.path());
         QVERIFY(session);
         MainWindow* window = session->window();
-        window->resize(1200, 800);
+        window->resize(1500, 800);
         window->show();
         auto* splitter = window->findChild<QSplitter*>(QStringLiteral("mainSplitter"));
-        splitter->setSizes({300, 900});
+        splitter->setSizes({600, 900});
         sizes = splitter->sizes();
         auto* target = window->findChild<QComboBox*>(QStringLiteral("targetCombo"));
         target->setCurrentIndex(target->findData(QStringLiteral("de")));
@@ -211,7 +211,7 @@ void TestMainWindow::layoutAndTargetAreRestored()
              QStringLiteral("de"));
     QCOMPARE(window->findChild<QSplitter*>(QStringLiteral("mainSplitter"))->sizes(), sizes);
     // The offscreen screen clamps heights; the width shows that the saved geometry was applied.
-    QCOMPARE(window->width(), 1200);
+    QCOMPARE(window->width(), 1500);
 }
 
 void TestMainWindow::queueIsPersistedAndSentAsOneRequest()
