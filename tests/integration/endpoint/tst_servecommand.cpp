@@ -4,6 +4,7 @@
 
 #include "httptestclient.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -100,6 +101,7 @@ private Q_SLOTS:
     void exitsCleanlyOnSignal_data();
     void exitsCleanlyOnSignal();
     void requiredCredentials();
+    void catalogWarnsAboutUnknownObjectIDs();
     void nonLoopbackWarns();
     void badArguments_data();
     void badArguments();
@@ -210,6 +212,39 @@ void ServeCommandTest::requiredCredentials()
     QCOMPARE(refused.message(), QStringLiteral("Invalid credentials"));
     QVERIFY(!serve.m_stdout.contains(kApiKey));
     QVERIFY(!serve.m_stderr.contains(kApiKey));
+}
+
+void ServeCommandTest::catalogWarnsAboutUnknownObjectIDs()
+{
+    QTemporaryDir dir;
+    const QString catalogPath = dir.filePath(QStringLiteral("products.json"));
+    QFile catalog(catalogPath);
+    QVERIFY(catalog.open(QIODevice::WriteOnly));
+    catalog.write(R"([{"objectID":"o0","title":"Known product"}])");
+    catalog.close();
+    Serve serve;
+    QVERIFY(
+        serve.start({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--data-dir"),
+                     dir.path(), QStringLiteral("--catalog"), catalogPath, QStringLiteral("--quiet")}));
+    // o0 is in the index, o1 is not: Algolia accepts both, the debugger warns about the second.
+    QCOMPARE(httpRequest(m_manager, "POST", QUrl(serve.m_baseUrl + QStringLiteral("/1/events")),
+                         credentialHeaders(), batch(QStringLiteral("catalog-user"), 2))
+                 .status,
+             200);
+    const HttpResult result =
+        httpRequest(m_manager, "GET", QUrl(serve.m_baseUrl + QStringLiteral("/debugger/events")));
+    const QJsonArray events =
+        QJsonDocument::fromJson(result.body).object().value(QLatin1String("events")).toArray();
+    QCOMPARE(events.size(), 2);
+    const auto codes = [](const QJsonValue& record) {
+        QStringList found;
+        for (const QJsonValue& issue : record[QLatin1String("issues")].toArray())
+            found << issue[QLatin1String("code")].toString();
+        return found;
+    };
+    QVERIFY(!codes(events.at(0)).contains(QStringLiteral("objectID.notInCatalog")));
+    QVERIFY(codes(events.at(1)).contains(QStringLiteral("objectID.notInCatalog")));
+    QCOMPARE(events.at(1)[QLatin1String("status")].toString(), QStringLiteral("accepted"));
 }
 
 void ServeCommandTest::nonLoopbackWarns()
