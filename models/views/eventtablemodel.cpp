@@ -157,6 +157,11 @@ int EventTableModel::cacheCapacity()
     return kCacheCapacity;
 }
 
+int EventTableModel::maxColumnSortRows()
+{
+    return kMaxCustomSortRows;
+}
+
 int EventTableModel::rowCount(const QModelIndex& parent) const
 {
     return parent.isValid() ? 0 : static_cast<int>(m_ids.size());
@@ -495,13 +500,16 @@ void EventTableModel::applyIds(QList<qint64> ids, qint64 scannedUpTo)
 void EventTableModel::sortCustom(QList<qint64> ids)
 {
     if (ids.size() > kMaxCustomSortRows) {
-        // Sorting a very large set by text would hold every key in memory; keep time order instead.
+        // Sorting a very large set by a column would hold every key in memory: keep time order instead, and
+        // say so (narrowing the filter makes the sort possible).
+        const QString column = columnName(m_sort.column);
         m_sort = Sort{};
+        Q_EMIT sortRefused(tr("Sorting by %1 needs at most %2 rows: filter first. Sorted by time instead.")
+                               .arg(column)
+                               .arg(kMaxCustomSortRows));
         reload();
         return;
     }
-    const qint64 upTo = m_log->lastId() < m_scannedUpTo ? m_scannedUpTo : m_log->lastId();
-    Q_UNUSED(upTo)
     const quint64 generation = m_generation;
     const Sort sort = m_sort;
     const QHash<QString, QString> users = m_testUsers;
@@ -608,9 +616,6 @@ void EventTableModel::announcePending()
         return;
     if (!isTimeOrder()) {
         // Sorted by another column: the new rows go to their sorted places on a re-sort.
-        const Sort sort = m_sort;
-        m_sort = Sort{};
-        m_sort = sort;
         reload();
         return;
     }

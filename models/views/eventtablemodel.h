@@ -118,6 +118,8 @@ public:
     // How many records the cache holds now (bounded by cacheCapacity()).
     int cachedCount() const { return static_cast<int>(m_cache.size()); }
     static int cacheCapacity();
+    // Sorting by a column other than the time is done for at most this many rows.
+    static int maxColumnSortRows();
 
 Q_SIGNALS:
     void pendingCountChanged(int count);
@@ -126,6 +128,8 @@ Q_SIGNALS:
     void loadingChanged(bool loading);
     // Records were fetched into the cache (the details pane waits on this for its row).
     void recordsFetched();
+    // A sort by a column was not possible (too many rows); the rows stay in time order.
+    void sortRefused(const QString& reason);
 
 private:
     void reload();

@@ -11,6 +11,7 @@
 #include "log/eventlog.h"
 #include "views/eventtablemodel.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QClipboard>
 #include <QDateTime>
@@ -25,6 +26,7 @@
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSettings>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
@@ -212,6 +214,18 @@ DebuggerPanel::DebuggerPanel(EventLog* log, QWidget* parent)
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &DebuggerPanel::onCurrentRowChanged);
     connect(m_details, &DetailsPane::recordRequested, this, &DebuggerPanel::showRecordById);
+    connect(m_model, &EventTableModel::sortRefused, this, [this, header](const QString& reason) {
+        const QSignalBlocker blocker(header);
+        header->setSortIndicator(static_cast<int>(EventTableModel::Column::ReceivedAt), Qt::AscendingOrder);
+        m_counts->setToolTip(reason);
+        m_counts->setText(reason);
+    });
+    // Ctrl+C copies the selected events as JSON.
+    auto* copyShortcut = new QAction(tr("Copy as JSON"), m_table);
+    copyShortcut->setShortcut(QKeySequence::Copy);
+    copyShortcut->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(copyShortcut, &QAction::triggered, this, &DebuggerPanel::copyAsJson);
+    m_table->addAction(copyShortcut);
     connect(m_table, &QTableView::customContextMenuRequested, this, &DebuggerPanel::onTableContextMenu);
     connect(header, &QHeaderView::customContextMenuRequested, this,
             [this, header](const QPoint& at) { m_columns->menu()->popup(header->mapToGlobal(at)); });
