@@ -14,8 +14,10 @@
 #include <QTest>
 #include <QThread>
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
+#include <unistd.h>
 
 namespace {
 
@@ -92,6 +94,18 @@ struct Server
         }
         return 0;
     }
+    // CPU time used by the server so far (user + system), in seconds.
+    double cpuSeconds() const
+    {
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(process.processId()));
+        if (!stat.open(QIODevice::ReadOnly))
+            return 0;
+        const QByteArray text = stat.readAll();
+        // Fields after the command name (which may contain spaces) start after the last ')'.
+        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+        const double ticks = fields.value(11).toDouble() + fields.value(12).toDouble();
+        return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+    }
     std::optional<qint64> storedEvents() const
     {
         if (!hasStats)
@@ -115,6 +129,8 @@ struct Server
 struct Figures
 {
     double batchEventsAccepted = 0;
+    double batchEventsPerCpuSecond = 0;
+    double singlePerCpuSecond = 0;
     std::optional<double> batchEventsStored;
     double batchP50 = 0, batchP99 = 0;
     qint64 batchFailures = 0;
@@ -135,7 +151,10 @@ Figures measure(Server& server)
     runClosedLoop(server.port, single, 2, 0.5);
 
     const std::optional<qint64> storedBefore = server.storedEvents();
+    double cpu = server.cpuSeconds();
     LoadResult batches = runClosedLoop(server.port, batch, kBatchConnections, kPhaseSeconds);
+    f.batchEventsPerCpuSecond =
+        static_cast<double>(batches.ok) * 1000.0 / std::max(0.001, server.cpuSeconds() - cpu);
     f.batchEventsAccepted = static_cast<double>(batches.ok) * 1000.0 / batches.seconds;
     if (const std::optional<qint64> storedAfter = server.storedEvents(); storedBefore && storedAfter)
         f.batchEventsStored = static_cast<double>(*storedAfter - *storedBefore) / batches.seconds;
@@ -143,7 +162,9 @@ Figures measure(Server& server)
     f.batchP99 = batches.percentileMs(99);
     f.batchFailures = batches.failures;
 
+    cpu = server.cpuSeconds();
     LoadResult singles = runClosedLoop(server.port, single, kSingleConnections, kPhaseSeconds);
+    f.singlePerCpuSecond = static_cast<double>(singles.ok) / std::max(0.001, server.cpuSeconds() - cpu);
     f.singleRps = singles.requestsPerSecond();
     f.singleP50 = singles.percentileMs(50);
     f.singleP99 = singles.percentileMs(99);
@@ -157,6 +178,12 @@ Figures measure(Server& server)
     f.fixedFailures = fixed.failures;
     f.peakRssMb = server.peakRssMb();
     return f;
+}
+
+QByteArray loadAverage()
+{
+    QFile file(QStringLiteral("/proc/loadavg"));
+    return file.open(QIODevice::ReadOnly) ? file.readAll().split(' ').mid(0, 3).join(' ') : QByteArray("?");
 }
 
 QString number(double value, int decimals = 0)
@@ -185,6 +212,7 @@ void EndpointBenchmark::serveVersusNode()
     QVERIFY(!exe.isEmpty());
     const QString node = QStandardPaths::findExecutable(QStringLiteral("node"));
     QTemporaryDir dir;
+    const QByteArray loadBefore = loadAverage();
 
     Figures serveFigures;
     {
@@ -210,9 +238,13 @@ void EndpointBenchmark::serveVersusNode()
     std::printf(
         "\nEmbedded endpoint benchmark: %d cores, %.0f s per phase, keep-alive loopback connections\n",
         QThread::idealThreadCount(), kPhaseSeconds);
+    std::printf("load average before: %s, after: %s (other work on the machine skews the figures)\n",
+                loadBefore.constData(), loadAverage().constData());
     std::printf("%-44s %22s %22s   %s\n", "", "insights-debugger serve", "bare Node.js server", "target");
     row("1000-event batches (2 conns): events/s accepted", number(serveFigures.batchEventsAccepted),
         nodeValue([](const Figures& f) -> QString { return number(f.batchEventsAccepted); }), ">= 250,000");
+    row("  events per CPU-second of the server", number(serveFigures.batchEventsPerCpuSecond),
+        nodeValue([](const Figures& f) -> QString { return number(f.batchEventsPerCpuSecond); }), "");
     row("  events/s stored (committed to the log)",
         serveFigures.batchEventsStored ? number(*serveFigures.batchEventsStored) : QStringLiteral("?"),
         QStringLiteral("(stores nothing)"), "");
@@ -224,6 +256,8 @@ void EndpointBenchmark::serveVersusNode()
         "");
     row("single-event requests (8 conns): requests/s", number(serveFigures.singleRps),
         nodeValue([](const Figures& f) -> QString { return number(f.singleRps); }), ">= 20,000");
+    row("  requests per CPU-second of the server", number(serveFigures.singlePerCpuSecond),
+        nodeValue([](const Figures& f) -> QString { return number(f.singlePerCpuSecond); }), "");
     row("  latency p50 / p99 (ms)",
         number(serveFigures.singleP50, 2) + QStringLiteral(" / ") + number(serveFigures.singleP99, 2),
         nodeValue([](const Figures& f) -> QString {
