@@ -115,6 +115,7 @@ ChartsPane::ChartsPane(EventLog* log, QWidget* parent)
     m_profileLabel->setWordWrap(true);
     m_profileChart = new QChart;
     m_profileChart->setTitle(tr("Profile preview (estimate)"));
+    m_profileChart->legend()->hide();
     m_realProfile = new QTextBrowser(this);
     m_realProfile->setObjectName(QStringLiteral("realProfile"));
     m_realProfile->setPlaceholderText(tr("Algolia's own profile appears here when credentials allow."));
@@ -288,6 +289,7 @@ void ChartsPane::refresh()
                           QDateTime::fromMSecsSinceEpoch(now));
     }
     m_rateY->setRange(0, peak * 1.1);
+    m_rateY->applyNiceNumbers();
 
     m_shownAccepted = m_stats.accepted(now, m_windowSeconds);
     m_shownRejected = m_stats.rejected(now, m_windowSeconds);
@@ -318,6 +320,7 @@ void ChartsPane::refresh()
     typeX->append(categories);
     auto* typeY = new QValueAxis;
     typeY->setRange(0, typePeak * 1.1);
+    typeY->applyNiceNumbers();
     typeY->setLabelFormat(QStringLiteral("%.0f"));
     m_typeChart->addAxis(typeX, Qt::AlignBottom);
     m_typeChart->addAxis(typeY, Qt::AlignLeft);
@@ -408,6 +411,7 @@ void ChartsPane::drawProfile()
     m_profileChart->addSeries(series);
     auto* y = new QBarCategoryAxis;
     y->append(categories);
+    y->setTruncateLabels(false); // "genre: running" must be readable
     auto* x = new QValueAxis;
     x->setRange(0, 100);
     x->setLabelFormat(QStringLiteral("%.0f"));

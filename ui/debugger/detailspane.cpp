@@ -200,7 +200,7 @@ QString DetailsPane::jsonHtml(const QByteArray& raw, const IssueList& issues)
             byField.insert(key, &issue);
     }
     m_markedFields.clear();
-    QString html = QStringLiteral("<pre style=\"margin:0\">");
+    QString html = QStringLiteral("<pre style=\"margin:0; white-space:pre-wrap\">");
     const QStringList lines = QString::fromUtf8(EventExchange::prettyJson(raw)).split(QLatin1Char('\n'));
     static const QRegularExpression topKey(QStringLiteral(R"RX(^    "((?:[^"\\]|\\.)*)"\s*:)RX"));
     for (const QString& line : lines) {

@@ -17,8 +17,10 @@
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QComboBox>
+#include <QDir>
 #include <QFile>
 #include <QHeaderView>
+#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
@@ -54,6 +56,7 @@ private Q_SLOTS:
     void columnsAreRemembered();
     void clearAsksFirst();
     void copyAndResendSelectedEvents();
+    void screenshotOfTableAndDetails();
 
 private:
     struct Fixture
@@ -441,6 +444,38 @@ void TestDebuggerPanel::copyAndResendSelectedEvents()
         QVERIFY(!event.timestamp);
     }
     QCOMPARE(resent[1].eventSubtype.value_or(QString()), QStringLiteral("purchase"));
+}
+
+void TestDebuggerPanel::screenshotOfTableAndDetails()
+{
+    // The live table with accepted and rejected events and the details of a culprit, saved for the README
+    // (build folder: screenshots/debugger.png).
+    Fixture f = make(48);
+    const IndexCatalog::LoadResult loaded = IndexCatalog::fromFile(
+        QStringLiteral(INSIGHTS_TEST_DATA_DIR "/views/catalog.json"), QStringLiteral("products"));
+    QVERIFY(loaded.catalog);
+    f.panel->setCatalogs({std::make_shared<const IndexCatalog>(*loaded.catalog)});
+    f.panel->setTestUsers({{QStringLiteral("user-1"), QStringLiteral("Alice"), QColor(0xe6, 0x7e, 0x22)},
+                           {QStringLiteral("user-2"), QStringLiteral("Bob"), QColor(0x29, 0x80, 0xb9)}});
+    QTableView* table = f.panel->tableView();
+    QTRY_COMPARE(table->model()->rowCount(), 48);
+    table->setCurrentIndex(table->model()->index(37, 0));
+    QTRY_COMPARE(f.panel->detailsPane()->recordId(),
+                 table->model()->index(37, 0).data(EventTableModel::RecordIdRole).toLongLong());
+    QTRY_VERIFY(table->model()->index(47, 0).data().isValid());
+    const QString folder = QStringLiteral(INSIGHTS_BINARY_DIR "/screenshots");
+    QDir().mkpath(folder);
+    const QImage shot = f.panel->grab().toImage();
+    QVERIFY(!shot.isNull());
+    QVERIFY(shot.save(folder + QStringLiteral("/debugger.png")));
+
+    // And the charts, once they have counted the events.
+    auto* tabs = child<QTabWidget>(f.panel.get(), QStringLiteral("sideTabs"));
+    auto* charts = child<ChartsPane>(f.panel.get(), QStringLiteral("chartsPane"));
+    tabs->setCurrentWidget(charts);
+    charts->showProfile(QStringLiteral("user-1"));
+    QTRY_COMPARE(charts->shownAccepted() + charts->shownRejected(), 48);
+    QVERIFY(f.panel->grab().toImage().save(folder + QStringLiteral("/debugger-charts.png")));
 }
 
 QTEST_MAIN(TestDebuggerPanel)
