@@ -293,9 +293,11 @@ bool EventFilter::matches(const LogRecord& record) const
         if (hasWarnings && warnings != *hasWarnings)
             return false;
     }
-    if (!eventType.isEmpty() && record.eventType.compare(eventType, Qt::CaseInsensitive) != 0)
+    // Exact, as in the log's SQL: parse() already spelled the value as Algolia does ("Click" sent by a client
+    // is a different, invalid eventType).
+    if (!eventType.isEmpty() && record.eventType != eventType)
         return false;
-    if (!eventSubtype.isEmpty() && record.eventSubtype.compare(eventSubtype, Qt::CaseInsensitive) != 0)
+    if (!eventSubtype.isEmpty() && record.eventSubtype != eventSubtype)
         return false;
     if (!userToken.isEmpty() && record.userToken != userToken && record.authenticatedUserToken != userToken)
         return false;
