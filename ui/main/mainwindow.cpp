@@ -342,7 +342,8 @@ void MainWindow::createStatusBar()
         QAction* a = menu->addAction(label);
         a->setObjectName(name);
         connect(a, &QAction::triggered, this, [this, label, make] {
-            const QString base = m_session->endpointBaseUrl();
+            // Snippets must work where they are pasted: a wildcard bind address becomes this machine's.
+            const QString base = Snippets::reachableBaseUrl(m_session->endpointBaseUrl());
             if (base.isEmpty())
                 return;
             copySnippet(make(base, m_session->settings()->endpointRequiredAppId.value()), label);

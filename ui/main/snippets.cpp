@@ -1,5 +1,7 @@
 #include "snippets.h"
 
+#include <QHostAddress>
+#include <QNetworkInterface>
 #include <QUrl>
 
 namespace {
@@ -34,6 +36,24 @@ QString apiClient(const QString& baseUrl, const QString& appId)
         .arg(appIdOrPlaceholder(appId), url.host())
         .arg(url.port(url.scheme() == QLatin1String("https") ? 443 : 80))
         .arg(url.scheme());
+}
+
+QString reachableBaseUrl(const QString& baseUrl)
+{
+    QUrl url(baseUrl);
+    const QHostAddress host(url.host());
+    if (host != QHostAddress::AnyIPv4 && host != QHostAddress::AnyIPv6 && host != QHostAddress::Any)
+        return baseUrl;
+    const QList<QHostAddress> addresses = QNetworkInterface::allAddresses();
+    for (const QHostAddress& address : addresses) {
+        if (address.protocol() == QAbstractSocket::IPv4Protocol && !address.isLoopback() &&
+            !address.isLinkLocal()) {
+            url.setHost(address.toString());
+            return url.toString(QUrl::RemoveUserInfo);
+        }
+    }
+    url.setHost(QStringLiteral("127.0.0.1"));
+    return url.toString(QUrl::RemoveUserInfo);
 }
 
 QString curl(const QString& baseUrl, const QString& appId)

@@ -10,6 +10,9 @@ namespace Snippets {
 QString searchInsights(const QString& baseUrl, const QString& appId);
 // @algolia/client-insights v5 with a custom host (the API clients' `hosts` form).
 QString apiClient(const QString& baseUrl, const QString& appId);
+// The base URL other devices use: a wildcard bind address (0.0.0.0, ::) becomes this machine's first
+// non-loopback IPv4 address; any other URL is returned as it is.
+QString reachableBaseUrl(const QString& baseUrl);
 // A curl command that posts one valid event.
 QString curl(const QString& baseUrl, const QString& appId);
 

@@ -113,6 +113,12 @@ void TestMainWindow::statusBarOffersSetUpSnippets()
         qPrintable(client));
     // No snippet ever carries a key.
     QVERIFY(client.contains(QLatin1String("YOUR_SEARCH_API_KEY")));
+    QCOMPARE(Snippets::reachableBaseUrl(QStringLiteral("http://127.0.0.1:8421")),
+             QStringLiteral("http://127.0.0.1:8421"));
+    const QString lan = Snippets::reachableBaseUrl(QStringLiteral("http://0.0.0.0:8421"));
+    QVERIFY2(lan.startsWith(QLatin1String("http://")) && lan.endsWith(QLatin1String(":8421")),
+             qPrintable(lan));
+    QVERIFY(!lan.contains(QLatin1String("0.0.0.0")));
     QCOMPARE(Snippets::searchInsights(QStringLiteral("http://127.0.0.1:9"), QStringLiteral("APP")),
              QStringLiteral("aa('init', {\n  appId: 'APP',\n  apiKey: 'YOUR_SEARCH_API_KEY',\n"
                             "  host: 'http://127.0.0.1:9',\n});\n"));
