@@ -17,6 +17,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <functional>
 
 namespace {
 
@@ -338,14 +339,46 @@ int runSendCommand(int argc, char** argv)
                          .arg(outcome.eventCount)
                          .arg(outcome.result.describe()));
     });
-    QObject::connect(&client, &InsightsClient::idle, &app, [] { QCoreApplication::exit(0); });
-
-    // Enqueue in one go: the outbox holds them all (with their collection time) before the first request.
-    if ((!canonical.isEmpty() && client.enqueue(canonical) == 0) ||
-        (!raw.isEmpty() && client.enqueueRaw(raw) == 0))
-        return usageError(QStringLiteral("cannot queue the events: %1").arg(client.error()));
-    client.sendQueued();
-    QCoreApplication::exec();
+    // Queue in chunks, sending as soon as the first chunk is on disk: the network waits of the first
+    // requests overlap with queueing the rest. Each chunk is committed before its events can be sent, so
+    // a crash at any point leaves every event either sent or in the outbox.
+    constexpr qsizetype kChunk = 5000;
+    qsizetype nextCanonical = 0;
+    qsizetype nextRaw = 0;
+    bool allQueued = false;
+    QString queueError;
+    QObject::connect(&client, &InsightsClient::idle, &app, [&allQueued] {
+        if (allQueued)
+            QCoreApplication::exit(0);
+    });
+    std::function<void()> queueNext = [&] {
+        if (nextCanonical < canonical.size()) {
+            const qsizetype count = qMin(kChunk, canonical.size() - nextCanonical);
+            if (client.enqueue(canonical.mid(nextCanonical, count)) == 0) {
+                queueError = client.error();
+                QCoreApplication::exit(kExitUsage);
+                return;
+            }
+            nextCanonical += count;
+        } else if (nextRaw < raw.size()) {
+            const qsizetype count = qMin(kChunk, raw.size() - nextRaw);
+            if (client.enqueueRaw(raw.mid(nextRaw, count)) == 0) {
+                queueError = client.error();
+                QCoreApplication::exit(kExitUsage);
+                return;
+            }
+            nextRaw += count;
+        }
+        if (nextCanonical < canonical.size() || nextRaw < raw.size()) {
+            QTimer::singleShot(0, &app, queueNext);
+            return;
+        }
+        allQueued = true;
+        client.sendQueued(); // announces idle if everything already went out
+    };
+    QTimer::singleShot(0, &app, queueNext);
+    if (QCoreApplication::exec() == kExitUsage && !queueError.isEmpty())
+        return usageError(QStringLiteral("cannot queue the events: %1").arg(queueError));
 
     const SendStats stats = client.stats();
     const double seconds = static_cast<double>(clock.elapsed()) / 1000.0;

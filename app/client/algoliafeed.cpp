@@ -83,6 +83,7 @@ AlgoliaFeed::AlgoliaFeed(InsightsClient* client, QObject* parent)
     , m_client(client)
 {
     qRegisterMetaType<AlgoliaVerdict>();
+    qRegisterMetaType<SendResult>();
     m_timer.setSingleShot(false);
     connect(&m_timer, &QTimer::timeout, this, &AlgoliaFeed::poll);
     connect(client, &InsightsClient::recordsSent, this, &AlgoliaFeed::rememberSent);

@@ -9,6 +9,8 @@
 #include <QNetworkRequest>
 #include <QUuid>
 
+#include <zlib.h>
+
 bool SendResult::isRetryable() const
 {
     switch (status) {
@@ -42,6 +44,27 @@ QString SendResult::describe() const
 }
 
 namespace HttpHeaders {
+
+QByteArray gzip(const QByteArray& data)
+{
+    z_stream stream{};
+    // windowBits 15 + 16: a gzip header and trailer rather than a zlib one.
+    if (deflateInit2(&stream, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return {};
+    QByteArray out;
+    out.resize(static_cast<qsizetype>(deflateBound(&stream, static_cast<uLong>(data.size()))));
+    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.constData()));
+    stream.avail_in = static_cast<uInt>(data.size());
+    stream.next_out = reinterpret_cast<Bytef*>(out.data());
+    stream.avail_out = static_cast<uInt>(out.size());
+    const int status = deflate(&stream, Z_FINISH);
+    const auto written = static_cast<qsizetype>(stream.total_out);
+    deflateEnd(&stream);
+    if (status != Z_STREAM_END)
+        return {};
+    out.resize(written);
+    return out;
+}
 
 std::optional<qint64> parseRetryAfterMs(const QByteArray& value, qint64 nowMs)
 {
@@ -103,13 +126,21 @@ quint64 HttpTransport::execute(const SendRequest& request, QObject* context, Han
         if (name.compare("x-algolia-request-id", Qt::CaseInsensitive) == 0)
             pending.sentRequestId = value;
     }
+    QByteArray body = request.body;
+    if (request.gzipBody && body.size() > 750) {
+        QByteArray compressed = HttpHeaders::gzip(body);
+        if (!compressed.isEmpty() && compressed.size() < body.size()) {
+            body = std::move(compressed);
+            networkRequest.setRawHeader("content-encoding", "gzip");
+        }
+    }
     QNetworkReply* reply = nullptr;
     if (request.method == "GET")
         reply = m_network->get(networkRequest);
     else if (request.method == "DELETE")
         reply = m_network->deleteResource(networkRequest);
     else
-        reply = m_network->sendCustomRequest(networkRequest, request.method, request.body);
+        reply = m_network->sendCustomRequest(networkRequest, request.method, body);
     pending.id = m_nextId++;
     pending.context = context;
     pending.handler = std::move(handler);

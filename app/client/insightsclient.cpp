@@ -160,6 +160,8 @@ qint64 InsightsClient::enqueueRaw(const QList<QByteArray>& jsons)
 void InsightsClient::sendQueued()
 {
     m_idleAnnounced = false;
+    // One count per call, not per batch: progress then follows from the batches taken.
+    m_queued = m_outbox->count(OutboxState::Queued, destination());
     pump();
     checkIdle();
 }
@@ -181,17 +183,22 @@ qint64 InsightsClient::queuedCount() const
     qint64 inFlight = 0;
     for (const auto& batch : m_active)
         inFlight += batch->entries.ids.size();
-    return inFlight + m_outbox->count(OutboxState::Queued, destination());
+    return inFlight + m_queued;
 }
 
 void InsightsClient::pump()
 {
+    m_outboxDry = false;
     while (m_active.size() < m_options.concurrency) {
         auto batch = std::make_shared<ActiveBatch>();
         batch->destination = destination();
         batch->entries = m_outbox->takeBatch(batch->destination, m_options.limits);
-        if (batch->entries.isEmpty())
+        if (batch->entries.isEmpty()) {
+            m_queued = 0;
+            m_outboxDry = true;
             return;
+        }
+        m_queued = qMax<qint64>(0, m_queued - batch->entries.ids.size());
         batch->target = m_target;
         batch->appId = m_credentials.appId;
         batch->attempt = batch->entries.maxAttempts + 1;
@@ -211,6 +218,8 @@ void InsightsClient::startAttempt(const std::shared_ptr<ActiveBatch>& batch)
     request.url = url;
     request.body = EventCodec::encodeRawBatch(batch->entries.jsons);
     request.timeoutMs = m_options.transferTimeoutMs;
+    request.gzipBody = m_options.gzip == GzipBodies::Always ||
+                       (m_options.gzip == GzipBodies::EmbeddedEndpoint && batch->target.isEmbeddedEndpoint());
     request.headers = authHeaders();
     request.headers.append({QByteArrayLiteral("content-type"), QByteArrayLiteral("application/json")});
     request.headers.append({QByteArrayLiteral("x-algolia-agent"), m_options.agent});
@@ -316,9 +325,8 @@ void InsightsClient::finishBatch(const std::shared_ptr<ActiveBatch>& batch)
 
 void InsightsClient::checkIdle()
 {
-    if (m_idleAnnounced || !m_active.isEmpty())
-        return;
-    if (m_outbox->count(OutboxState::Queued, destination()) > 0)
+    // The outbox ran dry in the last pump (no count query per batch: it costs more than the batch).
+    if (m_idleAnnounced || !m_active.isEmpty() || !m_outboxDry)
         return;
     m_idleAnnounced = true;
     // Queued so that a caller connecting after enqueue() still sees it.

@@ -20,8 +20,18 @@
 
 class SecretStore;
 
+// Which request bodies go gzip-encoded. Algolia's own clients offer it as an option (off by default), so
+// it is opt-in for Algolia; the embedded endpoint decodes gzip and gains from smaller requests.
+enum class GzipBodies
+{
+    Never,
+    EmbeddedEndpoint,
+    Always,
+};
+
 struct ClientOptions
 {
+    GzipBodies gzip = GzipBodies::EmbeddedEndpoint;
     int concurrency = 2;            // requests in flight at once
     int transferTimeoutMs = 30'000; // per request: no byte moving for this long is a timeout
     RetryPolicy retry;
@@ -173,6 +183,8 @@ private:
     QHash<ActiveBatch*, std::shared_ptr<ActiveBatch>> m_active;
     SendStats m_stats;
     qint64 m_finishedEvents = 0;
+    qint64 m_queued = 0;      // queued for the current destination, as of the last count and batches taken
+    bool m_outboxDry = false; // the last pump found nothing more to take
     QString m_error;
     std::mt19937 m_random;
     bool m_idleAnnounced = true;

@@ -5,6 +5,33 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <zlib.h>
+
+namespace {
+
+// The client gzips bodies for the embedded endpoint: the test server reads them as that endpoint does.
+QByteArray gunzip(const QByteArray& data)
+{
+    z_stream stream{};
+    if (inflateInit2(&stream, 15 + 32) != Z_OK)
+        return {};
+    QByteArray out;
+    char buffer[65536];
+    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.constData()));
+    stream.avail_in = static_cast<uInt>(data.size());
+    int status = Z_OK;
+    while (status == Z_OK) {
+        stream.next_out = reinterpret_cast<Bytef*>(buffer);
+        stream.avail_out = sizeof buffer;
+        status = inflate(&stream, Z_NO_FLUSH);
+        out.append(buffer, static_cast<qsizetype>(sizeof buffer - stream.avail_out));
+    }
+    inflateEnd(&stream);
+    return status == Z_STREAM_END ? out : QByteArray();
+}
+
+} // namespace
+
 FaultServer::FaultServer(QObject* parent)
     : QObject(parent)
 {
@@ -65,6 +92,9 @@ void FaultServer::onReadyRead(QTcpSocket* socket)
         if (buffer.size() < headEnd + 4 + length)
             return;
         request.body = buffer.mid(headEnd + 4, length);
+        request.wireBytes = request.body.size();
+        if (request.headers.value("content-encoding") == "gzip")
+            request.body = gunzip(request.body);
         buffer.remove(0, headEnd + 4 + length);
         request.receivedAtMs = QDateTime::currentMSecsSinceEpoch();
         handle(socket, std::move(request));

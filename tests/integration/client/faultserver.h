@@ -62,7 +62,8 @@ struct ReceivedRequest
     QByteArray method;
     QByteArray target;                     // path and query as sent
     QHash<QByteArray, QByteArray> headers; // lower-case names
-    QByteArray body;
+    QByteArray body;                       // decoded (gunzipped when the request was)
+    qint64 wireBytes = 0;                  // body size as sent
     qint64 receivedAtMs = 0;
     QByteArray rawHead; // request line + headers, for "is the key anywhere" checks
 };

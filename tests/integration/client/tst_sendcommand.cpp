@@ -175,6 +175,9 @@ void TestSendCommand::allAcceptedExitsZero()
     QVERIFY2(pipedRun.exitCode == 0, pipedRun.err.constData());
     QCOMPARE(eventsReceived(local), 7);
     QCOMPARE(local.requests().constFirst().headers.value("x-insights-debugger-sent"), QByteArray("1"));
+    // Bodies for the embedded endpoint go gzip-encoded (fewer bytes, fewer TCP writes).
+    QCOMPARE(local.requests().constFirst().headers.value("content-encoding"), QByteArray("gzip"));
+    QVERIFY(local.requests().constFirst().wireBytes < local.requests().constFirst().body.size());
 }
 
 void TestSendCommand::rejectedExitsOneWithFirstMessage()

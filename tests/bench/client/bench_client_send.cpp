@@ -1,0 +1,206 @@
+// Benchmark: 100,000 events sent to a fresh `insights-debugger serve`, by `insights-debugger send` (the
+// whole process: start, read, decode, queue in the SQLite outbox, send in 1000-event batches, 2 in flight,
+// exit) and by
+// the official JavaScript client (@algolia/client-insights pushEvents, 1000-event batches, 2 in flight,
+// timed from the first request only, after its input is parsed). Prints both side by side; asserts nothing
+// about speed.
+
+#include "event/eventcodec.h"
+#include "log/eventlog.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cstdio>
+
+namespace {
+
+constexpr int kEvents = 100'000;
+
+QString exe()
+{
+    return qEnvironmentVariable("INSIGHTS_DEBUGGER_EXE");
+}
+
+QByteArray makeInput()
+{
+    QByteArray out;
+    out.reserve(kEvents * 200);
+    // Each event carries its own collection time (the last 100 s), as a real capture does: both clients
+    // then send the same bytes, and ours has nothing to stamp.
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const QStringList names{QStringLiteral("Product Viewed"), QStringLiteral("Product Clicked"),
+                            QStringLiteral("Added To Cart")};
+    for (int i = 0; i < kEvents; ++i) {
+        Event event;
+        event.eventType = i % 3 == 0 ? QStringLiteral("view") : QStringLiteral("click");
+        event.eventName = names.at(i % 3);
+        event.index = QStringLiteral("products");
+        event.userToken = QStringLiteral("bench-user-%1").arg(i % 500);
+        event.objectIDs =
+            QStringList{QStringLiteral("sku-%1").arg(i % 9973), QStringLiteral("sku-%1").arg(i % 31)};
+        event.timestamp = now - kEvents + i;
+        out += EventCodec::encodeEvent(event) + '\n';
+    }
+    return out;
+}
+
+class Serve
+{
+public:
+    explicit Serve(const QString& dataDir)
+        : m_dataDir(dataDir)
+    {
+        m_process.start(exe(),
+                        {QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                         QStringLiteral("--data-dir"), dataDir, QStringLiteral("--quiet")});
+    }
+    ~Serve() { stop(); }
+    QString waitForUrl()
+    {
+        QByteArray out;
+        [[maybe_unused]] const bool ready = QTest::qWaitFor(
+            [&] {
+                out += m_process.readAllStandardOutput();
+                return out.contains('\n') || m_process.state() == QProcess::NotRunning;
+            },
+            15000);
+        const qsizetype at = out.indexOf("listening on ");
+        return at < 0 ? QString()
+                      : QString::fromUtf8(out.mid(at + 13, out.indexOf('\n', at) - at - 13)).trimmed();
+    }
+    void stop()
+    {
+        if (m_process.state() == QProcess::NotRunning)
+            return;
+        m_process.terminate();
+        if (!m_process.waitForFinished(60000))
+            m_process.kill();
+    }
+    qint64 loggedEvents()
+    {
+        stop();
+        EventLog::OpenResult opened = EventLog::open(
+            EventLogOptions{QDir(m_dataDir).filePath(QStringLiteral("events.sqlite")), 1'000'000});
+        return opened.log ? opened.log->count() : -1;
+    }
+
+private:
+    QString m_dataDir;
+    QProcess m_process;
+};
+
+// npm install into the build folder on first use; returns the error, or nothing when ready.
+std::optional<QString> ensureJsClient()
+{
+    const QString dir = QStringLiteral(BENCH_NODE_DIR);
+    if (QFile::exists(dir + QStringLiteral("/node_modules/@algolia/client-insights/package.json")))
+        return std::nullopt;
+    QDir().mkpath(dir);
+    QProcess npm;
+    npm.setWorkingDirectory(dir);
+    npm.start(QStringLiteral("npm"),
+              {QStringLiteral("install"), QStringLiteral("--no-audit"), QStringLiteral("--no-fund"),
+               QStringLiteral("--prefix"), dir, QStringLiteral("@algolia/client-insights@5")});
+    if (!npm.waitForFinished(300000) || npm.exitCode() != 0)
+        return QStringLiteral("npm install @algolia/client-insights failed: %1")
+            .arg(QString::fromUtf8(npm.readAllStandardError()).simplified().left(300));
+    return std::nullopt;
+}
+
+} // namespace
+
+class BenchClientSend final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void sendVersusJsClient();
+};
+
+void BenchClientSend::sendVersusJsClient()
+{
+    QTemporaryDir dir;
+    const QString input = dir.filePath(QStringLiteral("events.ndjson"));
+    {
+        QFile file(input);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(makeInput());
+    }
+
+    // insights-debugger send
+    double ourSeconds = 0;
+    qint64 ourLogged = 0;
+    {
+        Serve serve(dir.filePath(QStringLiteral("serve-ours")));
+        const QString url = serve.waitForUrl();
+        QVERIFY2(!url.isEmpty(), "serve did not start");
+        QProcess send;
+        QElapsedTimer clock;
+        clock.start();
+        send.start(exe(), {QStringLiteral("send"), input, QStringLiteral("--to"), QStringLiteral("local"),
+                           QStringLiteral("--local-url"), url, QStringLiteral("--quiet"),
+                           QStringLiteral("--outbox"), dir.filePath(QStringLiteral("outbox.sqlite"))});
+        QVERIFY(send.waitForFinished(300000));
+        ourSeconds = static_cast<double>(clock.nsecsElapsed()) / 1e9;
+        const QByteArray out = send.readAllStandardOutput();
+        QVERIFY2(send.exitCode() == 0, out.constData());
+        std::printf("send output: %s", out.constData());
+        ourLogged = serve.loggedEvents();
+    }
+
+    // @algolia/client-insights pushEvents
+    double jsSeconds = 0;
+    qint64 jsLogged = 0;
+    QString jsNote;
+    if (const std::optional<QString> error = ensureJsClient()) {
+        jsNote = *error;
+    } else {
+        Serve serve(dir.filePath(QStringLiteral("serve-js")));
+        const QString url = serve.waitForUrl();
+        QVERIFY(!url.isEmpty());
+        QProcess node;
+        node.start(QStringLiteral("node"), {QStringLiteral(BENCH_PUSH_SCRIPT), QStringLiteral(BENCH_NODE_DIR),
+                                            url, input, QStringLiteral("2")});
+        QVERIFY(node.waitForFinished(600000));
+        const QByteArray out = node.readAllStandardOutput();
+        const QJsonObject result = QJsonDocument::fromJson(out.trimmed()).object();
+        if (node.exitCode() != 0 || result.isEmpty()) {
+            jsNote = QStringLiteral("node failed: %1")
+                         .arg(QString::fromUtf8(node.readAllStandardError()).left(300));
+        } else {
+            jsSeconds = result.value(QLatin1String("seconds")).toDouble();
+            if (result.value(QLatin1String("failed")).toInt() > 0)
+                jsNote =
+                    QStringLiteral("%1 events failed").arg(result.value(QLatin1String("failed")).toInt());
+        }
+        jsLogged = serve.loggedEvents();
+    }
+
+    const double ours = kEvents / ourSeconds;
+    std::printf("\n%-58s %12s %12s %14s\n", "client (100,000 events to serve, 1000/request, 2 in flight)",
+                "seconds", "events/s", "logged by serve");
+    std::printf("%-58s %12.2f %12.0f %14lld\n", "insights-debugger send (end to end, incl. outbox)",
+                ourSeconds, ours, static_cast<long long>(ourLogged));
+    if (jsSeconds > 0) {
+        const double js = kEvents / jsSeconds;
+        std::printf("%-58s %12.2f %12.0f %14lld\n",
+                    "@algolia/client-insights pushEvents (Node, requests only)", jsSeconds, js,
+                    static_cast<long long>(jsLogged));
+        std::printf("ratio: %.2fx the JavaScript client's throughput (target >= 3x)\n", ours / js);
+    }
+    if (!jsNote.isEmpty())
+        std::printf("JavaScript client: %s\n", qPrintable(jsNote));
+    std::fflush(stdout);
+    QCOMPARE(ourLogged, kEvents); // every event logged once
+}
+
+QTEST_GUILESS_MAIN(BenchClientSend)
+#include "bench_client_send.moc"
