@@ -12,6 +12,7 @@
 #include <QApplication>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QScrollBar>
 #include <QSignalSpy>
@@ -214,11 +215,14 @@ void BenchDebuggerPanel::run()
     probeClock.start();
     probe.start();
     timer.restart();
+    // A plain event loop, as the app runs (QTest::qWait would sleep between its own event passes).
+    QEventLoop loop;
+    connect(producer, &QThread::finished, &loop, &QEventLoop::quit);
     producer->start();
-    while (!producer->isFinished())
-        QTest::qWait(50);
+    loop.exec();
     const double seconds = static_cast<double>(timer.elapsed()) / 1000.0;
-    QTest::qWait(500); // let the last announcements land
+    QTimer::singleShot(500, &loop, &QEventLoop::quit); // let the last announcements land
+    loop.exec();
     probe.stop();
     producer->wait();
     delete producer;
