@@ -8,12 +8,14 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLockFile>
 #include <QSet>
 #include <QStandardPaths>
+#include <QThread>
 #include <QTimer>
 
 #include <cstdio>
@@ -339,45 +341,57 @@ int runSendCommand(int argc, char** argv)
                          .arg(outcome.eventCount)
                          .arg(outcome.result.describe()));
     });
-    // Queue in chunks, sending as soon as the first chunk is on disk: the network waits of the first
-    // requests overlap with queueing the rest. Each chunk is committed before its events can be sent, so
-    // a crash at any point leaves every event either sent or in the outbox.
-    constexpr qsizetype kChunk = 5000;
-    qsizetype nextCanonical = 0;
-    qsizetype nextRaw = 0;
+    // Queue on a worker thread, in chunks, through a second connection to the outbox, while this thread
+    // sends what is already queued: the network waits and the queueing overlap. Each chunk is committed
+    // before its events can be taken, so a crash at any point leaves every event sent or in the outbox.
     bool allQueued = false;
     QString queueError;
     QObject::connect(&client, &InsightsClient::idle, &app, [&allQueued] {
         if (allQueued)
             QCoreApplication::exit(0);
     });
-    std::function<void()> queueNext = [&] {
-        if (nextCanonical < canonical.size()) {
-            const qsizetype count = qMin(kChunk, canonical.size() - nextCanonical);
-            if (client.enqueue(canonical.mid(nextCanonical, count)) == 0) {
-                queueError = client.error();
+    const QString destination = client.destination();
+    const QString outboxPath = options.outboxPath;
+    QThread queueThread;
+    QObject queueContext;
+    queueContext.moveToThread(&queueThread);
+    QObject::connect(&queueThread, &QThread::started, &queueContext, [&] {
+        constexpr qsizetype kChunk = 5000;
+        QString error;
+        {
+            Outbox::OpenResult writer = Outbox::open(outboxPath, Outbox::Recovery::None);
+            if (!writer.outbox)
+                error = writer.error;
+            for (qsizetype at = 0; error.isEmpty() && at < canonical.size(); at += kChunk) {
+                const qint64 now = QDateTime::currentMSecsSinceEpoch();
+                if (writer.outbox->enqueue(canonical.mid(at, kChunk), destination, now).isEmpty())
+                    error = writer.outbox->lastError();
+                else
+                    QMetaObject::invokeMethod(&client, [&client] { client.sendQueued(); });
+            }
+            for (qsizetype at = 0; error.isEmpty() && at < raw.size(); at += kChunk) {
+                const qint64 now = QDateTime::currentMSecsSinceEpoch();
+                if (writer.outbox->enqueueRaw(raw.mid(at, kChunk), destination, now).isEmpty())
+                    error = writer.outbox->lastError();
+                else
+                    QMetaObject::invokeMethod(&client, [&client] { client.sendQueued(); });
+            }
+        }
+        QMetaObject::invokeMethod(&client, [&, error] {
+            if (!error.isEmpty()) {
+                queueError = error;
                 QCoreApplication::exit(kExitUsage);
                 return;
             }
-            nextCanonical += count;
-        } else if (nextRaw < raw.size()) {
-            const qsizetype count = qMin(kChunk, raw.size() - nextRaw);
-            if (client.enqueueRaw(raw.mid(nextRaw, count)) == 0) {
-                queueError = client.error();
-                QCoreApplication::exit(kExitUsage);
-                return;
-            }
-            nextRaw += count;
-        }
-        if (nextCanonical < canonical.size() || nextRaw < raw.size()) {
-            QTimer::singleShot(0, &app, queueNext);
-            return;
-        }
-        allQueued = true;
-        client.sendQueued(); // announces idle if everything already went out
-    };
-    QTimer::singleShot(0, &app, queueNext);
-    if (QCoreApplication::exec() == kExitUsage && !queueError.isEmpty())
+            allQueued = true;
+            client.sendQueued(); // announces idle once everything went out
+        });
+        queueThread.quit();
+    });
+    queueThread.start();
+    const int loopStatus = QCoreApplication::exec();
+    queueThread.wait();
+    if (loopStatus == kExitUsage && !queueError.isEmpty())
         return usageError(QStringLiteral("cannot queue the events: %1").arg(queueError));
 
     const SendStats stats = client.stats();

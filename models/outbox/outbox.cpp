@@ -148,7 +148,7 @@ Outbox::~Outbox()
     QSqlDatabase::removeDatabase(d->connection);
 }
 
-Outbox::OpenResult Outbox::open(const QString& path)
+Outbox::OpenResult Outbox::open(const QString& path, Recovery recovery)
 {
     OpenResult result;
     std::unique_ptr<Outbox> outbox(new Outbox());
@@ -192,7 +192,8 @@ Outbox::OpenResult Outbox::open(const QString& path)
             p.exec(QStringLiteral("PRAGMA user_version=%1").arg(kSchemaVersion));
     }
     // Whoever had these in flight is gone: send them again (at-least-once; the receiver may see twice).
-    if (!p.exec(QStringLiteral("UPDATE outbox SET state = 0 WHERE state = 1"))) {
+    if (recovery == Recovery::RequeueInFlight &&
+        !p.exec(QStringLiteral("UPDATE outbox SET state = 0 WHERE state = 1"))) {
         result.error = QStringLiteral("cannot recover the outbox %1: %2").arg(path, p.lastError);
         return result;
     }

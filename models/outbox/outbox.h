@@ -51,14 +51,21 @@ struct OutboxBatch
 // Entries belong to a destination (target + app ID, e.g. "us|APPID"): events queued for the embedded
 // endpoint never leak to Algolia when the user switches target.
 //
-// Not thread-safe: one Outbox is used from one thread (the client's). Two processes must not share a
+// Not thread-safe: one Outbox is used from one thread (the client's); another thread of the same process
+// may queue through its own Outbox (Recovery::None) on the same file. Two processes must not share a
 // file; the `send` command guards it with a lock file.
 class Outbox final
 {
 public:
     struct OpenResult;
-    // Opens or creates the file; entries left in flight by a previous process go back to the queue.
-    static OpenResult open(const QString& path);
+    enum class Recovery
+    {
+        RequeueInFlight, // the owner of the file: what a previous process left in flight is sent again
+        None,            // a second connection of the same process (a queueing thread): leave them be
+    };
+    // Opens or creates the file; with RequeueInFlight, entries left in flight by a previous process go
+    // back to the queue.
+    static OpenResult open(const QString& path, Recovery recovery = Recovery::RequeueInFlight);
     ~Outbox();
     Outbox(const Outbox&) = delete;
     Outbox& operator=(const Outbox&) = delete;
