@@ -188,9 +188,20 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
                 break;
             case OutcomeKind::Failed:
                 text = tr("Sending failed: %1").arg(outcome.result.describe());
+                m_failedEvents += outcome.eventCount;
                 break;
             }
+            refreshOutboxStatus();
             statusBar()->showMessage(text, 10'000);
+        });
+        connect(client, &InsightsClient::progress, this, [this](qint64, qint64 waiting) {
+            m_waitingEvents = waiting;
+            refreshOutboxStatus();
+        });
+        connect(m_retryFailedAction, &QAction::triggered, this, [this, client] {
+            m_failedEvents = 0;
+            refreshOutboxStatus();
+            QMetaObject::invokeMethod(client, [client] { client->retryFailed(); });
         });
         connect(client, &InsightsClient::userTokenDeleted, this, [this](const UserTokenDeletion& deletion) {
             statusBar()->showMessage(
@@ -200,6 +211,7 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
     }
 #endif
 
+    refreshOutboxStatus();
     loadQueue();
     distributeCatalogs();
     distributeTestUsers();
@@ -230,6 +242,8 @@ void MainWindow::createActions()
                            QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Return));
     m_sendQueueAction = action(QStringLiteral("sendQueueAction"), tr("Send queue"),
                                QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_Return));
+    m_retryFailedAction =
+        action(QStringLiteral("retryFailedAction"), tr("Retry failed events"), QKeySequence());
     m_generateQueryIdAction = action(QStringLiteral("generateQueryIdAction"), tr("Generate queryID"),
                                      QKeySequence(Qt::CTRL | Qt::Key_G));
     m_jsonTabAction =
@@ -274,6 +288,7 @@ void MainWindow::createMenusAndToolBar()
     event->addAction(m_sendAction);
     event->addAction(m_queueAction);
     event->addAction(m_sendQueueAction);
+    event->addAction(m_retryFailedAction);
     event->addSeparator();
     event->addAction(m_generateQueryIdAction);
     event->addAction(m_jsonTabAction);
@@ -358,9 +373,24 @@ void MainWindow::createStatusBar()
     m_copyButton->setMenu(menu);
     m_secretsLabel = new QLabel;
     m_secretsLabel->setObjectName(QStringLiteral("secretsStatusLabel"));
+    m_outboxLabel = new QLabel;
+    m_outboxLabel->setObjectName(QStringLiteral("outboxStatusLabel"));
+    statusBar()->addPermanentWidget(m_outboxLabel);
     statusBar()->addPermanentWidget(m_secretsLabel);
     statusBar()->addPermanentWidget(m_endpointLabel);
     statusBar()->addPermanentWidget(m_copyButton);
+}
+
+void MainWindow::refreshOutboxStatus()
+{
+    QStringList parts;
+    if (m_waitingEvents > 0)
+        parts << tr("%n event(s) waiting to be sent", nullptr, static_cast<int>(m_waitingEvents));
+    if (m_failedEvents > 0)
+        parts << tr("%n failed (Event \u25b8 Retry failed events)", nullptr,
+                    static_cast<int>(m_failedEvents));
+    m_outboxLabel->setText(parts.join(QStringLiteral(" \u00b7 ")));
+    m_retryFailedAction->setEnabled(m_failedEvents > 0);
 }
 
 void MainWindow::copySnippet(const QString& text, const QString& what)

@@ -62,6 +62,7 @@ private:
     void distributeCatalogs();
     void distributeTestUsers();
     void copySnippet(const QString& text, const QString& what);
+    void refreshOutboxStatus();
     void refreshQueue();
     void saveQueue();
     void loadQueue();
@@ -82,10 +83,14 @@ private:
     QLabel* m_endpointLabel = nullptr;
     QToolButton* m_copyButton = nullptr;
     QLabel* m_secretsLabel = nullptr;
+    QLabel* m_outboxLabel = nullptr;
+    qint64 m_waitingEvents = 0;
+    qint64 m_failedEvents = 0;
 
     QAction* m_sendAction = nullptr;
     QAction* m_queueAction = nullptr;
     QAction* m_sendQueueAction = nullptr;
+    QAction* m_retryFailedAction = nullptr;
     QAction* m_generateQueryIdAction = nullptr;
     QAction* m_newUserAction = nullptr;
     QAction* m_importAction = nullptr;

@@ -1,4 +1,5 @@
 #include "catalog/catalogset.h"
+#include "client/insightsclient.h"
 #include "composer/composerwidget.h"
 #include "composer/testuserspanel.h"
 #include "log/eventlog.h"
@@ -47,6 +48,7 @@ private Q_SLOTS:
     void userShortcutsActOnTheSelectedUser();
     void importedRecordsAreUsedAndReloadedAtStart();
     void busyPortLeavesTheEndpointOffWithTheReason();
+    void failedSendsAreCountedAndRetried();
     void screenshotOptionWritesAPng();
 
 private:
@@ -388,6 +390,37 @@ void TestMainWindow::busyPortLeavesTheEndpointOffWithTheReason()
     QCOMPARE(label->text(), QStringLiteral("Endpoint off"));
     QCOMPARE(label->toolTip(), session->endpointError());
     QVERIFY(!session->window()->findChild<QToolButton*>(QStringLiteral("copySnippetButton"))->isEnabled());
+}
+
+void TestMainWindow::failedSendsAreCountedAndRetried()
+{
+    QTemporaryDir dir;
+    auto session = open(dir.path());
+    QVERIFY(session);
+    MainWindow* window = session->window();
+    InsightsClient* client = session->client();
+    QMetaObject::invokeMethod(
+        client,
+        [client] {
+            ClientOptions options = client->options();
+            options.retry.maxAttempts = 1; // fail at once instead of backing off for a minute
+            client->setOptions(options);
+        },
+        Qt::BlockingQueuedConnection);
+    // Nothing listens on port 1: a transport error, which the client would retry, then gives up on.
+    session->settings()->target.setValue(QStringLiteral("custom"));
+    session->settings()->customTargetUrl.setValue(QStringLiteral("http://127.0.0.1:1"));
+    window->applyTarget();
+    auto* retry = window->findChild<QAction*>(QStringLiteral("retryFailedAction"));
+    auto* label = window->findChild<QLabel*>(QStringLiteral("outboxStatusLabel"));
+    QVERIFY(!retry->isEnabled());
+    window->composer()->loadExample();
+    window->composer()->send();
+    QTRY_VERIFY_WITH_TIMEOUT(label->text().contains(QLatin1String("1 failed")), 15000);
+    QVERIFY(retry->isEnabled());
+    retry->trigger();
+    QVERIFY(!label->text().contains(QLatin1String("failed")));
+    QTRY_VERIFY_WITH_TIMEOUT(label->text().contains(QLatin1String("1 failed")), 15000); // still unreachable
 }
 
 void TestMainWindow::screenshotOptionWritesAPng()
