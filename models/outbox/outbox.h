@@ -22,7 +22,7 @@ struct OutboxEntry
 enum class OutboxState
 {
     Queued = 0,   // waiting to be sent
-    InFlight = 1, // taken by a sender; back to Queued when the process restarts (at-least-once)
+    InFlight = 1, // taken by this process's sender (in memory only: the file says Queued, so a crash resends)
     Failed = 2,   // retries exhausted: kept with the reason until retried or discarded by the user
 };
 
