@@ -185,7 +185,10 @@ int runServeCommand(int argc, char** argv)
         QStringLiteral("idle-timeout"),
         QStringLiteral("Seconds before a silent client is dropped (default 30)."), QStringLiteral("SECONDS"),
         QStringLiteral("30"));
-    parser.addOptions({listen, dataDir, profile, catalog, appId, apiKey, json, quiet, idleTimeout});
+    const QCommandLineOption threads(
+        QStringLiteral("threads"), QStringLiteral("HTTP worker threads (default: one per core, at most 4)."),
+        QStringLiteral("N"), QStringLiteral("0"));
+    parser.addOptions({listen, dataDir, profile, catalog, appId, apiKey, json, quiet, idleTimeout, threads});
     parser.process(app);
     if (!parser.positionalArguments().isEmpty())
         return fail(
@@ -251,6 +254,7 @@ int runServeCommand(int argc, char** argv)
     options.requiredAppId = parser.value(appId);
     options.requiredApiKey = parser.value(apiKey);
     options.idleTimeoutSeconds = std::max(1, parser.value(idleTimeout).toInt());
+    options.threads = std::clamp(parser.value(threads).toInt(), 0, 64);
     if (const auto error = endpoint.start(options))
         return fail(*error, 1);
     if (!isLoopback(address->host))

@@ -535,7 +535,7 @@ MHD_Result EmbeddedEndpoint::Private::automationEvents(MHD_Connection* connectio
 
 MHD_Result EmbeddedEndpoint::Private::automationStats(MHD_Connection* connection)
 {
-    return respond(connection, 200, statsJson(log->stats()), false);
+    return respond(connection, 200, statsJson(log->stats(), log->lastId()), false);
 }
 
 void EmbeddedEndpoint::Private::onCompleted(void* cls, MHD_Connection*, void** requestContext,

@@ -341,9 +341,9 @@ QByteArray automationRecordJson(const LogRecord& record)
     return out;
 }
 
-QByteArray statsJson(const LogStats& stats)
+QByteArray statsJson(const LogStats& stats, qint64 lastId)
 {
-    return "{\"total\":" + QByteArray::number(stats.total) +
+    return "{\"total\":" + QByteArray::number(stats.total) + ",\"lastId\":" + QByteArray::number(lastId) +
            ",\"accepted\":" + QByteArray::number(stats.accepted) +
            ",\"rejected\":" + QByteArray::number(stats.rejected) +
            ",\"byEventType\":" + countsJson(stats.byEventType) +

@@ -86,7 +86,8 @@ std::optional<qint64> parseIsoDate(QStringView text);
 QByteArray feedRecordJson(const LogRecord& record);
 // One record as the automation API returns it: verdict, issues, request facts (never a key).
 QByteArray automationRecordJson(const LogRecord& record);
-QByteArray statsJson(const LogStats& stats);
+// `lastId`: the highest id ever committed (ids keep growing when retention drops the oldest records).
+QByteArray statsJson(const LogStats& stats, qint64 lastId);
 
 // The 204 rate-limit headers of DELETE /1/usertokens (values from a per-minute counter).
 struct RateLimitWindow

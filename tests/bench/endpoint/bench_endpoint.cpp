@@ -112,7 +112,7 @@ struct Server
             return std::nullopt;
         const std::string body = httpGet(port, "/debugger/stats");
         const QRegularExpressionMatch match =
-            QRegularExpression(QStringLiteral(R"("total":(\d+))")).match(QString::fromStdString(body));
+            QRegularExpression(QStringLiteral(R"("lastId":(\d+))")).match(QString::fromStdString(body));
         return match.hasMatch() ? std::optional<qint64>(match.captured(1).toLongLong()) : std::nullopt;
     }
     ~Server()
@@ -210,6 +210,9 @@ void EndpointBenchmark::serveVersusNode()
 {
     const QString exe = qEnvironmentVariable("INSIGHTS_DEBUGGER_EXE");
     QVERIFY(!exe.isEmpty());
+    // BENCH_SERVE_ARGS adds options to serve, e.g. "--threads 1", to compare settings.
+    const QStringList extra =
+        qEnvironmentVariable("BENCH_SERVE_ARGS").split(QLatin1Char(' '), Qt::SkipEmptyParts);
     const QString node = QStandardPaths::findExecutable(QStringLiteral("node"));
     QTemporaryDir dir;
     const QByteArray loadBefore = loadAverage();
@@ -219,9 +222,10 @@ void EndpointBenchmark::serveVersusNode()
         Server serve;
         serve.name = QStringLiteral("serve");
         serve.hasStats = true;
-        QVERIFY(serve.start(exe, {QStringLiteral("serve"), QStringLiteral("--listen"),
-                                  QStringLiteral("127.0.0.1:0"), QStringLiteral("--data-dir"), dir.path(),
-                                  QStringLiteral("--quiet")}));
+        QVERIFY(serve.start(exe, QStringList{QStringLiteral("serve"), QStringLiteral("--listen"),
+                                             QStringLiteral("127.0.0.1:0"), QStringLiteral("--data-dir"),
+                                             dir.path(), QStringLiteral("--quiet")} +
+                                     extra));
         serveFigures = measure(serve);
     }
     std::optional<Figures> nodeFigures;

@@ -205,6 +205,7 @@ void EndpointAutomationTest::stats()
     QCOMPARE(result.status, 200);
     const QJsonObject object = json(result);
     QCOMPARE(object.value(QLatin1String("total")).toInt(), 5);
+    QCOMPARE(object.value(QLatin1String("lastId")).toInteger(), m_log->lastId());
     QCOMPARE(object.value(QLatin1String("accepted")).toInt(), 3);
     QCOMPARE(object.value(QLatin1String("rejected")).toInt(), 2);
     QCOMPARE(object.value(QLatin1String("byEventType"))[QLatin1String("view")].toInt(), 4);
