@@ -279,6 +279,21 @@ void MainWindow::createMenusAndToolBar()
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(m_importAction);
     file->addAction(m_fetchAction);
+    // The catalogs loaded now, each with its size; imported and fetched ones can be forgotten.
+    QMenu* catalogsMenu = file->addMenu(tr("Index catalogs"));
+    catalogsMenu->setObjectName(QStringLiteral("catalogsMenu"));
+    connect(catalogsMenu, &QMenu::aboutToShow, this, [this, catalogsMenu] {
+        catalogsMenu->clear();
+        const auto catalogs = m_session->catalogs()->catalogs();
+        if (catalogs.isEmpty())
+            catalogsMenu->addAction(tr("(none)"))->setEnabled(false);
+        for (const auto& catalog : catalogs) {
+            const QString index = catalog->indexName();
+            QAction* forget =
+                catalogsMenu->addAction(tr("Forget %1 (%n record(s))", nullptr, catalog->size()).arg(index));
+            connect(forget, &QAction::triggered, this, [this, index] { forgetCatalog(index); });
+        }
+    });
     file->addSeparator();
     file->addAction(m_settingsAction);
     file->addSeparator();
@@ -643,6 +658,20 @@ QString MainWindow::importRecordsFile(const QString& path, const QString& index)
                                  .arg(result.skipped),
                              8000);
     return {};
+}
+
+void MainWindow::forgetCatalog(const QString& index)
+{
+    m_session->catalogs()->remove(index);
+    QStringList files = m_session->settings()->importedCatalogs.value();
+    files.removeIf([&](const QString& entry) { return entry.startsWith(index + QLatin1Char('=')); });
+    m_session->settings()->importedCatalogs.setValue(files);
+    m_session->settings()->sync();
+    statusBar()->showMessage(
+        index == CatalogSet::sampleIndexName()
+            ? tr("Index %1 forgotten until the next start (it is the bundled sample)").arg(index)
+            : tr("Index %1 forgotten").arg(index),
+        8000);
 }
 
 void MainWindow::fetchIndex()

@@ -49,6 +49,8 @@ public:
     void importRecords();
     // Loads a records file as index `index` and remembers it for the next start. Returns the error, if any.
     QString importRecordsFile(const QString& path, const QString& index);
+    // Drops an index catalog (and, when it was imported, stops loading it at start).
+    void forgetCatalog(const QString& index);
     void fetchIndex();
 
 protected:

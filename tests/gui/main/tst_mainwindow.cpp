@@ -368,6 +368,14 @@ void TestMainWindow::importedRecordsAreUsedAndReloadedAtStart()
     QTest::mouseClick(composer->findChild<QPushButton*>(QStringLiteral("addObjectButton")), Qt::LeftButton);
     auto* table = composer->findChild<QTableWidget*>(QStringLiteral("objectsTable"));
     QCOMPARE(table->item(0, 1)->text(), QStringLiteral("Blue kettle"));
+
+    // Forgotten, it is gone now and at the next start.
+    session->window()->forgetCatalog(QStringLiteral("shop"));
+    QVERIFY(!session->catalogs()->find(QStringLiteral("shop")));
+    QCOMPARE(table->item(0, 1)->text(), QString()); // no catalog for the index: no title
+    session.reset();
+    session = open(dir.filePath(QStringLiteral("data")));
+    QVERIFY(!session->catalogs()->find(QStringLiteral("shop")));
 }
 
 void TestMainWindow::busyPortLeavesTheEndpointOffWithTheReason()
