@@ -4,6 +4,7 @@
 #include "secrets/keychainsecretstore.h"
 
 #include "event/eventcodec.h"
+#include "log/eventlog.h"
 #include "outbox/outbox.h"
 
 #include <QCommandLineParser>
@@ -154,11 +155,18 @@ int runSendCommand(int argc, char** argv)
         QStringLiteral("local-url"),
         QStringLiteral("where --to local finds the embedded endpoint (default http://127.0.0.1:8421)"),
         QStringLiteral("URL"));
+    const QCommandLineOption dataDirOption(
+        QStringLiteral("data-dir"),
+        QStringLiteral("event log folder, shared with serve and the desktop app (default: the app's data "
+                       "folder); events sent to Algolia or a URL are logged there as \"sent\""),
+        QStringLiteral("DIR"));
+    const QCommandLineOption noLogOption(QStringLiteral("no-log"),
+                                         QStringLiteral("do not record sent events in the event log"));
     const QCommandLineOption quietOption(QStringLiteral("quiet"),
                                          QStringLiteral("no progress on standard error"));
     parser.addOptions({toOption, appIdOption, apiKeyOption, batchOption, concurrencyOption, timeoutOption,
                        attemptsOption, backoffOption, outboxOption, resumeOption, localUrlOption,
-                       quietOption});
+                       dataDirOption, noLogOption, quietOption});
     if (!parser.parse(QCoreApplication::arguments()))
         return usageError(parser.errorText());
     if (parser.isSet(QStringLiteral("help"))) {
@@ -281,6 +289,26 @@ int runSendCommand(int argc, char** argv)
     client.setTarget(options.target);
     client.setCredentials(Credentials{options.appId, options.apiKey});
 
+    // Events sent elsewhere than the embedded endpoint (which logs what it receives) are recorded in the
+    // event log the desktop app and `serve` share, so that the live table shows them with their verdict.
+    std::unique_ptr<EventLog> eventLog;
+    if (!parser.isSet(noLogOption) && !options.target.isEmbeddedEndpoint()) {
+        const QString folder = parser.isSet(dataDirOption)
+                                   ? parser.value(dataDirOption)
+                                   : QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+        QDir().mkpath(folder);
+        EventLogOptions logOptions;
+        logOptions.path = QDir(folder).filePath(QStringLiteral("events.sqlite"));
+        EventLog::OpenResult log = EventLog::open(logOptions);
+        if (log.log) {
+            eventLog = std::move(log.log);
+            EventLog* sink = eventLog.get();
+            client.setLogSink([sink](QList<LogRecord> records) { sink->append(std::move(records)); });
+        } else {
+            printErr(QStringLiteral("note: sent events are not logged: %1").arg(log.error));
+        }
+    }
+
     // --resume gives events that failed in an earlier run a new set of attempts.
     const qint64 requeued = options.resume ? outbox.requeueFailed(client.destination()) : 0;
     const qint64 leftOver = outbox.count(OutboxState::Queued, client.destination());
@@ -394,6 +422,8 @@ int runSendCommand(int argc, char** argv)
     if (loopStatus == kExitUsage && !queueError.isEmpty())
         return usageError(QStringLiteral("cannot queue the events: %1").arg(queueError));
 
+    if (eventLog)
+        eventLog->flush(); // every record committed before the summary claims it
     const SendStats stats = client.stats();
     const double seconds = static_cast<double>(clock.elapsed()) / 1000.0;
     std::printf("sent %lld event(s) to %s in %lld request(s), %.2f s (%.0f events/s)\n",
@@ -410,6 +440,8 @@ int runSendCommand(int argc, char** argv)
         std::printf(
             "failed events stay in the outbox %s (%s); run again with --resume after fixing the cause\n",
             qPrintable(options.outboxPath), qPrintable(stats.firstFailure));
+    if (eventLog)
+        std::printf("logged as sent in %s\n", qPrintable(eventLog->path()));
     if (!options.keySource.isEmpty())
         std::printf("API key from %s (not shown)\n", qPrintable(options.keySource));
     std::fflush(stdout);

@@ -4,6 +4,7 @@
 #include "faultserver.h"
 
 #include "event/eventcodec.h"
+#include "log/eventlog.h"
 #include "outbox/outbox.h"
 
 #include <QFile>
@@ -45,13 +46,22 @@ struct Run
     QByteArray err;
 };
 
+const QTemporaryDir& dataHome()
+{
+    static QTemporaryDir dir;
+    return dir;
+}
+
 class SendProcess
 {
 public:
     SendProcess(const QStringList& arguments, const QByteArray& stdinData = {},
                 const QProcessEnvironment& environment = QProcessEnvironment::systemEnvironment())
     {
-        m_process.setProcessEnvironment(environment);
+        // The default outbox and event log live in the data folder: keep them out of the user's.
+        QProcessEnvironment isolated = environment;
+        isolated.insert(QStringLiteral("XDG_DATA_HOME"), dataHome().path());
+        m_process.setProcessEnvironment(isolated);
         m_process.start(exe(), QStringList{QStringLiteral("send")} + arguments);
         if (!stdinData.isEmpty())
             m_process.write(stdinData);
@@ -211,10 +221,11 @@ void TestSendCommand::retriesAndKeepsTheKeyOutOfOutput()
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(QStringLiteral("ALGOLIA_API_KEY"), QString::fromLatin1(kApiKey));
     const QString outboxPath = m_dir.filePath(QStringLiteral("retry.sqlite"));
+    const QString dataDir = m_dir.filePath(QStringLiteral("retry-data"));
     SendProcess send({m_input, QStringLiteral("--to"), server.url().toString(), QStringLiteral("--app-id"),
                       QStringLiteral("APP1"), QStringLiteral("--retry-delay"), QStringLiteral("10"),
                       QStringLiteral("--concurrency"), QStringLiteral("1"), QStringLiteral("--outbox"),
-                      outboxPath},
+                      outboxPath, QStringLiteral("--data-dir"), dataDir},
                      {}, environment);
     const Run run = send.finish();
     QVERIFY2(run.exitCode == 0, run.err.constData());
@@ -224,7 +235,22 @@ void TestSendCommand::retriesAndKeepsTheKeyOutOfOutput()
     QVERIFY(run.out.contains("API key from ALGOLIA_API_KEY (not shown)"));
     QVERIFY(!run.out.contains(kApiKey));
     QVERIFY(!run.err.contains(kApiKey));
-    for (const QString& path : QStringList{outboxPath, outboxPath + QStringLiteral("-wal")}) {
+    // Every event is in the event log once, as sent, with its verdict; the key is in none of the files.
+    const QString logPath = dataDir + QStringLiteral("/events.sqlite");
+    {
+        EventLog::OpenResult log = EventLog::open(EventLogOptions{logPath, 1'000'000});
+        QVERIFY2(log.log, qPrintable(log.error));
+        QCOMPARE(log.log->count(), 1500);
+        LogQuery query;
+        query.limit = 3;
+        for (const LogRecord& record : log.log->query(query)) {
+            QCOMPARE(record.source, EventSource::Sent);
+            QCOMPARE(record.httpStatus, 200);
+            QCOMPARE(record.appId, QStringLiteral("APP1"));
+        }
+    }
+    for (const QString& path : QStringList{outboxPath, outboxPath + QStringLiteral("-wal"), logPath,
+                                           logPath + QStringLiteral("-wal")}) {
         QFile file(path);
         if (file.open(QIODevice::ReadOnly))
             QVERIFY2(!file.readAll().contains(kApiKey), qPrintable(path));
