@@ -106,6 +106,22 @@ QHash<int, QByteArray> TestUserModel::roleNames() const
     return names;
 }
 
+Qt::ItemFlags TestUserModel::flags(const QModelIndex& index) const
+{
+    Qt::ItemFlags result = QAbstractListModel::flags(index);
+    if (index.isValid())
+        result |= Qt::ItemIsEditable;
+    return result;
+}
+
+bool TestUserModel::setData(const QModelIndex& index, const QVariant& value, int role)
+{
+    if (role != Qt::EditRole ||
+        !checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return false;
+    return rename(m_users.at(index.row()).id, value.toString());
+}
+
 std::optional<TestUser> TestUserModel::user(const QString& id) const
 {
     const int row = rowOf(id);

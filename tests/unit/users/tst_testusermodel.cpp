@@ -44,6 +44,13 @@ void TestTestUserModel::createRenameLogInOutRotate()
     QVERIFY(model.rename(alice, QStringLiteral("Alice (mobile)")));
     QCOMPARE(model.data(model.index(0), Qt::DisplayRole).toString(), QStringLiteral("Alice (mobile)"));
     QVERIFY(!model.rename(alice, QStringLiteral("   ")));
+    // Renamed in place, as a view's editor does it.
+    QVERIFY(model.flags(model.index(0)).testFlag(Qt::ItemIsEditable));
+    QVERIFY(model.setData(model.index(0), QStringLiteral("Alice (tablet)")));
+    QCOMPARE(model.user(alice)->label, QStringLiteral("Alice (tablet)"));
+    QVERIFY(!model.setData(model.index(0), QString()));
+    QVERIFY(!model.setData(model.index(0), QStringLiteral("x"), Qt::DecorationRole));
+    QVERIFY(model.setData(model.index(0), QStringLiteral("Alice (mobile)")));
 
     const QString anonymous = model.user(alice)->userToken;
     QVERIFY(model.logIn(alice, QStringLiteral("customer-42")));
