@@ -313,6 +313,12 @@ void ComposerWidget::buildUi()
     searchRow->addWidget(m_objectSearchEdit, 1);
     searchRow->addWidget(addObject);
     searchRow->addWidget(removeObject);
+    m_fillItemQueryIds = new QPushButton(tr("Fill queryIDs"));
+    m_fillItemQueryIds->setObjectName(QStringLiteral("fillItemQueryIdsButton"));
+    m_fillItemQueryIds->setToolTip(
+        tr("Give items without a queryID one generated queryID (as if they came from "
+           "one search); paste real ones to attribute each item to its search"));
+    searchRow->addWidget(m_fillItemQueryIds);
     objectsLayout->addLayout(searchRow);
     m_objectsTable = new QTableWidget(0, ObjectColumnCount);
     m_objectsTable->setObjectName(QStringLiteral("objectsTable"));
@@ -483,6 +489,7 @@ void ComposerWidget::buildUi()
         addObjectRow(m_objectSearchEdit->text().section(QStringLiteral(" \u2014 "), 0, 0));
         m_objectSearchEdit->clear();
     });
+    connect(m_fillItemQueryIds, &QPushButton::clicked, this, &ComposerWidget::fillItemQueryIDs);
     connect(addObject, &QPushButton::clicked, this, [this] {
         addObjectRow(m_objectSearchEdit->text().section(QStringLiteral(" \u2014 "), 0, 0));
         m_objectSearchEdit->clear();
@@ -605,6 +612,7 @@ void ComposerWidget::applyKindVisibility()
     for (const int column : {PriceColumn, QuantityColumn, DiscountColumn})
         m_objectsTable->setColumnHidden(column, !objectData);
     m_objectsTable->setColumnHidden(ItemQueryIdColumn, !shown(EventField::ObjectDataQueryID));
+    m_fillItemQueryIds->setVisible(shown(EventField::ObjectDataQueryID));
     m_computedValueLabel->setVisible(objectData);
 }
 
@@ -1016,14 +1024,33 @@ void ComposerWidget::applyUserTokens()
     m_updating = wasUpdating;
 }
 
-void ComposerWidget::generateQueryID()
+QString ComposerWidget::newQueryID()
 {
     // 32 lowercase hex digits, the shape of a real queryID (Algolia's pattern rejects uppercase).
     QString id;
     QRandomGenerator* random = QRandomGenerator::global();
     for (int i = 0; i < 4; ++i)
         id += QStringLiteral("%1").arg(random->generate(), 8, 16, QLatin1Char('0'));
-    m_queryIdEdit->setText(id);
+    return id;
+}
+
+void ComposerWidget::generateQueryID()
+{
+    m_queryIdEdit->setText(newQueryID());
+}
+
+void ComposerWidget::fillItemQueryIDs()
+{
+    const QString id = m_queryIdEdit->text().trimmed().isEmpty() || !m_queryIdEdit->isVisibleTo(this)
+                           ? newQueryID()
+                           : m_queryIdEdit->text().trimmed();
+    m_updating = true;
+    for (int row = 0; row < m_objectsTable->rowCount(); ++row) {
+        if (cellText(m_objectsTable, row, ItemQueryIdColumn).isEmpty())
+            setCell(m_objectsTable, row, ItemQueryIdColumn, id);
+    }
+    m_updating = false;
+    onFormChanged();
 }
 
 void ComposerWidget::addObjectRow(const QString& objectID)

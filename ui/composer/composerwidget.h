@@ -56,6 +56,8 @@ public:
     // The test user whose tokens the event carries; empty id = the global user.
     void setUser(const QString& userId);
     void generateQueryID();
+    // Items without a per-item queryID get the event's queryID, or one generated queryID.
+    void fillItemQueryIDs();
     // Emits sendRequested / queueRequested with eventsToSend() and remembers the event name.
     void send();
     void queue();
@@ -99,6 +101,7 @@ private:
     void refreshTemplates();
     const IndexCatalog* catalogFor(const QString& index) const;
     std::optional<double> computedValue() const;
+    static QString newQueryID();
 
     AppSettings* m_settings;
     TestUserModel* m_users;
@@ -126,6 +129,7 @@ private:
     QCompleter* m_objectCompleter = nullptr;
     QStringListModel* m_objectMatches = nullptr;
     QTableWidget* m_objectsTable = nullptr;
+    QPushButton* m_fillItemQueryIds = nullptr;
     QTableWidget* m_filtersTable = nullptr;
     QLineEdit* m_valueEdit = nullptr;
     QLabel* m_computedValueLabel = nullptr;

@@ -163,6 +163,15 @@ void TestComposer::composeEachKindAndSendIt()
     }
     if (all(EventField::Filters))
         QTest::mouseClick(find<QPushButton>("addFilterButton"), Qt::LeftButton);
+    if (all(EventField::ObjectDataQueryID)) {
+        QTest::mouseClick(find<QPushButton>("fillItemQueryIdsButton"), Qt::LeftButton);
+        const Event filled = m_composer->event();
+        QVERIFY(filled.objectData.has_value());
+        for (const ObjectDataItem& item : *filled.objectData)
+            QVERIFY(item.queryID && item.queryID->size() == 32);
+        if (filled.queryID) // after a search: the items share the event's queryID
+            QCOMPARE(filled.objectData->constFirst().queryID, filled.queryID);
+    }
     if (all(EventField::Currency))
         find<QComboBox>("currencyEdit")->setCurrentText(QStringLiteral("EUR"));
     if (all(EventField::AgentID))
