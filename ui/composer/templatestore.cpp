@@ -35,16 +35,18 @@ void TemplateStore::load()
         return;
     const QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
     for (auto it = root.begin(); it != root.end(); ++it) {
-        // Stored as the event object itself, re-serialised compactly: the codec decodes it on load.
-        m_templates.insert(it.key(), QJsonDocument(it.value().toObject()).toJson(QJsonDocument::Compact));
+        if (it.value().isString())
+            m_templates.insert(it.key(), it.value().toString().toUtf8());
     }
 }
 
 bool TemplateStore::write()
 {
     QJsonObject root;
+    // Each event is kept as its JSON text, not as a JSON object: QJsonObject would sort unknown fields and
+    // re-print numbers, and a template must give back exactly the event that was saved.
     for (auto it = m_templates.cbegin(); it != m_templates.cend(); ++it)
-        root.insert(it.key(), QJsonDocument::fromJson(it.value()).object());
+        root.insert(it.key(), QString::fromUtf8(it.value()));
     QDir().mkpath(QFileInfo(m_filePath).absolutePath());
     QSaveFile file(m_filePath);
     if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(root).toJson()) < 0 || !file.commit()) {
