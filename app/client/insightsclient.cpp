@@ -203,7 +203,7 @@ void InsightsClient::pump()
         batch->appId = m_credentials.appId;
         batch->attempt = batch->entries.maxAttempts + 1;
         m_active.insert(batch.get(), batch);
-        m_stats.sent += batch->attempt == 1 ? batch->entries.ids.size() : 0;
+        m_stats.sent += batch->entries.ids.size(); // once per batch taken, retries not counted again
         startAttempt(batch);
     }
 }
