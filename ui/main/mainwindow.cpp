@@ -332,6 +332,17 @@ void MainWindow::createMenusAndToolBar()
                &TestUsersPanel::deleteSelected);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    QAction* shortcuts = help->addAction(tr("Keyboard shortcuts"));
+    shortcuts->setObjectName(QStringLiteral("shortcutsAction"));
+    shortcuts->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Slash));
+    connect(shortcuts, &QAction::triggered, this, [this] {
+        auto* box = new QMessageBox(QMessageBox::NoIcon, tr("Keyboard shortcuts"), shortcutsText(),
+                                    QMessageBox::Close, this);
+        box->setObjectName(QStringLiteral("shortcutsDialog"));
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    });
+    help->addSeparator();
     help->addAction(m_aboutAction);
     help->addAction(tr("About Qt"), qApp, &QApplication::aboutQt);
 
@@ -684,6 +695,21 @@ void MainWindow::fetchIndex()
                                  8000);
     });
     dialog->show();
+}
+
+QString MainWindow::shortcutsText() const
+{
+    // Built from the actions themselves, so the list never drifts from what the keys do.
+    QString rows;
+    const QList<QAction*> actions = findChildren<QAction*>();
+    for (const QAction* action : actions) {
+        if (action->shortcut().isEmpty() || action->text().isEmpty())
+            continue;
+        rows += QStringLiteral("<tr><td><b>%1</b></td><td>&nbsp;&nbsp;%2</td></tr>")
+                    .arg(action->shortcut().toString(QKeySequence::NativeText).toHtmlEscaped(),
+                         QString(action->text()).remove(QLatin1Char('&')).toHtmlEscaped());
+    }
+    return QStringLiteral("<table>%1</table>").arg(rows);
 }
 
 void MainWindow::showAbout()

@@ -42,6 +42,8 @@ public:
     // Saves geometry, splitters, tabs and the selected user (also done on close).
     void saveWindowState();
     void refreshEndpointStatus();
+    // The window's keyboard shortcuts as an HTML table (Help > Keyboard shortcuts).
+    QString shortcutsText() const;
     // Points the client at the chosen target with its credentials.
     void applyTarget();
     // Opens the settings dialog (non-modal, deleted on close) and returns it.

@@ -136,6 +136,12 @@ void TestMainWindow::sendShortcutSendsTheComposedEvent()
     QVERIFY(QTest::qWaitForWindowExposed(window));
     auto* send = window->findChild<QAction*>(QStringLiteral("sendAction"));
     QCOMPARE(send->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_Return));
+    // Help > Keyboard shortcuts lists it, with the others.
+    const QString list = window->shortcutsText();
+    QVERIFY2(list.contains(QKeySequence(Qt::CTRL | Qt::Key_Return).toString(QKeySequence::NativeText)),
+             qPrintable(list));
+    QVERIFY(list.contains(QLatin1String("Generate queryID")));
+    QVERIFY(list.contains(QLatin1String("Rotate anonymous token")));
     window->composer()->loadExample();
     window->composer()
         ->findChild<QComboBox*>(QStringLiteral("eventNameEdit"))
