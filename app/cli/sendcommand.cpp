@@ -160,13 +160,17 @@ int runSendCommand(int argc, char** argv)
         QStringLiteral("event log folder, shared with serve and the desktop app (default: the app's data "
                        "folder); events sent to Algolia or a URL are logged there as \"sent\""),
         QStringLiteral("DIR"));
+    const QCommandLineOption gzipOption(
+        QStringLiteral("gzip"),
+        QStringLiteral("gzip request bodies: auto (the embedded endpoint only, default), always, never"),
+        QStringLiteral("WHEN"), QStringLiteral("auto"));
     const QCommandLineOption noLogOption(QStringLiteral("no-log"),
                                          QStringLiteral("do not record sent events in the event log"));
     const QCommandLineOption quietOption(QStringLiteral("quiet"),
                                          QStringLiteral("no progress on standard error"));
     parser.addOptions({toOption, appIdOption, apiKeyOption, batchOption, concurrencyOption, timeoutOption,
                        attemptsOption, backoffOption, outboxOption, resumeOption, localUrlOption,
-                       dataDirOption, noLogOption, quietOption});
+                       dataDirOption, gzipOption, noLogOption, quietOption});
     if (!parser.parse(QCoreApplication::arguments()))
         return usageError(parser.errorText());
     if (parser.isSet(QStringLiteral("help"))) {
@@ -228,6 +232,13 @@ int runSendCommand(int argc, char** argv)
     options.client.transferTimeoutMs = *timeout;
     options.client.retry.maxAttempts = *attempts;
     options.client.retry.baseDelayMs = *backoff;
+    const QString gzip = parser.value(gzipOption);
+    if (gzip == QLatin1String("always"))
+        options.client.gzip = GzipBodies::Always;
+    else if (gzip == QLatin1String("never"))
+        options.client.gzip = GzipBodies::Never;
+    else if (gzip != QLatin1String("auto"))
+        return usageError(QStringLiteral("--gzip takes auto, always or never"));
     if (parser.isSet(localUrlOption)) {
         const std::optional<InsightsTarget> local = InsightsTarget::parse(parser.value(localUrlOption));
         if (!local || local->kind != TargetKind::Custom)

@@ -140,6 +140,9 @@ void TestSendCommand::usageErrors_data()
     QTest::addRow("algolia without app id")
         << QStringList{QStringLiteral("x.json"), QStringLiteral("--to"), QStringLiteral("us")}
         << "--to us needs --app-id";
+    QTest::addRow("bad gzip") << QStringList{QStringLiteral("x.json"), QStringLiteral("--gzip"),
+                                             QStringLiteral("maybe")}
+                              << "--gzip takes auto, always or never";
     QTest::addRow("missing file") << QStringList{QStringLiteral("/nonexistent/events.json")} << "cannot read";
     QTest::addRow("unknown option") << QStringList{QStringLiteral("--frobnicate")} << "Unknown option";
 }
