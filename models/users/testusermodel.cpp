@@ -220,6 +220,21 @@ bool TestUserModel::remove(const QString& id)
     return true;
 }
 
+bool TestUserModel::restore(const TestUser& user, int row, bool global)
+{
+    if (user.id.isEmpty() || rowOf(user.id) >= 0)
+        return false;
+    const int at = std::clamp(row, 0, static_cast<int>(m_users.size()));
+    beginInsertRows({}, at, at);
+    m_users.insert(at, user);
+    endInsertRows();
+    if (global)
+        setGlobalUser(user.id); // saves
+    else
+        save();
+    return true;
+}
+
 std::optional<TestUser> TestUserModel::globalUser() const
 {
     return user(m_globalUserId);

@@ -68,6 +68,8 @@ public:
     bool rotate(const QString& id);
     bool setColour(const QString& id, const QString& colour);
     bool remove(const QString& id);
+    // Puts a removed user back, with its id and tokens, at `row` (undo of remove()).
+    bool restore(const TestUser& user, int row, bool global);
 
     QString globalUserId() const { return m_globalUserId; }
     std::optional<TestUser> globalUser() const;

@@ -217,6 +217,18 @@ void TestUsersPanel::deleteSelected()
     if (user->isLoggedIn())
         tokens << user->authenticatedUserToken;
     const bool reset = m_resetOnTarget->isChecked();
+    m_deleted = Deleted{*user, m_users->rowOf(user->id), m_users->globalUserId() == user->id};
     m_users->remove(user->id);
     Q_EMIT userDeleted(tokens, reset);
+}
+
+bool TestUsersPanel::undoDelete()
+{
+    if (!m_deleted)
+        return false;
+    const Deleted deleted = *std::exchange(m_deleted, std::nullopt);
+    if (!m_users->restore(deleted.user, deleted.row, deleted.global))
+        return false;
+    selectUser(deleted.user.id);
+    return true;
 }

@@ -1,10 +1,13 @@
 #pragma once
 
+#include "users/testusermodel.h"
+
 #include <QWidget>
+
+#include <optional>
 
 class QListView;
 class QCheckBox;
-class TestUserModel;
 
 // The test users workbench: create, rename, log in and out, rotate, make global, delete. The selected user
 // is the one the composer's "This event only" override and the actions apply to.
@@ -31,6 +34,9 @@ public:
     void rotateSelected();
     void makeSelectedGlobal();
     void deleteSelected();
+    // Brings back the user deleted last (its tokens on the target, if reset, stay reset).
+    bool undoDelete();
+    bool canUndoDelete() const { return m_deleted.has_value(); }
 
 Q_SIGNALS:
     void selectedUserChanged(const QString& id);
@@ -38,6 +44,13 @@ Q_SIGNALS:
     void userDeleted(const QStringList& tokens, bool resetOnTarget);
 
 private:
+    struct Deleted
+    {
+        TestUser user;
+        int row = 0;
+        bool global = false;
+    };
+    std::optional<Deleted> m_deleted;
     TestUserModel* m_users;
     QListView* m_list = nullptr;
     QCheckBox* m_resetOnTarget = nullptr;

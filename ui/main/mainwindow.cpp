@@ -131,6 +131,13 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
     connect(m_usersPanel, &TestUsersPanel::selectedUserChanged, this,
             [this](const QString& id) { m_session->windowState()->selectedUserId.setValue(id); });
     connect(m_usersPanel, &TestUsersPanel::userDeleted, this, [this](const QStringList& tokens, bool reset) {
+        // Deleting is one key away (Ctrl+Delete): offer an undo for a while.
+        m_undoDeleteButton->setVisible(true);
+        m_undoDeleteTimer.start();
+        statusBar()->showMessage(
+            reset ? tr("Test user deleted and reset on the target (the reset cannot be undone)")
+                  : tr("Test user deleted"),
+            10'000);
 #if defined(INSIGHTS_HAVE_CLIENT)
         if (reset) {
             if (InsightsClient* client = m_session->client()) {
@@ -399,6 +406,19 @@ void MainWindow::createStatusBar()
     m_copyButton->setMenu(menu);
     m_secretsLabel = new QLabel;
     m_secretsLabel->setObjectName(QStringLiteral("secretsStatusLabel"));
+    m_undoDeleteButton = new QToolButton;
+    m_undoDeleteButton->setObjectName(QStringLiteral("undoDeleteUserButton"));
+    m_undoDeleteButton->setText(tr("Undo delete"));
+    m_undoDeleteButton->setVisible(false);
+    statusBar()->addPermanentWidget(m_undoDeleteButton);
+    m_undoDeleteTimer.setSingleShot(true);
+    m_undoDeleteTimer.setInterval(10'000);
+    connect(&m_undoDeleteTimer, &QTimer::timeout, m_undoDeleteButton, &QWidget::hide);
+    connect(m_undoDeleteButton, &QToolButton::clicked, this, [this] {
+        m_undoDeleteButton->hide();
+        if (m_usersPanel->undoDelete())
+            statusBar()->showMessage(tr("Test user restored"), 5000);
+    });
     m_outboxLabel = new QLabel;
     m_outboxLabel->setObjectName(QStringLiteral("outboxStatusLabel"));
     statusBar()->addPermanentWidget(m_outboxLabel);

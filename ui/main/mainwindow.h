@@ -4,6 +4,7 @@
 
 #include <QList>
 #include <QMainWindow>
+#include <QTimer>
 
 class ComposerWidget;
 class DebuggerPanel;
@@ -88,6 +89,8 @@ private:
     QToolButton* m_copyButton = nullptr;
     QLabel* m_secretsLabel = nullptr;
     QLabel* m_outboxLabel = nullptr;
+    QToolButton* m_undoDeleteButton = nullptr;
+    QTimer m_undoDeleteTimer;
     qint64 m_waitingEvents = 0;
     qint64 m_failedEvents = 0;
 

@@ -310,6 +310,14 @@ void TestMainWindow::deletingAUserCanResetItOnTheTarget()
     for (const auto& deletion : session->log()->deletions())
         recorded = recorded || deletion.first == token;
     QVERIFY(recorded);
+
+    // The local user can be brought back (its reset on the target stays done).
+    auto* undo = window->findChild<QToolButton*>(QStringLiteral("undoDeleteUserButton"));
+    QVERIFY(undo->isVisibleTo(window));
+    QTest::mouseClick(undo, Qt::LeftButton);
+    QCOMPARE(session->users()->user(dana)->userToken, token);
+    QCOMPARE(window->testUsersPanel()->selectedUserId(), dana);
+    QVERIFY(!undo->isVisibleTo(window));
 }
 
 void TestMainWindow::personalDataTokenIsFlaggedInThePanel()

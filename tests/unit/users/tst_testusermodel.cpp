@@ -65,9 +65,17 @@ void TestTestUserModel::createRenameLogInOutRotate()
     QVERIFY(model.user(alice)->userToken.startsWith(QLatin1String("anonymous-")));
     QVERIFY(!model.user(alice)->isLoggedIn());
 
+    const TestUser removed = *model.user(bob);
     QVERIFY(model.remove(bob));
     QCOMPARE(model.rowCount(), 1);
     QVERIFY(!model.remove(bob));
+    // Undo: back at its row, with its id and tokens, global again if it was.
+    QVERIFY(model.restore(removed, 1, true));
+    QCOMPARE(*model.user(bob), removed);
+    QCOMPARE(model.rowOf(bob), 1);
+    QCOMPARE(model.globalUserId(), bob);
+    QVERIFY(!model.restore(removed, 0, false)); // already there
+    QVERIFY(model.remove(bob));
 }
 
 void TestTestUserModel::persistsAcrossInstances()
