@@ -346,7 +346,7 @@ int runSendCommand(int argc, char** argv)
         if (verbatim.contains(i) && i < decoded.batch.rawEvents.size())
             raw.append(decoded.batch.rawEvents.at(i));
         else
-            canonical.append(decoded.batch.events.at(i));
+            canonical.append(std::move(decoded.batch.events[i]));
     }
 
     QElapsedTimer clock;
