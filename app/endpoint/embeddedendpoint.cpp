@@ -143,6 +143,10 @@ struct EmbeddedEndpoint::Private
     std::atomic<int> pendingAnswers{0};
     // Requests begun (headers read) and not yet completed: stop() lets them finish.
     std::atomic<int> activeRequests{0};
+    // Set by stop() before its last wait: from then on a push is answered 503 instead of being suspended, so
+    // that no connection is left suspended when the daemon stops. Guarded with pendingAnswers' increment.
+    QMutex stoppingMutex;
+    bool stopping = false;
 
     static MHD_Result onAccess(void* cls, MHD_Connection* connection, const char* url, const char* method,
                                const char* version, const char* uploadData, size_t* uploadDataSize,
@@ -391,12 +395,18 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
         records.append(std::move(record));
     }
 
+    {
+        QMutexLocker locker(&stoppingMutex);
+        if (stopping) // not logged: the client may retry (Algolia's clients retry 5xx)
+            return respond(connection, 503, statusBody(503, QStringLiteral("The endpoint is stopping")),
+                           true);
+        ++pendingAnswers;
+    }
     request->status = verdict.httpStatus;
     request->answer = verdict.responseBody();
     request->phase = Request::Phase::Waiting;
     request->awaitingCommit = true;
     request->body = QByteArray();
-    ++pendingAnswers;
     // Suspend before appending: the commit callback may resume the connection at once, from the writer
     // thread.
     MHD_suspend_connection(connection);
@@ -612,6 +622,10 @@ std::optional<QString> EmbeddedEndpoint::start(const EndpointOptions& options)
         options.threads > 0 ? static_cast<unsigned int>(options.threads)
                             : static_cast<unsigned int>(std::clamp(QThread::idealThreadCount(), 1, 4));
     d->options = options;
+    {
+        QMutexLocker locker(&d->stoppingMutex);
+        d->stopping = false;
+    }
     // MHD keeps the request line and headers in the connection's memory pool: its size is the header limit
     // (plus room for the read and write buffers).
     const auto memoryLimit = static_cast<size_t>(std::max(options.maxHeaderBytes, 4096) + 16 * 1024);
@@ -645,15 +659,20 @@ void EmbeddedEndpoint::stop()
     if (!d->daemon)
         return;
     const MHD_socket listener = MHD_quiesce_daemon(d->daemon);
-    // No new connections from here. Let every judged request commit and get its answer, and every request
-    // already begun finish, before the connections close (bounded: a stalled client does not hold us up).
+    // No new connections from here. Let requests already begun finish (bounded: a stalled client does not
+    // hold us up), then let every judged request commit and get its answer before the connections close.
+    QDeadlineTimer finished(2'000);
+    while (d->activeRequests.load() > 0 && !finished.hasExpired())
+        QThread::msleep(2);
+    {
+        QMutexLocker locker(&d->stoppingMutex);
+        d->stopping = true;
+    }
+    // Every push judged before the gate closed is now counted: wait for its commit and its answer.
     if (d->log)
         d->log->flush();
     QDeadlineTimer answered(10'000);
     while (d->pendingAnswers.load() > 0 && !answered.hasExpired())
-        QThread::msleep(2);
-    QDeadlineTimer finished(2'000);
-    while (d->activeRequests.load() > 0 && !finished.hasExpired())
         QThread::msleep(2);
     MHD_stop_daemon(d->daemon);
     if (listener != MHD_INVALID_SOCKET)

@@ -339,7 +339,7 @@ void ServeCommandTest::noAcknowledgedEventLost()
         if (signalNumber == SIGKILL) {
             QCOMPARE(serve.m_process.exitStatus(), QProcess::CrashExit);
         } else {
-            QCOMPARE(serve.m_process.exitStatus(), QProcess::NormalExit);
+            QVERIFY2(serve.m_process.exitStatus() == QProcess::NormalExit, serve.m_stderr.constData());
             QCOMPARE(serve.m_process.exitCode(), 0);
         }
         QTRY_COMPARE_WITH_TIMEOUT(pending, 0, 15000);
