@@ -26,11 +26,11 @@
 #include <cstdarg>
 #include <cstdio>
 
-Q_LOGGING_CATEGORY(lcEndpoint, "insights.endpoint", QtWarningMsg)
-
 using namespace EndpointHttp;
 
 namespace {
+
+Q_LOGGING_CATEGORY(lcEndpoint, "insights.endpoint", QtWarningMsg)
 
 using HeaderList = QList<QPair<QByteArray, QByteArray>>;
 
