@@ -335,20 +335,13 @@ int runSendCommand(int argc, char** argv)
                      .arg(failedBefore)
                      .arg(options.outboxPath));
 
-    // Events the codec could decode go out canonical (timestamp stamped now, their collection time); an
-    // event with a wrongly typed field goes out as written, so that the server judges what the user wrote.
+    // Events go out as the user wrote them (a replay keeps its bytes), except those without a timestamp:
+    // they get the collection time, now, through the one codec. An event with a wrongly typed field goes
+    // out as written too, so that the server judges what the user wrote.
     QSet<int> verbatim;
     for (const Issue& issue : decoded.batch.typeErrors)
         verbatim.insert(issue.eventIndex);
-    QList<Event> canonical;
-    QList<QByteArray> raw;
-    for (int i = 0; i < decoded.batch.events.size(); ++i) {
-        if (verbatim.contains(i) && i < decoded.batch.rawEvents.size())
-            raw.append(decoded.batch.rawEvents.at(i));
-        else
-            canonical.append(std::move(decoded.batch.events[i]));
-    }
-
+    const bool haveRaw = decoded.batch.rawEvents.size() == decoded.batch.events.size();
     QElapsedTimer clock;
     clock.start();
     const qint64 total = leftOver + decoded.batch.events.size();
@@ -401,16 +394,23 @@ int runSendCommand(int argc, char** argv)
             Outbox::OpenResult writer = Outbox::open(outboxPath, Outbox::Recovery::None);
             if (!writer.outbox)
                 error = writer.error;
-            for (qsizetype at = 0; error.isEmpty() && at < canonical.size(); at += kChunk) {
+            const qsizetype count = decoded.batch.events.size();
+            for (qsizetype at = 0; error.isEmpty() && at < count; at += kChunk) {
                 const qint64 now = QDateTime::currentMSecsSinceEpoch();
-                if (writer.outbox->enqueue(canonical.mid(at, kChunk), destination, now).isEmpty())
-                    error = writer.outbox->lastError();
-                else
-                    QMetaObject::invokeMethod(&client, [&client] { client.sendQueued(); });
-            }
-            for (qsizetype at = 0; error.isEmpty() && at < raw.size(); at += kChunk) {
-                const qint64 now = QDateTime::currentMSecsSinceEpoch();
-                if (writer.outbox->enqueueRaw(raw.mid(at, kChunk), destination, now).isEmpty())
+                QList<QByteArray> jsons;
+                jsons.reserve(qMin(kChunk, count - at));
+                for (qsizetype i = at; i < qMin(at + kChunk, count); ++i) {
+                    const Event& event = decoded.batch.events.at(i);
+                    if (haveRaw && (event.timestamp || verbatim.contains(static_cast<int>(i)))) {
+                        jsons.append(decoded.batch.rawEvents.at(i));
+                    } else {
+                        Event stamped = event;
+                        if (!stamped.timestamp)
+                            stamped.timestamp = now;
+                        jsons.append(EventCodec::encodeEvent(stamped));
+                    }
+                }
+                if (writer.outbox->enqueueRaw(jsons, destination, now).isEmpty())
                     error = writer.outbox->lastError();
                 else
                     QMetaObject::invokeMethod(&client, [&client] { client.sendQueued(); });

@@ -7,6 +7,7 @@
 #include "log/eventlog.h"
 #include "outbox/outbox.h"
 
+#include <QDateTime>
 #include <QFile>
 #include <QProcess>
 #include <QSignalSpy>
@@ -103,6 +104,7 @@ private Q_SLOTS:
     void usageErrors_data();
     void usageErrors();
     void allAcceptedExitsZero();
+    void sendsEventsAsWrittenAndStampsTheRest();
     void rejectedExitsOneWithFirstMessage();
     void retriesAndKeepsTheKeyOutOfOutput();
     void failedAfterBoundedRetriesStaysInOutbox();
@@ -191,6 +193,31 @@ void TestSendCommand::allAcceptedExitsZero()
     // Bodies for the embedded endpoint go gzip-encoded (fewer bytes, fewer TCP writes).
     QCOMPARE(local.requests().constFirst().headers.value("content-encoding"), QByteArray("gzip"));
     QVERIFY(local.requests().constFirst().wireBytes < local.requests().constFirst().body.size());
+}
+
+void TestSendCommand::sendsEventsAsWrittenAndStampsTheRest()
+{
+    FaultServer server;
+    QVERIFY(server.listen());
+    const QString input = QStringLiteral(INSIGHTS_TEST_DATA_DIR "/client/mixed-timestamps.ndjson");
+    QFile file(input);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
+    const qint64 before = QDateTime::currentMSecsSinceEpoch();
+    SendProcess send({input, QStringLiteral("--to"), server.url().toString(), QStringLiteral("--outbox"),
+                      m_dir.filePath(QStringLiteral("mixed.sqlite"))});
+    const Run run = send.finish();
+    QVERIFY2(run.exitCode == 0, run.err.constData());
+    QCOMPARE(server.requests().size(), 1);
+    const QByteArray body = server.requests().constFirst().body;
+    // An event with its own collection time goes out byte for byte (field order, unknown fields) ...
+    QVERIFY2(body.startsWith(QByteArray("{\"events\":[" + lines.at(0) + ',')), body.constData());
+    // ... one without gets the time it was queued, in order after it.
+    const DecodedBatch sent = EventCodec::decodeRequestBody(body);
+    QCOMPARE(sent.events.size(), 2);
+    QCOMPARE(sent.events.at(0).timestamp.value_or(0), 1790000000000);
+    QVERIFY(sent.events.at(1).timestamp.value_or(0) >= before);
+    QCOMPARE(sent.events.at(1).userToken.value_or(QString()), QStringLiteral("u-2"));
 }
 
 void TestSendCommand::rejectedExitsOneWithFirstMessage()
