@@ -427,19 +427,22 @@ private:
         return SUCCESS;
     }
 
-    error_code readStringList(ondemand::value& value, ondemand::json_type type,
-                              std::optional<QStringList>& out, const FieldPath& field)
+    // An array field: null means absent, another JSON type is a type error. readItem reads one element and
+    // says whether it had the right type; a field with a mistyped element is left unset, as Go leaves it.
+    template <typename List, typename ReadItem>
+    error_code readArray(ondemand::value& value, ondemand::json_type type, std::optional<List>& out,
+                         const FieldPath& field, QLatin1String goType, ReadItem&& readItem)
     {
         out.reset();
         if (type == ondemand::json_type::null)
             return walkValue(value, 1);
         if (type != ondemand::json_type::array) {
-            typeError(field, QLatin1String("[]string"), type);
+            typeError(field, goType, type);
             return walkValue(value, 1);
         }
         ondemand::array array;
         RETURN_IF_ERROR(value.get_array().get(array));
-        QStringList list;
+        List list;
         int i = 0;
         bool typed = true;
         for (auto itemResult : array) {
@@ -447,104 +450,88 @@ private:
             RETURN_IF_ERROR(std::move(itemResult).get(item));
             ondemand::json_type itemType;
             RETURN_IF_ERROR(item.type().get(itemType));
-            if (itemType == ondemand::json_type::string) {
-                std::string_view text;
-                RETURN_IF_ERROR(item.get_string().get(text));
-                list.append(toQString(text));
-            } else if (itemType == ondemand::json_type::null) {
-                RETURN_IF_ERROR(walkValue(item, 2));
-                list.append(QString()); // Go decodes null into "" for a string element
-            } else {
-                RETURN_IF_ERROR(walkValue(item, 2));
-                typeError(field.item(i), QLatin1String("string"), itemType);
-                typed = false;
-            }
+            bool itemTyped = true;
+            RETURN_IF_ERROR(readItem(item, itemType, field.item(i), list, itemTyped));
+            typed = typed && itemTyped;
             ++i;
         }
         if (typed)
             out = std::move(list);
         return SUCCESS;
+    }
+
+    error_code readStringList(ondemand::value& value, ondemand::json_type type,
+                              std::optional<QStringList>& out, const FieldPath& field)
+    {
+        return readArray(value, type, out, field, QLatin1String("[]string"),
+                         [this](ondemand::value& item, ondemand::json_type itemType, const FieldPath& path,
+                                QStringList& list, bool& typed) -> error_code {
+                             if (itemType == ondemand::json_type::string) {
+                                 std::string_view text;
+                                 RETURN_IF_ERROR(item.get_string().get(text));
+                                 list.append(toQString(text));
+                                 return SUCCESS;
+                             }
+                             RETURN_IF_ERROR(walkValue(item, 2));
+                             if (itemType == ondemand::json_type::null) {
+                                 list.append(QString()); // Go decodes null into "" for a string element
+                             } else {
+                                 typeError(path, QLatin1String("string"), itemType);
+                                 typed = false;
+                             }
+                             return SUCCESS;
+                         });
     }
 
     error_code readPositions(ondemand::value& value, ondemand::json_type type,
                              std::optional<QList<qint64>>& out)
     {
-        out.reset();
-        if (type == ondemand::json_type::null)
-            return walkValue(value, 1);
-        if (type != ondemand::json_type::array) {
-            typeError(fieldPath("positions"), QLatin1String("[]int32"), type);
-            return walkValue(value, 1);
-        }
-        ondemand::array array;
-        RETURN_IF_ERROR(value.get_array().get(array));
-        QList<qint64> list;
-        int i = 0;
-        bool typed = true;
-        for (auto itemResult : array) {
-            ondemand::value item;
-            RETURN_IF_ERROR(std::move(itemResult).get(item));
-            ondemand::json_type itemType;
-            RETURN_IF_ERROR(item.type().get(itemType));
-            int64_t number = 0;
-            const error_code error = itemType == ondemand::json_type::number ? item.get_int64().get(number)
-                                                                             : simdjson::INCORRECT_TYPE;
-            if (error != SUCCESS && !isIntegerTypeMismatch(error))
-                return error;
-            if (error != SUCCESS && itemType == ondemand::json_type::number) {
-                double asDouble = 0;
-                RETURN_IF_ERROR(item.get_double().get(asDouble));
-            } else if (error != SUCCESS) {
-                RETURN_IF_ERROR(walkValue(item, 2));
-            }
-            if (error == SUCCESS && number >= INT32_MIN && number <= INT32_MAX) {
-                list.append(number);
-            } else {
-                typeError(fieldPath("positions").item(i), QLatin1String("int32"), itemType);
-                typed = false;
-            }
-            ++i;
-        }
-        if (typed)
-            out = std::move(list);
-        return SUCCESS;
+        return readArray(value, type, out, fieldPath("positions"), QLatin1String("[]int32"),
+                         [this](ondemand::value& item, ondemand::json_type itemType, const FieldPath& path,
+                                QList<qint64>& list, bool& typed) -> error_code {
+                             int64_t number = 0;
+                             const error_code error = itemType == ondemand::json_type::number
+                                                          ? item.get_int64().get(number)
+                                                          : simdjson::INCORRECT_TYPE;
+                             if (error != SUCCESS && !isIntegerTypeMismatch(error))
+                                 return error;
+                             if (error != SUCCESS && itemType == ondemand::json_type::number) {
+                                 double asDouble = 0;
+                                 RETURN_IF_ERROR(
+                                     item.get_double().get(asDouble)); // malformed: broken payload
+                             } else if (error != SUCCESS) {
+                                 RETURN_IF_ERROR(walkValue(item, 2));
+                             }
+                             if (error == SUCCESS && number >= INT32_MIN && number <= INT32_MAX) {
+                                 list.append(number);
+                             } else {
+                                 typeError(path, QLatin1String("int32"), itemType);
+                                 typed = false;
+                             }
+                             return SUCCESS;
+                         });
     }
 
     error_code readObjectData(ondemand::value& value, ondemand::json_type type,
                               std::optional<QList<ObjectDataItem>>& out)
     {
-        out.reset();
-        if (type == ondemand::json_type::null)
-            return walkValue(value, 1);
-        if (type != ondemand::json_type::array) {
-            typeError(fieldPath("objectData"), QLatin1String("[]insights.ObjectData"), type);
-            return walkValue(value, 1);
-        }
-        ondemand::array array;
-        RETURN_IF_ERROR(value.get_array().get(array));
-        QList<ObjectDataItem> items;
-        int i = 0;
-        for (auto itemResult : array) {
-            ondemand::value itemValue;
-            RETURN_IF_ERROR(std::move(itemResult).get(itemValue));
-            ondemand::json_type itemType;
-            RETURN_IF_ERROR(itemValue.type().get(itemType));
-            const FieldPath prefix = fieldPath("objectData").item(i);
-            ObjectDataItem item;
-            if (itemType == ondemand::json_type::object) {
-                ondemand::object object;
-                RETURN_IF_ERROR(itemValue.get_object().get(object));
-                RETURN_IF_ERROR(readObjectDataItem(object, item, prefix));
-            } else {
-                RETURN_IF_ERROR(walkValue(itemValue, 2));
-                if (itemType != ondemand::json_type::null)
-                    typeError(prefix, QLatin1String("insights.ObjectData"), itemType);
-            }
-            items.append(std::move(item));
-            ++i;
-        }
-        out = std::move(items);
-        return SUCCESS;
+        // A mistyped item is reported and kept empty, so that the items still line up with objectIDs.
+        return readArray(value, type, out, fieldPath("objectData"), QLatin1String("[]insights.ObjectData"),
+                         [this](ondemand::value& itemValue, ondemand::json_type itemType,
+                                const FieldPath& path, QList<ObjectDataItem>& items, bool&) -> error_code {
+                             ObjectDataItem item;
+                             if (itemType == ondemand::json_type::object) {
+                                 ondemand::object object;
+                                 RETURN_IF_ERROR(itemValue.get_object().get(object));
+                                 RETURN_IF_ERROR(readObjectDataItem(object, item, path));
+                             } else {
+                                 RETURN_IF_ERROR(walkValue(itemValue, 2));
+                                 if (itemType != ondemand::json_type::null)
+                                     typeError(path, QLatin1String("insights.ObjectData"), itemType);
+                             }
+                             items.append(std::move(item));
+                             return SUCCESS;
+                         });
     }
 
     error_code readObjectDataItem(ondemand::object& object, ObjectDataItem& item, const FieldPath& prefix)
