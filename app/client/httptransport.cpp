@@ -4,6 +4,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLocale>
+#include <QMetaEnum>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -203,7 +204,10 @@ void HttpTransport::finish(QNetworkReply* reply)
         result.errorString = QStringLiteral("no answer within the transfer timeout");
     } else {
         result.status = SendStatus::TransportError;
-        result.errorString = reply->errorString();
+        // Qt's text is sometimes just "Unknown error": the enum name says what happened.
+        const char* name = QMetaEnum::fromType<QNetworkReply::NetworkError>().valueToKey(error);
+        result.errorString = name ? QStringLiteral("%1 (%2)").arg(reply->errorString(), QLatin1String(name))
+                                  : reply->errorString();
     }
     if (result.httpStatus > 0) {
         result.message = HttpHeaders::messageFromBody(result.body);
