@@ -68,6 +68,8 @@ WindowState::WindowState(const QString& dataDir)
     , sideSplitter(m_settings.get(), QStringLiteral("window/sideSplitter"), QByteArray())
     , selectedUserId(m_settings.get(), QStringLiteral("window/selectedUser"), QString())
     , composerTab(m_settings.get(), QStringLiteral("window/composerTab"), 0)
+    , composerDraft(m_settings.get(), QStringLiteral("window/composerDraft"), QByteArray())
+    , composerKind(m_settings.get(), QStringLiteral("window/composerKind"), QString())
 {}
 
 WindowState::~WindowState()

@@ -72,4 +72,6 @@ public:
     Preference<QByteArray> sideSplitter;
     Preference<QString> selectedUserId;
     Preference<int> composerTab;
+    Preference<QByteArray> composerDraft; // the composer's event when the window closed (its JSON)
+    Preference<QString> composerKind;     // and its kind: the fields alone do not always tell
 };

@@ -75,6 +75,7 @@ DesktopSession::CreateResult DesktopSession::create(const DesktopOptions& option
     CreateResult result;
     std::unique_ptr<DesktopSession> session(new DesktopSession);
     session->m_portOverride = options.port;
+    session->m_exampleOnFirstRun = options.exampleOnFirstRun;
     session->m_dataDir = options.dataDir.isEmpty()
                              ? QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)
                              : QDir(options.dataDir).absolutePath();

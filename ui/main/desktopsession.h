@@ -24,6 +24,8 @@ struct DesktopOptions
     std::optional<quint16> port;  // overrides the port setting; 0 = a free port
     bool inMemorySecrets = false; // tests: never touch the system keychain
     bool startEndpoint = true;
+    // A first run (no saved draft) opens with an example event in the composer, ready to send.
+    bool exampleOnFirstRun = true;
 };
 
 // The composition root of the desktop app: builds the services in dependency order (settings, event log,
@@ -39,6 +41,7 @@ public:
     DesktopSession& operator=(const DesktopSession&) = delete;
 
     QString dataDir() const { return m_dataDir; }
+    bool exampleOnFirstRun() const { return m_exampleOnFirstRun; }
     AppSettings* settings() const { return m_settings.get(); }
     WindowState* windowState() const { return m_windowState.get(); }
     EventLog* log() const { return m_log.get(); }
@@ -70,6 +73,7 @@ private:
 
     QString m_dataDir;
     std::optional<quint16> m_portOverride;
+    bool m_exampleOnFirstRun = true;
     QString m_endpointError;
     QString m_endpointApiKey;
     std::unique_ptr<AppSettings> m_settings;

@@ -6,6 +6,7 @@
 #include "debugger/debuggerpanel.h"
 #include "desktopsession.h"
 #include "event/eventcodec.h"
+#include "event/eventkind.h"
 #include "fetchindexdialog.h"
 #include "settings/appsettings.h"
 #include "settingsdialog.h"
@@ -480,6 +481,18 @@ void MainWindow::restoreWindowState()
     if (userId.isEmpty() || m_session->users()->rowOf(userId) < 0)
         userId = m_session->users()->globalUserId();
     m_usersPanel->selectUser(userId);
+    // The event being composed when the window closed comes back; a first run gets a ready example.
+    const QByteArray draft = state->composerDraft.value();
+    const DecodedBatch decoded = EventCodec::decodeEvent(draft);
+    if (!draft.isEmpty() && !decoded.events.isEmpty()) {
+        m_composer->setEvent(decoded.events.constFirst());
+        // A half-composed event may fit several kinds (a viewedFilters without filters looks like
+        // viewedObjectIDs): the kind the user chose comes back too.
+        const auto kind = eventKindFromName(state->composerKind.value());
+        if (kind && *kind != m_composer->kind())
+            m_composer->setKind(*kind);
+    } else if (m_session->exampleOnFirstRun())
+        m_composer->loadExample();
 }
 
 void MainWindow::saveWindowState()
@@ -492,6 +505,8 @@ void MainWindow::saveWindowState()
     if (auto* tabs = m_composer->findChild<QTabWidget*>(QStringLiteral("composerTabs")))
         state->composerTab.setValue(tabs->currentIndex());
     state->selectedUserId.setValue(m_usersPanel->selectedUserId());
+    state->composerDraft.setValue(EventCodec::encodeEvent(m_composer->event()));
+    state->composerKind.setValue(eventKindInfo(m_composer->kind()).name);
     state->sync();
     m_session->settings()->sync();
 }

@@ -8,6 +8,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QCompleter>
+#include <QDeadlineTimer>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -18,6 +19,32 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+
+namespace {
+
+// Waits until `query` matches `count` records. It reads the log again only when the log announces a change:
+// reading in a tight loop while the endpoint commits a request was seen to hold that commit up for seconds.
+bool waitForRecords(EventLog* log, const LogQuery& query, qsizetype count, int timeoutMs = 15000)
+{
+    QSignalSpy appended(log, &EventLog::recordsAppended);
+    QSignalSpy removed(log, &EventLog::recordsRemoved);
+    QDeadlineTimer deadline(timeoutMs);
+    for (;;) {
+        if (log->query(query).size() == count)
+            return true;
+        if (deadline.hasExpired())
+            return false;
+        appended.clear();
+        removed.clear();
+        // Either signal ends the wait; a short slice keeps a missed announcement from costing the timeout.
+        const int slice =
+            static_cast<int>(std::min<qint64>(500, std::max<qint64>(1, deadline.remainingTime())));
+        if (!QTest::qWaitFor([&] { return !appended.isEmpty() || !removed.isEmpty(); }, slice))
+            continue; // no announcement in this slice: read again anyway
+    }
+}
+
+} // namespace
 
 // Widgets are found by objectName, as a user finds them by their labels: the test breaks when the form does.
 class TestComposer final : public QObject
@@ -66,6 +93,7 @@ void TestComposer::init()
     options.dataDir = m_dir->path();
     options.port = 0; // a free port: tests run in parallel
     options.inMemorySecrets = true;
+    options.exampleOnFirstRun = false; // each test composes from an empty form
     DesktopSession::CreateResult created = DesktopSession::create(options);
     QVERIFY2(created.session, qPrintable(created.error));
     m_session = std::move(created.session);
@@ -94,10 +122,9 @@ QList<LogRecord> TestComposer::waitForLogged(const QString& eventName)
 {
     LogQuery query;
     query.eventName = eventName;
-    QList<LogRecord> records;
-    if (!QTest::qWaitFor([&] { return !(records = m_session->log()->query(query)).isEmpty(); }, 15000))
+    if (!waitForRecords(m_session->log(), query, 1))
         qWarning("no event named %s was logged in 15 s", qPrintable(eventName));
-    return records;
+    return m_session->log()->query(query);
 }
 
 void TestComposer::formShowsOnlyTheKindsFields()
@@ -450,6 +477,7 @@ void TestComposer::cleanupKeepingDir()
     options.dataDir = m_dir->path();
     options.port = 0;
     options.inMemorySecrets = true;
+    options.exampleOnFirstRun = false;
     m_session = std::move(DesktopSession::create(options).session);
     QVERIFY(m_session);
     m_composer = m_session->window()->composer();

@@ -8,14 +8,42 @@
 #include "settings/appsettings.h"
 
 #include <QComboBox>
+#include <QDeadlineTimer>
 #include <QDialogButtonBox>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
+
+namespace {
+
+// Waits until `query` matches `count` records. It reads the log again only when the log announces a change:
+// reading in a tight loop while the endpoint commits a request was seen to hold that commit up for seconds.
+bool waitForRecords(EventLog* log, const LogQuery& query, qsizetype count, int timeoutMs = 15000)
+{
+    QSignalSpy appended(log, &EventLog::recordsAppended);
+    QSignalSpy removed(log, &EventLog::recordsRemoved);
+    QDeadlineTimer deadline(timeoutMs);
+    for (;;) {
+        if (log->query(query).size() == count)
+            return true;
+        if (deadline.hasExpired())
+            return false;
+        appended.clear();
+        removed.clear();
+        // Either signal ends the wait; a short slice keeps a missed announcement from costing the timeout.
+        const int slice =
+            static_cast<int>(std::min<qint64>(500, std::max<qint64>(1, deadline.remainingTime())));
+        if (!QTest::qWaitFor([&] { return !appended.isEmpty() || !removed.isEmpty(); }, slice))
+            continue; // no announcement in this slice: read again anyway
+    }
+}
+
+} // namespace
 
 class TestSettingsDialog final : public QObject
 {
@@ -117,7 +145,7 @@ void TestSettingsDialog::requiredCredentialsAreEnforcedAndUsedBySend()
         composer->send();
         LogQuery query;
         query.eventName = QStringLiteral("With Key");
-        QTRY_COMPARE_WITH_TIMEOUT(session->log()->query(query).size(), 1, 15000);
+        QVERIFY(waitForRecords(session->log(), query, 1));
         QCOMPARE(session->log()->query(query).constFirst().httpStatus, 200);
         QCOMPARE(session->log()->query(query).constFirst().appId, QStringLiteral("LOCALAPP"));
         QFile ini(session->settings()->filePath());
