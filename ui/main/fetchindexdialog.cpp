@@ -5,11 +5,16 @@
 #include "settings/appsettings.h"
 
 #include <QDialogButtonBox>
+#include <QDir>
+#include <QFileInfo>
 #include <QFormLayout>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
+#include <QSaveFile>
 #include <QVBoxLayout>
 
 #if defined(INSIGHTS_HAVE_SECRETS)
@@ -74,7 +79,13 @@ FetchIndexDialog::FetchIndexDialog(CatalogSet* catalogs, AppSettings* settings, 
         m_catalogs->add(*result.catalog);
         m_progress->setRange(0, std::max(size, 1));
         m_progress->setValue(size);
-        m_status->setText(tr("Index %1: %2 records loaded").arg(index).arg(size));
+        const QString saveError = keep(*result.catalog);
+        m_status->setText(saveError.isEmpty()
+                              ? tr("Index %1: %2 records loaded").arg(index).arg(size)
+                              : tr("Index %1: %2 records loaded, but not kept for the next start: %3")
+                                    .arg(index)
+                                    .arg(size)
+                                    .arg(saveError));
         Q_EMIT fetched(index, size);
     });
 
@@ -91,6 +102,35 @@ FetchIndexDialog::FetchIndexDialog(CatalogSet* catalogs, AppSettings* settings, 
 }
 
 FetchIndexDialog::~FetchIndexDialog() = default;
+
+QString FetchIndexDialog::keep(const IndexCatalog& catalog)
+{
+    // The fetched records (objectID and title attributes only) become a records file in the data folder,
+    // loaded at start like an imported file: no key is needed to have them next time.
+    const QDir folder(QFileInfo(m_settings->filePath()).absolutePath() + QStringLiteral("/catalogs"));
+    if (!folder.mkpath(QStringLiteral(".")))
+        return tr("cannot create %1").arg(folder.path());
+    const QString safeName =
+        QString(catalog.indexName())
+            .replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]")), QStringLiteral("_"));
+    const QString path = folder.filePath(safeName + QStringLiteral(".ndjson"));
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return file.errorString();
+    for (const IndexCatalog::Record& record : catalog.records()) {
+        file.write(QJsonDocument(record.attributes).toJson(QJsonDocument::Compact));
+        file.write("\n");
+    }
+    if (!file.commit())
+        return file.errorString();
+    QStringList files = m_settings->importedCatalogs.value();
+    const QString prefix = catalog.indexName() + QLatin1Char('=');
+    files.removeIf([&](const QString& entry) { return entry.startsWith(prefix); });
+    files << prefix + path;
+    m_settings->importedCatalogs.setValue(files);
+    m_settings->sync();
+    return {};
+}
 
 void FetchIndexDialog::startFetch()
 {

@@ -6,6 +6,7 @@
 class AppSettings;
 class CatalogSet;
 class IndexBrowser;
+class IndexCatalog;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -32,6 +33,9 @@ Q_SIGNALS:
     void fetched(const QString& indexName, int records);
 
 private:
+    // Saves a fetched catalog as a records file loaded at start. Returns the error, empty on success.
+    QString keep(const IndexCatalog& catalog);
+
     CatalogSet* m_catalogs;
     AppSettings* m_settings;
     IndexBrowser* m_browser;

@@ -136,6 +136,16 @@ void TestFetchIndex::fetchesEveryPageWithProgress()
     QVERIFY(seen.contains(1000) && seen.contains(2000)); // progress moved page by page
     QVERIFY(dialog.findChild<QLabel*>(QStringLiteral("fetchStatus"))->text().contains(QLatin1String("2500")));
 
+    // Kept in the data folder for the next start, without a key.
+    const QStringList kept = settings.importedCatalogs.value();
+    QCOMPARE(kept.size(), 1);
+    QVERIFY(kept.constFirst().startsWith(QLatin1String("products=")));
+    const IndexCatalog::LoadResult reloaded =
+        IndexCatalog::fromFile(kept.constFirst().section(QLatin1Char('='), 1));
+    QVERIFY2(reloaded.catalog, qPrintable(reloaded.error));
+    QCOMPARE(reloaded.catalog->size(), 2500);
+    QCOMPARE(reloaded.catalog->record(QStringLiteral("sku-7"))->title, QStringLiteral("Product 7"));
+
     QCOMPARE(server.paths.size(), 3);
     QCOMPARE(server.paths.constFirst(), QByteArrayLiteral("/1/indexes/products/browse"));
     QCOMPARE(server.apiKeys.constFirst(), QByteArrayLiteral("browse-key"));
@@ -164,6 +174,7 @@ void TestFetchIndex::refusalIsShownAndNothingIsAdded()
     QVERIFY(status->text().contains(QLatin1String("Method not allowed with this API key")));
     QVERIFY(!status->text().contains(QLatin1String("search-only-key"))); // never the key
     QVERIFY(catalogs.catalogs().isEmpty());
+    QVERIFY(settings.importedCatalogs.value().isEmpty());
     QVERIFY(dialog.findChild<QPushButton*>(QStringLiteral("fetchButton"))->isEnabled());
 }
 
