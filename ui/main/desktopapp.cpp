@@ -13,6 +13,7 @@
 #include <QFileInfo>
 #include <QIcon>
 #include <QImage>
+#include <QMessageBox>
 #include <QPixmap>
 #include <QTimer>
 
@@ -122,6 +123,9 @@ int runDesktopApp(int argc, char** argv)
     DesktopSession::CreateResult created = DesktopSession::create(options);
     if (!created.session) {
         std::fprintf(stderr, "insights-debugger: %s\n", qPrintable(created.error));
+        // Started from a desktop menu, nobody reads stderr: say it in a window too.
+        if (screenshot.isEmpty())
+            QMessageBox::critical(nullptr, QStringLiteral("Insights Events Debugger"), created.error);
         return 1;
     }
     if (!screenshot.isEmpty())
