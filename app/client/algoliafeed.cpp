@@ -183,17 +183,21 @@ void AlgoliaFeed::handle(const SendResult& result, qint64 windowEnd)
         m_seen.insert(seenKey);
         m_seenOrder.emplace_back(now, seenKey);
 
+        // Same event fields; among several identical sends, the one whose request id Algolia reports (when
+        // its answer carried the id the feed shows), else the oldest.
         std::optional<Sent> sent;
-        if (auto byId = m_sentByAlgoliaRequestId.constFind(record.requestId);
-            byId != m_sentByAlgoliaRequestId.cend())
-            sent = *byId;
-        if (!sent) {
-            auto it = m_sentByFingerprint.find(key);
-            if (it != m_sentByFingerprint.end() && !it->isEmpty()) {
-                sent = it->takeFirst();
-                if (it->isEmpty())
-                    m_sentByFingerprint.erase(it);
+        auto it = m_sentByFingerprint.find(key);
+        if (it != m_sentByFingerprint.end() && !it->isEmpty()) {
+            qsizetype pick = 0;
+            for (qsizetype i = 0; i < it->size(); ++i) {
+                if (it->at(i).requestId == record.requestId) {
+                    pick = i;
+                    break;
+                }
             }
+            sent = it->takeAt(pick);
+            if (it->isEmpty())
+                m_sentByFingerprint.erase(it);
         }
         if (sent) {
             ++matched;

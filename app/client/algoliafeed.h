@@ -104,7 +104,6 @@ private:
     bool m_inFlight = false;
     std::function<void(QList<LogRecord>)> m_logSink;
     QHash<QString, QList<Sent>> m_sentByFingerprint;
-    QHash<QString, Sent> m_sentByAlgoliaRequestId;
     std::deque<std::pair<qint64, QString>> m_sentOrder; // for expiry
     QSet<QString> m_seen;                               // requestID + fingerprint of records already handled
     std::deque<std::pair<qint64, QString>> m_seenOrder;
