@@ -134,6 +134,41 @@ FieldPath parseFieldPath(const QString& field)
     return path;
 }
 
+QString fieldName(EventField field)
+{
+    switch (field) {
+    case EventField::EventName:
+        return QStringLiteral("eventName");
+    case EventField::Index:
+        return QStringLiteral("index");
+    case EventField::UserToken:
+        return QStringLiteral("userToken");
+    case EventField::AuthenticatedUserToken:
+        return QStringLiteral("authenticatedUserToken");
+    case EventField::Timestamp:
+        return QStringLiteral("timestamp");
+    case EventField::QueryID:
+        return QStringLiteral("queryID");
+    case EventField::ObjectIDs:
+        return QStringLiteral("objectIDs");
+    case EventField::Filters:
+        return QStringLiteral("filters");
+    case EventField::Positions:
+        return QStringLiteral("positions");
+    case EventField::ObjectData:
+        return QStringLiteral("objectData");
+    case EventField::ObjectDataQueryID:
+        return QStringLiteral("objectData[].queryID");
+    case EventField::Value:
+        return QStringLiteral("value");
+    case EventField::Currency:
+        return QStringLiteral("currency");
+    case EventField::AgentID:
+        return QStringLiteral("agentID");
+    }
+    return {};
+}
+
 QString issueLine(const Issue& issue)
 {
     QString line = (issue.severity == Severity::Error     ? QStringLiteral("\u2716 ")
@@ -228,8 +263,23 @@ void ComposerWidget::buildUi()
 
     m_kindCombo = new QComboBox;
     m_kindCombo->setObjectName(QStringLiteral("kindCombo"));
-    for (const EventKindInfo& info : allEventKinds())
+    for (const EventKindInfo& info : allEventKinds()) {
         m_kindCombo->addItem(info.name, static_cast<int>(info.kind));
+        // What the kind sends, so that a newcomer picks the right one without the docs.
+        QStringList required;
+        for (const EventField field : info.required)
+            required << fieldName(field);
+        QStringList optional;
+        for (const EventField field : info.optional)
+            optional << fieldName(field);
+        QString tip = QStringLiteral("eventType: ") + info.eventType;
+        if (!info.eventSubtype.isEmpty())
+            tip += QStringLiteral(", eventSubtype: ") + info.eventSubtype;
+        tip += QStringLiteral("\nrequired: ") + required.join(QStringLiteral(", "));
+        if (!optional.isEmpty())
+            tip += QStringLiteral("\noptional: ") + optional.join(QStringLiteral(", "));
+        m_kindCombo->setItemData(m_kindCombo->count() - 1, tip, Qt::ToolTipRole);
+    }
     addRow(tr("Kind"), m_kindCombo, QStringLiteral("eventType"), nullptr);
 
     m_eventNameEdit = new QComboBox;

@@ -151,6 +151,13 @@ void TestComposer::formShowsOnlyTheKindsFields()
 
     chooseKind(EventKind::InstantSearch);
     QVERIFY(!find<QLineEdit>("indexEdit")->isVisibleTo(m_composer));
+    // Each kind says what it sends.
+    auto* kinds = find<QComboBox>("kindCombo");
+    const QString tip =
+        kinds->itemData(kinds->findText(QStringLiteral("clickedObjectIDsAfterSearch")), Qt::ToolTipRole)
+            .toString();
+    QVERIFY2(tip.contains(QLatin1String("eventType: click")) && tip.contains(QLatin1String("positions")),
+             qPrintable(tip));
     QVERIFY(find<QLineEdit>("agentIdEdit")->isVisibleTo(m_composer));
 }
 
