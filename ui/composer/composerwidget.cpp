@@ -193,6 +193,7 @@ ComposerWidget::ComposerWidget(AppSettings* settings, TestUserModel* users, QWid
 {
     setObjectName(QStringLiteral("composer"));
     buildUi();
+    setFocusProxy(m_eventNameEdit); // the first thing to type is the event's name
     refreshUsers();
     refreshEventNames();
     refreshTemplates();

@@ -226,6 +226,7 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
     restoreWindowState();
     applyTarget();
     refreshEndpointStatus();
+    m_composer->setFocus();
 }
 
 MainWindow::~MainWindow() = default;
