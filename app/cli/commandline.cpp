@@ -13,6 +13,7 @@ constexpr const char* kUsage =
     "Usage: insights-debugger [COMMAND] [OPTIONS]\n"
     "\n"
     "Without a command, the desktop window starts (embedded endpoint on, sample data loaded).\n"
+    "Desktop options: --data-dir DIR, --port N (0 = any free port), --screenshot FILE (PNG, then exit).\n"
     "\n"
     "Commands:\n"
     "  validate FILE|-   judge a request body, a single event or NDJSON as Algolia would\n"

@@ -11,39 +11,26 @@
 #include <QStandardPaths>
 #include <QThread>
 
-#if defined(INSIGHTS_HAVE_ENDPOINT)
-#include "endpoint/embeddedendpoint.h"
-#endif
-#if defined(INSIGHTS_HAVE_CLIENT)
 #include "client/insightsclient.h"
+#include "endpoint/embeddedendpoint.h"
 #include "outbox/outbox.h"
-#endif
-#if defined(INSIGHTS_HAVE_SECRETS)
 #include "secrets/inmemorysecretstore.h"
 #include "secrets/keychainsecretstore.h"
-#endif
 
 // The services whose headers may not exist yet in a given checkout; built in this order, destroyed in
 // reverse by ~Services().
 struct DesktopSession::Services
 {
-#if defined(INSIGHTS_HAVE_ENDPOINT)
     std::unique_ptr<EmbeddedEndpoint> endpoint;
-#endif
-#if defined(INSIGHTS_HAVE_SECRETS)
     std::unique_ptr<SecretStore> secrets;
-#endif
-#if defined(INSIGHTS_HAVE_CLIENT)
     // The client and its outbox live on their own thread: outbox writes never run on the GUI thread.
     QThread clientThread;
     QObject* clientAnchor = nullptr; // an object of that thread, to run code there
     std::unique_ptr<Outbox> outbox;
     InsightsClient* client = nullptr;
-#endif
 
     ~Services()
     {
-#if defined(INSIGHTS_HAVE_CLIENT)
         if (clientThread.isRunning()) {
             QMetaObject::invokeMethod(
                 clientAnchor,
@@ -58,15 +45,10 @@ struct DesktopSession::Services
             clientThread.quit();
             clientThread.wait();
         }
-#endif
-#if defined(INSIGHTS_HAVE_SECRETS)
         secrets.reset();
-#endif
-#if defined(INSIGHTS_HAVE_ENDPOINT)
         if (endpoint)
             endpoint->stop(); // lets in-flight requests commit before the log goes
         endpoint.reset();
-#endif
     }
 };
 
@@ -121,18 +103,14 @@ DesktopSession::CreateResult DesktopSession::create(const DesktopOptions& option
     session->m_services = std::make_unique<Services>();
     // 5. Secrets, then the embedded endpoint, listening. When the endpoint requires credentials, it starts
     // once their key is read: never for a moment accepting any key.
-#if defined(INSIGHTS_HAVE_SECRETS)
     if (options.inMemorySecrets)
         session->m_services->secrets = std::make_unique<InMemorySecretStore>();
     else
         session->m_services->secrets = std::make_unique<KeychainSecretStore>();
-#endif
-#if defined(INSIGHTS_HAVE_ENDPOINT)
     session->m_services->endpoint = std::make_unique<EmbeddedEndpoint>(session->m_log.get());
     session->m_services->endpoint->setCatalogs(session->m_catalogs->catalogs());
     if (options.startEndpoint) {
         const QString requiredAppId = session->m_settings->endpointRequiredAppId.value();
-#if defined(INSIGHTS_HAVE_SECRETS)
         if (!requiredAppId.isEmpty()) {
             DesktopSession* self = session.get();
             SecretStore* secrets = session->m_services->secrets.get();
@@ -149,16 +127,9 @@ DesktopSession::CreateResult DesktopSession::create(const DesktopOptions& option
         } else {
             session->restartEndpoint();
         }
-#else
-        session->restartEndpoint();
-#endif
     }
-#else
-    session->m_endpointError = QStringLiteral("This build has no embedded endpoint");
-#endif
 
     // 6. The client on its own thread.
-#if defined(INSIGHTS_HAVE_CLIENT)
     {
         Services& services = *session->m_services;
         services.clientThread.setObjectName(QStringLiteral("insights-client"));
@@ -188,7 +159,6 @@ DesktopSession::CreateResult DesktopSession::create(const DesktopOptions& option
         }
         session->updateClientLocalHost();
     }
-#endif
 
     // 7. The window, last: it sees every service.
     session->m_window = std::make_unique<MainWindow>(session.get());
@@ -212,43 +182,28 @@ DesktopSession::~DesktopSession()
 
 EmbeddedEndpoint* DesktopSession::endpoint() const
 {
-#if defined(INSIGHTS_HAVE_ENDPOINT)
     return m_services ? m_services->endpoint.get() : nullptr;
-#else
-    return nullptr;
-#endif
 }
 
 InsightsClient* DesktopSession::client() const
 {
-#if defined(INSIGHTS_HAVE_CLIENT)
     return m_services ? m_services->client : nullptr;
-#else
-    return nullptr;
-#endif
 }
 
 SecretStore* DesktopSession::secrets() const
 {
-#if defined(INSIGHTS_HAVE_SECRETS)
     return m_services ? m_services->secrets.get() : nullptr;
-#else
-    return nullptr;
-#endif
 }
 
 QString DesktopSession::endpointBaseUrl() const
 {
-#if defined(INSIGHTS_HAVE_ENDPOINT)
     if (const EmbeddedEndpoint* endpoint = this->endpoint(); endpoint && endpoint->isListening())
         return endpoint->baseUrl();
-#endif
     return {};
 }
 
 void DesktopSession::restartEndpoint()
 {
-#if defined(INSIGHTS_HAVE_ENDPOINT)
     EmbeddedEndpoint* endpoint = this->endpoint();
     if (!endpoint)
         return;
@@ -273,12 +228,10 @@ void DesktopSession::restartEndpoint()
     const std::optional<QString> error = endpoint->start(options);
     m_endpointError = error.value_or(QString());
     updateClientLocalHost();
-#endif
 }
 
 void DesktopSession::updateClientLocalHost()
 {
-#if defined(INSIGHTS_HAVE_CLIENT) && defined(INSIGHTS_HAVE_ENDPOINT)
     InsightsClient* client = this->client();
     const EmbeddedEndpoint* endpoint = this->endpoint();
     if (!client || !endpoint || !endpoint->isListening())
@@ -289,5 +242,4 @@ void DesktopSession::updateClientLocalHost()
         clientOptions.hosts.local = local; // "local" always means this app's endpoint, whatever its port
         client->setOptions(clientOptions);
     });
-#endif
 }

@@ -17,9 +17,7 @@
 #include <QSaveFile>
 #include <QVBoxLayout>
 
-#if defined(INSIGHTS_HAVE_SECRETS)
 #include "secrets/secretstore.h"
-#endif
 
 FetchIndexDialog::FetchIndexDialog(CatalogSet* catalogs, AppSettings* settings, SecretStore* secrets,
                                    QWidget* parent)
@@ -89,16 +87,12 @@ FetchIndexDialog::FetchIndexDialog(CatalogSet* catalogs, AppSettings* settings, 
         Q_EMIT fetched(index, size);
     });
 
-#if defined(INSIGHTS_HAVE_SECRETS)
     if (secrets && !m_appId->text().isEmpty()) {
         secrets->readApiKey(m_appId->text(), this, [this](const SecretResult& result) {
             if (result.ok && result.value && m_apiKey->text().isEmpty())
                 m_apiKey->setText(*result.value);
         });
     }
-#else
-    Q_UNUSED(secrets)
-#endif
 }
 
 FetchIndexDialog::~FetchIndexDialog() = default;

@@ -38,15 +38,9 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
-#if defined(INSIGHTS_HAVE_ENDPOINT)
-#include "endpoint/embeddedendpoint.h"
-#endif
-#if defined(INSIGHTS_HAVE_CLIENT)
 #include "client/insightsclient.h"
-#endif
-#if defined(INSIGHTS_HAVE_SECRETS)
+#include "endpoint/embeddedendpoint.h"
 #include "secrets/secretstore.h"
-#endif
 
 namespace {
 
@@ -139,17 +133,12 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
             reset ? tr("Test user deleted and reset on the target (the reset cannot be undone)")
                   : tr("Test user deleted"),
             10'000);
-#if defined(INSIGHTS_HAVE_CLIENT)
         if (reset) {
             if (InsightsClient* client = m_session->client()) {
                 for (const QString& token : tokens)
                     QMetaObject::invokeMethod(client, [client, token] { client->deleteUserToken(token); });
             }
         }
-#else
-        Q_UNUSED(tokens)
-        Q_UNUSED(reset)
-#endif
     });
     connect(sendQueue, &QPushButton::clicked, this, &MainWindow::sendQueue);
     connect(removeQueued, &QPushButton::clicked, this, [this] {
@@ -176,7 +165,6 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
     connect(users, &QAbstractItemModel::dataChanged, this, &MainWindow::distributeTestUsers);
     connect(session->catalogs(), &CatalogSet::changed, this, &MainWindow::distributeCatalogs);
 
-#if defined(INSIGHTS_HAVE_CLIENT)
     if (InsightsClient* client = session->client()) {
         m_usersPanel->setRemoteResetAvailable(true);
         connect(client, &InsightsClient::requestOutcome, this, [this](const BatchOutcome& outcome) {
@@ -217,7 +205,6 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
                 10'000);
         });
     }
-#endif
 
     refreshOutboxStatus();
     loadQueue();
@@ -459,11 +446,9 @@ void MainWindow::refreshEndpointStatus()
         m_endpointLabel->setToolTip(m_session->endpointError());
     }
     m_copyButton->setEnabled(!base.isEmpty());
-#if defined(INSIGHTS_HAVE_SECRETS)
     if (SecretStore* secrets = m_session->secrets())
         m_secretsLabel->setText(secrets->storage() == SecretStorage::MemoryFallback ? secrets->statusText()
                                                                                     : QString());
-#endif
 }
 
 void MainWindow::restoreWindowState()
@@ -520,7 +505,6 @@ void MainWindow::closeEvent(QCloseEvent* event)
 
 void MainWindow::applyTarget()
 {
-#if defined(INSIGHTS_HAVE_CLIENT)
     InsightsClient* client = m_session->client();
     if (!client)
         return;
@@ -547,7 +531,6 @@ void MainWindow::applyTarget()
                                       ? QStringLiteral("local-placeholder-key")
                                       : m_session->endpointApiKey()};
     QMetaObject::invokeMethod(client, [client, placeholder] { client->setCredentials(placeholder); });
-#if defined(INSIGHTS_HAVE_SECRETS)
     if (SecretStore* secrets = m_session->secrets(); secrets && !appId.isEmpty()) {
         secrets->readApiKey(appId, this, [client, appId](const SecretResult& result) {
             if (!result.ok || !result.value)
@@ -556,15 +539,12 @@ void MainWindow::applyTarget()
             QMetaObject::invokeMethod(client, [client, credentials] { client->setCredentials(credentials); });
         });
     }
-#endif
-#endif
 }
 
 void MainWindow::sendEvents(const QList<Event>& events)
 {
     if (events.isEmpty())
         return;
-#if defined(INSIGHTS_HAVE_CLIENT)
     if (InsightsClient* client = m_session->client()) {
         QMetaObject::invokeMethod(client, [client, events] { client->enqueue(events); });
         statusBar()->showMessage(tr("Sending %n event(s) to %1…", nullptr, static_cast<int>(events.size()))
@@ -572,7 +552,6 @@ void MainWindow::sendEvents(const QList<Event>& events)
                                  5000);
         return;
     }
-#endif
     statusBar()->showMessage(tr("This build cannot send events yet"), 5000);
 }
 
@@ -636,10 +615,8 @@ void MainWindow::distributeCatalogs()
     const auto catalogs = m_session->catalogs()->catalogs();
     m_composer->setCatalogs(catalogs);
     m_debugger->setCatalogs(catalogs);
-#if defined(INSIGHTS_HAVE_ENDPOINT)
     if (EmbeddedEndpoint* endpoint = m_session->endpoint())
         endpoint->setCatalogs(catalogs);
-#endif
 }
 
 void MainWindow::distributeTestUsers()

@@ -14,12 +14,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
-#if defined(INSIGHTS_HAVE_SECRETS)
-#include "secrets/secretstore.h"
-#endif
-#if defined(INSIGHTS_HAVE_ENDPOINT)
 #include "endpoint/embeddedendpoint.h"
-#endif
+#include "secrets/secretstore.h"
 
 SettingsDialog::SettingsDialog(DesktopSession* session, QWidget* parent)
     : QDialog(parent)
@@ -112,7 +108,6 @@ SettingsDialog::SettingsDialog(DesktopSession* session, QWidget* parent)
     });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
-#if defined(INSIGHTS_HAVE_SECRETS)
     if (SecretStore* secrets = session->secrets(); secrets && !m_appId->text().isEmpty()) {
         secrets->readApiKey(m_appId->text(), this, [this](const SecretResult& result) {
             m_keyStatus->setText(result.ok && result.value ? tr("Stored: %1").arg(maskedApiKey(*result.value))
@@ -120,10 +115,6 @@ SettingsDialog::SettingsDialog(DesktopSession* session, QWidget* parent)
         });
         m_keyStatus->setToolTip(secrets->statusText());
     }
-#else
-    m_apiKey->setEnabled(false);
-    m_keyStatus->setText(tr("This build has no key storage"));
-#endif
 }
 
 SettingsDialog::~SettingsDialog() = default;
@@ -147,23 +138,17 @@ void SettingsDialog::apply()
     settings->endpointBindAddress.setValue(m_bind->currentText().trimmed());
     settings->endpointRequiredAppId.setValue(m_requiredAppId->text().trimmed());
 
-#if defined(INSIGHTS_HAVE_SECRETS)
     if (SecretStore* secrets = m_session->secrets();
         secrets && !m_apiKey->text().isEmpty() && !settings->appId.value().isEmpty())
         secrets->writeApiKey(settings->appId.value(), m_apiKey->text(), secrets, [](const SecretResult&) {});
-#endif
-#if defined(INSIGHTS_HAVE_ENDPOINT)
     if (EmbeddedEndpoint* endpoint = m_session->endpoint())
         endpoint->setProfile(settings->compatibilityProfile.value());
-#endif
     if (!m_requiredApiKey->text().isEmpty()) {
         m_session->setEndpointApiKey(m_requiredApiKey->text());
-#if defined(INSIGHTS_HAVE_SECRETS)
         if (SecretStore* secrets = m_session->secrets();
             secrets && !settings->endpointRequiredAppId.value().isEmpty())
             secrets->writeApiKey(DesktopSession::endpointSecretName(settings->endpointRequiredAppId.value()),
                                  m_requiredApiKey->text(), secrets, [](const SecretResult&) {});
-#endif
     }
     settings->sync();
     if (endpointChanged)
