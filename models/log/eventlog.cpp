@@ -24,6 +24,7 @@
 #include <condition_variable>
 #include <deque>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -81,8 +82,12 @@ const Migration kMigrations[] = {
     // Version 2: Algolia's DELETE /1/usertokens/{userToken} is recorded, so a tester can see it happened.
     {2, "CREATE TABLE deletions(id INTEGER PRIMARY KEY, user_token TEXT NOT NULL, deleted_at INTEGER NOT "
         "NULL);"},
+    // Version 3: Algolia's own verdict on an event (from its debugger feed), keyed by the event's id. A table
+    // of its own, written only when a verdict arrives, so that the insert path stays as it was.
+    {3, "CREATE TABLE algolia_verdicts(id INTEGER PRIMARY KEY, status INTEGER NOT NULL, errors TEXT NOT "
+        "NULL);"},
 };
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 // Bounds one group-commit transaction so that the first callers of a large burst are acknowledged early
 // and the WAL stays small.
@@ -265,8 +270,10 @@ IssueList unpackIssues(const QByteArray& json)
 const char kRecordColumns[] =
     "SELECT e.id, e.received_at, e.source, e.http_status, e.accepted, e.idx, e.event_type, e.event_subtype,"
     " e.event_name, e.index_name, e.user_token, e.auth_token, e.ts, p.issues, p.raw_json, r.request_id,"
-    " r.message, r.user_agent, r.device, r.agent, r.origin, r.referer, r.remote_address, r.app_id, r.target"
-    " FROM events e JOIN payloads p ON p.id = e.id LEFT JOIN requests r ON r.rid = e.rid";
+    " r.message, r.user_agent, r.device, r.agent, r.origin, r.referer, r.remote_address, r.app_id, r.target,"
+    " v.status, v.errors"
+    " FROM events e JOIN payloads p ON p.id = e.id LEFT JOIN requests r ON r.rid = e.rid"
+    " LEFT JOIN algolia_verdicts v ON v.id = e.id";
 
 LogRecord readRecord(const Statement& s)
 {
@@ -298,6 +305,11 @@ LogRecord readRecord(const Statement& s)
     r.remoteAddress = s.text(22);
     r.appId = s.text(23);
     r.target = s.text(24);
+    if (sqlite3_column_type(s.get(), 25) != SQLITE_NULL) {
+        r.algoliaStatus = int(s.integer(25));
+        for (const QJsonValue& error : QJsonDocument::fromJson(s.bytes(26)).array())
+            r.algoliaErrors.append(error.toString());
+    }
     return r;
 }
 
@@ -489,6 +501,7 @@ struct EventLog::Private
     void commitAppends(std::deque<Job>& jobs);
     void trim(qint64 keep);
     qint64 removeNow(const std::optional<QString>& userToken, bool record);
+    void attachVerdictsNow(const QList<AlgoliaVerdictUpdate>& updates);
     void enqueue(Job job);
     template <typename Result>
     Result runOnWriter(std::function<Result()> work);
@@ -792,7 +805,7 @@ void EventLog::Private::trim(qint64 keep)
     if (ok && keep <= 0) {
         ok = exec(writer, "DELETE FROM events");
         removed = sqlite3_changes64(writer);
-        ok = ok && exec(writer, "DELETE FROM payloads; DELETE FROM requests");
+        ok = ok && exec(writer, "DELETE FROM payloads; DELETE FROM requests; DELETE FROM algolia_verdicts");
     } else if (ok) {
         // The oldest kept row, found by stepping over the rows to drop from the old end (a few thousand)
         // rather than over the ones kept (up to millions). Rows below it go from all three tables.
@@ -807,6 +820,9 @@ void EventLog::Private::trim(qint64 keep)
             Statement payloads(writer, "DELETE FROM payloads WHERE id < ?");
             payloads.bind(1, firstKept);
             ok = ok && payloads.run();
+            Statement verdicts(writer, "DELETE FROM algolia_verdicts WHERE id < ?");
+            verdicts.bind(1, firstKept);
+            ok = ok && verdicts.run();
             // Request rows grow with event ids, so the first kept event's request bounds the old ones.
             ok = ok && exec(writer,
                             "DELETE FROM requests WHERE rid < (SELECT rid FROM events ORDER BY id LIMIT 1)");
@@ -831,12 +847,16 @@ qint64 EventLog::Private::removeNow(const std::optional<QString>& userToken, boo
     if (ok && !userToken) {
         ok = exec(writer, "DELETE FROM events");
         removed = sqlite3_changes64(writer);
-        ok = ok && exec(writer, "DELETE FROM payloads; DELETE FROM requests");
+        ok = ok && exec(writer, "DELETE FROM payloads; DELETE FROM requests; DELETE FROM algolia_verdicts");
     } else if (ok) {
         Statement payloads(writer, "DELETE FROM payloads WHERE id IN"
                                    " (SELECT id FROM events WHERE user_token = ?1 OR auth_token = ?1)");
         payloads.bind(1, *userToken);
         ok = payloads.run();
+        Statement verdicts(writer, "DELETE FROM algolia_verdicts WHERE id IN"
+                                   " (SELECT id FROM events WHERE user_token = ?1 OR auth_token = ?1)");
+        verdicts.bind(1, *userToken);
+        ok = ok && verdicts.run();
         Statement events(writer, "DELETE FROM events WHERE user_token = ?1 OR auth_token = ?1");
         events.bind(1, *userToken);
         ok = ok && events.run();
@@ -858,6 +878,89 @@ qint64 EventLog::Private::removeNow(const std::optional<QString>& userToken, boo
     if (removed > 0)
         announceRemoved();
     return removed;
+}
+
+void EventLog::Private::attachVerdictsNow(const QList<AlgoliaVerdictUpdate>& updates)
+{
+    // What is wanted: (request id, position) -> the update (the last one wins for a repeated event).
+    QHash<QString, QHash<int, const AlgoliaVerdictUpdate*>> wanted;
+    for (const AlgoliaVerdictUpdate& update : updates) {
+        if (!update.requestId.isEmpty())
+            wanted[update.requestId].insert(update.indexInRequest, &update);
+    }
+    if (wanted.isEmpty())
+        return;
+
+    // One look-up for every update. There is no index on request ids (it would cost the insert path), so:
+    // the request rows of these ids, by one scan of `requests` (one row per request, far fewer than events
+    // for batched traffic) ...
+    QByteArray placeholders;
+    for (qsizetype i = 0; i < wanted.size(); ++i)
+        placeholders += i == 0 ? "?" : ",?";
+    Statement requestRows(writer,
+                          "SELECT rid, request_id FROM requests WHERE request_id IN (" + placeholders + ")");
+    if (!requestRows)
+        return;
+    const QStringList requestIds = wanted.keys(); // kept alive while the statement steps (bind copies none)
+    for (qsizetype i = 0; i < requestIds.size(); ++i)
+        requestRows.bind(int(i) + 1, requestIds.at(i));
+    QHash<qint64, QString> requestOfRow;
+    qint64 oldestRow = std::numeric_limits<qint64>::max();
+    while (sqlite3_step(requestRows.get()) == SQLITE_ROW) {
+        const qint64 rid = requestRows.integer(0);
+        requestOfRow.insert(rid, requestRows.text(1));
+        oldestRow = std::min(oldestRow, rid);
+    }
+    if (requestOfRow.isEmpty())
+        return; // none of these requests is (still) in the log
+
+    // ... then their events, walking back from the newest: request rows are numbered in event order, so the
+    // walk stops at the first event older than the oldest matching request. Verdicts come for recent
+    // sends, so this reads the tail of the log, not all of it.
+    QList<std::pair<qint64, const AlgoliaVerdictUpdate*>> matches;
+    {
+        Statement events(writer, "SELECT id, rid, idx FROM events ORDER BY id DESC");
+        while (events && sqlite3_step(events.get()) == SQLITE_ROW) {
+            const qint64 rid = events.integer(1);
+            if (rid < oldestRow)
+                break;
+            const auto request = requestOfRow.constFind(rid);
+            if (request == requestOfRow.cend())
+                continue;
+            if (const AlgoliaVerdictUpdate* update = wanted.value(*request).value(int(events.integer(2))))
+                matches.append({events.integer(0), update});
+        }
+    }
+    if (matches.isEmpty())
+        return;
+
+    bool ok = exec(writer, "BEGIN IMMEDIATE");
+    Statement insert(writer, "INSERT OR REPLACE INTO algolia_verdicts(id, status, errors) VALUES(?, ?, ?)");
+    ok = ok && insert;
+    QList<qint64> ids;
+    ids.reserve(matches.size());
+    for (const auto& [id, update] : matches) {
+        if (!ok)
+            break;
+        QJsonArray errors;
+        for (const QString& error : update->errors)
+            errors.append(error);
+        const QByteArray errorsJson = QJsonDocument(errors).toJson(QJsonDocument::Compact);
+        insert.bind(1, id);
+        insert.bind(2, qint64(update->status));
+        insert.bind(3, errorsJson);
+        ok = insert.run();
+        ids.append(id);
+    }
+    ok = ok && exec(writer, "COMMIT");
+    if (!ok) {
+        qWarning("EventLog: attaching Algolia's verdicts failed: %s", sqlite3_errmsg(writer));
+        rollback(writer);
+        return;
+    }
+    std::sort(ids.begin(), ids.end());
+    QMetaObject::invokeMethod(
+        q, [this, ids] { Q_EMIT q->recordsChanged(ids); }, Qt::QueuedConnection);
 }
 
 void EventLog::Private::announceAppended(qint64 first, qint64 last)
@@ -1197,6 +1300,13 @@ void EventLog::removeAsync(const std::optional<QString>& userToken, QObject* con
                                     },
                                     Qt::QueuedConnection);
                             }});
+}
+
+void EventLog::attachAlgoliaVerdicts(QList<AlgoliaVerdictUpdate> updates)
+{
+    if (updates.isEmpty())
+        return;
+    d->enqueue(Private::Job{{}, {}, [this, updates = std::move(updates)] { d->attachVerdictsNow(updates); }});
 }
 
 QString EventLog::path() const

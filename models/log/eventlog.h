@@ -59,6 +59,21 @@ struct LogRecord
     QString remoteAddress;
     QString appId;
     QString target; // where a sent event went: "local", "us", "de", "global" or a URL
+
+    // Algolia's own verdict on this event, from its debugger feed (GET /1/events), when one was attached
+    // with EventLog::attachAlgoliaVerdicts(): the HTTP status Algolia recorded for the event's request and
+    // this event's errors. append() does not store these fields.
+    std::optional<int> algoliaStatus;
+    QStringList algoliaErrors;
+};
+
+// Algolia's verdict on one logged event, which the log finds by its request id and position in the request.
+struct AlgoliaVerdictUpdate
+{
+    QString requestId;
+    int indexInRequest = 0;
+    int status = 0;
+    QStringList errors;
 };
 
 struct LogQuery
@@ -156,6 +171,12 @@ public:
     void removeAsync(const std::optional<QString>& userToken, QObject* context,
                      std::function<void(qint64)> done);
 
+    // Thread-safe, returns at once. Attaches Algolia's verdicts to the logged events they name (requestId +
+    // indexInRequest); updates naming no logged event are ignored, and a later verdict for an event
+    // replaces an earlier one. All updates of one call are one writer operation (one look-up, one
+    // transaction), run after every append made before the call; recordsChanged() then names the events.
+    void attachAlgoliaVerdicts(QList<AlgoliaVerdictUpdate> updates);
+
     QString path() const;
     qint64 retention() const;
     // Takes effect at once: the writer trims the oldest records down to `records` (asynchronously). Between
@@ -167,6 +188,9 @@ Q_SIGNALS:
     void recordsAppended(qint64 firstId, qint64 lastId);
     // Emitted after remove() or retention trimming.
     void recordsRemoved();
+    // Emitted (on the log's thread) after existing records changed, e.g. an Algolia verdict was attached:
+    // views holding copies of these records should read them again.
+    void recordsChanged(const QList<qint64>& ids);
 
 private:
     explicit EventLog(const EventLogOptions& options);

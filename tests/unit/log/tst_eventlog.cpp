@@ -2,6 +2,7 @@
 // migrations, concurrency, broken files, and durability when the writing process is killed.
 #include "log/eventlog.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -445,7 +446,7 @@ private Q_SLOTS:
         } // destroyed: every append is committed before the writer stops
         qint64 version = -1;
         QVERIFY(execSql(path, "PRAGMA user_version", &version));
-        QCOMPARE(version, qint64(2));
+        QCOMPARE(version, qint64(3));
         auto log = openLog(path);
         QVERIFY(log);
         QCOMPARE(log->count(), qint64(1));
@@ -468,7 +469,7 @@ private Q_SLOTS:
         QVERIFY(log);
         qint64 version = -1;
         QVERIFY(execSql(path, "PRAGMA user_version", &version));
-        QCOMPARE(version, qint64(2));
+        QCOMPARE(version, qint64(3));
         QCOMPARE(log->count(), qint64(3));
         const QList<LogRecord> records = log->query(LogQuery{});
         QCOMPARE(records.size(), 3);
@@ -483,6 +484,187 @@ private Q_SLOTS:
         log->append({makeRecord(QStringLiteral("new"))});
         log->flush();
         QCOMPARE(log->lastId(), qint64(4));
+    }
+
+    void migratesFromVersion2()
+    {
+        const QString path = newPath();
+        QFile fixture(QStringLiteral(INSIGHTS_TEST_DATA_DIR "/log/eventlog-v2.sql"));
+        QVERIFY(fixture.open(QIODevice::ReadOnly));
+        QVERIFY(execSql(path, fixture.readAll()));
+
+        auto log = openLog(path);
+        QVERIFY(log);
+        qint64 version = -1;
+        QVERIFY(execSql(path, "PRAGMA user_version", &version));
+        QCOMPARE(version, qint64(3));
+        QCOMPARE(log->count(), qint64(3));
+        const QList<LogRecord> records = log->query(LogQuery{});
+        QCOMPARE(records.size(), 3);
+        QCOMPARE(records.at(0).eventName, QStringLiteral("Product Clicked"));
+        QCOMPARE(records.at(0).agent, QStringLiteral("Algolia for JavaScript"));
+        QCOMPARE(records.at(2).source, EventSource::Sent);
+        QCOMPARE(records.at(2).target, QStringLiteral("us"));
+        QCOMPARE(records.at(2).issues.first().code, QStringLiteral("eventName.missing"));
+        for (const LogRecord& record : records) {
+            QVERIFY(!record.algoliaStatus); // nothing attached yet
+            QVERIFY(record.algoliaErrors.isEmpty());
+        }
+        QCOMPARE(log->deletions(),
+                 (QList<QPair<QString, qint64>>{{QStringLiteral("user-9"), 1699999990000}}));
+
+        // The table version 3 added works on the migrated events; ids continue after the saved high mark.
+        QSignalSpy changed(log.get(), &EventLog::recordsChanged);
+        log->attachAlgoliaVerdicts(
+            {{QStringLiteral("req-b"), 0, 422, {QStringLiteral("eventName is missing")}}});
+        QVERIFY(changed.wait(5000));
+        QCOMPARE(changed.first().first().value<QList<qint64>>(), QList<qint64>{3});
+        const QList<LogRecord> rejected = log->records({3});
+        QCOMPARE(rejected.first().algoliaStatus, std::optional<int>(422));
+        log->append({makeRecord(QStringLiteral("new"))});
+        log->flush();
+        QCOMPARE(log->lastId(), qint64(6));
+    }
+
+    void attachesAlgoliaVerdicts()
+    {
+        auto log = openLog(newPath());
+        QVERIFY(log);
+        // Two requests of the app (3 events and 2 events) and one other request with the same positions.
+        QList<LogRecord> sent;
+        for (int i = 0; i < 3; ++i) {
+            LogRecord r = makeRecord(QStringLiteral("u%1").arg(i));
+            r.requestId = QStringLiteral("send-1");
+            r.indexInRequest = i;
+            r.source = EventSource::Sent;
+            sent.append(r);
+        }
+        log->append(sent);
+        LogRecord other = makeRecord(QStringLiteral("someone"));
+        other.requestId = QStringLiteral("endpoint-1");
+        log->append({other});
+        QList<LogRecord> second;
+        for (int i = 0; i < 2; ++i) {
+            LogRecord r = makeRecord(QStringLiteral("v%1").arg(i));
+            r.requestId = QStringLiteral("send-2");
+            r.indexInRequest = i;
+            second.append(r);
+        }
+        log->append(second); // ids: send-1 = 1..3, endpoint-1 = 4, send-2 = 5..6
+
+        QSignalSpy changed(log.get(), &EventLog::recordsChanged);
+        // Queued after the appends: the log runs it after them, without a flush in between.
+        log->attachAlgoliaVerdicts({
+            {QStringLiteral("send-1"),
+             1,
+             422,
+             {QStringLiteral("Unknown userToken format"), QStringLiteral("objectIDs: too many")}},
+            {QStringLiteral("send-1"), 2, 422, {}},
+            {QStringLiteral("send-2"), 0, 200, {}},
+            {QStringLiteral("no-such-request"), 0, 500, {QStringLiteral("ignored")}},
+            {QStringLiteral("send-2"), 7, 500, {QStringLiteral("no such position: ignored")}},
+        });
+        QVERIFY(changed.wait(5000));
+        QCOMPARE(changed.size(), 1); // one operation, one announcement
+        QCOMPARE(changed.first().first().value<QList<qint64>>(), (QList<qint64>{2, 3, 5}));
+
+        LogQuery all;
+        const QList<LogRecord> records = log->query(all);
+        QCOMPARE(records.size(), 6);
+        QVERIFY(!records.at(0).algoliaStatus);
+        QCOMPARE(records.at(1).algoliaStatus, std::optional<int>(422));
+        QCOMPARE(records.at(1).algoliaErrors, (QStringList{QStringLiteral("Unknown userToken format"),
+                                                           QStringLiteral("objectIDs: too many")}));
+        QCOMPARE(records.at(2).algoliaStatus, std::optional<int>(422));
+        QVERIFY(records.at(2).algoliaErrors.isEmpty());
+        QVERIFY(!records.at(3).algoliaStatus); // the other request, same position: untouched
+        QCOMPARE(records.at(4).algoliaStatus, std::optional<int>(200));
+        QVERIFY(!records.at(5).algoliaStatus);
+        // The local verdict stays as logged beside Algolia's.
+        QCOMPARE(records.at(1).httpStatus, 200);
+        QVERIFY(records.at(1).accepted);
+        // records() reads them too (the views' path).
+        QCOMPARE(log->records({5, 2}).last().algoliaErrors.size(), 2);
+
+        // A later verdict replaces the earlier one; an update naming nothing changes nothing, says nothing.
+        log->attachAlgoliaVerdicts({{QStringLiteral("send-1"), 1, 200, {}}});
+        QVERIFY(changed.wait(5000));
+        QCOMPARE(changed.last().first().value<QList<qint64>>(), QList<qint64>{2});
+        QCOMPARE(log->records({2}).first().algoliaStatus, std::optional<int>(200));
+        QVERIFY(log->records({2}).first().algoliaErrors.isEmpty());
+        log->attachAlgoliaVerdicts({{QStringLiteral("nothing"), 0, 200, {}}});
+        log->flush();
+        QCoreApplication::processEvents();
+        QCOMPARE(changed.size(), 2);
+        QCOMPARE(log->count(), qint64(6));
+
+        // Thread-safe: called from another thread, it still announces on the log's thread.
+        std::thread caller([raw = log.get()] {
+            raw->attachAlgoliaVerdicts({{QStringLiteral("send-2"), 1, 403, {QStringLiteral("forbidden")}}});
+        });
+        caller.join();
+        QVERIFY(changed.wait(5000));
+        QCOMPARE(changed.last().first().value<QList<qint64>>(), QList<qint64>{6});
+    }
+
+    void removalDropsAlgoliaVerdicts()
+    {
+        const QString path = newPath();
+        auto log = openLog(path, 1000);
+        QVERIFY(log);
+        auto verdictRows = [&path] {
+            qint64 rows = -1;
+            execSql(path, "SELECT count(*) FROM algolia_verdicts", &rows);
+            return rows;
+        };
+        QList<LogRecord> records;
+        for (int i = 0; i < 4; ++i) {
+            LogRecord r = makeRecord(i % 2 ? QStringLiteral("tester") : QStringLiteral("other"));
+            r.requestId = QStringLiteral("send-1");
+            r.indexInRequest = i;
+            records.append(r);
+        }
+        log->append(records);
+        QSignalSpy changed(log.get(), &EventLog::recordsChanged);
+        QList<AlgoliaVerdictUpdate> all;
+        for (int i = 0; i < 4; ++i)
+            all.append({QStringLiteral("send-1"), i, 422, {QStringLiteral("bad")}});
+        log->attachAlgoliaVerdicts(all);
+        QVERIFY(changed.wait(5000));
+        QCOMPARE(verdictRows(), qint64(4));
+
+        // A test user's reset takes their verdicts with their events.
+        QCOMPARE(log->removeUserToken(QStringLiteral("tester")), qint64(2));
+        QCOMPARE(verdictRows(), qint64(2));
+        QCOMPARE(log->remove(QStringLiteral("other")), qint64(2));
+        QCOMPARE(verdictRows(), qint64(0));
+
+        // Retention trimming drops the verdicts of the trimmed events, keeps the others.
+        QList<LogRecord> many;
+        for (int i = 0; i < 100; ++i) {
+            LogRecord r = makeRecord(QStringLiteral("u"));
+            r.requestId = QStringLiteral("send-2");
+            r.indexInRequest = i;
+            many.append(r);
+        }
+        log->append(many);
+        QList<AlgoliaVerdictUpdate> updates;
+        for (int i = 0; i < 100; ++i)
+            updates.append({QStringLiteral("send-2"), i, 200, {}});
+        log->attachAlgoliaVerdicts(updates);
+        QVERIFY(changed.wait(5000));
+        QCOMPARE(verdictRows(), qint64(100));
+        log->setRetention(10);
+        log->flush();
+        QCOMPARE(log->count(), qint64(10));
+        QCOMPARE(verdictRows(), qint64(10));
+        LogQuery query;
+        for (const LogRecord& kept : log->query(query))
+            QCOMPARE(kept.algoliaStatus, std::optional<int>(200));
+
+        // Clearing everything leaves no verdict behind for ids that will never come back.
+        QCOMPARE(log->remove(std::nullopt), qint64(10));
+        QCOMPARE(verdictRows(), qint64(0));
     }
 
     void refusesNewerSchema()
