@@ -55,6 +55,21 @@ std::optional<EventSource> eventSourceFromName(QStringView name)
     return std::nullopt;
 }
 
+QString algoliaVerdictText(const LogRecord& record)
+{
+    if (!record.algoliaStatus)
+        return {};
+    const int status = *record.algoliaStatus;
+    if (!record.algoliaErrors.isEmpty())
+        return QStringLiteral("Algolia: %1 — %2")
+            .arg(status)
+            .arg(record.algoliaErrors.join(QStringLiteral("; ")));
+    if (status >= 200 && status < 300)
+        return QStringLiteral("Algolia: %1 accepted").arg(status);
+    // The feed gives errors only to the culprit: a batch-mate shares the request's status alone.
+    return QStringLiteral("Algolia: %1 — rejected with its batch").arg(status);
+}
+
 namespace {
 
 // Schema history. A database records the last migration applied in PRAGMA user_version; opening runs the

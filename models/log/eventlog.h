@@ -67,6 +67,10 @@ struct LogRecord
     QStringList algoliaErrors;
 };
 
+// Algolia's verdict on a record for people: "Algolia: 200 accepted", "Algolia: 422 — <its errors>" or
+// "Algolia: 422 — rejected with its batch"; empty when none is attached.
+QString algoliaVerdictText(const LogRecord& record);
+
 // Algolia's verdict on one logged event, which the log finds by its request id and position in the request.
 struct AlgoliaVerdictUpdate
 {

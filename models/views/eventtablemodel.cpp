@@ -142,6 +142,7 @@ EventTableModel::EventTableModel(EventLog* log, QObject* parent)
     if (m_log) {
         connect(m_log, &EventLog::recordsAppended, this, &EventTableModel::onRecordsAppended);
         connect(m_log, &EventLog::recordsRemoved, this, &EventTableModel::onRecordsRemoved);
+        connect(m_log, &EventLog::recordsChanged, this, &EventTableModel::onRecordsChanged);
     }
     reload();
 }
@@ -268,14 +269,70 @@ void EventTableModel::prefetch(int firstRow, int lastRow) const
     }
     if (wanted.isEmpty())
         return;
+    fetchRecords(wanted, firstRow, lastRow);
+}
+
+void EventTableModel::fetchRecords(const QList<qint64>& ids, int firstRow, int lastRow) const
+{
+    for (const qint64 id : ids)
+        m_inFlight.insert(id);
     const quint64 generation = m_generation;
     auto* self = const_cast<EventTableModel*>(this);
-    m_log->recordsAsync(wanted, self,
-                        [self, wanted, generation, firstRow, lastRow](QList<LogRecord> records) {
-                            for (const qint64 id : wanted)
-                                self->m_inFlight.remove(id);
-                            self->storeRecords(records, generation, firstRow, lastRow);
-                        });
+    m_log->recordsAsync(ids, self, [self, ids, generation, firstRow, lastRow](QList<LogRecord> records) {
+        for (const qint64 id : ids)
+            self->m_inFlight.remove(id);
+        QList<qint64> again;
+        if (!self->m_changedInFlight.isEmpty()) {
+            records.removeIf([self, &again](const LogRecord& record) {
+                if (!self->m_changedInFlight.contains(record.id))
+                    return false;
+                again << record.id;
+                return true;
+            });
+            for (const qint64 id : ids)
+                self->m_changedInFlight.remove(id);
+        }
+        self->storeRecords(records, generation, firstRow, lastRow);
+        if (!again.isEmpty())
+            self->fetchRecords(again, firstRow, lastRow);
+    });
+}
+
+void EventTableModel::onRecordsChanged(const QList<qint64>& ids)
+{
+    // The cached copies are out of date. Those the view has shown are read again at once and announced
+    // when they are in (storeRecords() emits dataChanged for their rows), so a row never blanks while its
+    // new version loads; the others are read when the view asks for them.
+    QList<qint64> refetch;
+    for (const qint64 id : ids) {
+        if (m_cache.remove(id))
+            refetch << id;
+        else if (m_inFlight.contains(id))
+            m_changedInFlight.insert(id);
+    }
+    if (refetch.isEmpty() || !m_log)
+        return;
+    m_cacheOrder.removeIf([this](qint64 id) { return !m_cache.contains(id); });
+    // The rows they are on (for a sort by a column: one pass over the rows, not a search per id).
+    int firstRow = -1;
+    int lastRow = -1;
+    auto extend = [&firstRow, &lastRow](int row) {
+        if (row < 0)
+            return;
+        firstRow = firstRow < 0 ? row : std::min(firstRow, row);
+        lastRow = std::max(lastRow, row);
+    };
+    if (isTimeOrder()) {
+        for (const qint64 id : refetch)
+            extend(rowOfId(id));
+    } else {
+        const QSet<qint64> wanted(refetch.cbegin(), refetch.cend());
+        for (int row = 0; row < m_ids.size(); ++row) {
+            if (wanted.contains(m_ids[row]))
+                extend(row);
+        }
+    }
+    fetchRecords(refetch, firstRow, lastRow);
 }
 
 void EventTableModel::storeRecords(const QList<LogRecord>& records, quint64 generation, int firstRow,
@@ -412,8 +469,11 @@ QVariant EventTableModel::data(const QModelIndex& index, int role) const
     case Qt::ToolTipRole:
         if (column == Column::ReceivedAt)
             return QDateTime::fromMSecsSinceEpoch(record->receivedAtMs).toString(Qt::ISODateWithMs);
-        if (column == Column::Status)
-            return record->message;
+        if (column == Column::Status) {
+            if (!record->algoliaStatus)
+                return record->message;
+            return QString(record->message + QLatin1Char('\n') + algoliaVerdictText(*record));
+        }
         if (column == Column::Agent)
             return record->agent;
         return {};

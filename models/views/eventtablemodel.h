@@ -137,6 +137,8 @@ private:
     void fetchNew();
     void announcePending();
     void onRecordsRemoved();
+    void onRecordsChanged(const QList<qint64>& ids);
+    void fetchRecords(const QList<qint64>& ids, int firstRow, int lastRow) const;
     void applyIds(QList<qint64> ids, qint64 scannedUpTo);
     void removeRowsIf(const std::function<bool(qint64)>& gone);
     void removeOlderThan(qint64 minId);
@@ -169,6 +171,9 @@ private:
     mutable QHash<qint64, LogRecord> m_cache;
     mutable QList<qint64> m_cacheOrder;
     mutable QSet<qint64> m_inFlight;
+    // Ids that changed in the log while a fetch of theirs was in flight: that answer may predate the change,
+    // so it is dropped and the record fetched again.
+    mutable QSet<qint64> m_changedInFlight;
 
     std::unique_ptr<QThreadPool> m_sortPool;
     std::shared_ptr<std::atomic<bool>> m_sortCancel;

@@ -23,6 +23,8 @@ private Q_SLOTS:
     void dropsRemovedRows();
     void followsRetentionTrims_data();
     void followsRetentionTrims();
+    void showsAlgoliasVerdictWhenAttached_data();
+    void showsAlgoliasVerdictWhenAttached();
 };
 
 namespace {
@@ -244,6 +246,67 @@ void TestEventTableModel::followsRetentionTrims()
     QTRY_COMPARE(model.rowCount(), static_cast<int>(fixture.log->count()));
     QVERIFY(model.rowCount() < 1000);
     QTRY_COMPARE(modelIds(model), fixture.log->ids(all));
+}
+
+void TestEventTableModel::showsAlgoliasVerdictWhenAttached_data()
+{
+    QTest::addColumn<int>("column");
+    QTest::addColumn<int>("order");
+    QTest::addRow("time order") << static_cast<int>(EventTableModel::Column::ReceivedAt)
+                                << static_cast<int>(Qt::AscendingOrder);
+    QTest::addRow("sorted by user token")
+        << static_cast<int>(EventTableModel::Column::UserToken) << static_cast<int>(Qt::DescendingOrder);
+}
+
+void TestEventTableModel::showsAlgoliasVerdictWhenAttached()
+{
+    QFETCH(int, column);
+    QFETCH(int, order);
+    LogFixture::OpenLog fixture = LogFixture::open();
+    fixture.log->append(LogFixture::records(0, 40)); // requests req-0 .. req-9, 4 events each
+    fixture.log->flush();
+    EventTableModel model(fixture.log.get());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy reloaded(&model, &EventTableModel::reloaded);
+    model.sort(column, static_cast<Qt::SortOrder>(order));
+    if (column != static_cast<int>(EventTableModel::Column::ReceivedAt))
+        QVERIFY(reloaded.wait(5000));
+    QTRY_COMPARE(model.rowCount(), 40);
+
+    // Id 7 (req-1, #2) is on screen: its record is cached. Id 31 (req-7, #2) was never shown.
+    const int shown = model.rowOfId(7);
+    QVERIFY(shown >= 0);
+    QTRY_VERIFY(model.recordAt(shown) != nullptr);
+    QVERIFY(!model.recordAt(shown)->algoliaStatus);
+    const QModelIndex status = model.index(shown, static_cast<int>(EventTableModel::Column::Status));
+    QCOMPARE(model.data(status, Qt::ToolTipRole).toString(), QStringLiteral("OK"));
+
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    fixture.log->attachAlgoliaVerdicts(
+        {{QStringLiteral("req-1"), 2, 422, {QStringLiteral("Invalid userToken")}},
+         {QStringLiteral("req-7"), 2, 200, {}}});
+    // The row updates in place: announced once its new version is in, never blank in between.
+    QTRY_VERIFY(!changed.isEmpty());
+    bool covered = false;
+    for (const QList<QVariant>& args : changed) {
+        const QModelIndex from = args.at(0).toModelIndex();
+        const QModelIndex to = args.at(1).toModelIndex();
+        covered = covered || (from.row() <= shown && shown <= to.row());
+    }
+    QVERIFY(covered);
+    QVERIFY(model.recordAt(shown) != nullptr);
+    QCOMPARE(model.recordAt(shown)->algoliaStatus, std::optional<int>(422));
+    QCOMPARE(model.data(status, Qt::ToolTipRole).toString(),
+             QStringLiteral("OK\nAlgolia: 422 — Invalid userToken"));
+    // The local verdict stays what the endpoint decided.
+    QCOMPARE(model.data(status).toString(), QStringLiteral("Accepted"));
+
+    const int later = model.rowOfId(31);
+    QTRY_VERIFY(model.recordAt(later) != nullptr);
+    QCOMPARE(model.recordAt(later)->algoliaStatus, std::optional<int>(200));
+    QVERIFY(model.data(model.index(later, 0), Qt::ToolTipRole)
+                .toString()
+                .endsWith(QLatin1String("Algolia: 200 accepted")));
 }
 
 QTEST_GUILESS_MAIN(TestEventTableModel)
