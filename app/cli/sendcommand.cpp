@@ -388,6 +388,8 @@ int runSendCommand(int argc, char** argv)
     QObject queueContext;
     queueContext.moveToThread(&queueThread);
     QObject::connect(&queueThread, &QThread::started, &queueContext, [&] {
+        // Each chunk is one transaction of a few batch rows: the first requests leave once it is
+        // committed, and an input of up to a chunk is wholly in the outbox before anything is sent.
         constexpr qsizetype kChunk = 5000;
         QString error;
         {
@@ -410,7 +412,7 @@ int runSendCommand(int argc, char** argv)
                         jsons.append(EventCodec::encodeEvent(stamped));
                     }
                 }
-                if (writer.outbox->enqueueRaw(jsons, destination, now).isEmpty())
+                if (writer.outbox->enqueueRaw(jsons, destination, now, options.client.limits) < 0)
                     error = writer.outbox->lastError();
                 else
                     QMetaObject::invokeMethod(&client, [&client] { client.sendQueued(); });

@@ -71,7 +71,7 @@ InsightsClient::~InsightsClient()
     // Events in flight go back to the queue: the next run sends them (at-least-once).
     const auto active = m_active;
     for (const auto& batch : active)
-        m_outbox->release(batch->entries.ids);
+        m_outbox->release(batch->entries.rows);
     m_active.clear();
     m_transport->abortAll();
 }
@@ -135,26 +135,26 @@ qint64 InsightsClient::enqueue(const QList<Event>& events)
 {
     if (events.isEmpty())
         return 0;
-    const QList<qint64> ids = m_outbox->enqueue(events, destination(), nowMs());
-    if (ids.isEmpty()) {
+    const qint64 queued = m_outbox->enqueue(events, destination(), nowMs(), m_options.limits);
+    if (queued < 0) {
         m_error = m_outbox->lastError();
         return 0;
     }
     sendQueued();
-    return ids.size();
+    return queued;
 }
 
 qint64 InsightsClient::enqueueRaw(const QList<QByteArray>& jsons)
 {
     if (jsons.isEmpty())
         return 0;
-    const QList<qint64> ids = m_outbox->enqueueRaw(jsons, destination(), nowMs());
-    if (ids.isEmpty()) {
+    const qint64 queued = m_outbox->enqueueRaw(jsons, destination(), nowMs(), m_options.limits);
+    if (queued < 0) {
         m_error = m_outbox->lastError();
         return 0;
     }
     sendQueued();
-    return ids.size();
+    return queued;
 }
 
 void InsightsClient::sendQueued()
@@ -182,7 +182,7 @@ qint64 InsightsClient::queuedCount() const
 {
     qint64 inFlight = 0;
     for (const auto& batch : m_active)
-        inFlight += batch->entries.ids.size();
+        inFlight += batch->entries.eventCount();
     return inFlight + m_queued;
 }
 
@@ -198,12 +198,12 @@ void InsightsClient::pump()
             m_outboxDry = true;
             return;
         }
-        m_queued = qMax<qint64>(0, m_queued - batch->entries.ids.size());
+        m_queued = qMax<qint64>(0, m_queued - batch->entries.eventCount());
         batch->target = m_target;
         batch->appId = m_credentials.appId;
         batch->attempt = batch->entries.maxAttempts + 1;
         m_active.insert(batch.get(), batch);
-        m_stats.sent += batch->entries.ids.size(); // once per batch taken, retries not counted again
+        m_stats.sent += batch->entries.eventCount(); // once per batch taken, retries not counted again
         startAttempt(batch);
     }
 }
@@ -216,7 +216,7 @@ void InsightsClient::startAttempt(const std::shared_ptr<ActiveBatch>& batch)
     request.method = QByteArrayLiteral("POST");
     QUrl url = joinUrl(batch->target.baseUrl(m_options.hosts), QStringLiteral("/1/events"));
     request.url = url;
-    request.body = EventCodec::encodeRawBatch(batch->entries.jsons);
+    request.body = batch->entries.body; // built once, when the events were queued
     request.timeoutMs = m_options.transferTimeoutMs;
     request.gzipBody = m_options.gzip == GzipBodies::Always ||
                        (m_options.gzip == GzipBodies::EmbeddedEndpoint && batch->target.isEmbeddedEndpoint());
@@ -239,7 +239,7 @@ void InsightsClient::handleResult(const std::shared_ptr<ActiveBatch>& batch, con
     SendResult result = received;
     if (result.requestId.isEmpty())
         result.requestId = batch->requestId;
-    const int count = static_cast<int>(batch->entries.ids.size());
+    const int count = batch->entries.eventCount();
     BatchOutcome outcome;
     outcome.eventCount = count;
     outcome.attempt = batch->attempt;
@@ -247,7 +247,7 @@ void InsightsClient::handleResult(const std::shared_ptr<ActiveBatch>& batch, con
     outcome.requestId = result.requestId;
 
     if (result.status == SendStatus::Cancelled) {
-        m_outbox->release(batch->entries.ids);
+        m_outbox->release(batch->entries.rows);
         m_active.remove(batch.get());
         return;
     }
@@ -255,7 +255,7 @@ void InsightsClient::handleResult(const std::shared_ptr<ActiveBatch>& batch, con
         outcome.kind = OutcomeKind::Accepted;
         m_stats.accepted += count;
         record(*batch, result, true, result.message, {});
-        m_outbox->remove(batch->entries.ids);
+        m_outbox->remove(batch->entries.rows);
         finishBatch(batch);
         Q_EMIT requestOutcome(outcome);
         pump();
@@ -271,7 +271,7 @@ void InsightsClient::handleResult(const std::shared_ptr<ActiveBatch>& batch, con
         if (result.httpStatus == 422)
             outcome.blame = blame422(*batch);
         record(*batch, result, false, result.message, outcome.blame);
-        m_outbox->remove(batch->entries.ids);
+        m_outbox->remove(batch->entries.rows);
         finishBatch(batch);
         Q_EMIT requestOutcome(outcome);
         pump();
@@ -285,7 +285,7 @@ void InsightsClient::handleResult(const std::shared_ptr<ActiveBatch>& batch, con
         outcome.kind = OutcomeKind::Retrying;
         outcome.retryInMs = *delay;
         m_stats.retried += count;
-        m_outbox->recordAttempt(batch->entries.ids, result.describe());
+        m_outbox->recordAttempt(batch->entries.rows, result.describe());
         ++batch->attempt;
         // The batch keeps its concurrency slot while it waits: a 429 slows this client down as asked.
         batch->retryTimer = new QTimer(this);
@@ -307,7 +307,7 @@ void InsightsClient::handleResult(const std::shared_ptr<ActiveBatch>& batch, con
     m_stats.failed += count;
     if (m_stats.firstFailure.isEmpty())
         m_stats.firstFailure = reason;
-    m_outbox->markFailed(batch->entries.ids, reason);
+    m_outbox->markFailed(batch->entries.rows, reason);
     SendResult failed = result;
     record(*batch, failed, false, reason, {});
     finishBatch(batch);
@@ -318,7 +318,7 @@ void InsightsClient::handleResult(const std::shared_ptr<ActiveBatch>& batch, con
 
 void InsightsClient::finishBatch(const std::shared_ptr<ActiveBatch>& batch)
 {
-    m_finishedEvents += batch->entries.ids.size();
+    m_finishedEvents += batch->entries.eventCount();
     m_active.remove(batch.get());
     Q_EMIT progress(m_finishedEvents, queuedCount());
 }
@@ -338,11 +338,12 @@ void InsightsClient::checkIdle()
 
 IssueList InsightsClient::blame422(const ActiveBatch& batch) const
 {
+    const QList<QByteArray> jsons = batch.entries.jsons();
     QList<Event> events;
-    events.reserve(batch.entries.jsons.size());
+    events.reserve(jsons.size());
     IssueList typeErrors;
-    for (int i = 0; i < batch.entries.jsons.size(); ++i) {
-        const DecodedBatch decoded = EventCodec::decodeEvent(batch.entries.jsons.at(i));
+    for (int i = 0; i < jsons.size(); ++i) {
+        const DecodedBatch decoded = EventCodec::decodeEvent(jsons.at(i));
         events.append(decoded.events.isEmpty() ? Event{} : decoded.events.constFirst());
         for (Issue issue : decoded.typeErrors) {
             issue.eventIndex = i;
@@ -370,11 +371,12 @@ void InsightsClient::record(const ActiveBatch& batch, const SendResult& result, 
     const bool reachedEndpoint = result.httpStatus > 0;
     if (batch.target.isEmbeddedEndpoint() && reachedEndpoint)
         return;
+    const QList<QByteArray> jsons = batch.entries.jsons();
     QList<LogRecord> records;
-    records.reserve(batch.entries.jsons.size());
+    records.reserve(jsons.size());
     const qint64 now = nowMs();
-    for (int i = 0; i < batch.entries.jsons.size(); ++i) {
-        LogRecord record = recordFor(batch.entries.jsons.at(i));
+    for (int i = 0; i < jsons.size(); ++i) {
+        LogRecord record = recordFor(jsons.at(i));
         record.requestId = result.requestId.isEmpty() ? batch.requestId : result.requestId;
         record.receivedAtMs = now;
         record.httpStatus = result.httpStatus;

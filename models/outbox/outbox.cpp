@@ -3,17 +3,20 @@
 #include "event/eventcodec.h"
 
 #include <QAtomicInteger>
-#include <QFileInfo>
 #include <QHash>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QStringList>
 #include <QVariant>
+#include <QtEndian>
 
 namespace {
 
-constexpr int kSchemaVersion = 2; // 2: index on (destination, id)
+// 1: one row per event; 2: + index on (destination, id); 3: one row per batch (table `batches`).
+constexpr int kSchemaVersion = 3;
+constexpr qsizetype kBodyOpen = 11; // {"events":[
+constexpr qsizetype kBodyClose = 2; // ]}
 
 QString connectionName()
 {
@@ -21,7 +24,7 @@ QString connectionName()
     return QStringLiteral("insights-outbox-%1").arg(counter.fetchAndAddRelaxed(1));
 }
 
-// Ids are integers we produced: joining them into the SQL text is safe and avoids 1000 bind calls.
+// Ids are integers we produced: joining them into the SQL text is safe.
 QString idList(const QList<qint64>& ids)
 {
     QStringList parts;
@@ -31,37 +34,140 @@ QString idList(const QList<qint64>& ids)
     return parts.join(QLatin1Char(','));
 }
 
+QByteArray packLengths(const QList<quint32>& lengths)
+{
+    QByteArray packed(lengths.size() * 4, Qt::Uninitialized);
+    for (qsizetype i = 0; i < lengths.size(); ++i)
+        qToLittleEndian<quint32>(lengths.at(i), packed.data() + i * 4);
+    return packed;
+}
+
+QList<quint32> unpackLengths(const QByteArray& packed)
+{
+    QList<quint32> lengths;
+    lengths.reserve(packed.size() / 4);
+    for (qsizetype at = 0; at + 4 <= packed.size(); at += 4)
+        lengths.append(qFromLittleEndian<quint32>(packed.constData() + at));
+    return lengths;
+}
+
+// One stored row's worth of events: a request body and its events' lengths.
+struct Part
+{
+    QByteArray body;
+    QList<quint32> lengths;
+
+    qint64 jsonBytes() const
+    {
+        return lengths.isEmpty() ? 0 : body.size() - kBodyOpen - kBodyClose - (lengths.size() - 1);
+    }
+    // The events [from, from + count) as a body of their own.
+    Part slice(qsizetype from, qsizetype count) const
+    {
+        qsizetype start = kBodyOpen;
+        for (qsizetype i = 0; i < from; ++i)
+            start += lengths.at(i) + 1;
+        qsizetype size = 0;
+        for (qsizetype i = from; i < from + count; ++i)
+            size += lengths.at(i) + (i > from ? 1 : 0);
+        Part part;
+        part.body.reserve(kBodyOpen + size + kBodyClose);
+        part.body += "{\"events\":[";
+        part.body.append(body.constData() + start, size);
+        part.body += "]}";
+        part.lengths = lengths.mid(from, count);
+        return part;
+    }
+};
+
+// Cuts JSON texts into request bodies that fit the limits (a single event over the byte limit goes
+// alone: the server's 413 is the verdict the user needs to see).
+QList<Part> cutIntoParts(const QList<QByteArray>& jsons, const BatchLimits& limits)
+{
+    QList<Part> parts;
+    const int maxEvents = qMax(1, limits.maxEvents);
+    qsizetype at = 0;
+    while (at < jsons.size()) {
+        qsizetype end = at;
+        qint64 sum = 0;
+        while (end < jsons.size() && end - at < maxEvents) {
+            const qint64 size = jsons.at(end).size();
+            if (end > at &&
+                rawBatchBodySize(sum + size, static_cast<int>(end - at + 1)) >= limits.maxBodyBytes)
+                break;
+            sum += size;
+            ++end;
+        }
+        Part part;
+        part.body.reserve(rawBatchBodySize(sum, static_cast<int>(end - at)));
+        part.body += "{\"events\":[";
+        part.lengths.reserve(end - at);
+        for (qsizetype i = at; i < end; ++i) {
+            if (i > at)
+                part.body += ',';
+            part.body += jsons.at(i);
+            part.lengths.append(static_cast<quint32>(jsons.at(i).size()));
+        }
+        part.body += "]}";
+        parts.append(std::move(part));
+        at = end;
+    }
+    return parts;
+}
+
 } // namespace
 
 qint64 rawBatchBodySize(qint64 sumOfJsonSizes, int count)
 {
     // {"events":[ + texts joined by ',' + ]}
-    return 11 + sumOfJsonSizes + (count > 0 ? count - 1 : 0) + 2;
+    return kBodyOpen + sumOfJsonSizes + (count > 0 ? count - 1 : 0) + kBodyClose;
+}
+
+QList<QByteArray> OutboxBatch::jsons() const
+{
+    QList<QByteArray> result;
+    result.reserve(lengths.size());
+    qsizetype at = kBodyOpen;
+    for (quint32 length : lengths) {
+        result.append(body.mid(at, length));
+        at += length + 1;
+    }
+    return result;
 }
 
 struct Outbox::Private
 {
+    struct InFlightRow
+    {
+        QString destination;
+        qint64 events = 0;
+    };
+
     QString path;
     QString connection;
     QString lastError;
-    // Entries taken by a sender and not answered yet: kept in memory, not in the file. Writing a state for
-    // 1000 rows per batch cost a third of the client's time, and after a crash the file must say "queued"
-    // for them anyway (at-least-once).
-    QHash<qint64, QString> inFlight; // id -> destination
+    // Rows taken by a sender and not answered yet: kept in memory, not in the file. After a crash the
+    // file must say "queued" for them anyway (at-least-once), so writing the state would only cost.
+    QHash<qint64, InFlightRow> inFlight;
 
-    qint64 inFlightCount(const QString& destination) const
+    qint64 inFlightEvents(const QString& destination) const
     {
-        if (destination.isEmpty())
-            return inFlight.size();
-        qint64 count = 0;
-        for (const QString& of : inFlight)
-            count += of == destination ? 1 : 0;
-        return count;
+        qint64 events = 0;
+        for (const InFlightRow& row : inFlight)
+            events += destination.isEmpty() || row.destination == destination ? row.events : 0;
+        return events;
     }
-    void forget(const QList<qint64>& ids)
+    qint64 inFlightRows(const QString& destination) const
     {
-        for (qint64 id : ids)
-            inFlight.remove(id);
+        qint64 rows = 0;
+        for (const InFlightRow& row : inFlight)
+            rows += destination.isEmpty() || row.destination == destination ? 1 : 0;
+        return rows;
+    }
+    void forget(const QList<qint64>& rows)
+    {
+        for (qint64 row : rows)
+            inFlight.remove(row);
     }
 
     QSqlDatabase db() const { return QSqlDatabase::database(connection, false); }
@@ -76,74 +182,83 @@ struct Outbox::Private
         return true;
     }
 
-    bool updateState(const QList<qint64>& ids, std::optional<OutboxState> state, const QString* reason,
+    bool fail(const QSqlQuery& query)
+    {
+        lastError = query.lastError().text();
+        return false;
+    }
+
+    bool updateState(const QList<qint64>& rows, std::optional<OutboxState> state, const QString* reason,
                      bool countAttempt)
     {
-        if (ids.isEmpty())
+        if (rows.isEmpty())
             return true;
-        QString sql = QStringLiteral("UPDATE outbox SET attempts = attempts + %1").arg(countAttempt ? 1 : 0);
+        QString sql = QStringLiteral("UPDATE batches SET attempts = attempts + %1").arg(countAttempt ? 1 : 0);
         if (state)
             sql += QStringLiteral(", state = %1").arg(static_cast<int>(*state));
         if (reason)
             sql += QStringLiteral(", last_error = :reason");
-        sql += QStringLiteral(" WHERE id IN (%1)").arg(idList(ids));
+        sql += QStringLiteral(" WHERE id IN (%1)").arg(idList(rows));
         QSqlQuery query(db());
         query.prepare(sql);
         if (reason)
             query.bindValue(QStringLiteral(":reason"), *reason);
-        if (!query.exec()) {
-            lastError = query.lastError().text();
-            return false;
-        }
-        return true;
+        return query.exec() || fail(query);
     }
 
-    QList<qint64> insert(const QList<QByteArray>& jsons, const QString& destination, qint64 nowMs)
+    // Inserts rows inside the caller's transaction; returns the new ids, or nullopt on error.
+    std::optional<QList<qint64>> insertParts(const QList<Part>& parts, const QString& destination,
+                                             qint64 enqueuedMs, OutboxState state = OutboxState::Queued,
+                                             int attempts = 0, const QString& lastErrorText = {})
     {
+        QSqlQuery query(db());
+        if (!query.prepare(
+                QStringLiteral("INSERT INTO batches (destination, enqueued_ms, state, attempts, "
+                               "last_error, events, lengths, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"))) {
+            fail(query);
+            return std::nullopt;
+        }
+        QList<qint64> ids;
+        ids.reserve(parts.size());
+        for (const Part& part : parts) {
+            query.bindValue(0, destination);
+            query.bindValue(1, enqueuedMs);
+            query.bindValue(2, static_cast<int>(state));
+            query.bindValue(3, attempts);
+            query.bindValue(4, lastErrorText.isEmpty() ? QVariant() : QVariant(lastErrorText));
+            query.bindValue(5, static_cast<qint64>(part.lengths.size()));
+            query.bindValue(6, packLengths(part.lengths));
+            query.bindValue(7, part.body);
+            if (!query.exec()) {
+                fail(query);
+                return std::nullopt;
+            }
+            ids.append(query.lastInsertId().toLongLong());
+        }
+        return ids;
+    }
+
+    qint64 insert(const QList<QByteArray>& jsons, const QString& destination, qint64 nowMs,
+                  const BatchLimits& limits)
+    {
+        if (jsons.isEmpty())
+            return 0;
+        const QList<Part> parts = cutIntoParts(jsons, limits);
         QSqlDatabase database = db();
         if (!database.transaction()) {
             lastError = database.lastError().text();
-            return {};
+            return -1;
         }
-        // Many rows per statement: binding and stepping one statement per event costs more than the
-        // event itself. Row ids of one INSERT are consecutive (one writer, inside a transaction).
-        constexpr qsizetype kRowsPerStatement = 200;
-        QList<qint64> ids;
-        ids.reserve(jsons.size());
-        QSqlQuery full(database);
-        QSqlQuery tail(database);
-        const auto statement = [](qsizetype rows) {
-            QString sql = QStringLiteral(
-                "INSERT INTO outbox (destination, enqueued_ms, state, attempts, json) VALUES ");
-            for (qsizetype i = 0; i < rows; ++i)
-                sql += i == 0 ? QStringLiteral("(?, ?, 0, 0, ?)") : QStringLiteral(",(?, ?, 0, 0, ?)");
-            return sql;
-        };
-        full.prepare(statement(kRowsPerStatement));
-        for (qsizetype start = 0; start < jsons.size(); start += kRowsPerStatement) {
-            const qsizetype rows = qMin(kRowsPerStatement, jsons.size() - start);
-            QSqlQuery& query = rows == kRowsPerStatement ? full : tail;
-            if (rows != kRowsPerStatement)
-                query.prepare(statement(rows));
-            for (qsizetype i = 0; i < rows; ++i) {
-                query.bindValue(static_cast<int>(i * 3), destination);
-                query.bindValue(static_cast<int>(i * 3 + 1), nowMs);
-                query.bindValue(static_cast<int>(i * 3 + 2), jsons.at(start + i));
-            }
-            if (!query.exec()) {
-                lastError = query.lastError().text();
-                database.rollback();
-                return {};
-            }
-            const qint64 last = query.lastInsertId().toLongLong();
-            for (qint64 id = last - rows + 1; id <= last; ++id)
-                ids.append(id);
+        if (!insertParts(parts, destination, nowMs)) {
+            database.rollback();
+            return -1;
         }
         if (!database.commit()) {
             lastError = database.lastError().text();
-            return {};
+            database.rollback();
+            return -1;
         }
-        return ids;
+        return jsons.size();
     }
 
     QString whereDestination(OutboxState state, const QString& destination) const
@@ -152,6 +267,64 @@ struct Outbox::Private
         if (!destination.isEmpty())
             where += QStringLiteral(" AND destination = :destination");
         return where;
+    }
+
+    // Schema 1/2 kept one row per event in `outbox`: pack consecutive rows of the same destination and
+    // state into batch rows, in one transaction, and drop the old table.
+    bool migrateFromRowPerEvent()
+    {
+        QSqlDatabase database = db();
+        if (!database.transaction()) {
+            lastError = database.lastError().text();
+            return false;
+        }
+        QSqlQuery rows(database);
+        rows.setForwardOnly(true);
+        if (!rows.exec(QStringLiteral("SELECT destination, enqueued_ms, state, attempts, last_error, json "
+                                      "FROM outbox ORDER BY id"))) {
+            fail(rows);
+            database.rollback();
+            return false;
+        }
+        struct Group
+        {
+            QString destination;
+            qint64 enqueuedMs = 0;
+            OutboxState state = OutboxState::Queued;
+            int attempts = 0;
+            QString lastError;
+            QList<QByteArray> jsons;
+        };
+        QList<Group> groups;
+        while (rows.next()) {
+            const QString destination = rows.value(0).toString();
+            // Schema 1 wrote in-flight states to the file: whoever had them is gone, so they are queued.
+            const OutboxState state = rows.value(2).toInt() == static_cast<int>(OutboxState::Failed)
+                                          ? OutboxState::Failed
+                                          : OutboxState::Queued;
+            const int attempts = rows.value(3).toInt();
+            const QString reason = rows.value(4).toString();
+            if (groups.isEmpty() || groups.constLast().destination != destination ||
+                groups.constLast().state != state || groups.constLast().attempts != attempts ||
+                groups.constLast().lastError != reason)
+                groups.append(Group{destination, rows.value(1).toLongLong(), state, attempts, reason, {}});
+            groups.last().jsons.append(rows.value(5).toByteArray());
+        }
+        rows.finish();
+        for (const Group& group : std::as_const(groups)) {
+            if (!insertParts(cutIntoParts(group.jsons, BatchLimits{}), group.destination, group.enqueuedMs,
+                             group.state, group.attempts, group.lastError)) {
+                database.rollback();
+                return false;
+            }
+        }
+        if (!exec(QStringLiteral("DROP TABLE outbox")) || !database.commit()) {
+            if (lastError.isEmpty())
+                lastError = database.lastError().text();
+            database.rollback();
+            return false;
+        }
+        return true;
     }
 };
 
@@ -186,45 +359,65 @@ Outbox::OpenResult Outbox::open(const QString& path, Recovery recovery)
     }
     Private& p = *outbox->d;
     // WAL + synchronous=NORMAL: a committed enqueue survives the process being killed.
-    const bool ok =
-        p.exec(QStringLiteral("PRAGMA journal_mode=WAL")) &&
-        p.exec(QStringLiteral("PRAGMA synchronous=NORMAL")) &&
-        p.exec(QStringLiteral("PRAGMA busy_timeout=5000")) &&
-        p.exec(QStringLiteral("PRAGMA cache_size=-16384")) && // 16 MB: a large queue is read back once
-        // Checkpoint less often: rows are inserted and soon deleted, so most pages change again before a
-        // later checkpoint would copy them (and each checkpoint syncs the file).
-        p.exec(QStringLiteral("PRAGMA wal_autocheckpoint=8192")) &&
-        p.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS outbox ("
-                              "id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL, "
-                              "enqueued_ms INTEGER NOT NULL, state INTEGER NOT NULL, "
-                              "attempts INTEGER NOT NULL, last_error TEXT, json BLOB NOT NULL)")) &&
-        // Not on `state`: taking a batch flips it for 1000 rows, and keeping an index on it in step costs
-        // more than scanning past the few batches in flight.
-        p.exec(QStringLiteral("DROP INDEX IF EXISTS outbox_by_state")) &&
-        p.exec(
-            QStringLiteral("CREATE INDEX IF NOT EXISTS outbox_by_destination ON outbox (destination, id)"));
+    const bool ok = p.exec(QStringLiteral("PRAGMA journal_mode=WAL")) &&
+                    p.exec(QStringLiteral("PRAGMA synchronous=NORMAL")) &&
+                    p.exec(QStringLiteral("PRAGMA busy_timeout=5000"));
     if (!ok) {
         result.error = QStringLiteral("cannot prepare the outbox %1: %2").arg(path, p.lastError);
         return result;
     }
-    QSqlQuery version(p.db());
-    if (version.exec(QStringLiteral("PRAGMA user_version")) && version.next()) {
-        const int found = version.value(0).toInt();
-        if (found > kSchemaVersion) {
-            result.error = QStringLiteral("the outbox %1 was written by a newer version (schema %2)")
-                               .arg(path)
-                               .arg(found);
+    int found = 0;
+    {
+        QSqlQuery version(p.db());
+        if (!version.exec(QStringLiteral("PRAGMA user_version")) || !version.next()) {
+            result.error =
+                QStringLiteral("cannot read the outbox %1: %2").arg(path, version.lastError().text());
             return result;
         }
-        if (found < kSchemaVersion)
-            p.exec(QStringLiteral("PRAGMA user_version=%1").arg(kSchemaVersion));
+        found = version.value(0).toInt();
     }
-    // Whoever had these in flight is gone: send them again (at-least-once; the receiver may see twice).
-    if (recovery == Recovery::RequeueInFlight &&
-        !p.exec(QStringLiteral("UPDATE outbox SET state = 0 WHERE state = 1"))) {
-        result.error = QStringLiteral("cannot recover the outbox %1: %2").arg(path, p.lastError);
+    if (found > kSchemaVersion) {
+        result.error = QStringLiteral("the outbox %1 was written by a newer version (schema %2; this version "
+                                      "reads up to %3): use that version, or pass another --outbox")
+                           .arg(path)
+                           .arg(found)
+                           .arg(kSchemaVersion);
         return result;
     }
+    bool hasOldTable = false;
+    {
+        QSqlQuery old(p.db());
+        hasOldTable = old.exec(QStringLiteral(
+                          "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'")) &&
+                      old.next();
+    }
+    const bool created =
+        p.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS batches ("
+                              "id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL, "
+                              "enqueued_ms INTEGER NOT NULL, state INTEGER NOT NULL, "
+                              "attempts INTEGER NOT NULL, last_error TEXT, events INTEGER NOT NULL, "
+                              "lengths BLOB NOT NULL, body BLOB NOT NULL)")) &&
+        p.exec(QStringLiteral(
+            "CREATE INDEX IF NOT EXISTS batches_by_destination ON batches (destination, state, id)"));
+    if (!created) {
+        result.error = QStringLiteral("cannot prepare the outbox %1: %2").arg(path, p.lastError);
+        return result;
+    }
+    if (hasOldTable && !p.migrateFromRowPerEvent()) {
+        result.error = QStringLiteral("cannot migrate the outbox %1 (schema %2) to schema %3: %4")
+                           .arg(path)
+                           .arg(found)
+                           .arg(kSchemaVersion)
+                           .arg(p.lastError);
+        return result;
+    }
+    if (found < kSchemaVersion && !p.exec(QStringLiteral("PRAGMA user_version=%1").arg(kSchemaVersion))) {
+        result.error = QStringLiteral("cannot prepare the outbox %1: %2").arg(path, p.lastError);
+        return result;
+    }
+    // Whoever had these in flight is gone: send them again (at-least-once; the receiver may see twice).
+    // Nothing to do in the file: in-flight rows are only in memory and the file says queued.
+    Q_UNUSED(recovery);
     result.outbox = std::move(outbox);
     return result;
 }
@@ -234,7 +427,8 @@ QString Outbox::path() const
     return d->path;
 }
 
-QList<qint64> Outbox::enqueue(const QList<Event>& events, const QString& destination, qint64 nowMs)
+qint64 Outbox::enqueue(const QList<Event>& events, const QString& destination, qint64 nowMs,
+                       const BatchLimits& limits)
 {
     QList<QByteArray> jsons;
     jsons.reserve(events.size());
@@ -247,125 +441,196 @@ QList<qint64> Outbox::enqueue(const QList<Event>& events, const QString& destina
             jsons.append(EventCodec::encodeEvent(stamped));
         }
     }
-    return d->insert(jsons, destination, nowMs);
+    return d->insert(jsons, destination, nowMs, limits);
 }
 
-QList<qint64> Outbox::enqueueRaw(const QList<QByteArray>& jsons, const QString& destination, qint64 nowMs)
+qint64 Outbox::enqueueRaw(const QList<QByteArray>& jsons, const QString& destination, qint64 nowMs,
+                          const BatchLimits& limits)
 {
-    return d->insert(jsons, destination, nowMs);
+    return d->insert(jsons, destination, nowMs, limits);
 }
 
 OutboxBatch Outbox::takeBatch(const QString& destination, const BatchLimits& limits)
 {
     OutboxBatch batch;
+    const int maxEvents = qMax(1, limits.maxEvents);
     QSqlQuery query(d->db());
     query.setForwardOnly(true);
-    query.prepare(QStringLiteral("SELECT id, json, attempts FROM outbox WHERE destination = ? AND state = 0 "
-                                 "ORDER BY id LIMIT ?"));
+    query.prepare(QStringLiteral("SELECT id, events, attempts, lengths, body, enqueued_ms, last_error FROM "
+                                 "batches WHERE destination = ? AND state = 0 ORDER BY id LIMIT ?"));
     query.bindValue(0, destination);
-    // The oldest queued rows include those already in flight: read past them.
-    query.bindValue(1, qMax(1, limits.maxEvents) + d->inFlightCount(destination));
+    // Small rows are joined up to maxEvents of them; the oldest queued rows include those in flight.
+    query.bindValue(1, maxEvents + d->inFlightRows(destination));
     if (!query.exec()) {
-        d->lastError = query.lastError().text();
+        d->fail(query);
         return batch;
     }
-    qint64 sum = 0;
-    while (query.next() && batch.ids.size() < limits.maxEvents) {
+    QList<Part> parts;
+    qint64 events = 0;
+    qint64 jsonBytes = 0;
+    while (query.next()) {
         const qint64 id = query.value(0).toLongLong();
         if (d->inFlight.contains(id))
             continue;
-        QByteArray json = query.value(1).toByteArray();
-        const qint64 size = rawBatchBodySize(sum + json.size(), static_cast<int>(batch.ids.size()) + 1);
-        // A single event over the limit still goes alone: the server's 413 is the verdict to show.
-        if (!batch.ids.isEmpty() && size >= limits.maxBodyBytes)
+        const qint64 rowEvents = query.value(1).toLongLong();
+        const auto fits = [&](qint64 moreEvents, qint64 moreBytes) {
+            return events + moreEvents <= maxEvents &&
+                   rawBatchBodySize(jsonBytes + moreBytes, static_cast<int>(events + moreEvents)) <
+                       limits.maxBodyBytes;
+        };
+        if (!parts.isEmpty() && events + rowEvents > maxEvents)
             break;
-        sum += json.size();
-        batch.ids.append(id);
-        batch.jsons.append(std::move(json));
+        Part part{query.value(4).toByteArray(), unpackLengths(query.value(3).toByteArray())};
+        if (part.lengths.isEmpty())
+            continue; // cannot happen (rows hold at least one event); never send an empty request
+        if (!parts.isEmpty() && !fits(part.lengths.size(), part.jsonBytes()))
+            break;
+        if (parts.isEmpty() && !fits(part.lengths.size(), part.jsonBytes())) {
+            // Queued under larger limits: send the part that fits now, leave the rest where it is (first
+            // in line for the next batch). The part gets a row of its own, in the same transaction.
+            qsizetype n = 0;
+            qint64 sum = 0;
+            while (n < part.lengths.size() && n < maxEvents &&
+                   (n == 0 || rawBatchBodySize(sum + part.lengths.at(n), static_cast<int>(n + 1)) <
+                                  limits.maxBodyBytes)) {
+                sum += part.lengths.at(n);
+                ++n;
+            }
+            if (n < part.lengths.size()) {
+                const Part head = part.slice(0, n);
+                const Part rest = part.slice(n, part.lengths.size() - n);
+                const qint64 enqueuedMs = query.value(5).toLongLong();
+                const int attempts = query.value(2).toInt();
+                const QString reason = query.value(6).toString();
+                query.finish();
+                QSqlDatabase database = d->db();
+                if (!database.transaction()) {
+                    d->lastError = database.lastError().text();
+                    return batch;
+                }
+                QSqlQuery update(database);
+                update.prepare(
+                    QStringLiteral("UPDATE batches SET events = ?, lengths = ?, body = ? WHERE id = ?"));
+                update.bindValue(0, static_cast<qint64>(rest.lengths.size()));
+                update.bindValue(1, packLengths(rest.lengths));
+                update.bindValue(2, rest.body);
+                update.bindValue(3, id);
+                const std::optional<QList<qint64>> headId =
+                    update.exec() ? d->insertParts({head}, destination, enqueuedMs, OutboxState::Queued,
+                                                   attempts, reason)
+                                  : std::nullopt;
+                if (!headId || !database.commit()) {
+                    if (!headId && d->lastError.isEmpty())
+                        d->fail(update);
+                    database.rollback();
+                    return batch;
+                }
+                batch.rows.append(headId->constFirst());
+                batch.body = head.body;
+                batch.lengths = head.lengths;
+                batch.maxAttempts = attempts;
+                d->inFlight.insert(headId->constFirst(), Private::InFlightRow{destination, n});
+                return batch;
+            }
+        }
+        batch.rows.append(id);
         batch.maxAttempts = qMax(batch.maxAttempts, query.value(2).toInt());
+        events += part.lengths.size();
+        jsonBytes += part.jsonBytes();
+        parts.append(std::move(part));
     }
     query.finish();
-    batch.bodyBytes = rawBatchBodySize(sum, static_cast<int>(batch.ids.size()));
-    for (qint64 id : std::as_const(batch.ids))
-        d->inFlight.insert(id, destination);
+    for (qsizetype i = 0; i < batch.rows.size(); ++i)
+        d->inFlight.insert(batch.rows.at(i), Private::InFlightRow{destination, parts.at(i).lengths.size()});
+    if (parts.size() == 1) {
+        // The usual case: one row is one request, its body as stored.
+        batch.body = std::move(parts.first().body);
+        batch.lengths = std::move(parts.first().lengths);
+    } else if (!parts.isEmpty()) {
+        batch.body.reserve(rawBatchBodySize(jsonBytes, static_cast<int>(events)));
+        batch.body += "{\"events\":[";
+        for (qsizetype i = 0; i < parts.size(); ++i) {
+            const Part& part = parts.at(i);
+            if (i > 0)
+                batch.body += ',';
+            batch.body.append(part.body.constData() + kBodyOpen, part.body.size() - kBodyOpen - kBodyClose);
+            batch.lengths += part.lengths;
+        }
+        batch.body += "]}";
+    }
     return batch;
 }
 
-bool Outbox::remove(const QList<qint64>& ids)
+bool Outbox::remove(const QList<qint64>& rows)
 {
-    if (ids.isEmpty())
+    if (rows.isEmpty())
         return true;
-    d->forget(ids);
-    // A batch is usually a run of consecutive ids: a range is cheaper for SQLite than a 1000-value list.
-    bool consecutive = true;
-    for (qsizetype i = 1; consecutive && i < ids.size(); ++i)
-        consecutive = ids.at(i) == ids.at(i - 1) + 1;
-    if (consecutive)
-        return d->exec(QStringLiteral("DELETE FROM outbox WHERE id BETWEEN %1 AND %2")
-                           .arg(ids.constFirst())
-                           .arg(ids.constLast()));
-    return d->exec(QStringLiteral("DELETE FROM outbox WHERE id IN (%1)").arg(idList(ids)));
+    d->forget(rows);
+    return d->exec(QStringLiteral("DELETE FROM batches WHERE id IN (%1)").arg(idList(rows)));
 }
 
-bool Outbox::recordAttempt(const QList<qint64>& ids, const QString& reason)
+bool Outbox::recordAttempt(const QList<qint64>& rows, const QString& reason)
 {
-    return d->updateState(ids, std::nullopt, &reason, true);
+    return d->updateState(rows, std::nullopt, &reason, true);
 }
 
-bool Outbox::markFailed(const QList<qint64>& ids, const QString& reason)
+bool Outbox::markFailed(const QList<qint64>& rows, const QString& reason)
 {
-    d->forget(ids);
-    return d->updateState(ids, OutboxState::Failed, &reason, false);
+    d->forget(rows);
+    return d->updateState(rows, OutboxState::Failed, &reason, false);
 }
 
-bool Outbox::release(const QList<qint64>& ids)
+bool Outbox::release(const QList<qint64>& rows)
 {
-    d->forget(ids);
+    d->forget(rows);
     return true;
 }
 
 qint64 Outbox::requeueFailed(const QString& destination)
 {
+    const qint64 events = count(OutboxState::Failed, destination);
     QSqlQuery query(d->db());
-    query.prepare(QStringLiteral("UPDATE outbox SET state = 0, attempts = 0") +
+    query.prepare(QStringLiteral("UPDATE batches SET state = 0, attempts = 0") +
                   d->whereDestination(OutboxState::Failed, destination));
     if (!destination.isEmpty())
         query.bindValue(QStringLiteral(":destination"), destination);
     if (!query.exec()) {
-        d->lastError = query.lastError().text();
+        d->fail(query);
         return 0;
     }
-    return query.numRowsAffected();
+    return events;
 }
 
 qint64 Outbox::discardFailed(const QString& destination)
 {
+    const qint64 events = count(OutboxState::Failed, destination);
     QSqlQuery query(d->db());
-    query.prepare(QStringLiteral("DELETE FROM outbox") +
+    query.prepare(QStringLiteral("DELETE FROM batches") +
                   d->whereDestination(OutboxState::Failed, destination));
     if (!destination.isEmpty())
         query.bindValue(QStringLiteral(":destination"), destination);
     if (!query.exec()) {
-        d->lastError = query.lastError().text();
+        d->fail(query);
         return 0;
     }
-    return query.numRowsAffected();
+    return events;
 }
 
 qint64 Outbox::count(OutboxState state, const QString& destination) const
 {
     if (state == OutboxState::InFlight)
-        return d->inFlightCount(destination);
+        return d->inFlightEvents(destination);
     QSqlQuery query(d->db());
-    query.prepare(QStringLiteral("SELECT COUNT(*) FROM outbox") + d->whereDestination(state, destination));
+    query.prepare(QStringLiteral("SELECT COALESCE(SUM(events), 0) FROM batches") +
+                  d->whereDestination(state, destination));
     if (!destination.isEmpty())
         query.bindValue(QStringLiteral(":destination"), destination);
     if (!query.exec() || !query.next()) {
         d->lastError = query.lastError().text();
         return 0;
     }
-    const qint64 rows = query.value(0).toLongLong();
-    return state == OutboxState::Queued ? rows - d->inFlightCount(destination) : rows;
+    const qint64 events = query.value(0).toLongLong();
+    return state == OutboxState::Queued ? events - d->inFlightEvents(destination) : events;
 }
 
 QList<OutboxEntry> Outbox::entries(OutboxState state, const QString& destination, int limit) const
@@ -375,7 +640,7 @@ QList<OutboxEntry> Outbox::entries(OutboxState state, const QString& destination
     query.setForwardOnly(true);
     // In-flight rows are queued rows in the file; tell them apart by the in-memory set.
     const OutboxState stored = state == OutboxState::InFlight ? OutboxState::Queued : state;
-    query.prepare(QStringLiteral("SELECT id, json, enqueued_ms, attempts, last_error FROM outbox") +
+    query.prepare(QStringLiteral("SELECT id, lengths, body, enqueued_ms, attempts, last_error FROM batches") +
                   d->whereDestination(stored, destination) + QStringLiteral(" ORDER BY id"));
     if (!destination.isEmpty())
         query.bindValue(QStringLiteral(":destination"), destination);
@@ -387,13 +652,15 @@ QList<OutboxEntry> Outbox::entries(OutboxState state, const QString& destination
         const qint64 id = query.value(0).toLongLong();
         if (stored == OutboxState::Queued && d->inFlight.contains(id) != (state == OutboxState::InFlight))
             continue;
-        OutboxEntry entry;
-        entry.id = id;
-        entry.json = query.value(1).toByteArray();
-        entry.enqueuedAtMs = query.value(2).toLongLong();
-        entry.attempts = query.value(3).toInt();
-        entry.lastError = query.value(4).toString();
-        result.append(std::move(entry));
+        OutboxBatch rowBatch;
+        rowBatch.lengths = unpackLengths(query.value(1).toByteArray());
+        rowBatch.body = query.value(2).toByteArray();
+        const qint64 enqueuedMs = query.value(3).toLongLong();
+        const int attempts = query.value(4).toInt();
+        const QString reason = query.value(5).toString();
+        const QList<QByteArray> jsons = rowBatch.jsons();
+        for (qsizetype i = 0; i < jsons.size() && result.size() < limit; ++i)
+            result.append(OutboxEntry{id, jsons.at(i), enqueuedMs, attempts, reason});
     }
     return result;
 }
@@ -402,7 +669,7 @@ QStringList Outbox::destinations() const
 {
     QStringList result;
     QSqlQuery query(d->db());
-    if (!query.exec(QStringLiteral("SELECT DISTINCT destination FROM outbox ORDER BY destination"))) {
+    if (!query.exec(QStringLiteral("SELECT DISTINCT destination FROM batches ORDER BY destination"))) {
         d->lastError = query.lastError().text();
         return result;
     }

@@ -12,8 +12,8 @@
 // One queued event: its JSON exactly as it will go on the wire, and what happened to it so far.
 struct OutboxEntry
 {
-    qint64 id = 0;
-    QByteArray json; // canonical event JSON (EventCodec), timestamp already stamped
+    qint64 id = 0;   // the outbox row (one batch) that holds the event
+    QByteArray json; // the event's JSON, timestamp already stamped
     qint64 enqueuedAtMs = 0;
     int attempts = 0;  // requests that carried this event and got no final answer
     QString lastError; // why the last attempt failed (failed entries: the final reason)
@@ -34,19 +34,28 @@ struct BatchLimits
     qint64 maxBodyBytes = 2'000'000; // the body must be strictly smaller
 };
 
-// A batch taken from the outbox: ids and JSON texts in queue order, and the exact size of its body.
+// A request's worth of events taken from the outbox: the rows that hold them and the request body, built
+// when the events were queued ({"events":[…]}, as EventCodec::encodeRawBatch joins them).
 struct OutboxBatch
 {
-    QList<qint64> ids;
-    QList<QByteArray> jsons;
-    qint64 bodyBytes = 0;
-    int maxAttempts = 0; // the highest attempt count among its entries
-    bool isEmpty() const { return ids.isEmpty(); }
+    QList<qint64> rows;     // outbox rows: what remove(), recordAttempt(), markFailed(), release() take
+    QByteArray body;        // the exact request body
+    QList<quint32> lengths; // each event's JSON length, in order: the events are slices of `body`
+    int maxAttempts = 0;    // the highest attempt count among its rows
+    bool isEmpty() const { return rows.isEmpty(); }
+    int eventCount() const { return static_cast<int>(lengths.size()); }
+    qint64 bodyBytes() const { return body.size(); }
+    // The events' JSON texts (copies of the slices of `body`): for logging and 422 blame only.
+    QList<QByteArray> jsons() const;
 };
 
 // The sender's persistent queue: one SQLite file (WAL), so that events waiting to be sent survive a
 // restart or a crash. Each event waits with the timestamp of the moment it was collected: enqueue stamps
 // events that have none, so a retry hours later still carries the collection time.
+//
+// One row per batch: enqueue cuts the events into request bodies (<= limits) and stores each body as one
+// row, in one transaction per call, so a request is one row read and an answer one row deleted. A crash
+// mid-enqueue leaves no partial batch: the transaction is all or nothing.
 //
 // Entries belong to a destination (target + app ID, e.g. "us|APPID"): events queued for the embedded
 // endpoint never leak to Algolia when the user switches target.
@@ -64,7 +73,7 @@ public:
         None,            // a second connection of the same process (a queueing thread): leave them be
     };
     // Opens or creates the file; with RequeueInFlight, entries left in flight by a previous process go
-    // back to the queue.
+    // back to the queue. A file of the earlier one-row-per-event schema is migrated in place.
     static OpenResult open(const QString& path, Recovery recovery = Recovery::RequeueInFlight);
     ~Outbox();
     Outbox(const Outbox&) = delete;
@@ -72,27 +81,32 @@ public:
 
     QString path() const;
 
-    // Queues events for a destination, stamping `timestamp` with nowMs where absent. Returns the ids,
-    // in order, or an empty list when the write failed (then lastError() says why).
-    QList<qint64> enqueue(const QList<Event>& events, const QString& destination, qint64 nowMs);
+    // Queues events for a destination, stamping `timestamp` with nowMs where absent, in batches that fit
+    // `limits`. Returns how many events were queued, or -1 when the write failed (lastError() says why;
+    // then none of them is queued).
+    qint64 enqueue(const QList<Event>& events, const QString& destination, qint64 nowMs,
+                   const BatchLimits& limits = {});
     // Queues JSON texts as they are (events that could not be decoded are sent verbatim so that the
     // server judges them as the user wrote them).
-    QList<qint64> enqueueRaw(const QList<QByteArray>& jsons, const QString& destination, qint64 nowMs);
+    qint64 enqueueRaw(const QList<QByteArray>& jsons, const QString& destination, qint64 nowMs,
+                      const BatchLimits& limits = {});
 
-    // Takes the oldest queued entries of a destination that fit in one request and marks them in flight.
+    // Takes the oldest queued events of a destination that fit in one request and marks them in flight.
+    // Consecutive small rows are joined; a row larger than `limits` (queued under larger ones) is split.
     OutboxBatch takeBatch(const QString& destination, const BatchLimits& limits);
-    // A request carrying these entries got a final answer (accepted or rejected): they leave the outbox.
-    bool remove(const QList<qint64>& ids);
+    // A request carrying these rows got a final answer (accepted or rejected): they leave the outbox.
+    bool remove(const QList<qint64>& rows);
     // A request failed and will be retried: count the attempt and remember the reason.
-    bool recordAttempt(const QList<qint64>& ids, const QString& reason);
-    // Retries exhausted: the entries stay, marked failed with the reason, until retried or discarded.
-    bool markFailed(const QList<qint64>& ids, const QString& reason);
-    // Puts in-flight entries back in the queue (a sender stopped before an answer).
-    bool release(const QList<qint64>& ids);
-    // Failed entries of a destination (all destinations when empty) go back to the queue; returns how many.
+    bool recordAttempt(const QList<qint64>& rows, const QString& reason);
+    // Retries exhausted: the rows stay, marked failed with the reason, until retried or discarded.
+    bool markFailed(const QList<qint64>& rows, const QString& reason);
+    // Puts in-flight rows back in the queue (a sender stopped before an answer).
+    bool release(const QList<qint64>& rows);
+    // Failed events of a destination (all destinations when empty) go back to the queue; returns how many.
     qint64 requeueFailed(const QString& destination = {});
     qint64 discardFailed(const QString& destination = {});
 
+    // Events (not rows) in a state.
     qint64 count(OutboxState state, const QString& destination = {}) const;
     QList<OutboxEntry> entries(OutboxState state, const QString& destination = {}, int limit = 1000) const;
     QStringList destinations() const; // destinations that have queued or failed entries

@@ -6,6 +6,8 @@
 
 #include <QFile>
 #include <QSet>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -43,6 +45,11 @@ private Q_SLOTS:
     void failedEntriesStayWithTheirReason();
     void destinationsAreSeparate();
     void oversizedSingleEventStillGoesAlone();
+    void oneRowPerBatchAndAnAnswerDeletesIt();
+    void smallRowsAreJoinedIntoOneRequest();
+    void rowQueuedUnderLargerLimitsIsSplitInOrder();
+    void migratesARowPerEventFile();
+    void refusesAFileOfANewerVersion();
 };
 
 void TestOutbox::stampsCollectionTimeOnlyWhenAbsent()
@@ -52,14 +59,14 @@ void TestOutbox::stampsCollectionTimeOnlyWhenAbsent()
     QVERIFY2(opened.outbox, qPrintable(opened.error));
     const qint64 collectedAt = 1'790'000'000'000;
     const qint64 own = 1'789'999'000'123;
-    const QList<qint64> ids =
-        opened.outbox->enqueue({makeEvent(1), makeEvent(2, own)}, QStringLiteral("local|"), collectedAt);
-    QCOMPARE(ids.size(), 2);
+    QCOMPARE(opened.outbox->enqueue({makeEvent(1), makeEvent(2, own)}, QStringLiteral("local|"), collectedAt),
+             2);
     // Taken much later (a retry hours after): the timestamps are still the collection time.
     const OutboxBatch batch = opened.outbox->takeBatch(QStringLiteral("local|"), BatchLimits{});
-    QCOMPARE(batch.jsons.size(), 2);
-    QCOMPARE(timestampOf(batch.jsons.at(0)), collectedAt);
-    QCOMPARE(timestampOf(batch.jsons.at(1)), own);
+    const QList<QByteArray> jsons = batch.jsons();
+    QCOMPARE(jsons.size(), 2);
+    QCOMPARE(timestampOf(jsons.at(0)), collectedAt);
+    QCOMPARE(timestampOf(jsons.at(1)), own);
 }
 
 void TestOutbox::survivesReopenAndRecoversInFlight()
@@ -72,13 +79,13 @@ void TestOutbox::survivesReopenAndRecoversInFlight()
     {
         auto opened = Outbox::open(path);
         QVERIFY(opened.outbox);
-        QCOMPARE(opened.outbox->enqueue(events, QStringLiteral("us|APP"), 1000).size(), 30);
         BatchLimits limits;
         limits.maxEvents = 10;
+        QCOMPARE(opened.outbox->enqueue(events, QStringLiteral("us|APP"), 1000, limits), 30);
         const OutboxBatch inFlight = opened.outbox->takeBatch(QStringLiteral("us|APP"), limits);
-        QCOMPARE(inFlight.ids.size(), 10);
+        QCOMPARE(inFlight.eventCount(), 10);
         const OutboxBatch answered = opened.outbox->takeBatch(QStringLiteral("us|APP"), limits);
-        QVERIFY(opened.outbox->remove(answered.ids));
+        QVERIFY(opened.outbox->remove(answered.rows));
         QCOMPARE(opened.outbox->count(OutboxState::InFlight), 10);
         QCOMPARE(opened.outbox->count(OutboxState::Queued), 10);
         // The process "dies" here with 10 in flight: nothing is released.
@@ -88,10 +95,10 @@ void TestOutbox::survivesReopenAndRecoversInFlight()
     QCOMPARE(reopened.outbox->count(OutboxState::InFlight), 0);
     QCOMPARE(reopened.outbox->count(OutboxState::Queued, QStringLiteral("us|APP")), 20);
     const OutboxBatch batch = reopened.outbox->takeBatch(QStringLiteral("us|APP"), BatchLimits{});
-    QCOMPARE(batch.ids.size(), 20);
+    QCOMPARE(batch.eventCount(), 20);
     // Oldest first: the in-flight ones (user-0..9) come back before the never-sent ones (user-20..29).
-    QVERIFY(batch.jsons.constFirst().contains("\"user-0\""));
-    QVERIFY(batch.jsons.constLast().contains("\"user-29\""));
+    QVERIFY(batch.jsons().constFirst().contains("\"user-0\""));
+    QVERIFY(batch.jsons().constLast().contains("\"user-29\""));
 }
 
 void TestOutbox::batchesHoldAtMost1000EventsAndUnder2MB()
@@ -103,11 +110,11 @@ void TestOutbox::batchesHoldAtMost1000EventsAndUnder2MB()
     QList<Event> small;
     for (int i = 0; i < 2500; ++i)
         small.append(makeEvent(i));
-    QCOMPARE(opened.outbox->enqueue(small, QStringLiteral("a"), 1).size(), 2500);
+    QCOMPARE(opened.outbox->enqueue(small, QStringLiteral("a"), 1), 2500);
     QList<int> sizes;
     for (OutboxBatch batch;
          !(batch = opened.outbox->takeBatch(QStringLiteral("a"), BatchLimits{})).isEmpty();)
-        sizes.append(static_cast<int>(batch.ids.size()));
+        sizes.append(batch.eventCount());
     QCOMPARE(sizes, (QList<int>{1000, 1000, 500}));
 
     // 600 events of ~5 KB: 3 MB in all, so the byte limit cuts first.
@@ -117,14 +124,15 @@ void TestOutbox::batchesHoldAtMost1000EventsAndUnder2MB()
         event.setExtra(QStringLiteral("padding"), EventCodec::jsonString(QString(5000, QLatin1Char('x'))));
         big.append(event);
     }
-    QCOMPARE(opened.outbox->enqueue(big, QStringLiteral("b"), 1).size(), 600);
+    QCOMPARE(opened.outbox->enqueue(big, QStringLiteral("b"), 1), 600);
     int total = 0;
     for (OutboxBatch batch;
          !(batch = opened.outbox->takeBatch(QStringLiteral("b"), BatchLimits{})).isEmpty();) {
-        const QByteArray body = EventCodec::encodeRawBatch(batch.jsons);
+        const QByteArray body = EventCodec::encodeRawBatch(batch.jsons());
+        QCOMPARE(batch.body, body);
         QVERIFY2(body.size() < 2'000'000, qPrintable(QString::number(body.size())));
-        QVERIFY(batch.ids.size() <= 1000);
-        total += static_cast<int>(batch.ids.size());
+        QVERIFY(batch.eventCount() <= 1000);
+        total += batch.eventCount();
     }
     QCOMPARE(total, 600);
 }
@@ -136,7 +144,8 @@ void TestOutbox::batchBodySizeIsExact()
     QVERIFY(opened.outbox);
     opened.outbox->enqueue({makeEvent(1), makeEvent(2), makeEvent(3)}, QStringLiteral("x"), 5);
     const OutboxBatch batch = opened.outbox->takeBatch(QStringLiteral("x"), BatchLimits{});
-    QCOMPARE(batch.bodyBytes, EventCodec::encodeRawBatch(batch.jsons).size());
+    QCOMPARE(batch.bodyBytes(), EventCodec::encodeRawBatch(batch.jsons()).size());
+    QCOMPARE(batch.body, EventCodec::encodeRawBatch(batch.jsons()));
     QCOMPARE(rawBatchBodySize(0, 0), EventCodec::encodeRawBatch({}).size());
 }
 
@@ -148,9 +157,9 @@ void TestOutbox::failedEntriesStayWithTheirReason()
         auto opened = Outbox::open(path);
         opened.outbox->enqueue({makeEvent(1), makeEvent(2)}, QStringLiteral("us|A"), 5);
         const OutboxBatch batch = opened.outbox->takeBatch(QStringLiteral("us|A"), BatchLimits{});
-        QVERIFY(opened.outbox->recordAttempt(batch.ids, QStringLiteral("HTTP 503")));
-        QVERIFY(
-            opened.outbox->markFailed(batch.ids, QStringLiteral("gave up after 6 attempts; last: HTTP 503")));
+        QVERIFY(opened.outbox->recordAttempt(batch.rows, QStringLiteral("HTTP 503")));
+        QVERIFY(opened.outbox->markFailed(batch.rows,
+                                          QStringLiteral("gave up after 6 attempts; last: HTTP 503")));
     }
     auto reopened = Outbox::open(path);
     QCOMPARE(reopened.outbox->count(OutboxState::Failed, QStringLiteral("us|A")), 2);
@@ -161,7 +170,7 @@ void TestOutbox::failedEntriesStayWithTheirReason()
     QCOMPARE(failed.constFirst().attempts, 1);
     QVERIFY(reopened.outbox->takeBatch(QStringLiteral("us|A"), BatchLimits{}).isEmpty());
     QCOMPARE(reopened.outbox->requeueFailed(QStringLiteral("us|A")), 2);
-    QCOMPARE(reopened.outbox->takeBatch(QStringLiteral("us|A"), BatchLimits{}).ids.size(), 2);
+    QCOMPARE(reopened.outbox->takeBatch(QStringLiteral("us|A"), BatchLimits{}).eventCount(), 2);
 }
 
 void TestOutbox::destinationsAreSeparate()
@@ -172,7 +181,7 @@ void TestOutbox::destinationsAreSeparate()
     opened.outbox->enqueue({makeEvent(2), makeEvent(3)}, QStringLiteral("us|APP"), 5);
     QCOMPARE(opened.outbox->destinations(),
              (QStringList{QStringLiteral("local|"), QStringLiteral("us|APP")}));
-    QCOMPARE(opened.outbox->takeBatch(QStringLiteral("us|APP"), BatchLimits{}).ids.size(), 2);
+    QCOMPARE(opened.outbox->takeBatch(QStringLiteral("us|APP"), BatchLimits{}).eventCount(), 2);
     QCOMPARE(opened.outbox->count(OutboxState::Queued, QStringLiteral("local|")), 1);
 }
 
@@ -184,8 +193,170 @@ void TestOutbox::oversizedSingleEventStillGoesAlone()
     huge.setExtra(QStringLiteral("padding"), EventCodec::jsonString(QString(2'100'000, QLatin1Char('y'))));
     opened.outbox->enqueue({huge, makeEvent(2)}, QStringLiteral("d"), 5);
     // The server's 413 is the verdict the user needs to see; the outbox must not wedge on it.
-    QCOMPARE(opened.outbox->takeBatch(QStringLiteral("d"), BatchLimits{}).ids.size(), 1);
-    QCOMPARE(opened.outbox->takeBatch(QStringLiteral("d"), BatchLimits{}).ids.size(), 1);
+    QCOMPARE(opened.outbox->takeBatch(QStringLiteral("d"), BatchLimits{}).eventCount(), 1);
+    QCOMPARE(opened.outbox->takeBatch(QStringLiteral("d"), BatchLimits{}).eventCount(), 1);
+}
+
+namespace {
+
+// Rows of the outbox file, read with a connection of its own (what a later process would find).
+qint64 storedRows(const QString& path)
+{
+    qint64 rows = -1;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("peek"));
+        db.setDatabaseName(path);
+        if (db.open()) {
+            QSqlQuery query(db);
+            if (query.exec(QStringLiteral("SELECT COUNT(*) FROM batches")) && query.next())
+                rows = query.value(0).toLongLong();
+        }
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("peek"));
+    return rows;
+}
+
+} // namespace
+
+void TestOutbox::oneRowPerBatchAndAnAnswerDeletesIt()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("outbox.sqlite"));
+    auto opened = Outbox::open(path);
+    QList<Event> events;
+    for (int i = 0; i < 2500; ++i)
+        events.append(makeEvent(i, 1'700'000'000'000 + i));
+    QCOMPARE(opened.outbox->enqueue(events, QStringLiteral("local|"), 5), 2500);
+    QCOMPARE(storedRows(path), 3); // 1000 + 1000 + 500, each one request body
+    const OutboxBatch first = opened.outbox->takeBatch(QStringLiteral("local|"), BatchLimits{});
+    QCOMPARE(first.rows.size(), 1);
+    QCOMPARE(first.eventCount(), 1000);
+    QList<Event> expected = events.mid(0, 1000);
+    QCOMPARE(first.body, EventCodec::encodeBatch(expected)); // the events as queued, in order
+    QVERIFY(opened.outbox->remove(first.rows));
+    QCOMPARE(storedRows(path), 2);
+    QCOMPARE(opened.outbox->count(OutboxState::Queued, QStringLiteral("local|")), 1500);
+}
+
+void TestOutbox::smallRowsAreJoinedIntoOneRequest()
+{
+    QTemporaryDir dir;
+    auto opened = Outbox::open(dir.filePath(QStringLiteral("outbox.sqlite")));
+    // The desktop app queues one composed event at a time; while the network is down they pile up and
+    // then leave together, not one request each.
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(opened.outbox->enqueue({makeEvent(i)}, QStringLiteral("us|A"), 5), 1);
+    const OutboxBatch batch = opened.outbox->takeBatch(QStringLiteral("us|A"), BatchLimits{});
+    QCOMPARE(batch.rows.size(), 5);
+    QCOMPARE(batch.eventCount(), 5);
+    QCOMPARE(batch.body, EventCodec::encodeRawBatch(batch.jsons()));
+    QVERIFY(batch.jsons().at(3).contains("\"user-3\""));
+    QCOMPARE(opened.outbox->count(OutboxState::InFlight, QStringLiteral("us|A")), 5);
+    QVERIFY(opened.outbox->takeBatch(QStringLiteral("us|A"), BatchLimits{}).isEmpty());
+}
+
+void TestOutbox::rowQueuedUnderLargerLimitsIsSplitInOrder()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("outbox.sqlite"));
+    {
+        auto opened = Outbox::open(path);
+        QList<Event> events;
+        for (int i = 0; i < 25; ++i)
+            events.append(makeEvent(i));
+        QCOMPARE(opened.outbox->enqueue(events, QStringLiteral("x"), 5), 25);
+    }
+    // A later run with --batch-size 10: the stored batch of 25 goes out as 10 + 10 + 5, in order, and a
+    // part taken but unanswered when the process dies is sent again.
+    BatchLimits limits;
+    limits.maxEvents = 10;
+    {
+        auto opened = Outbox::open(path);
+        const OutboxBatch lost = opened.outbox->takeBatch(QStringLiteral("x"), limits);
+        QCOMPARE(lost.eventCount(), 10);
+        QVERIFY(lost.jsons().constFirst().contains("\"user-0\""));
+        QCOMPARE(opened.outbox->count(OutboxState::Queued, QStringLiteral("x")), 15);
+    }
+    auto opened = Outbox::open(path);
+    QCOMPARE(opened.outbox->count(OutboxState::Queued, QStringLiteral("x")), 25);
+    QStringList order;
+    for (OutboxBatch batch; !(batch = opened.outbox->takeBatch(QStringLiteral("x"), limits)).isEmpty();) {
+        QVERIFY(batch.eventCount() <= 10);
+        QCOMPARE(batch.body, EventCodec::encodeRawBatch(batch.jsons()));
+        for (const QByteArray& json : batch.jsons())
+            order.append(EventCodec::decodeEvent(json).events.constFirst().userToken.value_or(QString()));
+        QVERIFY(opened.outbox->remove(batch.rows));
+    }
+    QCOMPARE(order.size(), 25);
+    QCOMPARE(QSet<QString>(order.begin(), order.end()).size(), 25);
+    QCOMPARE(opened.outbox->count(OutboxState::Queued), 0);
+}
+
+void TestOutbox::migratesARowPerEventFile()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("outbox.sqlite"));
+    QList<QByteArray> jsons;
+    for (int i = 0; i < 1500; ++i)
+        jsons.append(EventCodec::encodeEvent(makeEvent(i, 1'700'000'000'000 + i)));
+    {
+        // The file as schema 2 left it: one row per event.
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("v2"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        QVERIFY(query.exec(QStringLiteral(
+            "CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL, "
+            "enqueued_ms INTEGER NOT NULL, state INTEGER NOT NULL, attempts INTEGER NOT NULL, last_error "
+            "TEXT, json BLOB NOT NULL)")));
+        QVERIFY(query.exec(QStringLiteral("PRAGMA user_version=2")));
+        QVERIFY(db.transaction());
+        QSqlQuery insert(db);
+        insert.prepare(QStringLiteral("INSERT INTO outbox (destination, enqueued_ms, state, attempts, "
+                                      "last_error, json) VALUES (?, 7, ?, ?, ?, ?)"));
+        for (int i = 0; i < jsons.size(); ++i) {
+            const bool failed = i >= 1490;
+            insert.bindValue(0, QStringLiteral("us|APP"));
+            insert.bindValue(1, failed ? 2 : 0);
+            insert.bindValue(2, failed ? 6 : 0);
+            insert.bindValue(3, failed ? QVariant(QStringLiteral("gave up: HTTP 503")) : QVariant());
+            insert.bindValue(4, jsons.at(i));
+            QVERIFY(insert.exec());
+        }
+        QVERIFY(db.commit());
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("v2"));
+
+    auto opened = Outbox::open(path);
+    QVERIFY2(opened.outbox, qPrintable(opened.error));
+    QCOMPARE(opened.outbox->count(OutboxState::Queued, QStringLiteral("us|APP")), 1490);
+    QCOMPARE(opened.outbox->count(OutboxState::Failed, QStringLiteral("us|APP")), 10);
+    QCOMPARE(opened.outbox->entries(OutboxState::Failed).constFirst().lastError,
+             QStringLiteral("gave up: HTTP 503"));
+    const OutboxBatch first = opened.outbox->takeBatch(QStringLiteral("us|APP"), BatchLimits{});
+    QCOMPARE(first.body, EventCodec::encodeRawBatch(jsons.mid(0, 1000)));
+    const OutboxBatch second = opened.outbox->takeBatch(QStringLiteral("us|APP"), BatchLimits{});
+    QCOMPARE(second.body, EventCodec::encodeRawBatch(jsons.mid(1000, 490)));
+    QCOMPARE(opened.outbox->requeueFailed(QStringLiteral("us|APP")), 10);
+    QCOMPARE(opened.outbox->takeBatch(QStringLiteral("us|APP"), BatchLimits{}).jsons(), jsons.mid(1490));
+}
+
+void TestOutbox::refusesAFileOfANewerVersion()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("outbox.sqlite"));
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("future"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        QVERIFY(query.exec(QStringLiteral("PRAGMA user_version=99")));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("future"));
+    const Outbox::OpenResult opened = Outbox::open(path);
+    QVERIFY(!opened.outbox);
+    QVERIFY2(opened.error.contains(QLatin1String("newer version")) && opened.error.contains(path),
+             qPrintable(opened.error));
 }
 
 QTEST_GUILESS_MAIN(TestOutbox)
