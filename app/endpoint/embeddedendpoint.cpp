@@ -54,7 +54,8 @@ struct Request
     RouteMatch route;
     QByteArray method;
     QByteArray body;
-    bool overLimit = false; // the body passed the limit: the rest is read and dropped, the answer is 413
+    bool overLimit = false;    // the body passed the limit: the rest is read and dropped, the answer is 413
+    bool unauthorized = false; // bad credentials on a push whose body is on its way: read it, drop it, 401
     qint64 dropped = 0;
     bool awaitingCommit = false; // counted in Private::pendingAnswers
 
@@ -233,7 +234,7 @@ MHD_Result EmbeddedEndpoint::Private::onAccess(void* cls, MHD_Connection* connec
             request->dropped = request->body.size();
             request->body = QByteArray();
         }
-        if (request->overLimit) {
+        if (request->overLimit || request->unauthorized) {
             request->dropped += size;
             return request->dropped > 8 * limit ? MHD_NO : MHD_YES;
         }
@@ -268,8 +269,21 @@ MHD_Result EmbeddedEndpoint::Private::onHeaders(MHD_Connection* connection, Requ
         return respond(connection, 405, methodNotAllowedBody(), insights, allow);
     }
     if (insights) {
-        if (const auto failure = credentialFailure(connection, queryArguments(connection)))
-            return respond(connection, 401, *failure, true);
+        if (const auto failure = credentialFailure(connection, queryArguments(connection))) {
+            // A client already uploading a push must get to read the 401: answering before its body is read
+            // and closing would reset the upload, and clients would report a network error instead.
+            const bool bodyOnItsWay =
+                request->method == "POST" && route == Route::Events &&
+                headerValue(connection, MHD_HTTP_HEADER_EXPECT)
+                        .trimmed()
+                        .compare("100-continue", Qt::CaseInsensitive) != 0 &&
+                (headerValue(connection, MHD_HTTP_HEADER_CONTENT_LENGTH).toLongLong() > 0 ||
+                 !headerValue(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING).isEmpty());
+            if (!bodyOnItsWay)
+                return respond(connection, 401, *failure, true);
+            request->unauthorized = true;
+            return MHD_YES;
+        }
     }
     if (route == Route::Events && request->method == "POST") {
         bool ok = false;
@@ -316,6 +330,8 @@ MHD_Result EmbeddedEndpoint::Private::onFullRequest(MHD_Connection* connection, 
 MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Request* request)
 {
     const CompatibilityProfile* rules = profile.load();
+    if (request->unauthorized)
+        return respond(connection, 401, invalidCredentialsBody(), true);
     if (request->overLimit)
         return respond(connection, 413, tooLargeBody(), true);
 

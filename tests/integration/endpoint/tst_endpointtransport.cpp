@@ -333,6 +333,14 @@ void EndpointTransportTest::requiredCredentials()
         QCOMPARE(refused.status, 401);
         QCOMPARE(refused.body, QByteArray(R"({"status":401,"message":"Invalid credentials"})"));
     }
+    // A large push with wrong credentials still gets its 401 to read (the body is drained first), not a
+    // reset connection that clients report as a network error.
+    const HttpResult largeRefused =
+        httpRequest(m_manager, "POST", url, wrongKey, batch(QStringLiteral("strict-user"), 1000));
+    QCOMPARE(largeRefused.status, 401);
+    QCOMPARE(largeRefused.body, QByteArray(R"({"status":401,"message":"Invalid credentials"})"));
+    QCOMPARE(httpRequest(m_manager, "POST", url, credentialHeaders(), body).status, 200); // connection usable
+
     // Without a configured pair any credentials pass, but none at all do not (Algolia needs both).
     QCOMPARE(httpRequest(m_manager, "POST", eventsUrl(), wrongKey, body).status, 200);
     QCOMPARE(httpRequest(m_manager, "POST", eventsUrl(), {}, body).status, 401);
