@@ -37,6 +37,10 @@ public:
     Preference<QString> endpointBindAddress;
     Preference<QString> endpointRequiredAppId; // empty = accept any credentials
 
+    // Poll Algolia's debugger feed (GET /1/events) while sending to an Algolia region with a key: Algolia's
+    // own verdict on sent events, and the events a live site sends.
+    Preference<bool> pollAlgoliaFeed;
+
     Preference<QString> compatibilityProfile;
     Preference<qlonglong> logRetention; // records kept in the event log
 

@@ -156,6 +156,18 @@ DetailsPane::DetailsPane(EventLog* log, QWidget* parent)
     };
     connect(m_requestEvents, &QTreeWidget::itemActivated, this, jump);
     connect(m_timeline, &QTreeWidget::itemActivated, this, jump);
+    if (m_log) {
+        // Algolia's verdict arrives seconds after the event (its debugger feed): show it when it does.
+        connect(m_log, &EventLog::recordsChanged, this, [this](const QList<qint64>& ids) {
+            if (!m_record || !ids.contains(m_record->id))
+                return;
+            const quint64 generation = m_generation;
+            m_log->recordsAsync({m_record->id}, this, [this, generation](QList<LogRecord> records) {
+                if (generation == m_generation && !records.isEmpty())
+                    showRecord(records.constFirst());
+            });
+        });
+    }
     clear();
 }
 
@@ -235,10 +247,17 @@ void DetailsPane::showRecord(const LogRecord& record)
     m_record = std::make_unique<LogRecord>(record);
 
     // Summary and verdict.
-    QString summary = QStringLiteral("<b>%1</b> · HTTP %2 · %3 · %4")
-                          .arg(statusText(record).toHtmlEscaped())
-                          .arg(record.httpStatus)
-                          .arg(eventTypeText(record).toHtmlEscaped(), record.eventName.toHtmlEscaped());
+    QString summary = QStringLiteral("<b>%1</b>").arg(statusText(record).toHtmlEscaped());
+    // Algolia's own verdict (from its debugger feed) beside the local one: they can differ.
+    if (record.algoliaStatus) {
+        const bool algoliaAccepted = *record.algoliaStatus >= 200 && *record.algoliaStatus < 300;
+        summary += QStringLiteral(" · <b style=\"color:%1\">%2</b>")
+                       .arg(algoliaAccepted ? QStringLiteral("#2e7d32") : QStringLiteral("#c0392b"),
+                            algoliaVerdictText(record).toHtmlEscaped());
+    }
+    summary += QStringLiteral(" · HTTP %1 · %2 · %3")
+                   .arg(record.httpStatus)
+                   .arg(eventTypeText(record).toHtmlEscaped(), record.eventName.toHtmlEscaped());
     if (!record.accepted && !record.message.isEmpty())
         summary += QStringLiteral("<br/>Algolia's answer: %1").arg(record.message.toHtmlEscaped());
     m_summary->setText(summary);
@@ -253,6 +272,11 @@ void DetailsPane::showRecord(const LogRecord& record)
         item->setToolTip(2, issue.code);
         if (issue.isError())
             item->setForeground(0, QColor(0xc0, 0x39, 0x2b));
+    }
+    for (const QString& error : record.algoliaErrors) {
+        auto* item = new QTreeWidgetItem(m_issues, {tr("✖ Algolia"), tr("(event)"), error});
+        item->setToolTip(2, tr("Recorded by Algolia's debugger feed"));
+        item->setForeground(0, QColor(0xc0, 0x39, 0x2b));
     }
     if (record.issues.isEmpty())
         new QTreeWidgetItem(
@@ -329,9 +353,11 @@ void DetailsPane::fillRequestEvents(const QList<LogRecord>& records)
         const auto error =
             std::find_if(r.issues.cbegin(), r.issues.cend(), [](const Issue& i) { return i.isError(); });
         const bool culprit = error != r.issues.cend();
-        const QString verdict =
+        QString verdict =
             culprit ? QStringLiteral("✖ culprit: ") + error->field + QStringLiteral(": ") + error->message
                     : statusText(r);
+        if (r.algoliaStatus)
+            verdict += QStringLiteral(" · ") + algoliaVerdictText(r);
         auto* item = new QTreeWidgetItem(
             m_requestEvents, {QString::number(r.indexInRequest),
                               eventTypeText(r) + QStringLiteral(" · ") + r.eventName, r.userToken, verdict});

@@ -9,8 +9,14 @@
 #include <QDir>
 #include <QObject>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QThread>
+#include <QTimer>
 
+#include <atomic>
+#include <memory>
+
+#include "client/algoliafeed.h"
 #include "client/insightsclient.h"
 #include "endpoint/embeddedendpoint.h"
 #include "outbox/outbox.h"
@@ -29,12 +35,34 @@ struct DesktopSession::Services
     std::unique_ptr<Outbox> outbox;
     InsightsClient* client = nullptr;
 
+    // Algolia's debugger feed, on the client's thread too (it polls through the client's transport).
+    AlgoliaFeed* feed = nullptr;
+    // The client announces no change of target or credentials (the window sets them with queued calls,
+    // the key arriving later from the keychain), so the client's thread looks at them every second:
+    // in-memory reads only.
+    QTimer* feedCheck = nullptr;
+    std::atomic<bool> feedEnabled{true}; // the setting, mirrored for the client's thread
+    std::atomic<bool> feedRunning{false};
+    // Client thread only. What the feed polls with: target, app ID and a hash of the key headers (never the
+    // key itself). A change restarts the feed; a 401/403 stops it until this changes (or the setting is
+    // turned off and on), rather than asking Algolia again every second with a key it refused.
+    QString feedSignature;
+    QString feedRefusedFor;
+    QMetaObject::Connection settingsChanged; // GUI thread: the setting's mirror
+
+    void checkFeed();
+
     ~Services()
     {
+        QObject::disconnect(settingsChanged);
         if (clientThread.isRunning()) {
             QMetaObject::invokeMethod(
                 clientAnchor,
                 [this] {
+                    delete feedCheck;
+                    feedCheck = nullptr;
+                    delete feed; // uses the client: goes first
+                    feed = nullptr;
                     delete client;
                     client = nullptr;
                     outbox.reset();
@@ -51,6 +79,39 @@ struct DesktopSession::Services
         endpoint.reset();
     }
 };
+
+void DesktopSession::Services::checkFeed()
+{
+    if (!feed || !client)
+        return;
+    const InsightsTarget target = client->target();
+    const bool algoliaTarget =
+        target.kind == TargetKind::Us || target.kind == TargetKind::De || target.kind == TargetKind::Global;
+    const bool enabled = feedEnabled.load();
+    if (!enabled)
+        feedRefusedFor.clear(); // turning the setting off and on again asks Algolia again
+    QString signature;
+    if (enabled && algoliaTarget && client->hasApiKey() && !client->appId().isEmpty()) {
+        size_t keyHash = 0;
+        for (const auto& header : client->authHeaders())
+            keyHash = qHash(header.second, keyHash);
+        signature =
+            target.name() + QLatin1Char('|') + client->appId() + QLatin1Char('|') + QString::number(keyHash);
+    }
+    if (signature.isEmpty() || signature == feedRefusedFor) {
+        feed->stop();
+        feedSignature.clear();
+        feedRunning = false;
+        return;
+    }
+    if (signature == feedSignature && feed->isRunning())
+        return;
+    feed->stop();
+    feed->setRegion(target.region());
+    feed->start();
+    feedSignature = signature;
+    feedRunning = true;
+}
 
 DesktopSession::CreateResult DesktopSession::create(const DesktopOptions& options)
 {
@@ -139,9 +200,10 @@ DesktopSession::CreateResult DesktopSession::create(const DesktopOptions& option
         QString outboxError;
         EventLog* log = session->m_log.get();
         const QString outboxPath = data.filePath(QStringLiteral("outbox.sqlite"));
+        const std::optional<ClientHosts> hosts = options.algoliaHosts;
         QMetaObject::invokeMethod(
             services.clientAnchor,
-            [&services, &outboxError, log, outboxPath] {
+            [&services, &outboxError, log, outboxPath, hosts] {
                 Outbox::OpenResult outbox = Outbox::open(outboxPath);
                 if (!outbox.outbox) {
                     outboxError = outbox.error;
@@ -151,6 +213,11 @@ DesktopSession::CreateResult DesktopSession::create(const DesktopOptions& option
                 services.client = new InsightsClient(services.outbox.get());
                 services.client->setLogSink(
                     [log](QList<LogRecord> records) { log->append(std::move(records)); });
+                if (hosts) {
+                    ClientOptions clientOptions = services.client->options();
+                    clientOptions.hosts = *hosts;
+                    services.client->setOptions(clientOptions);
+                }
             },
             Qt::BlockingQueuedConnection);
         if (!services.client) {
@@ -158,12 +225,83 @@ DesktopSession::CreateResult DesktopSession::create(const DesktopOptions& option
             return result;
         }
         session->updateClientLocalHost();
+        session->startAlgoliaFeed(options.algoliaFeedIntervalMs);
     }
 
     // 7. The window, last: it sees every service.
     session->m_window = std::make_unique<MainWindow>(session.get());
+    if (AlgoliaFeed* feed = session->algoliaFeed()) {
+        MainWindow* window = session->m_window.get();
+        QObject::connect(
+            feed, &AlgoliaFeed::feedError, window, [window](const SendResult& result, bool stopped) {
+                // describe() carries the status and Algolia's message, never the request's headers (the key).
+                const QString text =
+                    stopped
+                        ? QObject::tr("Algolia's debugger feed: %1. Polling stopped: the key needs the "
+                                      "analytics ACL, and the app must be in the chosen region")
+                              .arg(result.describe())
+                        : QObject::tr("Algolia's debugger feed: %1 (trying again)").arg(result.describe());
+                window->statusBar()->showMessage(text, 10'000);
+            });
+    }
     result.session = std::move(session);
     return result;
+}
+
+void DesktopSession::startAlgoliaFeed(int intervalMs)
+{
+    Services& services = *m_services;
+    EventLog* log = m_log.get();
+    AppSettings* settings = m_settings.get();
+    services.feedEnabled = settings->pollAlgoliaFeed.value();
+    QMetaObject::invokeMethod(
+        services.clientAnchor,
+        [&services, log, intervalMs] {
+            auto* feed = new AlgoliaFeed(services.client);
+            services.feed = feed;
+            feed->setIntervalMs(intervalMs);
+            // Records it did not match (a live site's events) go to the log like any other.
+            feed->setLogSink([log](QList<LogRecord> records) { log->append(std::move(records)); });
+            // The verdicts of one poll are attached together: one writer operation per poll, not per event.
+            auto pending = std::make_shared<QList<AlgoliaVerdictUpdate>>();
+            QObject::connect(feed, &AlgoliaFeed::verdict, feed, [pending](const AlgoliaVerdict& verdict) {
+                pending->append({verdict.requestId, verdict.indexInRequest, verdict.status, verdict.errors});
+            });
+            QObject::connect(feed, &AlgoliaFeed::polled, feed, [pending, log] {
+                if (!pending->isEmpty())
+                    log->attachAlgoliaVerdicts(std::exchange(*pending, {}));
+            });
+            QObject::connect(feed, &AlgoliaFeed::feedError, feed,
+                             [&services](const SendResult&, bool stopped) {
+                                 if (stopped) {
+                                     services.feedRefusedFor = services.feedSignature;
+                                     services.feedRunning = false;
+                                 }
+                             });
+            services.feedCheck = new QTimer(services.clientAnchor);
+            services.feedCheck->setInterval(1000);
+            QObject::connect(services.feedCheck, &QTimer::timeout, services.clientAnchor,
+                             [&services] { services.checkFeed(); });
+            services.feedCheck->start();
+            services.checkFeed();
+        },
+        Qt::BlockingQueuedConnection);
+    // A change of the setting applies at once (the target and key are seen within a second).
+    services.settingsChanged =
+        QObject::connect(settings, &AppSettings::changed, settings, [&services, settings] {
+            services.feedEnabled = settings->pollAlgoliaFeed.value();
+            QMetaObject::invokeMethod(services.clientAnchor, [&services] { services.checkFeed(); });
+        });
+}
+
+AlgoliaFeed* DesktopSession::algoliaFeed() const
+{
+    return m_services ? m_services->feed : nullptr;
+}
+
+bool DesktopSession::isAlgoliaFeedRunning() const
+{
+    return m_services && m_services->feedRunning;
 }
 
 DesktopSession::~DesktopSession()

@@ -1,11 +1,14 @@
 #pragma once
 
+#include "client/insightstarget.h"
+
 #include <QList>
 #include <QString>
 
 #include <memory>
 #include <optional>
 
+class AlgoliaFeed;
 class AppSettings;
 class CatalogSet;
 class EmbeddedEndpoint;
@@ -26,6 +29,10 @@ struct DesktopOptions
     bool startEndpoint = true;
     // A first run (no saved draft) opens with an example event in the composer, ready to send.
     bool exampleOnFirstRun = true;
+    // Tests: Algolia's hosts (a local stand-in instead of the real API), and how often Algolia's debugger
+    // feed is polled.
+    std::optional<ClientHosts> algoliaHosts;
+    int algoliaFeedIntervalMs = 3000;
 };
 
 // The composition root of the desktop app: builds the services in dependency order (settings, event log,
@@ -50,6 +57,11 @@ public:
     EmbeddedEndpoint* endpoint() const; // null when the endpoint is not built into this version
     InsightsClient* client() const;     // null when the client is not built into this version
     SecretStore* secrets() const;       // null when no secret store is built in
+    // Polls Algolia's debugger feed (lives on the client's thread) while the target is an Algolia region, a
+    // key is set and the "Poll Algolia's debugger feed" setting is on; null when no client is built in.
+    AlgoliaFeed* algoliaFeed() const;
+    // Whether the feed is polling now (as last decided on the client's thread).
+    bool isAlgoliaFeedRunning() const;
     MainWindow* window() const { return m_window.get(); }
 
     // "http://127.0.0.1:8421" when listening, else empty; endpointError() says why not.
@@ -69,6 +81,7 @@ public:
 private:
     DesktopSession() = default;
     void updateClientLocalHost();
+    void startAlgoliaFeed(int intervalMs);
     struct Services;
 
     QString m_dataDir;

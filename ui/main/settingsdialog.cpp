@@ -5,6 +5,7 @@
 #include "log/eventlog.h"
 #include "settings/appsettings.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
@@ -52,6 +53,14 @@ SettingsDialog::SettingsDialog(DesktopSession* session, QWidget* parent)
     sendingForm->addRow(tr("Application ID"), m_appId);
     sendingForm->addRow(tr("API key"), m_apiKey);
     sendingForm->addRow(QString(), m_keyStatus);
+    m_pollFeed = new QCheckBox(tr("Poll Algolia's debugger feed"));
+    m_pollFeed->setObjectName(QStringLiteral("pollAlgoliaFeedCheck"));
+    m_pollFeed->setToolTip(
+        tr("While sending to an Algolia region, read Algolia's debugger feed (GET /1/events) every 3 s: "
+           "Algolia's own verdict on the events sent from here, and the events your website sends. "
+           "Needs a key with the analytics ACL."));
+    m_pollFeed->setChecked(settings->pollAlgoliaFeed.value());
+    sendingForm->addRow(QString(), m_pollFeed);
     layout->addWidget(sending);
 
     auto* endpoint = new QGroupBox(tr("Embedded endpoint"));
@@ -125,6 +134,7 @@ void SettingsDialog::apply()
     settings->target.setValue(m_target->currentData().toString());
     settings->customTargetUrl.setValue(m_customUrl->text().trimmed());
     settings->appId.setValue(m_appId->text().trimmed());
+    settings->pollAlgoliaFeed.setValue(m_pollFeed->isChecked());
     settings->compatibilityProfile.setValue(m_profile->currentText());
     settings->logRetention.setValue(m_retention->value());
     m_session->log()->setRetention(m_retention->value());

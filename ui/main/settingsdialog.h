@@ -3,6 +3,7 @@
 #include <QDialog>
 
 class DesktopSession;
+class QCheckBox;
 class QComboBox;
 class QLineEdit;
 class QSpinBox;
@@ -32,6 +33,7 @@ private:
     QLineEdit* m_appId = nullptr;
     QLineEdit* m_apiKey = nullptr;
     QLabel* m_keyStatus = nullptr;
+    QCheckBox* m_pollFeed = nullptr;
     QSpinBox* m_port = nullptr;
     QComboBox* m_bind = nullptr;
     QLineEdit* m_requiredAppId = nullptr;
