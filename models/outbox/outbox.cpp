@@ -359,9 +359,16 @@ Outbox::OpenResult Outbox::open(const QString& path, Recovery recovery)
     }
     Private& p = *outbox->d;
     // WAL + synchronous=NORMAL: a committed enqueue survives the process being killed.
+    // The sender's connection (RequeueInFlight) checkpoints rarely: a checkpoint syncs the file, and on
+    // the thread that drives the network it delays the next request. A queueing connection (None)
+    // checkpoints at SQLite's default, so in `send` the worker thread does it while requests run.
+    const int checkpointPages = recovery == Recovery::RequeueInFlight ? 16384 : 1000;
     const bool ok = p.exec(QStringLiteral("PRAGMA journal_mode=WAL")) &&
                     p.exec(QStringLiteral("PRAGMA synchronous=NORMAL")) &&
-                    p.exec(QStringLiteral("PRAGMA busy_timeout=5000"));
+                    p.exec(QStringLiteral("PRAGMA busy_timeout=5000")) &&
+                    p.exec(QStringLiteral("PRAGMA wal_autocheckpoint=%1").arg(checkpointPages)) &&
+                    // A checkpointed WAL is cut back to this size rather than left at its peak.
+                    p.exec(QStringLiteral("PRAGMA journal_size_limit=%1").arg(8 * 1024 * 1024));
     if (!ok) {
         result.error = QStringLiteral("cannot prepare the outbox %1: %2").arg(path, p.lastError);
         return result;
