@@ -88,8 +88,6 @@ void DesktopSession::Services::checkFeed()
     const bool algoliaTarget =
         target.kind == TargetKind::Us || target.kind == TargetKind::De || target.kind == TargetKind::Global;
     const bool enabled = feedEnabled.load();
-    if (!enabled)
-        feedRefusedFor.clear(); // turning the setting off and on again asks Algolia again
     QString signature;
     if (enabled && algoliaTarget && client->hasApiKey() && !client->appId().isEmpty()) {
         size_t keyHash = 0;
@@ -289,8 +287,13 @@ void DesktopSession::startAlgoliaFeed(int intervalMs)
     // A change of the setting applies at once (the target and key are seen within a second).
     services.settingsChanged =
         QObject::connect(settings, &AppSettings::changed, settings, [&services, settings] {
-            services.feedEnabled = settings->pollAlgoliaFeed.value();
-            QMetaObject::invokeMethod(services.clientAnchor, [&services] { services.checkFeed(); });
+            const bool enabled = settings->pollAlgoliaFeed.value();
+            services.feedEnabled = enabled;
+            QMetaObject::invokeMethod(services.clientAnchor, [&services, enabled] {
+                if (!enabled)
+                    services.feedRefusedFor.clear(); // turning the setting off and on again asks again
+                services.checkFeed();
+            });
         });
 }
 

@@ -7,6 +7,7 @@
 #include "secrets/secretstore.h"
 #include "settings/appsettings.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDeadlineTimer>
 #include <QDialogButtonBox>
@@ -87,6 +88,11 @@ void TestSettingsDialog::valuesAreSavedAndKeysNeverInTheSettingsFile()
     dialog->findChild<QLineEdit*>(QStringLiteral("appIdEdit"))->setText(QStringLiteral("APP1"));
     key->setText(QStringLiteral("very-secret-admin-key"));
     dialog->findChild<QSpinBox*>(QStringLiteral("retentionSpin"))->setValue(5000);
+    // Polling Algolia's debugger feed is on by default; turned off here (this test has no Algolia to ask).
+    auto* pollFeed = dialog->findChild<QCheckBox*>(QStringLiteral("pollAlgoliaFeedCheck"));
+    QVERIFY(pollFeed);
+    QVERIFY(pollFeed->isChecked());
+    pollFeed->setChecked(false);
     clickOk(dialog);
 
     AppSettings* settings = session->settings();
@@ -94,6 +100,7 @@ void TestSettingsDialog::valuesAreSavedAndKeysNeverInTheSettingsFile()
     QCOMPARE(settings->appId.value(), QStringLiteral("APP1"));
     QCOMPARE(settings->logRetention.value(), 5000);
     QCOMPARE(session->log()->retention(), 5000);
+    QCOMPARE(settings->pollAlgoliaFeed.value(), false);
     QCOMPARE(
         session->window()->findChild<QComboBox*>(QStringLiteral("targetCombo"))->currentData().toString(),
         QStringLiteral("de"));
@@ -118,7 +125,10 @@ void TestSettingsDialog::valuesAreSavedAndKeysNeverInTheSettingsFile()
     QTRY_VERIFY(status->text().startsWith(QLatin1String("Stored:")));
     QVERIFY(status->text().endsWith(QLatin1String("-key")) || status->text().contains(QChar(0x2022)));
     QVERIFY(!status->text().contains(QLatin1String("very-secret")));
+    QVERIFY(!again->findChild<QCheckBox*>(QStringLiteral("pollAlgoliaFeedCheck"))->isChecked());
     again->close();
+    // With the setting off, the target "de" and a key, the feed stays off.
+    QVERIFY(!session->isAlgoliaFeedRunning());
 }
 
 void TestSettingsDialog::requiredCredentialsAreEnforcedAndUsedBySend()

@@ -26,6 +26,7 @@ void TestAppSettings::defaultsApplyToAFreshFolder()
     QCOMPARE(settings.endpointBindAddress.value(), QStringLiteral("127.0.0.1"));
     QCOMPARE(settings.compatibilityProfile.value(), QStringLiteral("current"));
     QCOMPARE(settings.defaultIndex.value(), QStringLiteral("movies"));
+    QCOMPARE(settings.pollAlgoliaFeed.value(), true);
     QVERIFY(!settings.target.isSet());
     QVERIFY(settings.filePath().startsWith(dir.path()));
 }
@@ -39,6 +40,7 @@ void TestAppSettings::valuesPersistInTheDataFolder()
         settings.target.setValue(QStringLiteral("de"));
         settings.endpointPort.setValue(9000);
         settings.logRetention.setValue(5000);
+        settings.pollAlgoliaFeed.setValue(false);
         settings.sync();
         QCOMPARE(changed.count(), 1);
     }
@@ -46,6 +48,7 @@ void TestAppSettings::valuesPersistInTheDataFolder()
     QCOMPARE(reopened.target.value(), QStringLiteral("de"));
     QCOMPARE(reopened.endpointPort.value(), 9000);
     QCOMPARE(reopened.logRetention.value(), 5000);
+    QCOMPARE(reopened.pollAlgoliaFeed.value(), false);
     // Setting the default again removes the key, so a later default change applies.
     reopened.target.setValue(QStringLiteral("local"));
     QVERIFY(!reopened.target.isSet());
