@@ -109,6 +109,7 @@ private Q_SLOTS:
     void retriesAndKeepsTheKeyOutOfOutput();
     void failedAfterBoundedRetriesStaysInOutbox();
     void killedMidSendResumesWithNothingLost();
+    void killedWhileQueueingLeavesOnlyWholeBatches();
     void progressForLargeInputs();
 
 private:
@@ -352,6 +353,62 @@ void TestSendCommand::killedMidSendResumesWithNothingLost()
     }
     QCOMPARE(delivered, 1500);
     QCOMPARE(seqs.size(), 1500);
+}
+
+void TestSendCommand::killedWhileQueueingLeavesOnlyWholeBatches()
+{
+    // A large input is queued in chunks while the first requests go out. Killed at that moment, the
+    // outbox holds whole batches of the input's first events (never a partly written batch), and
+    // --resume sends each of them once, in request bodies that decode completely.
+    constexpr int kEvents = 30000;
+    QTemporaryDir dir;
+    const QString input = dir.filePath(QStringLiteral("big.ndjson"));
+    {
+        QFile file(input);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(ndjson(kEvents));
+    }
+    FaultServer server;
+    QVERIFY(server.listen());
+    server.setFallback(FaultAction::hang());
+    const QString outboxPath = dir.filePath(QStringLiteral("queueing.sqlite"));
+    SendProcess send(
+        {input, QStringLiteral("--to"), server.url().toString(), QStringLiteral("--outbox"), outboxPath});
+    QSignalSpy received(&server, &FaultServer::requestReceived);
+    QVERIFY(received.wait(15000));
+    send.process().kill();
+    QCOMPARE(send.finish().exitCode, -1);
+    qint64 queued = 0;
+    {
+        auto opened = Outbox::open(outboxPath);
+        QVERIFY2(opened.outbox, qPrintable(opened.error));
+        queued = opened.outbox->count(OutboxState::Queued);
+    }
+    qInfo("queued when killed: %lld of %d", static_cast<long long>(queued), kEvents);
+    QVERIFY2(queued > 0 && queued <= kEvents && queued % 1000 == 0, qPrintable(QString::number(queued)));
+
+    server.setFallback(FaultAction::ok());
+    const qsizetype before = server.requests().size();
+    SendProcess resume({QStringLiteral("--resume"), QStringLiteral("--to"), server.url().toString(),
+                        QStringLiteral("--outbox"), outboxPath});
+    const Run resumed = resume.finish();
+    QVERIFY2(resumed.exitCode == 0, resumed.err.constData());
+    QSet<int> seqs;
+    int delivered = 0;
+    for (qsizetype i = before; i < server.requests().size(); ++i) {
+        const DecodedBatch batch = EventCodec::decodeRequestBody(server.requests().at(i).body);
+        QVERIFY(!batch.payloadError);
+        QVERIFY(batch.events.size() <= 1000);
+        for (const Event& event : batch.events) {
+            ++delivered;
+            seqs.insert(event.extra(u"seq").toInt());
+        }
+    }
+    QCOMPARE(delivered, queued);
+    QCOMPARE(seqs.size(), queued);
+    // The first `queued` events of the input, each once.
+    for (int seq = 0; seq < queued; ++seq)
+        QVERIFY2(seqs.contains(seq), qPrintable(QString::number(seq)));
 }
 
 void TestSendCommand::progressForLargeInputs()
