@@ -385,10 +385,15 @@ EventTableModel::Verdict EventTableModel::verdictOf(const LogRecord& record) con
 QVariant EventTableModel::displayValue(const LogRecord& record, Column column) const
 {
     switch (column) {
-    case Column::Status:
-        if (record.accepted)
-            return tr("Accepted");
-        return hasSeverity(record, Severity::Error) ? tr("Rejected") : tr("Rejected (batch)");
+    case Column::Status: {
+        QString local = record.accepted                        ? tr("Accepted")
+                        : hasSeverity(record, Severity::Error) ? tr("Rejected")
+                                                               : tr("Rejected (batch)");
+        // Algolia's own status, once its debugger feed reported the event: it can disagree with ours.
+        if (record.algoliaStatus)
+            local += tr(" · Algolia %1").arg(*record.algoliaStatus);
+        return local;
+    }
     case Column::Http:
         return record.httpStatus;
     case Column::Device:

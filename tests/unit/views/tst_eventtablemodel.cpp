@@ -298,8 +298,10 @@ void TestEventTableModel::showsAlgoliasVerdictWhenAttached()
     QCOMPARE(model.recordAt(shown)->algoliaStatus, std::optional<int>(422));
     QCOMPARE(model.data(status, Qt::ToolTipRole).toString(),
              QStringLiteral("OK\nAlgolia: 422 — Invalid userToken"));
-    // The local verdict stays what the endpoint decided.
-    QCOMPARE(model.data(status).toString(), QStringLiteral("Accepted"));
+    // The local verdict stays what the endpoint decided; Algolia's status is shown beside it.
+    QCOMPARE(model.data(status).toString(), QStringLiteral("Accepted · Algolia 422"));
+    QCOMPARE(model.data(status, EventTableModel::VerdictRole).toInt(),
+             static_cast<int>(EventTableModel::Verdict::Accepted));
 
     const int later = model.rowOfId(31);
     QTRY_VERIFY(model.recordAt(later) != nullptr);
