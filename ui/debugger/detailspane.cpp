@@ -382,10 +382,12 @@ void DetailsPane::fillTimeline(const QList<LogRecord>& records)
 {
     m_timeline->clear();
     for (const LogRecord& r : records) {
-        auto* item =
-            new QTreeWidgetItem(m_timeline, {QDateTime::fromMSecsSinceEpoch(r.receivedAtMs)
-                                                 .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")),
-                                             eventTypeText(r), r.eventName, r.index, statusText(r)});
+        auto* item = new QTreeWidgetItem(
+            m_timeline, {QDateTime::fromMSecsSinceEpoch(r.receivedAtMs)
+                             .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")),
+                         eventTypeText(r), r.eventName, r.index,
+                         r.algoliaStatus ? statusText(r) + QStringLiteral(" · ") + algoliaVerdictText(r)
+                                         : statusText(r)});
         item->setData(0, RecordIdRole, r.id);
         if (m_record && r.id == m_record->id) {
             QFont bold = item->font(0);

@@ -26,6 +26,7 @@
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTreeWidget>
 
 namespace {
 
@@ -215,6 +216,15 @@ void TestAlgoliaVerdict::sentEventsGetAlgoliasVerdict()
     details->showRecord(judged.at(0));
     QVERIFY2(summary->text().contains(QStringLiteral("Algolia: 422 — rejected with its batch")),
              qPrintable(summary->text()));
+    // The request's events and the user's timeline carry it too.
+    auto* requestEvents = details->findChild<QTreeWidget*>(QStringLiteral("detailsRequestEvents"));
+    QTRY_COMPARE(requestEvents->topLevelItemCount(), 2);
+    QVERIFY2(requestEvents->topLevelItem(1)->text(3).contains(
+                 QStringLiteral("Algolia: 422 — objectID sku-2 is not in index products")),
+             qPrintable(requestEvents->topLevelItem(1)->text(3)));
+    auto* timeline = details->findChild<QTreeWidget*>(QStringLiteral("detailsTimeline"));
+    QTRY_COMPARE(timeline->topLevelItemCount(), 2);
+    QVERIFY(timeline->topLevelItem(0)->text(4).contains(QLatin1String("Algolia: 422")));
 
     // The key is nowhere in the event log's files, nor in the status bar.
     log->flush();
