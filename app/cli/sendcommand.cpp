@@ -383,6 +383,8 @@ int runSendCommand(int argc, char** argv)
             QCoreApplication::exit(0);
     });
     const QString destination = client.destination();
+    // Bodies for the embedded endpoint are gzip-compressed here, on the queueing thread, and stored so.
+    const BodyEncoding encoding = client.bodyEncoding();
     const QString outboxPath = options.outboxPath;
     QThread queueThread;
     QObject queueContext;
@@ -412,7 +414,7 @@ int runSendCommand(int argc, char** argv)
                         jsons.append(EventCodec::encodeEvent(stamped));
                     }
                 }
-                if (writer.outbox->enqueueRaw(jsons, destination, now, options.client.limits) < 0)
+                if (writer.outbox->enqueueRaw(jsons, destination, now, options.client.limits, encoding) < 0)
                     error = writer.outbox->lastError();
                 else
                     QMetaObject::invokeMethod(&client, [&client] { client.sendQueued(); });

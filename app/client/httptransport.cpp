@@ -128,7 +128,9 @@ quint64 HttpTransport::execute(const SendRequest& request, QObject* context, Han
             pending.sentRequestId = value;
     }
     QByteArray body = request.body;
-    if (request.gzipBody && body.size() > 750) {
+    if (request.bodyIsGzip) {
+        networkRequest.setRawHeader("content-encoding", "gzip");
+    } else if (request.gzipBody && body.size() > 750) {
         QByteArray compressed = HttpHeaders::gzip(body);
         if (!compressed.isEmpty() && compressed.size() < body.size()) {
             body = std::move(compressed);

@@ -28,6 +28,8 @@ struct SendRequest
     // Send the body gzip-encoded (Content-Encoding: gzip) when that makes it smaller: fewer bytes, and a
     // request that fits in fewer TCP writes (Qt's HTTP sockets do not disable Nagle's algorithm).
     bool gzipBody = false;
+    // `body` is already gzip-encoded (stored so in the outbox): sent with Content-Encoding: gzip as is.
+    bool bodyIsGzip = false;
 };
 
 enum class SendStatus

@@ -113,6 +113,17 @@ QString InsightsClient::destination() const
     return m_target.name() + QLatin1Char('|') + m_credentials.appId;
 }
 
+bool InsightsClient::gzipFor(const InsightsTarget& target) const
+{
+    return m_options.gzip == GzipBodies::Always ||
+           (m_options.gzip == GzipBodies::EmbeddedEndpoint && target.isEmbeddedEndpoint());
+}
+
+BodyEncoding InsightsClient::bodyEncoding() const
+{
+    return gzipFor(m_target) ? BodyEncoding::Gzip : BodyEncoding::Identity;
+}
+
 QList<QPair<QByteArray, QByteArray>> InsightsClient::authHeaders() const
 {
     QList<QPair<QByteArray, QByteArray>> headers;
@@ -135,7 +146,7 @@ qint64 InsightsClient::enqueue(const QList<Event>& events)
 {
     if (events.isEmpty())
         return 0;
-    const qint64 queued = m_outbox->enqueue(events, destination(), nowMs(), m_options.limits);
+    const qint64 queued = m_outbox->enqueue(events, destination(), nowMs(), m_options.limits, bodyEncoding());
     if (queued < 0) {
         m_error = m_outbox->lastError();
         return 0;
@@ -148,7 +159,8 @@ qint64 InsightsClient::enqueueRaw(const QList<QByteArray>& jsons)
 {
     if (jsons.isEmpty())
         return 0;
-    const qint64 queued = m_outbox->enqueueRaw(jsons, destination(), nowMs(), m_options.limits);
+    const qint64 queued =
+        m_outbox->enqueueRaw(jsons, destination(), nowMs(), m_options.limits, bodyEncoding());
     if (queued < 0) {
         m_error = m_outbox->lastError();
         return 0;
@@ -216,10 +228,12 @@ void InsightsClient::startAttempt(const std::shared_ptr<ActiveBatch>& batch)
     request.method = QByteArrayLiteral("POST");
     QUrl url = joinUrl(batch->target.baseUrl(m_options.hosts), QStringLiteral("/1/events"));
     request.url = url;
-    request.body = batch->entries.body; // built once, when the events were queued
+    // The body was built (and compressed, for a target that takes gzip) when the events were queued.
+    const bool gzip = gzipFor(batch->target);
+    request.bodyIsGzip = gzip && batch->entries.gzipped;
+    request.body = batch->entries.gzipped && !gzip ? batch->entries.plainBody() : batch->entries.body;
+    request.gzipBody = gzip && !batch->entries.gzipped;
     request.timeoutMs = m_options.transferTimeoutMs;
-    request.gzipBody = m_options.gzip == GzipBodies::Always ||
-                       (m_options.gzip == GzipBodies::EmbeddedEndpoint && batch->target.isEmbeddedEndpoint());
     request.headers = authHeaders();
     request.headers.append({QByteArrayLiteral("content-type"), QByteArrayLiteral("application/json")});
     request.headers.append({QByteArrayLiteral("x-algolia-agent"), m_options.agent});

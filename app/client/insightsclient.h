@@ -122,6 +122,9 @@ public:
 
     // The outbox partition of the current target and app: "us|APPID", "local|", "http://…|APPID".
     QString destination() const;
+    // How bodies for the current target are stored in the outbox: gzip-encoded when they are sent so
+    // (compressed once, by whoever queues, off the thread that drives the network).
+    BodyEncoding bodyEncoding() const;
 
     // Queues events (stamping a missing timestamp with the collection time, now) and starts sending.
     // Returns how many were queued; 0 and error() when the outbox cannot be written.
@@ -172,6 +175,7 @@ private:
     void record(const ActiveBatch& batch, const SendResult& result, bool accepted, const QString& message,
                 const IssueList& issues);
     IssueList blame422(const ActiveBatch& batch) const;
+    bool gzipFor(const InsightsTarget& target) const;
     void checkIdle();
 
     Outbox* m_outbox = nullptr;

@@ -11,12 +11,16 @@
 #include <QVariant>
 #include <QtEndian>
 
+#include <zlib.h>
+
 namespace {
 
-// 1: one row per event; 2: + index on (destination, id); 3: one row per batch (table `batches`).
-constexpr int kSchemaVersion = 3;
-constexpr qsizetype kBodyOpen = 11; // {"events":[
-constexpr qsizetype kBodyClose = 2; // ]}
+// 1: one row per event; 2: + index on (destination, id); 3: one row per batch (table `batches`);
+// 4: + batches.encoding (bodies stored gzip-encoded).
+constexpr int kSchemaVersion = 4;
+constexpr qsizetype kGzipFrom = 750; // smaller bodies gain nothing (the gzip framing alone is 18 bytes)
+constexpr qsizetype kBodyOpen = 11;  // {"events":[
+constexpr qsizetype kBodyClose = 2;  // ]}
 
 QString connectionName()
 {
@@ -56,12 +60,37 @@ struct Part
 {
     QByteArray body;
     QList<quint32> lengths;
+    bool gzipped = false;
 
     qint64 jsonBytes() const
     {
-        return lengths.isEmpty() ? 0 : body.size() - kBodyOpen - kBodyClose - (lengths.size() - 1);
+        qint64 sum = 0;
+        for (quint32 length : lengths)
+            sum += length;
+        return sum;
     }
-    // The events [from, from + count) as a body of their own.
+    // The same part with a plain body; nullopt when a stored gzip body does not decode.
+    std::optional<Part> plain() const
+    {
+        if (!gzipped)
+            return *this;
+        std::optional<QByteArray> data = OutboxBodies::gunzip(body);
+        if (!data)
+            return std::nullopt;
+        return Part{std::move(*data), lengths, false};
+    }
+    // Gzip-encoded when asked and smaller.
+    void encode(BodyEncoding encoding)
+    {
+        if (encoding != BodyEncoding::Gzip || gzipped || body.size() <= kGzipFrom)
+            return;
+        QByteArray compressed = OutboxBodies::gzip(body);
+        if (!compressed.isEmpty() && compressed.size() < body.size()) {
+            body = std::move(compressed);
+            gzipped = true;
+        }
+    }
+    // The events [from, from + count) of a plain part as a body of their own.
     Part slice(qsizetype from, qsizetype count) const
     {
         qsizetype start = kBodyOpen;
@@ -117,19 +146,85 @@ QList<Part> cutIntoParts(const QList<QByteArray>& jsons, const BatchLimits& limi
 
 } // namespace
 
+namespace OutboxBodies {
+
+QByteArray gzip(const QByteArray& data)
+{
+    z_stream stream{};
+    // windowBits 15 + 16: a gzip header and trailer rather than a zlib one.
+    if (deflateInit2(&stream, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return {};
+    QByteArray out(static_cast<qsizetype>(deflateBound(&stream, static_cast<uLong>(data.size()))),
+                   Qt::Uninitialized);
+    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.constData()));
+    stream.avail_in = static_cast<uInt>(data.size());
+    stream.next_out = reinterpret_cast<Bytef*>(out.data());
+    stream.avail_out = static_cast<uInt>(out.size());
+    const int status = deflate(&stream, Z_FINISH);
+    const auto written = static_cast<qsizetype>(stream.total_out);
+    deflateEnd(&stream);
+    if (status != Z_STREAM_END)
+        return {};
+    out.resize(written);
+    return out;
+}
+
+std::optional<QByteArray> gunzip(const QByteArray& data)
+{
+    z_stream stream{};
+    if (inflateInit2(&stream, 15 + 16) != Z_OK)
+        return std::nullopt;
+    QByteArray out;
+    out.resize(qMax<qsizetype>(4096, data.size() * 8));
+    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.constData()));
+    stream.avail_in = static_cast<uInt>(data.size());
+    int status = Z_OK;
+    while (status == Z_OK) {
+        if (static_cast<qsizetype>(stream.total_out) == out.size())
+            out.resize(out.size() * 2);
+        stream.next_out = reinterpret_cast<Bytef*>(out.data() + stream.total_out);
+        stream.avail_out = static_cast<uInt>(out.size() - static_cast<qsizetype>(stream.total_out));
+        status = inflate(&stream, Z_NO_FLUSH);
+    }
+    const auto written = static_cast<qsizetype>(stream.total_out);
+    inflateEnd(&stream);
+    if (status != Z_STREAM_END)
+        return std::nullopt;
+    out.resize(written);
+    return out;
+}
+
+} // namespace OutboxBodies
+
 qint64 rawBatchBodySize(qint64 sumOfJsonSizes, int count)
 {
     // {"events":[ + texts joined by ',' + ]}
     return kBodyOpen + sumOfJsonSizes + (count > 0 ? count - 1 : 0) + kBodyClose;
 }
 
+qint64 OutboxBatch::bodyBytes() const
+{
+    qint64 sum = 0;
+    for (quint32 length : lengths)
+        sum += length;
+    return rawBatchBodySize(sum, static_cast<int>(lengths.size()));
+}
+
+QByteArray OutboxBatch::plainBody() const
+{
+    if (!gzipped)
+        return body;
+    return OutboxBodies::gunzip(body).value_or(QByteArray());
+}
+
 QList<QByteArray> OutboxBatch::jsons() const
 {
+    const QByteArray plain = plainBody();
     QList<QByteArray> result;
     result.reserve(lengths.size());
     qsizetype at = kBodyOpen;
     for (quint32 length : lengths) {
-        result.append(body.mid(at, length));
+        result.append(plain.mid(at, length));
         at += length + 1;
     }
     return result;
@@ -212,9 +307,9 @@ struct Outbox::Private
                                              int attempts = 0, const QString& lastErrorText = {})
     {
         QSqlQuery query(db());
-        if (!query.prepare(
-                QStringLiteral("INSERT INTO batches (destination, enqueued_ms, state, attempts, "
-                               "last_error, events, lengths, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"))) {
+        if (!query.prepare(QStringLiteral(
+                "INSERT INTO batches (destination, enqueued_ms, state, attempts, "
+                "last_error, events, lengths, body, encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"))) {
             fail(query);
             return std::nullopt;
         }
@@ -229,6 +324,7 @@ struct Outbox::Private
             query.bindValue(5, static_cast<qint64>(part.lengths.size()));
             query.bindValue(6, packLengths(part.lengths));
             query.bindValue(7, part.body);
+            query.bindValue(8, static_cast<int>(part.gzipped ? BodyEncoding::Gzip : BodyEncoding::Identity));
             if (!query.exec()) {
                 fail(query);
                 return std::nullopt;
@@ -239,11 +335,14 @@ struct Outbox::Private
     }
 
     qint64 insert(const QList<QByteArray>& jsons, const QString& destination, qint64 nowMs,
-                  const BatchLimits& limits)
+                  const BatchLimits& limits, BodyEncoding encoding)
     {
         if (jsons.isEmpty())
             return 0;
-        const QList<Part> parts = cutIntoParts(jsons, limits);
+        QList<Part> parts = cutIntoParts(jsons, limits);
+        for (Part& part : parts)
+            part.encode(encoding); // before the transaction: the file is locked only to write
+
         QSqlDatabase database = db();
         if (!database.transaction()) {
             lastError = database.lastError().text();
@@ -399,15 +498,25 @@ Outbox::OpenResult Outbox::open(const QString& path, Recovery recovery)
                       old.next();
     }
     const bool created =
-        p.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS batches ("
-                              "id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL, "
-                              "enqueued_ms INTEGER NOT NULL, state INTEGER NOT NULL, "
-                              "attempts INTEGER NOT NULL, last_error TEXT, events INTEGER NOT NULL, "
-                              "lengths BLOB NOT NULL, body BLOB NOT NULL)")) &&
+        p.exec(QStringLiteral(
+            "CREATE TABLE IF NOT EXISTS batches ("
+            "id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL, "
+            "enqueued_ms INTEGER NOT NULL, state INTEGER NOT NULL, "
+            "attempts INTEGER NOT NULL, last_error TEXT, events INTEGER NOT NULL, "
+            "lengths BLOB NOT NULL, body BLOB NOT NULL, encoding INTEGER NOT NULL DEFAULT 0)")) &&
         p.exec(QStringLiteral(
             "CREATE INDEX IF NOT EXISTS batches_by_destination ON batches (destination, state, id)"));
     if (!created) {
         result.error = QStringLiteral("cannot prepare the outbox %1: %2").arg(path, p.lastError);
+        return result;
+    }
+    // Schema 3 had no encoding column: its bodies are plain, the column's default.
+    if (found == 3 &&
+        !p.exec(QStringLiteral("ALTER TABLE batches ADD COLUMN encoding INTEGER NOT NULL DEFAULT 0"))) {
+        result.error = QStringLiteral("cannot migrate the outbox %1 (schema 3) to schema %2: %3")
+                           .arg(path)
+                           .arg(kSchemaVersion)
+                           .arg(p.lastError);
         return result;
     }
     if (hasOldTable && !p.migrateFromRowPerEvent()) {
@@ -435,7 +544,7 @@ QString Outbox::path() const
 }
 
 qint64 Outbox::enqueue(const QList<Event>& events, const QString& destination, qint64 nowMs,
-                       const BatchLimits& limits)
+                       const BatchLimits& limits, BodyEncoding encoding)
 {
     QList<QByteArray> jsons;
     jsons.reserve(events.size());
@@ -448,13 +557,13 @@ qint64 Outbox::enqueue(const QList<Event>& events, const QString& destination, q
             jsons.append(EventCodec::encodeEvent(stamped));
         }
     }
-    return d->insert(jsons, destination, nowMs, limits);
+    return d->insert(jsons, destination, nowMs, limits, encoding);
 }
 
 qint64 Outbox::enqueueRaw(const QList<QByteArray>& jsons, const QString& destination, qint64 nowMs,
-                          const BatchLimits& limits)
+                          const BatchLimits& limits, BodyEncoding encoding)
 {
-    return d->insert(jsons, destination, nowMs, limits);
+    return d->insert(jsons, destination, nowMs, limits, encoding);
 }
 
 OutboxBatch Outbox::takeBatch(const QString& destination, const BatchLimits& limits)
@@ -463,8 +572,9 @@ OutboxBatch Outbox::takeBatch(const QString& destination, const BatchLimits& lim
     const int maxEvents = qMax(1, limits.maxEvents);
     QSqlQuery query(d->db());
     query.setForwardOnly(true);
-    query.prepare(QStringLiteral("SELECT id, events, attempts, lengths, body, enqueued_ms, last_error FROM "
-                                 "batches WHERE destination = ? AND state = 0 ORDER BY id LIMIT ?"));
+    query.prepare(
+        QStringLiteral("SELECT id, events, attempts, lengths, body, enqueued_ms, last_error, encoding "
+                       "FROM batches WHERE destination = ? AND state = 0 ORDER BY id LIMIT ?"));
     query.bindValue(0, destination);
     // Small rows are joined up to maxEvents of them; the oldest queued rows include those in flight.
     query.bindValue(1, maxEvents + d->inFlightRows(destination));
@@ -487,12 +597,26 @@ OutboxBatch Outbox::takeBatch(const QString& destination, const BatchLimits& lim
         };
         if (!parts.isEmpty() && events + rowEvents > maxEvents)
             break;
-        Part part{query.value(4).toByteArray(), unpackLengths(query.value(3).toByteArray())};
+        Part part{query.value(4).toByteArray(), unpackLengths(query.value(3).toByteArray()),
+                  query.value(7).toInt() == static_cast<int>(BodyEncoding::Gzip)};
         if (part.lengths.isEmpty())
             continue; // cannot happen (rows hold at least one event); never send an empty request
         if (!parts.isEmpty() && !fits(part.lengths.size(), part.jsonBytes()))
             break;
-        if (parts.isEmpty() && !fits(part.lengths.size(), part.jsonBytes())) {
+        if (!parts.isEmpty()) {
+            // Joined rows make one plain body (the transport compresses it again if asked). A stored
+            // body that does not decode is not joined: it goes alone, as stored, for the server to judge.
+            std::optional<Part> plainPart = part.plain();
+            std::optional<Part> plainFirst = parts.constFirst().plain();
+            if (!plainPart || !plainFirst)
+                break;
+            parts.first() = std::move(*plainFirst);
+            part = std::move(*plainPart);
+        }
+        const std::optional<Part> plainForSplit =
+            parts.isEmpty() && !fits(part.lengths.size(), part.jsonBytes()) ? part.plain() : std::nullopt;
+        if (plainForSplit) {
+            part = *plainForSplit;
             // Queued under larger limits: send the part that fits now, leave the rest where it is (first
             // in line for the next batch). The part gets a row of its own, in the same transaction.
             qsizetype n = 0;
@@ -516,8 +640,8 @@ OutboxBatch Outbox::takeBatch(const QString& destination, const BatchLimits& lim
                     return batch;
                 }
                 QSqlQuery update(database);
-                update.prepare(
-                    QStringLiteral("UPDATE batches SET events = ?, lengths = ?, body = ? WHERE id = ?"));
+                update.prepare(QStringLiteral(
+                    "UPDATE batches SET events = ?, lengths = ?, body = ?, encoding = 0 WHERE id = ?"));
                 update.bindValue(0, static_cast<qint64>(rest.lengths.size()));
                 update.bindValue(1, packLengths(rest.lengths));
                 update.bindValue(2, rest.body);
@@ -552,6 +676,7 @@ OutboxBatch Outbox::takeBatch(const QString& destination, const BatchLimits& lim
     if (parts.size() == 1) {
         // The usual case: one row is one request, its body as stored.
         batch.body = std::move(parts.first().body);
+        batch.gzipped = parts.first().gzipped;
         batch.lengths = std::move(parts.first().lengths);
     } else if (!parts.isEmpty()) {
         batch.body.reserve(rawBatchBodySize(jsonBytes, static_cast<int>(events)));
@@ -647,7 +772,8 @@ QList<OutboxEntry> Outbox::entries(OutboxState state, const QString& destination
     query.setForwardOnly(true);
     // In-flight rows are queued rows in the file; tell them apart by the in-memory set.
     const OutboxState stored = state == OutboxState::InFlight ? OutboxState::Queued : state;
-    query.prepare(QStringLiteral("SELECT id, lengths, body, enqueued_ms, attempts, last_error FROM batches") +
+    query.prepare(QStringLiteral("SELECT id, lengths, body, enqueued_ms, attempts, last_error, encoding FROM "
+                                 "batches") +
                   d->whereDestination(stored, destination) + QStringLiteral(" ORDER BY id"));
     if (!destination.isEmpty())
         query.bindValue(QStringLiteral(":destination"), destination);
@@ -662,6 +788,7 @@ QList<OutboxEntry> Outbox::entries(OutboxState state, const QString& destination
         OutboxBatch rowBatch;
         rowBatch.lengths = unpackLengths(query.value(1).toByteArray());
         rowBatch.body = query.value(2).toByteArray();
+        rowBatch.gzipped = query.value(6).toInt() == static_cast<int>(BodyEncoding::Gzip);
         const qint64 enqueuedMs = query.value(3).toLongLong();
         const int attempts = query.value(4).toInt();
         const QString reason = query.value(5).toString();

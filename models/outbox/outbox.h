@@ -34,18 +34,31 @@ struct BatchLimits
     qint64 maxBodyBytes = 2'000'000; // the body must be strictly smaller
 };
 
+// How a stored request body is encoded. Gzip is chosen at enqueue for destinations that take gzip
+// bodies (the embedded endpoint): compressing on the queueing side keeps it off the thread that drives
+// the network, and the outbox reads and writes a tenth of the bytes.
+enum class BodyEncoding
+{
+    Identity = 0,
+    Gzip = 1, // stored gzip-encoded when that is smaller (bodies over 750 bytes)
+};
+
 // A request's worth of events taken from the outbox: the rows that hold them and the request body, built
 // when the events were queued ({"events":[…]}, as EventCodec::encodeRawBatch joins them).
 struct OutboxBatch
 {
     QList<qint64> rows;     // outbox rows: what remove(), recordAttempt(), markFailed(), release() take
-    QByteArray body;        // the exact request body
-    QList<quint32> lengths; // each event's JSON length, in order: the events are slices of `body`
+    QByteArray body;        // the request body as stored: gzip-encoded when `gzipped`
+    bool gzipped = false;   // `body` is gzip-encoded (Content-Encoding: gzip)
+    QList<quint32> lengths; // each event's JSON length, in order: the events are slices of the plain body
     int maxAttempts = 0;    // the highest attempt count among its rows
     bool isEmpty() const { return rows.isEmpty(); }
     int eventCount() const { return static_cast<int>(lengths.size()); }
-    qint64 bodyBytes() const { return body.size(); }
-    // The events' JSON texts (copies of the slices of `body`): for logging and 422 blame only.
+    // Size of the plain body (what the 2 MB limit is about).
+    qint64 bodyBytes() const;
+    // The plain {"events":[…]} body (decompressed when stored gzip-encoded).
+    QByteArray plainBody() const;
+    // The events' JSON texts (copies of the slices of the plain body): for logging and 422 blame only.
     QList<QByteArray> jsons() const;
 };
 
@@ -85,11 +98,11 @@ public:
     // `limits`. Returns how many events were queued, or -1 when the write failed (lastError() says why;
     // then none of them is queued).
     qint64 enqueue(const QList<Event>& events, const QString& destination, qint64 nowMs,
-                   const BatchLimits& limits = {});
+                   const BatchLimits& limits = {}, BodyEncoding encoding = BodyEncoding::Identity);
     // Queues JSON texts as they are (events that could not be decoded are sent verbatim so that the
     // server judges them as the user wrote them).
     qint64 enqueueRaw(const QList<QByteArray>& jsons, const QString& destination, qint64 nowMs,
-                      const BatchLimits& limits = {});
+                      const BatchLimits& limits = {}, BodyEncoding encoding = BodyEncoding::Identity);
 
     // Takes the oldest queued events of a destination that fit in one request and marks them in flight.
     // Consecutive small rows are joined; a row larger than `limits` (queued under larger ones) is split.
@@ -124,6 +137,13 @@ struct Outbox::OpenResult
     std::unique_ptr<Outbox> outbox;
     QString error;
 };
+
+namespace OutboxBodies {
+// gzip of `data` (level 1: the point is fewer bytes, not the smallest possible body); empty on failure.
+QByteArray gzip(const QByteArray& data);
+// The data of a gzip stream; nullopt when it is not a complete one.
+std::optional<QByteArray> gunzip(const QByteArray& data);
+} // namespace OutboxBodies
 
 // Size in bytes of {"events":[…]} made of JSON texts of these sizes (as EventCodec::encodeRawBatch joins
 // them): used to fill a batch without encoding it twice.

@@ -110,6 +110,7 @@ private Q_SLOTS:
     void failedAfterBoundedRetriesStaysInOutbox();
     void killedMidSendResumesWithNothingLost();
     void killedWhileQueueingLeavesOnlyWholeBatches();
+    void storedGzipBodiesGoPlainWhenGzipIsOff();
     void progressForLargeInputs();
 
 private:
@@ -409,6 +410,29 @@ void TestSendCommand::killedWhileQueueingLeavesOnlyWholeBatches()
     // The first `queued` events of the input, each once.
     for (int seq = 0; seq < queued; ++seq)
         QVERIFY2(seqs.contains(seq), qPrintable(QString::number(seq)));
+}
+
+void TestSendCommand::storedGzipBodiesGoPlainWhenGzipIsOff()
+{
+    // Queued for the embedded endpoint (bodies stored gzip-encoded), never delivered (closed port)...
+    const QString outboxPath = m_dir.filePath(QStringLiteral("gzip-off.sqlite"));
+    SendProcess fill({m_input, QStringLiteral("--to"), QStringLiteral("local"), QStringLiteral("--local-url"),
+                      QStringLiteral("http://127.0.0.1:9"), QStringLiteral("--max-attempts"),
+                      QStringLiteral("1"), QStringLiteral("--outbox"), outboxPath});
+    QCOMPARE(fill.finish().exitCode, 1);
+    // ... then resumed with --gzip never: plain bodies, every event once.
+    FaultServer local;
+    QVERIFY(local.listen());
+    SendProcess resume({QStringLiteral("--resume"), QStringLiteral("--to"), QStringLiteral("local"),
+                        QStringLiteral("--local-url"), local.url().toString(), QStringLiteral("--gzip"),
+                        QStringLiteral("never"), QStringLiteral("--outbox"), outboxPath});
+    const Run run = resume.finish();
+    QVERIFY2(run.exitCode == 0, run.err.constData());
+    QCOMPARE(eventsReceived(local), 1500);
+    for (const ReceivedRequest& request : local.requests()) {
+        QVERIFY(!request.headers.contains("content-encoding"));
+        QCOMPARE(request.wireBytes, request.body.size());
+    }
 }
 
 void TestSendCommand::progressForLargeInputs()

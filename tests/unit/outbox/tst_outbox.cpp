@@ -50,6 +50,8 @@ private Q_SLOTS:
     void rowQueuedUnderLargerLimitsIsSplitInOrder();
     void migratesARowPerEventFile();
     void refusesAFileOfANewerVersion();
+    void gzipBodiesAreStoredCompressedAndReadBackExactly();
+    void migratesASchema3File();
 };
 
 void TestOutbox::stampsCollectionTimeOnlyWhenAbsent()
@@ -357,6 +359,98 @@ void TestOutbox::refusesAFileOfANewerVersion()
     QVERIFY(!opened.outbox);
     QVERIFY2(opened.error.contains(QLatin1String("newer version")) && opened.error.contains(path),
              qPrintable(opened.error));
+}
+
+void TestOutbox::gzipBodiesAreStoredCompressedAndReadBackExactly()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("outbox.sqlite"));
+    auto opened = Outbox::open(path);
+    QList<QByteArray> jsons;
+    for (int i = 0; i < 1500; ++i)
+        jsons.append(EventCodec::encodeEvent(makeEvent(i, 1'700'000'000'000 + i)));
+    QCOMPARE(opened.outbox->enqueueRaw(jsons, QStringLiteral("local|"), 5, BatchLimits{}, BodyEncoding::Gzip),
+             1500);
+    // A single small event gains nothing from gzip: stored plain.
+    QCOMPARE(opened.outbox->enqueueRaw({jsons.constFirst()}, QStringLiteral("tiny"), 5, BatchLimits{},
+                                       BodyEncoding::Gzip),
+             1);
+    const OutboxBatch first = opened.outbox->takeBatch(QStringLiteral("local|"), BatchLimits{});
+    QVERIFY(first.gzipped);
+    const QByteArray plain = EventCodec::encodeRawBatch(jsons.mid(0, 1000));
+    QVERIFY2(first.body.size() * 4 < plain.size(), qPrintable(QString::number(first.body.size())));
+    QCOMPARE(OutboxBodies::gunzip(first.body).value_or(QByteArray()), plain);
+    QCOMPARE(first.plainBody(), plain);
+    QCOMPARE(first.bodyBytes(), plain.size());
+    QCOMPARE(first.jsons(), jsons.mid(0, 1000));
+    const OutboxBatch tiny = opened.outbox->takeBatch(QStringLiteral("tiny"), BatchLimits{});
+    QVERIFY(!tiny.gzipped);
+    QCOMPARE(tiny.body, EventCodec::encodeRawBatch({jsons.constFirst()}));
+
+    // Read back by a later run under smaller limits: split from the stored gzip body, in order.
+    opened.outbox.reset();
+    opened = Outbox::open(path);
+    BatchLimits limits;
+    limits.maxEvents = 400;
+    QList<QByteArray> sent;
+    for (OutboxBatch batch;
+         !(batch = opened.outbox->takeBatch(QStringLiteral("local|"), limits)).isEmpty();) {
+        QVERIFY(batch.eventCount() <= 400);
+        QCOMPARE(batch.plainBody(), EventCodec::encodeRawBatch(batch.jsons()));
+        sent += batch.jsons();
+        QVERIFY(opened.outbox->remove(batch.rows));
+    }
+    QCOMPARE(sent.size(), 1500);
+    QCOMPARE(QSet<QByteArray>(sent.begin(), sent.end()).size(), 1500);
+
+    // Joined with a plain row, a stored gzip row makes one plain body.
+    QVERIFY(opened.outbox->enqueueRaw(jsons.mid(0, 10), QStringLiteral("j"), 5, BatchLimits{},
+                                      BodyEncoding::Gzip) == 10);
+    QVERIFY(opened.outbox->enqueueRaw({jsons.at(10)}, QStringLiteral("j"), 5) == 1);
+    const OutboxBatch joined = opened.outbox->takeBatch(QStringLiteral("j"), BatchLimits{});
+    QVERIFY(!joined.gzipped);
+    QCOMPARE(joined.body, EventCodec::encodeRawBatch(jsons.mid(0, 11)));
+    QCOMPARE(opened.outbox->entries(OutboxState::InFlight, QStringLiteral("j")).constFirst().json,
+             jsons.constFirst());
+}
+
+void TestOutbox::migratesASchema3File()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("outbox.sqlite"));
+    const QList<QByteArray> jsons{EventCodec::encodeEvent(makeEvent(1, 5)),
+                                  EventCodec::encodeEvent(makeEvent(2, 6))};
+    {
+        // Schema 3: batch rows without the encoding column (plain bodies).
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("v3"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        QVERIFY(query.exec(QStringLiteral(
+            "CREATE TABLE batches (id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL, "
+            "enqueued_ms INTEGER NOT NULL, state INTEGER NOT NULL, attempts INTEGER NOT NULL, last_error "
+            "TEXT, events INTEGER NOT NULL, lengths BLOB NOT NULL, body BLOB NOT NULL)")));
+        QVERIFY(query.exec(QStringLiteral("PRAGMA user_version=3")));
+        QByteArray lengths;
+        for (const QByteArray& json : jsons) {
+            const quint32 length = static_cast<quint32>(json.size());
+            lengths.append(reinterpret_cast<const char*>(&length), 4); // little-endian on this machine
+        }
+        query.prepare(
+            QStringLiteral("INSERT INTO batches (destination, enqueued_ms, state, attempts, events, "
+                           "lengths, body) VALUES ('us|A', 1, 0, 0, 2, ?, ?)"));
+        query.bindValue(0, lengths);
+        query.bindValue(1, EventCodec::encodeRawBatch(jsons));
+        QVERIFY(query.exec());
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("v3"));
+    auto opened = Outbox::open(path);
+    QVERIFY2(opened.outbox, qPrintable(opened.error));
+    const OutboxBatch batch = opened.outbox->takeBatch(QStringLiteral("us|A"), BatchLimits{});
+    QVERIFY(!batch.gzipped);
+    QCOMPARE(batch.jsons(), jsons);
+    QCOMPARE(opened.outbox->enqueueRaw(jsons, QStringLiteral("us|A"), 5, BatchLimits{}, BodyEncoding::Gzip),
+             2);
 }
 
 QTEST_GUILESS_MAIN(TestOutbox)
