@@ -1,5 +1,7 @@
 #include "httptransport.h"
 
+#include "outbox/outbox.h"
+
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -9,8 +11,6 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QUuid>
-
-#include <zlib.h>
 
 bool SendResult::isRetryable() const
 {
@@ -48,23 +48,8 @@ namespace HttpHeaders {
 
 QByteArray gzip(const QByteArray& data)
 {
-    z_stream stream{};
-    // windowBits 15 + 16: a gzip header and trailer rather than a zlib one.
-    if (deflateInit2(&stream, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return {};
-    QByteArray out;
-    out.resize(static_cast<qsizetype>(deflateBound(&stream, static_cast<uLong>(data.size()))));
-    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.constData()));
-    stream.avail_in = static_cast<uInt>(data.size());
-    stream.next_out = reinterpret_cast<Bytef*>(out.data());
-    stream.avail_out = static_cast<uInt>(out.size());
-    const int status = deflate(&stream, Z_FINISH);
-    const auto written = static_cast<qsizetype>(stream.total_out);
-    deflateEnd(&stream);
-    if (status != Z_STREAM_END)
-        return {};
-    out.resize(written);
-    return out;
+    // One implementation: the outbox stores bodies compressed the same way.
+    return OutboxBodies::gzip(data);
 }
 
 std::optional<qint64> parseRetryAfterMs(const QByteArray& value, qint64 nowMs)
