@@ -7,6 +7,7 @@
 
 #include "event/eventcodec.h"
 #include "log/eventlog.h"
+#include "outbox/outbox.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -222,6 +223,45 @@ void BenchClientSend::sendVersusJsClient()
         jsLogged = serve.loggedEvents();
     }
 
+    // serve alone: curl posting the same 100 bodies, gzip-encoded beforehand, 2 at a time (TCP_NODELAY,
+    // no JSON work on the client). What no client can beat against this serve.
+    double curlSeconds = 0;
+    {
+        QStringList arguments{QStringLiteral("--parallel"), QStringLiteral("--parallel-max"),
+                              QStringLiteral("2"), QStringLiteral("-s")};
+        QFile inputFile(input);
+        QVERIFY(inputFile.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = inputFile.readAll().split('\n');
+        Serve serve(dir.filePath(QStringLiteral("serve-curl")));
+        const QString url = serve.waitForUrl();
+        QVERIFY(!url.isEmpty());
+        for (int batch = 0; batch * 1000 < kEvents; ++batch) {
+            const QString path = dir.filePath(QStringLiteral("body-%1.gz").arg(batch));
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(OutboxBodies::gzip(EventCodec::encodeRawBatch(lines.mid(batch * 1000, 1000))));
+            if (batch > 0)
+                arguments << QStringLiteral("--next") << QStringLiteral("-s");
+            arguments << QStringLiteral("-o") << QStringLiteral("/dev/null") << QStringLiteral("-H")
+                      << QStringLiteral("x-algolia-application-id: BENCHAPP") << QStringLiteral("-H")
+                      << QStringLiteral("x-algolia-api-key: bench-key") << QStringLiteral("-H")
+                      << QStringLiteral("content-type: application/json") << QStringLiteral("-H")
+                      << QStringLiteral("content-encoding: gzip") << QStringLiteral("-H")
+                      << QStringLiteral("x-insights-debugger-sent: 1") << QStringLiteral("-H")
+                      << QStringLiteral("Expect:") << QStringLiteral("--data-binary")
+                      << QLatin1Char('@') + path << url + QStringLiteral("/1/events");
+        }
+        QProcess curl;
+        QElapsedTimer clock;
+        clock.start();
+        curl.start(QStringLiteral("curl"), arguments);
+        const bool finished = curl.waitForFinished(300000);
+        const double seconds = static_cast<double>(clock.nsecsElapsed()) / 1e9;
+        if (finished && curl.exitStatus() == QProcess::NormalExit && curl.exitCode() == 0 &&
+            serve.loggedEvents() == kEvents)
+            curlSeconds = seconds; // else curl is missing or failed: the line is left out
+    }
+
     const double ours = kEvents / ourSeconds;
     std::printf("\n%-62s %9s %10s %9s\n", "100,000 events to serve, 1000 per request, 2 in flight", "seconds",
                 "events/s", "logged");
@@ -244,6 +284,9 @@ void BenchClientSend::sendVersusJsClient()
                     "(target >= 3x)\n",
                     ours / jsProcess, resumeSeconds > 0 ? (kEvents / resumeSeconds) / js : 0.0);
     }
+    if (curlSeconds > 0)
+        std::printf("%-62s %9.2f %10.0f\n", "serve alone: curl, pre-gzipped bodies, requests only",
+                    curlSeconds, kEvents / curlSeconds);
     if (!jsNote.isEmpty())
         std::printf("JavaScript client: %s\n", qPrintable(jsNote));
     std::fflush(stdout);
