@@ -111,6 +111,7 @@ private Q_SLOTS:
     void killedMidSendResumesWithNothingLost();
     void killedWhileQueueingLeavesOnlyWholeBatches();
     void storedGzipBodiesGoPlainWhenGzipIsOff();
+    void largeInputDecodesAsOneWhole();
     void progressForLargeInputs();
 
 private:
@@ -433,6 +434,61 @@ void TestSendCommand::storedGzipBodiesGoPlainWhenGzipIsOff()
         QVERIFY(!request.headers.contains("content-encoding"));
         QCOMPARE(request.wireBytes, request.body.size());
     }
+}
+
+void TestSendCommand::largeInputDecodesAsOneWhole()
+{
+    // Over 1 MB, NDJSON is decoded in two halves on two threads: the result must be the codec's on the
+    // whole input — a wrongly typed field in the second half still goes out verbatim, an event without a
+    // timestamp there is stamped, and a bad line is reported with its line number, nothing sent.
+    constexpr int kEvents = 12000;
+    QList<QByteArray> lines = ndjson(kEvents).trimmed().split('\n');
+    const QByteArray typed =
+        QByteArray(lines.at(9000)).replace("\"seq\":9000", "\"seq\":9000,\"timestamp\":\"yesterday\"");
+    lines[9000] = typed;
+    QVERIFY(!lines.at(10000).contains("timestamp"));
+    QTemporaryDir dir;
+    const QString input = dir.filePath(QStringLiteral("large.ndjson"));
+    {
+        QFile file(input);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(lines.join('\n') + '\n');
+        QVERIFY(file.flush() && file.size() > (1 << 20));
+    }
+    FaultServer server;
+    QVERIFY(server.listen());
+    const qint64 before = QDateTime::currentMSecsSinceEpoch();
+    SendProcess send({input, QStringLiteral("--to"), server.url().toString(), QStringLiteral("--outbox"),
+                      dir.filePath(QStringLiteral("large.sqlite"))});
+    const Run run = send.finish();
+    QVERIFY2(run.exitCode == 0, run.err.constData());
+    QCOMPARE(eventsReceived(server), kEvents);
+    bool typedVerbatim = false;
+    qint64 stampedAt = 0;
+    for (const ReceivedRequest& request : server.requests()) {
+        typedVerbatim = typedVerbatim || request.body.contains(typed);
+        for (const Event& event : EventCodec::decodeRequestBody(request.body).events) {
+            if (event.extra(u"seq").toInt() == 10000)
+                stampedAt = event.timestamp.value_or(0);
+        }
+    }
+    QVERIFY(typedVerbatim);
+    QVERIFY(stampedAt >= before);
+
+    lines[11000] = QByteArrayLiteral("not json");
+    const QString broken = dir.filePath(QStringLiteral("broken.ndjson"));
+    {
+        QFile file(broken);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(lines.join('\n') + '\n');
+    }
+    const qsizetype requestsBefore = server.requests().size();
+    SendProcess bad({broken, QStringLiteral("--to"), server.url().toString(), QStringLiteral("--outbox"),
+                     dir.filePath(QStringLiteral("broken.sqlite"))});
+    const Run badRun = bad.finish();
+    QCOMPARE(badRun.exitCode, 2);
+    QVERIFY2(badRun.err.contains("line 11001 is not a JSON event object"), badRun.err.constData());
+    QCOMPARE(server.requests().size(), requestsBefore);
 }
 
 void TestSendCommand::progressForLargeInputs()
