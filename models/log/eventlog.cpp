@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -497,6 +498,13 @@ struct EventLog::Private
     bool stopping = false;
     std::thread writerThread;
 
+    // Checkpoints run on their own thread and connection: a checkpoint syncs the database file, and doing it
+    // inside a commit (SQLite's default auto-checkpoint) held every acknowledgement back by milliseconds.
+    std::thread checkpointThread;
+    std::mutex checkpointMutex;
+    std::condition_variable checkpointWake;
+    bool checkpointStopping = false;
+
     // Coalesced announcements.
     QMutex announceMutex;
     qint64 pendingFirst = 0;
@@ -514,6 +522,7 @@ struct EventLog::Private
     QString openWriter();
     void prepareWriter();
     void writerLoop();
+    void checkpointLoop();
     void commitAppends(std::deque<Job>& jobs);
     void trim(qint64 keep);
     qint64 removeNow(const std::optional<QString>& userToken, bool record);
@@ -670,6 +679,31 @@ Result EventLog::Private::runOnWriter(std::function<Result()> work)
     std::future<Result> future = promise.get_future();
     enqueue(Job{{}, {}, [&promise, &work] { promise.set_value(work()); }});
     return future.get();
+}
+
+void EventLog::Private::checkpointLoop()
+{
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.toUtf8().constData(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
+        qWarning("EventLog: no checkpoint connection (%s); SQLite checkpoints during commits instead",
+                 sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return;
+    }
+    sqlite3_busy_timeout(db, 1000);
+    // From now on the writer never checkpoints by itself (queued, so it applies between transactions).
+    enqueue(Job{{}, {}, [this] { exec(writer, "PRAGMA wal_autocheckpoint=0"); }});
+    std::unique_lock lock(checkpointMutex);
+    while (!checkpointStopping) {
+        checkpointWake.wait_for(lock, std::chrono::milliseconds(200), [this] { return checkpointStopping; });
+        lock.unlock();
+        // PASSIVE never waits for the writer or readers; what it cannot copy now it copies next time.
+        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        lock.lock();
+    }
+    lock.unlock();
+    sqlite3_close(db);
 }
 
 void EventLog::Private::writerLoop()
@@ -1102,6 +1136,7 @@ EventLog::OpenResult EventLog::open(const EventLogOptions& options)
     }
     Private* d = log->d.get();
     d->writerThread = std::thread([d] { d->writerLoop(); });
+    d->checkpointThread = std::thread([d] { d->checkpointLoop(); });
     // A smaller retention than the file holds applies at once.
     if (d->committedCount > d->retention)
         d->enqueue(Private::Job{{}, {}, [d] { d->trim(d->retention); }});
@@ -1119,6 +1154,14 @@ EventLog::~EventLog()
         }
         d->queueChanged.notify_one();
         d->writerThread.join();
+    }
+    if (d->checkpointThread.joinable()) {
+        {
+            std::lock_guard lock(d->checkpointMutex);
+            d->checkpointStopping = true;
+        }
+        d->checkpointWake.notify_one();
+        d->checkpointThread.join();
     }
     d->asyncPool.waitForDone();
 }
