@@ -995,8 +995,8 @@ DecodedInput decodeInput(QByteArrayView input)
             issue.eventIndex = events;
             result.batch.typeErrors.append(issue);
         }
-        result.batch.events.append(one.events.constFirst());
-        result.batch.rawEvents.append(one.rawEvents.constFirst());
+        result.batch.events.append(std::move(one.events.first()));
+        result.batch.rawEvents.append(std::move(one.rawEvents.first()));
         ++events;
     }
     result.batch.hadEventsKey = true;
