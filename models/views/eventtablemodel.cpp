@@ -35,21 +35,6 @@ QString effectiveToken(const LogRecord& record)
     return record.authenticatedUserToken.isEmpty() ? record.userToken : record.authenticatedUserToken;
 }
 
-QString sourceText(EventSource source)
-{
-    switch (source) {
-    case EventSource::Endpoint:
-        return QStringLiteral("endpoint");
-    case EventSource::Sent:
-        return QStringLiteral("sent");
-    case EventSource::Algolia:
-        return QStringLiteral("algolia");
-    case EventSource::Imported:
-        return QStringLiteral("imported");
-    }
-    return {};
-}
-
 QString relativeTime(qint64 deltaMs)
 {
     if (deltaMs < 1000)
@@ -419,7 +404,7 @@ QVariant EventTableModel::displayValue(const LogRecord& record, Column column) c
         return QString(time + QStringLiteral(" · ") + relativeTime(now - record.receivedAtMs));
     }
     case Column::Source:
-        return sourceText(record.source);
+        return eventSourceName(record.source);
     case Column::Request:
         return QString(record.requestId + QStringLiteral(" #") + QString::number(record.indexInRequest));
     case Column::TestUser:

@@ -10,6 +10,8 @@
 #include "settings/appsettings.h"
 #include "users/testusermodel.h"
 
+#include "logwait.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
@@ -33,32 +35,6 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
-
-namespace {
-
-// Waits until `query` matches `count` records. It reads the log again only when the log announces a change:
-// reading in a tight loop while the endpoint commits a request was seen to hold that commit up for seconds.
-bool waitForRecords(EventLog* log, const LogQuery& query, qsizetype count, int timeoutMs = 15000)
-{
-    QSignalSpy appended(log, &EventLog::recordsAppended);
-    QSignalSpy removed(log, &EventLog::recordsRemoved);
-    QDeadlineTimer deadline(timeoutMs);
-    for (;;) {
-        if (log->query(query).size() == count)
-            return true;
-        if (deadline.hasExpired())
-            return false;
-        appended.clear();
-        removed.clear();
-        // Either signal ends the wait; a short slice keeps a missed announcement from costing the timeout.
-        const int slice =
-            static_cast<int>(std::min<qint64>(500, std::max<qint64>(1, deadline.remainingTime())));
-        if (!QTest::qWaitFor([&] { return !appended.isEmpty() || !removed.isEmpty(); }, slice))
-            continue; // no announcement in this slice: read again anyway
-    }
-}
-
-} // namespace
 
 class TestMainWindow final : public QObject
 {
