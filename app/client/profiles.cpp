@@ -96,3 +96,34 @@ std::optional<AdvancedProfile> parseAdvanced(const QByteArray& body, QString* er
 }
 
 } // namespace ProfileParser
+
+QString describeProfile(const ProfileLookup& lookup)
+{
+    const bool advanced = lookup.kind == ProfileKind::Advanced;
+    QString text = advanced ? QStringLiteral("Advanced Personalization") : QStringLiteral("Personalization");
+    if (!lookup.found()) {
+        if (!lookup.parseError.isEmpty())
+            return text + QStringLiteral(": unreadable answer (") + lookup.parseError + QLatin1Char(')');
+        return text + QStringLiteral(": ") + lookup.result.describe();
+    }
+    if (advanced) {
+        const AdvancedProfile& profile = *lookup.advanced;
+        text += QStringLiteral(" (%1 profile, updated %2)").arg(profile.type, profile.lastUpdatedAt);
+        if (profile.affinities.isEmpty())
+            text += QStringLiteral("\n  no affinities yet");
+        for (const AdvancedProfile::Affinity& affinity : profile.affinities) {
+            text += QStringLiteral("\n  %1: %2 (score %3)")
+                        .arg(affinity.name, affinity.value)
+                        .arg(affinity.score);
+        }
+        return text;
+    }
+    const PersonalizationProfile& profile = *lookup.classic;
+    text += QStringLiteral(" (last event %1)").arg(profile.lastEventAt);
+    if (profile.scores.isEmpty())
+        text += QStringLiteral("\n  no scores yet");
+    for (const PersonalizationProfile::Score& score : profile.scores)
+        text +=
+            QStringLiteral("\n  %1: %2 (score %3)").arg(score.facetName, score.facetValue).arg(score.score);
+    return text;
+}

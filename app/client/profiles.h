@@ -59,6 +59,9 @@ struct ProfileLookup
     bool found() const { return classic.has_value() || advanced.has_value(); }
 };
 
+// Plain text of a look-up for people: the profile's affinities or scores, or why there is none.
+QString describeProfile(const ProfileLookup& lookup);
+
 namespace ProfileParser {
 std::optional<PersonalizationProfile> parseClassic(const QByteArray& body, QString* error = nullptr);
 std::optional<AdvancedProfile> parseAdvanced(const QByteArray& body, QString* error = nullptr);

@@ -39,6 +39,7 @@
 #include <QVBoxLayout>
 
 #include "client/insightsclient.h"
+#include "client/profiles.h"
 #include "endpoint/embeddedendpoint.h"
 #include "secrets/secretstore.h"
 
@@ -107,6 +108,9 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
     m_debugger = new DebuggerPanel(session->log());
     m_debugger->setObjectName(QStringLiteral("debuggerPanel"));
     m_debugger->setResendHandler([this](const QList<Event>& events) { sendEvents(events); });
+    m_debugger->setProfileFetcher([this](const QString& userToken, std::function<void(const QString&)> done) {
+        fetchAlgoliaProfile(userToken, std::move(done));
+    });
 
     m_mainSplitter = new QSplitter(Qt::Horizontal);
     m_mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
@@ -539,6 +543,40 @@ void MainWindow::applyTarget()
             QMetaObject::invokeMethod(client, [client, credentials] { client->setCredentials(credentials); });
         });
     }
+}
+
+void MainWindow::fetchAlgoliaProfile(const QString& userToken, std::function<void(const QString&)> done)
+{
+    InsightsClient* client = m_session->client();
+    const std::optional<InsightsTarget> target = InsightsTarget::parse(m_session->settings()->target.value());
+    if (!client || !target || target->kind == TargetKind::Local || target->kind == TargetKind::Custom) {
+        done(tr("Algolia's own profile appears here when the target is Algolia (us, de or global) and "
+                "credentials are set in Settings."));
+        return;
+    }
+    // Both look-ups answer through the client's signal; the text goes out once both are in.
+    struct Pending
+    {
+        QString classic;
+        QString advanced;
+        QMetaObject::Connection connection;
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->connection =
+        connect(client, &InsightsClient::profileFetched, this,
+                [pending, userToken, done](const ProfileLookup& lookup) {
+                    if (lookup.userToken != userToken)
+                        return;
+                    (lookup.kind == ProfileKind::Advanced ? pending->advanced : pending->classic) =
+                        describeProfile(lookup);
+                    if (pending->advanced.isEmpty() || pending->classic.isEmpty())
+                        return;
+                    QObject::disconnect(pending->connection);
+                    done(pending->advanced + QStringLiteral("\n\n") + pending->classic);
+                });
+    const Region region = target->region();
+    QMetaObject::invokeMethod(client,
+                              [client, userToken, region] { client->fetchProfiles(userToken, region); });
 }
 
 void MainWindow::sendEvents(const QList<Event>& events)

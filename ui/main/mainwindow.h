@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+
 #include "event/event.h"
 
 #include <QList>
@@ -47,6 +49,8 @@ public:
     QString shortcutsText() const;
     // Points the client at the chosen target with its credentials.
     void applyTarget();
+    // Algolia's real profiles of a token (both APIs) for the debugger's profile preview, as text.
+    void fetchAlgoliaProfile(const QString& userToken, std::function<void(const QString&)> done);
     // Opens the settings dialog (non-modal, deleted on close) and returns it.
     SettingsDialog* showSettings();
     void importRecords();

@@ -7,6 +7,7 @@
 #include "faultserver.h"
 
 #include "client/algoliafeed.h"
+#include "debugger/chartspane.h"
 #include "debugger/detailspane.h"
 #include "event/eventcodec.h"
 #include "log/eventlog.h"
@@ -26,6 +27,7 @@
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextBrowser>
 #include <QTreeWidget>
 
 namespace {
@@ -95,6 +97,7 @@ private Q_SLOTS:
     void sentEventsGetAlgoliasVerdict();
     void settingAndTargetStartAndStopPolling();
     void refusedKeyStopsPollingWithAMessage();
+    void realProfileShownBesideTheEstimate();
 
 private:
     struct Fixture
@@ -115,6 +118,14 @@ bool TestAlgoliaVerdict::open(Fixture& f)
         return false;
     Fixture* fixture = &f;
     f.server->setHandler([fixture](const ReceivedRequest& request) {
+        if (request.method == "GET" && request.target.startsWith("/2/users/")) {
+            return FaultAction::respond(
+                200, R"({"userID":"tester-7","type":"basic","lastUpdatedAt":"2026-11-28T10:00:00Z",)"
+                     R"("affinities":[{"name":"genres","indices":["movies"],"value":"Drama","score":12,)"
+                     R"("lastUpdatedAt":"2026-11-28T10:00:00Z"}]})");
+        }
+        if (request.method == "GET" && request.target.startsWith("/1/profiles/personalization/"))
+            return FaultAction::respond(404, R"({"message":"No profile found for this user token"})");
         if (request.method == "GET") {
             if (fixture->feedStatus != 200)
                 return FaultAction::respond(
@@ -132,6 +143,8 @@ bool TestAlgoliaVerdict::open(Fixture& f)
     hosts.insightsUs = f.server->url();
     hosts.insightsDe = f.server->url();
     hosts.insightsGlobal = f.server->url();
+    hosts.personalizationUs = f.server->url();
+    hosts.advancedPersonalizationUs = f.server->url();
     options.algoliaHosts = hosts;
     options.algoliaFeedIntervalMs = 100;
     f.session = std::move(DesktopSession::create(options).session);
@@ -296,6 +309,38 @@ void TestAlgoliaVerdict::refusedKeyStopsPollingWithAMessage()
     session->settings()->sync();
     QTRY_VERIFY(session->isAlgoliaFeedRunning());
     QTRY_VERIFY(feedPolls(*f.server) > polls);
+}
+
+void TestAlgoliaVerdict::realProfileShownBesideTheEstimate()
+{
+    Fixture f;
+    QVERIFY(open(f));
+    auto* charts = f.session->window()->findChild<ChartsPane*>(QStringLiteral("chartsPane"));
+    QVERIFY(charts);
+    auto* real = charts->findChild<QTextBrowser*>(QStringLiteral("realProfile"));
+    QVERIFY(real);
+
+    // Both APIs are asked with the stored key (loaded once the feed runs); Algolia's answers are shown as
+    // they came, errors included.
+    QTRY_VERIFY(f.session->isAlgoliaFeedRunning());
+    charts->showProfile(QStringLiteral("tester-7"));
+    QTRY_VERIFY(real->toPlainText().contains(QLatin1String("genres: Drama (score 12)")));
+    QVERIFY(real->toPlainText().contains(QLatin1String("Advanced Personalization (basic profile")));
+    QVERIFY(real->toPlainText().contains(QLatin1String("Personalization: HTTP 404")));
+    bool askedAdvanced = false;
+    for (const ReceivedRequest& request : f.server->requests()) {
+        if (request.target == "/2/users/tester-7") {
+            askedAdvanced = true;
+            QCOMPARE(request.headers.value("x-algolia-api-key"), kApiKey.toUtf8());
+        }
+    }
+    QVERIFY(askedAdvanced);
+
+    // With the embedded endpoint as target there is no Algolia profile to ask for: the pane says why.
+    f.session->settings()->target.setValue(QStringLiteral("local"));
+    f.session->window()->applyTarget();
+    charts->showProfile(QStringLiteral("tester-8"));
+    QTRY_VERIFY(real->toPlainText().contains(QLatin1String("when the target is Algolia")));
 }
 
 QTEST_MAIN(TestAlgoliaVerdict)
