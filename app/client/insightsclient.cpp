@@ -87,11 +87,13 @@ void InsightsClient::setOptions(const ClientOptions& options)
 void InsightsClient::setTarget(const InsightsTarget& target)
 {
     m_target = target;
+    Q_EMIT destinationChanged();
 }
 
 void InsightsClient::setCredentials(const Credentials& credentials)
 {
     m_credentials = credentials;
+    Q_EMIT destinationChanged();
 }
 
 void InsightsClient::loadCredentials(SecretStore* store, const QString& appId)

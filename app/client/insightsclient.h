@@ -163,6 +163,8 @@ Q_SIGNALS:
     // handed to the log sink: the debugger feed matches Algolia's verdicts against them.
     void recordsSent(const QList<LogRecord>& records);
     void credentialsLoaded(bool found);
+    // The target or the credentials changed (what the debugger feed polls depends on both).
+    void destinationChanged();
     void userTokenDeleted(const UserTokenDeletion& deletion);
     void profileFetched(const ProfileLookup& lookup);
 

@@ -11,7 +11,6 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QThread>
-#include <QTimer>
 
 #include <atomic>
 #include <memory>
@@ -40,7 +39,6 @@ struct DesktopSession::Services
     // The client announces no change of target or credentials (the window sets them with queued calls,
     // the key arriving later from the keychain), so the client's thread looks at them every second:
     // in-memory reads only.
-    QTimer* feedCheck = nullptr;
     std::atomic<bool> feedEnabled{true}; // the setting, mirrored for the client's thread
     std::atomic<bool> feedRunning{false};
     // Client thread only. What the feed polls with: target, app ID and a hash of the key headers (never the
@@ -59,8 +57,6 @@ struct DesktopSession::Services
             QMetaObject::invokeMethod(
                 clientAnchor,
                 [this] {
-                    delete feedCheck;
-                    feedCheck = nullptr;
                     delete feed; // uses the client: goes first
                     feed = nullptr;
                     delete client;
@@ -276,15 +272,12 @@ void DesktopSession::startAlgoliaFeed(int intervalMs)
                                      services.feedRunning = false;
                                  }
                              });
-            services.feedCheck = new QTimer(services.clientAnchor);
-            services.feedCheck->setInterval(1000);
-            QObject::connect(services.feedCheck, &QTimer::timeout, services.clientAnchor,
+            QObject::connect(services.client, &InsightsClient::destinationChanged, services.clientAnchor,
                              [&services] { services.checkFeed(); });
-            services.feedCheck->start();
             services.checkFeed();
         },
         Qt::BlockingQueuedConnection);
-    // A change of the setting applies at once (the target and key are seen within a second).
+    // A change of the setting applies at once, as does a change of target or key (destinationChanged).
     services.settingsChanged =
         QObject::connect(settings, &AppSettings::changed, settings, [&services, settings] {
             const bool enabled = settings->pollAlgoliaFeed.value();
