@@ -1,6 +1,7 @@
 #include "embeddedendpoint.h"
 
 #include "endpointhttp.h"
+#include "routehandler.h"
 
 #include "catalog/indexcatalog.h"
 #include "event/compatibilityprofile.h"
@@ -40,8 +41,18 @@ QByteArray apiError(int status, const char* message)
     return statusBody(status, QString::fromLatin1(message));
 }
 
-// One HTTP request from its headers to its answer. MHD owns the connection; this lives in *con_cls until MHD
-// reports the request completed.
+// The answer of a route handler, handed over from whatever thread the handler responds on. The handler's
+// `respond` and the Request share it, so that a late answer (after the client went away or the endpoint
+// stopped) finds no connection and is dropped instead of touching freed memory.
+struct HandlerExchange
+{
+    QMutex mutex;
+    MHD_Connection* connection = nullptr; // null once the request completed
+    bool responded = false;
+};
+
+// One HTTP request from its request line to its answer. MHD owns the connection; this lives in *con_cls
+// from the URI callback until MHD reports the request completed.
 struct Request
 {
     enum class Phase
@@ -51,7 +62,13 @@ struct Request
         Ready,     // the answer below may be queued
     };
     Phase phase = Phase::Receiving;
+    bool begun = false; // the access handler saw the headers (counted in Private::activeRequests)
+    QByteArray target;  // the request target as sent (not percent-decoded), query included
+    QByteArray path;    // target without the query
+    QByteArray query;   // raw query string without '?'
     RouteMatch route;
+    std::shared_ptr<EndpointRouteHandler> handler; // an extra route (INTERFACES.md §2) serves it
+    std::shared_ptr<HandlerExchange> exchange;     // set while a handler owes the answer
     QByteArray method;
     QByteArray body;
     bool overLimit = false;    // the body passed the limit: the rest is read and dropped, the answer is 413
@@ -61,13 +78,46 @@ struct Request
 
     int status = 0;
     QByteArray answer;
+    QByteArray answerContentType = kJsonContentType;
     HeaderList answerHeaders;
+
+    // Whether the body is read and kept (pushes and handler routes); others are drained and dropped.
+    bool keepsBody() const { return handler || (route.route == Route::Events && method == "POST"); }
 };
 
 QByteArray headerValue(MHD_Connection* connection, const char* name)
 {
     // MHD compares header names case-insensitively.
     return QByteArray(MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name));
+}
+
+bool expectsContinue(MHD_Connection* connection)
+{
+    return headerValue(connection, MHD_HTTP_HEADER_EXPECT)
+               .trimmed()
+               .compare("100-continue", Qt::CaseInsensitive) == 0;
+}
+
+// Whether the client is sending (or about to send, without waiting for 100 Continue) a body.
+bool bodyOnItsWay(MHD_Connection* connection)
+{
+    return !expectsContinue(connection) &&
+           (headerValue(connection, MHD_HTTP_HEADER_CONTENT_LENGTH).toLongLong() > 0 ||
+            !headerValue(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING).isEmpty());
+}
+
+HeaderList requestHeaders(MHD_Connection* connection)
+{
+    HeaderList headers;
+    MHD_get_connection_values(
+        connection, MHD_HEADER_KIND,
+        [](void* cls, MHD_ValueKind, const char* key, const char* value) -> MHD_Result {
+            static_cast<HeaderList*>(cls)->append(
+                {QByteArray(key).toLower(), QByteArray(value ? value : "")});
+            return MHD_YES;
+        },
+        &headers);
+    return headers;
 }
 
 HeaderList queryArguments(MHD_Connection* connection)
@@ -140,6 +190,10 @@ struct EmbeddedEndpoint::Private
         std::make_shared<const QList<std::shared_ptr<const IndexCatalog>>>();
     QMutex rateMutex;
     RateLimitWindow rateWindow;
+    mutable std::atomic<qint64> requestsAnswered{0};
+    std::atomic<qint64> eventsStored{0};
+    std::atomic<qint64> eventsAccepted{0};
+    mutable std::atomic<qint64> requestsRefused{0};
     // Requests judged but not yet answered: stop() waits for them so that nothing committed goes unanswered.
     std::atomic<int> pendingAnswers{0};
     // Requests begun (headers read) and not yet completed: stop() lets them finish.
@@ -148,7 +202,10 @@ struct EmbeddedEndpoint::Private
     // that no connection is left suspended when the daemon stops. Guarded with pendingAnswers' increment.
     QMutex stoppingMutex;
     bool stopping = false;
+    // Extra routes (INTERFACES.md §2), asked in order before the endpoint's own; changed only while stopped.
+    QList<std::shared_ptr<EndpointRouteHandler>> handlers;
 
+    static void* onUri(void* cls, const char* uri, MHD_Connection* connection);
     static MHD_Result onAccess(void* cls, MHD_Connection* connection, const char* url, const char* method,
                                const char* version, const char* uploadData, size_t* uploadDataSize,
                                void** requestContext);
@@ -157,6 +214,10 @@ struct EmbeddedEndpoint::Private
     static void onLog(void* cls, const char* format, va_list arguments);
 
     MHD_Result onHeaders(MHD_Connection* connection, Request* request);
+    MHD_Result onHandlerHeaders(MHD_Connection* connection, Request* request);
+    MHD_Result admitBody(MHD_Connection* connection, Request* request, bool cors);
+    MHD_Result handOver(MHD_Connection* connection, Request* request);
+    bool tryCorsPreflight(MHD_Connection* connection, Request* request, MHD_Result* result);
     MHD_Result onFullRequest(MHD_Connection* connection, Request* request);
     MHD_Result pushEvents(MHD_Connection* connection, Request* request);
     MHD_Result debuggerFeed(MHD_Connection* connection);
@@ -167,18 +228,21 @@ struct EmbeddedEndpoint::Private
     std::optional<QByteArray> credentialFailure(MHD_Connection* connection,
                                                 const HeaderList& arguments) const;
     MHD_Result respond(MHD_Connection* connection, int status, const QByteArray& body, bool cors,
-                       const HeaderList& headers = {}, bool announce = true) const;
+                       const HeaderList& headers = {}, bool announce = true,
+                       const QByteArray& contentType = kJsonContentType) const;
+    MHD_Result automationGate(MHD_Connection* connection, bool* refused) const;
 };
 
 MHD_Result EmbeddedEndpoint::Private::respond(MHD_Connection* connection, int status, const QByteArray& body,
-                                              bool cors, const HeaderList& headers, bool announce) const
+                                              bool cors, const HeaderList& headers, bool announce,
+                                              const QByteArray& contentType) const
 {
     MHD_Response* response = MHD_create_response_from_buffer(
         static_cast<size_t>(body.size()), const_cast<char*>(body.constData()), MHD_RESPMEM_MUST_COPY);
     if (!response)
         return MHD_NO;
-    if (!body.isEmpty())
-        MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, kJsonContentType);
+    if (!body.isEmpty() && !contentType.isEmpty())
+        MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, contentType.constData());
     if (cors) {
         MHD_add_response_header(response, "Access-Control-Allow-Origin", "*");
         MHD_add_response_header(response, "Access-Control-Expose-Headers",
@@ -188,8 +252,12 @@ MHD_Result EmbeddedEndpoint::Private::respond(MHD_Connection* connection, int st
         MHD_add_response_header(response, name.constData(), value.constData());
     const MHD_Result result = MHD_queue_response(connection, static_cast<unsigned int>(status), response);
     MHD_destroy_response(response);
-    if (announce)
+    if (announce) {
+        ++requestsAnswered;
+        if (status >= 400)
+            ++requestsRefused;
         emit q->requestHandled(status, 0);
+    }
     return result;
 }
 
@@ -212,20 +280,37 @@ MHD_Result EmbeddedEndpoint::Private::onAccess(void* cls, MHD_Connection* connec
 {
     auto* d = static_cast<Private*>(cls);
     auto* request = static_cast<Request*>(*requestContext);
-    if (!request) {
+    if (!request) { // no URI callback ran (cannot happen with ours; kept so that MHD changes stay safe)
         request = new Request;
         *requestContext = request;
+        request->path = QByteArray(url);
+    }
+    if (!request->begun) {
+        request->begun = true;
         ++d->activeRequests;
         request->method = QByteArray(method);
-        request->route = matchRoute(QByteArrayView(url));
+        if (const QByteArray transfer =
+                headerValue(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING).trimmed().toLower();
+            !transfer.isEmpty() && transfer != "chunked")
+            return d->respond(connection, 501, unsupportedTransferEncodingBody(transfer),
+                              isInsightsRoute(matchRoute(request->path).route));
+        // A preflight for a handler's Algolia route is the endpoint's to answer, never the handler's.
+        if (MHD_Result result = MHD_YES; d->tryCorsPreflight(connection, request, &result))
+            return result;
+        for (const auto& handler : d->handlers) {
+            if (handler->matches(request->method, request->path)) {
+                request->handler = handler;
+                return d->onHandlerHeaders(connection, request);
+            }
+        }
+        request->route = matchRoute(request->path);
         return d->onHeaders(connection, request);
     }
     if (*uploadDataSize != 0) {
         const qint64 limit = d->profile.load()->maxBodyBytes;
         const auto size = static_cast<qint64>(*uploadDataSize);
         *uploadDataSize = 0;
-        // Only POST /1/events reads a body; others are drained and dropped.
-        if (request->route.route != Route::Events || request->method != "POST")
+        if (!request->keepsBody())
             return MHD_YES;
         if (!request->overLimit && request->body.size() + size > limit) {
             // A chunked body (no Content-Length) passed the limit: stop buffering, read on and answer 413,
@@ -244,6 +329,165 @@ MHD_Result EmbeddedEndpoint::Private::onAccess(void* cls, MHD_Connection* connec
     return d->onFullRequest(connection, request);
 }
 
+void* EmbeddedEndpoint::Private::onUri(void*, const char* uri, MHD_Connection*)
+{
+    // The request target before MHD percent-decodes it: routes see the path as sent, so that a user token's
+    // "%2F" stays inside the token.
+    auto* request = new Request;
+    request->target = QByteArray(uri);
+    const qsizetype question = request->target.indexOf('?');
+    request->path = question < 0 ? request->target : request->target.left(question);
+    if (question >= 0)
+        request->query = request->target.mid(question + 1);
+    return request;
+}
+
+bool EmbeddedEndpoint::Private::tryCorsPreflight(MHD_Connection* connection, Request* request,
+                                                 MHD_Result* result)
+{
+    // A browser asks before a cross-origin request to a handler's Algolia route: answer for the handler.
+    if (request->method != "OPTIONS")
+        return false;
+    const QByteArray asked = headerValue(connection, "Access-Control-Request-Method").trimmed().toUpper();
+    const bool served = std::any_of(handlers.cbegin(), handlers.cend(), [&](const auto& handler) {
+        return handler->isAlgoliaRoute() && handler->matches(asked.isEmpty() ? "GET" : asked, request->path);
+    });
+    if (!served)
+        return false;
+    const bool privateNetwork = headerValue(connection, "Access-Control-Request-Private-Network") == "true";
+    *result = respond(
+        connection, 204, {}, false,
+        corsPreflightHeaders(headerValue(connection, "Access-Control-Request-Headers"), privateNetwork));
+    return true;
+}
+
+MHD_Result EmbeddedEndpoint::Private::automationGate(MHD_Connection* connection, bool* refused) const
+{
+    *refused = true;
+    if (!isAllowedAutomationHost(headerValue(connection, "Host"), options.host, port))
+        return respond(connection, 403,
+                       apiError(403, "Forbidden: the automation API answers loopback hosts only"), false);
+    if (!isAllowedAutomationOrigin(headerValue(connection, "Origin")))
+        return respond(connection, 403,
+                       apiError(403, "Forbidden: the automation API answers pages of loopback origins only"),
+                       false);
+    *refused = false;
+    return MHD_YES;
+}
+
+MHD_Result EmbeddedEndpoint::Private::admitBody(MHD_Connection* connection, Request* request, bool cors)
+{
+    bool ok = false;
+    const qint64 declared = headerValue(connection, MHD_HTTP_HEADER_CONTENT_LENGTH).toLongLong(&ok);
+    const qint64 limit = profile.load()->maxBodyBytes;
+    if (ok && declared > limit) {
+        // A client waiting for 100 Continue has not sent the body: refuse it now. Others are already
+        // sending: read the body and drop it, so that they get to read the 413 (an early answer and a
+        // close would reset their upload), unless the body is absurdly large.
+        if (expectsContinue(connection) || declared > 8 * limit)
+            return respond(connection, 413, tooLargeBody(), cors);
+        request->overLimit = true;
+        return MHD_YES;
+    }
+    if (ok && declared > 0)
+        request->body.reserve(static_cast<qsizetype>(declared));
+    return MHD_YES;
+}
+
+MHD_Result EmbeddedEndpoint::Private::onHandlerHeaders(MHD_Connection* connection, Request* request)
+{
+    const EndpointRouteHandler& handler = *request->handler;
+    const bool cors = handler.isAlgoliaRoute();
+    if (handler.isAutomationRoute()) {
+        bool refused = false;
+        const MHD_Result result = automationGate(connection, &refused);
+        if (refused)
+            return result;
+    }
+    if (cors) {
+        if (const auto failure = credentialFailure(connection, queryArguments(connection))) {
+            // As for pushes: a client already uploading gets to read the 401 after its body is drained.
+            if (!bodyOnItsWay(connection))
+                return respond(connection, 401, *failure, true);
+            request->unauthorized = true;
+            return MHD_YES;
+        }
+    }
+    return admitBody(connection, request, cors);
+}
+
+MHD_Result EmbeddedEndpoint::Private::handOver(MHD_Connection* connection, Request* request)
+{
+    const bool cors = request->handler->isAlgoliaRoute();
+    if (request->unauthorized)
+        return respond(connection, 401, invalidCredentialsBody(), true);
+    if (request->overLimit)
+        return respond(connection, 413, tooLargeBody(), cors);
+    if (const QByteArray encoding = headerValue(connection, MHD_HTTP_HEADER_CONTENT_ENCODING);
+        !request->body.isEmpty() && !encoding.trimmed().isEmpty()) {
+        DecodedBody decodedBody =
+            decodeContentEncoding(encoding, request->body, profile.load()->maxBodyBytes);
+        switch (decodedBody.status) {
+        case DecodedBody::Status::Ok:
+            request->body = std::move(decodedBody.data);
+            break;
+        case DecodedBody::Status::TooLarge:
+            return respond(connection, 413, tooLargeBody(), cors);
+        case DecodedBody::Status::Unsupported:
+            return respond(connection, kUnsupportedEncodingStatus,
+                           unsupportedEncodingBody(decodedBody.coding), cors);
+        case DecodedBody::Status::Corrupt:
+            return respond(connection, 400,
+                           statusBody(400, QStringLiteral("The body is not valid %1 data")
+                                               .arg(QString::fromLatin1(decodedBody.coding))),
+                           cors);
+        }
+    }
+
+    EndpointRequest handed;
+    handed.method = request->method;
+    handed.path = request->path;
+    handed.query = request->query;
+    handed.headers = requestHeaders(connection);
+    handed.body = std::move(request->body);
+    handed.remoteAddress = remoteAddressOf(connection);
+    handed.requestId = newRequestId();
+    request->body = QByteArray();
+    {
+        QMutexLocker locker(&stoppingMutex);
+        if (stopping)
+            return respond(connection, 503, statusBody(503, QStringLiteral("The endpoint is stopping")),
+                           cors);
+        ++pendingAnswers;
+    }
+    request->awaitingCommit = true;
+    request->phase = Request::Phase::Waiting;
+    auto exchange = std::make_shared<HandlerExchange>();
+    exchange->connection = connection;
+    request->exchange = exchange;
+    // Suspend before handing over: the handler may respond at once, on this thread or another.
+    MHD_suspend_connection(connection);
+    request->handler->handle(std::move(handed), [this, request, exchange](EndpointResponse response) {
+        QMutexLocker locker(&exchange->mutex);
+        if (exchange->responded) {
+            qCWarning(lcEndpoint, "a route handler answered twice; the second answer is dropped");
+            return;
+        }
+        exchange->responded = true;
+        if (!exchange->connection)
+            return; // the request is gone (the endpoint stopped before the handler answered)
+        request->status = response.status;
+        request->answer = std::move(response.body);
+        request->answerContentType = std::move(response.contentType);
+        request->answerHeaders = std::move(response.headers);
+        request->phase = Request::Phase::Ready;
+        ++requestsAnswered;
+        emit q->requestHandled(request->status, 0);
+        MHD_resume_connection(exchange->connection); // thread-safe
+    });
+    return MHD_YES;
+}
+
 MHD_Result EmbeddedEndpoint::Private::onHeaders(MHD_Connection* connection, Request* request)
 {
     const Route route = request->route.route;
@@ -251,9 +495,10 @@ MHD_Result EmbeddedEndpoint::Private::onHeaders(MHD_Connection* connection, Requ
     if (route == Route::NotFound)
         return respond(connection, 404, notFoundBody(), false);
     if (route == Route::DebuggerEvents || route == Route::DebuggerStats) {
-        if (!isAllowedAutomationHost(headerValue(connection, "Host"), options.host, port))
-            return respond(connection, 403,
-                           apiError(403, "Forbidden: the automation API answers loopback hosts only"), false);
+        bool refused = false;
+        const MHD_Result result = automationGate(connection, &refused);
+        if (refused)
+            return result;
     }
     if (insights && request->method == "OPTIONS") {
         const bool privateNetwork =
@@ -272,47 +517,28 @@ MHD_Result EmbeddedEndpoint::Private::onHeaders(MHD_Connection* connection, Requ
         if (const auto failure = credentialFailure(connection, queryArguments(connection))) {
             // A client already uploading a push must get to read the 401: answering before its body is read
             // and closing would reset the upload, and clients would report a network error instead.
-            const bool bodyOnItsWay =
-                request->method == "POST" && route == Route::Events &&
-                headerValue(connection, MHD_HTTP_HEADER_EXPECT)
-                        .trimmed()
-                        .compare("100-continue", Qt::CaseInsensitive) != 0 &&
-                (headerValue(connection, MHD_HTTP_HEADER_CONTENT_LENGTH).toLongLong() > 0 ||
-                 !headerValue(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING).isEmpty());
-            if (!bodyOnItsWay)
+            if (!(request->keepsBody() && bodyOnItsWay(connection)))
                 return respond(connection, 401, *failure, true);
             request->unauthorized = true;
             return MHD_YES;
         }
     }
-    if (route == Route::Events && request->method == "POST") {
-        bool ok = false;
-        const qint64 declared = headerValue(connection, MHD_HTTP_HEADER_CONTENT_LENGTH).toLongLong(&ok);
-        const qint64 limit = profile.load()->maxBodyBytes;
-        if (ok && declared > limit) {
-            // A client waiting for 100 Continue has not sent the body: refuse it now. Others are already
-            // sending: read the body and drop it, so that they get to read the 413 (an early answer and a
-            // close would reset their upload), unless the body is absurdly large.
-            const bool waitsForContinue = headerValue(connection, MHD_HTTP_HEADER_EXPECT)
-                                              .trimmed()
-                                              .compare("100-continue", Qt::CaseInsensitive) == 0;
-            if (waitsForContinue || declared > 8 * limit)
-                return respond(connection, 413, tooLargeBody(), true);
-            request->overLimit = true;
-            return MHD_YES;
-        }
-        if (ok && declared > 0)
-            request->body.reserve(static_cast<qsizetype>(declared));
-    }
+    if (route == Route::Events && request->method == "POST")
+        return admitBody(connection, request, true);
     return MHD_YES;
 }
 
 MHD_Result EmbeddedEndpoint::Private::onFullRequest(MHD_Connection* connection, Request* request)
 {
-    if (request->phase == Request::Phase::Ready)
-        return respond(connection, request->status, request->answer, true, request->answerHeaders, false);
+    if (request->phase == Request::Phase::Ready) {
+        const bool cors = !request->handler || request->handler->isAlgoliaRoute();
+        return respond(connection, request->status, request->answer, cors, request->answerHeaders, false,
+                       request->answerContentType);
+    }
     if (request->phase == Request::Phase::Waiting)
         return MHD_YES; // not resumed yet
+    if (request->handler)
+        return handOver(connection, request);
     const Route route = request->route.route;
     if (route == Route::Events && request->method == "POST")
         return pushEvents(connection, request);
@@ -335,14 +561,21 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
     if (request->overLimit)
         return respond(connection, 413, tooLargeBody(), true);
 
-    const QByteArray encoding = headerValue(connection, MHD_HTTP_HEADER_CONTENT_ENCODING).trimmed().toLower();
-    if (encoding == "gzip" || encoding == "x-gzip" || encoding == "deflate") {
-        InflateResult inflated = inflateBody(request->body, rules->maxBodyBytes);
-        if (inflated.status == InflateStatus::TooLarge)
+    if (const QByteArray encoding = headerValue(connection, MHD_HTTP_HEADER_CONTENT_ENCODING);
+        !encoding.trimmed().isEmpty()) {
+        DecodedBody decodedBody = decodeContentEncoding(encoding, request->body, rules->maxBodyBytes);
+        switch (decodedBody.status) {
+        case DecodedBody::Status::Ok:
+            request->body = std::move(decodedBody.data);
+            break;
+        case DecodedBody::Status::TooLarge:
             return respond(connection, 413, tooLargeBody(), true);
-        // A corrupt stream is judged like any undecodable body: 422 "Invalid payload", and logged.
-        if (inflated.status == InflateStatus::Ok)
-            request->body = std::move(inflated.data);
+        case DecodedBody::Status::Unsupported:
+            return respond(connection, kUnsupportedEncodingStatus,
+                           unsupportedEncodingBody(decodedBody.coding), true);
+        case DecodedBody::Status::Corrupt:
+            break; // judged like any undecodable body: 422 "Invalid payload", and logged
+        }
     }
 
     std::shared_ptr<const QList<std::shared_ptr<const IndexCatalog>>> catalogSnapshot;
@@ -428,9 +661,17 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
     MHD_suspend_connection(connection);
     const bool announce = q->isSignalConnected(QMetaMethod::fromSignal(&EmbeddedEndpoint::recordsLogged));
     const int eventCount = static_cast<int>(decoded.events.size());
+    const auto storedCount = static_cast<qint64>(records.size());
+    const auto acceptedCount = static_cast<qint64>(std::count_if(
+        records.cbegin(), records.cend(), [](const LogRecord& record) { return record.accepted; }));
     QList<LogRecord> announced = announce ? records : QList<LogRecord>();
-    log->append(std::move(records), [this, connection, request, eventCount,
+    log->append(std::move(records), [this, connection, request, eventCount, storedCount, acceptedCount,
                                      announced](bool ok, qint64 firstId, qint64) mutable {
+        ++requestsAnswered;
+        if (ok) {
+            eventsStored += storedCount;
+            eventsAccepted += acceptedCount;
+        }
         if (!ok) {
             request->status = 500;
             request->answer = statusBody(500, QStringLiteral("The event log could not store the events"));
@@ -510,13 +751,15 @@ MHD_Result EmbeddedEndpoint::Private::deleteUserToken(MHD_Connection* connection
 {
     if (!Validator::isValidUserToken(token))
         return respond(connection, 422, statusBody(422, Validator::userTokenMessage()), true);
-    log->removeUserToken(token); // blocks until committed; this is an MHD thread, not the writer
-    HeaderList headers;
+    RateLimitDecision rate;
     {
         QMutexLocker locker(&rateMutex);
-        headers = rateLimitHeaders(rateWindow, QDateTime::currentMSecsSinceEpoch());
+        rate = takeRateLimit(rateWindow, QDateTime::currentMSecsSinceEpoch());
     }
-    return respond(connection, 204, {}, true, headers);
+    if (!rate.allowed) // the advertised limit is used: refused until the window resets, events kept
+        return respond(connection, 429, tooManyRequestsBody(), true, rate.headers);
+    log->removeUserToken(token); // blocks until committed; this is an MHD thread, not the writer
+    return respond(connection, 204, {}, true, rate.headers);
 }
 
 MHD_Result EmbeddedEndpoint::Private::automationEvents(MHD_Connection* connection, Request* request)
@@ -571,9 +814,14 @@ void EmbeddedEndpoint::Private::onCompleted(void* cls, MHD_Connection*, void** r
     auto* request = static_cast<Request*>(*requestContext);
     if (!request)
         return;
+    if (request->exchange) {
+        QMutexLocker locker(&request->exchange->mutex);
+        request->exchange->connection = nullptr;
+    }
     if (request->awaitingCommit)
         --d->pendingAnswers;
-    --d->activeRequests;
+    if (request->begun)
+        --d->activeRequests;
     delete request;
     *requestContext = nullptr;
 }
@@ -654,6 +902,7 @@ std::optional<QString> EmbeddedEndpoint::start(const EndpointOptions& options)
         // Strict: a request MHD cannot read unambiguously (no Host in HTTP/1.1, bad header lines) gets 400.
         {MHD_OPTION_STRICT_FOR_CLIENT, 1, nullptr},
         {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&Private::onCompleted), d.get()},
+        {MHD_OPTION_URI_LOG_CALLBACK, reinterpret_cast<intptr_t>(&Private::onUri), d.get()},
         {MHD_OPTION_EXTERNAL_LOGGER, reinterpret_cast<intptr_t>(&Private::onLog), d.get()},
     };
     if (threads > 1)
@@ -696,6 +945,17 @@ void EmbeddedEndpoint::stop()
     d->daemon = nullptr;
 }
 
+EndpointCounters EmbeddedEndpoint::counters() const
+{
+    EndpointCounters counters;
+    counters.requests = d->requestsAnswered.load();
+    counters.events = d->eventsStored.load();
+    counters.accepted = d->eventsAccepted.load();
+    counters.rejected = counters.events - counters.accepted;
+    counters.refusedRequests = d->requestsRefused.load();
+    return counters;
+}
+
 bool EmbeddedEndpoint::isListening() const
 {
     return d->daemon != nullptr;
@@ -720,6 +980,13 @@ void EmbeddedEndpoint::setCatalogs(QList<std::shared_ptr<const IndexCatalog>> ca
     auto snapshot = std::make_shared<const QList<std::shared_ptr<const IndexCatalog>>>(std::move(catalogs));
     QMutexLocker locker(&d->catalogMutex);
     d->catalogs = std::move(snapshot);
+}
+
+void EmbeddedEndpoint::addRouteHandler(std::shared_ptr<EndpointRouteHandler> handler)
+{
+    Q_ASSERT(!d->daemon); // the list is read without a lock by the endpoint's threads
+    if (handler && !d->daemon)
+        d->handlers.append(std::move(handler));
 }
 
 void EmbeddedEndpoint::setProfile(const QString& profileName)

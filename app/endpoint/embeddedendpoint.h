@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 
+class EndpointRouteHandler;
 class IndexCatalog;
 
 struct EndpointOptions
@@ -29,6 +30,17 @@ struct EndpointOptions
     int connectionLimit = 1000;     // concurrent connections
     int maxHeaderBytes = 32 * 1024; // request line + headers (MHD's per-connection memory pool)
     int threads = 0;                // MHD worker threads; 0 = one per core (at most 4)
+};
+
+// What the endpoint answered since it was created: cheap to read at any time (atomic counters), for
+// summaries instead of a line per event.
+struct EndpointCounters
+{
+    qint64 requests = 0;        // answered, whatever the status
+    qint64 events = 0;          // stored (accepted or rejected)
+    qint64 accepted = 0;        // stored and accepted
+    qint64 rejected = 0;        // stored and rejected
+    qint64 refusedRequests = 0; // answered >= 400 before any event was judged (401, 404, 405, 413, ...)
 };
 
 class EmbeddedEndpoint final : public QObject
@@ -48,8 +60,13 @@ public:
     quint16 port() const;
     QString baseUrl() const; // "http://127.0.0.1:8421"
 
+    EndpointCounters counters() const;
+
     void setCatalogs(QList<std::shared_ptr<const IndexCatalog>> catalogs); // for the objectID warning
     void setProfile(const QString& profileName);
+    // An extra route (routehandler.h, INTERFACES.md §2), asked before the endpoint's own routes. Only while
+    // the endpoint is stopped (before start()); handlers stay across restarts.
+    void addRouteHandler(std::shared_ptr<EndpointRouteHandler> handler);
 
 Q_SIGNALS:
     // Emitted from the endpoint's threads (connect with a context object: delivery is queued).

@@ -73,6 +73,18 @@ QString isoTime(qint64 ms)
 
 RouteMatch matchRoute(QByteArrayView path)
 {
+    if (path.startsWith("//")) {
+        // A host option ending with '/' ("http://127.0.0.1:8421/") makes the clients post to "//1/events".
+        QByteArrayView rest = path;
+        while (rest.startsWith("//"))
+            rest = rest.sliced(1);
+        if (rest == "/1" || rest.startsWith("/1/")) {
+            RouteMatch match{Route::InsightsUnknown, {}};
+            match.hostEndsWithSlash = true;
+            return match;
+        }
+        return {Route::NotFound, {}};
+    }
     // A trailing slash is tolerated, as most HTTP APIs do; the query string never reaches here (MHD strips
     // it).
     if (path.size() > 1 && path.endsWith('/'))
@@ -81,9 +93,10 @@ RouteMatch matchRoute(QByteArrayView path)
         return {Route::Events, {}};
     static constexpr QByteArrayView tokenPrefix = "/1/usertokens/";
     if (path.startsWith(tokenPrefix) && path.size() > tokenPrefix.size()) {
+        // Everything after the prefix, percent-decoded once: "%2F" is a '/' inside the token (the v5 clients
+        // encode the token with encodeURIComponent), and the validator judges what remains.
         const QByteArray encoded = path.sliced(tokenPrefix.size()).toByteArray();
-        if (!encoded.contains('/'))
-            return {Route::UserToken, QString::fromUtf8(QByteArray::fromPercentEncoding(encoded))};
+        return {Route::UserToken, QString::fromUtf8(QByteArray::fromPercentEncoding(encoded))};
     }
     if (path == "/1" || path.startsWith("/1/"))
         return {Route::InsightsUnknown, {}};
@@ -243,6 +256,97 @@ InflateResult inflateBody(QByteArrayView compressed, qint64 maxOutput)
     return result;
 }
 
+namespace {
+
+// Raw deflate (no zlib header), which some clients send as "deflate" despite RFC 9110: bounded like the rest.
+InflateResult inflateRaw(QByteArrayView compressed, qint64 maxOutput)
+{
+    z_stream stream{};
+    if (inflateInit2(&stream, -MAX_WBITS) != Z_OK)
+        return {InflateStatus::Corrupt, {}};
+    InflateResult result;
+    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+    stream.avail_in = static_cast<uInt>(compressed.size());
+    int status = Z_OK;
+    while (status != Z_STREAM_END) {
+        const qsizetype used = result.data.size();
+        if (used > maxOutput) {
+            result.status = InflateStatus::TooLarge;
+            break;
+        }
+        const qsizetype room = std::min<qsizetype>(64 * 1024, maxOutput + 1 - used);
+        result.data.resize(used + room);
+        stream.next_out = reinterpret_cast<Bytef*>(result.data.data() + used);
+        stream.avail_out = static_cast<uInt>(room);
+        status = inflate(&stream, Z_NO_FLUSH);
+        result.data.resize(used + room - static_cast<qsizetype>(stream.avail_out));
+        if (status != Z_OK && status != Z_STREAM_END) {
+            result.status = InflateStatus::Corrupt;
+            break;
+        }
+        if (status == Z_OK && stream.avail_in == 0 && stream.avail_out != 0) {
+            result.status = InflateStatus::Corrupt; // truncated
+            break;
+        }
+    }
+    if (result.status == InflateStatus::Ok && result.data.size() > maxOutput)
+        result.status = InflateStatus::TooLarge;
+    inflateEnd(&stream);
+    if (result.status != InflateStatus::Ok)
+        result.data.clear();
+    return result;
+}
+
+} // namespace
+
+DecodedBody decodeContentEncoding(QByteArrayView contentEncoding, QByteArray body, qint64 maxOutput)
+{
+    DecodedBody result;
+    QList<QByteArray> codings;
+    for (const QByteArray& part : contentEncoding.toByteArray().split(',')) {
+        const QByteArray coding = part.trimmed().toLower();
+        if (!coding.isEmpty() && coding != "identity")
+            codings.append(coding);
+    }
+    for (auto it = codings.crbegin(); it != codings.crend(); ++it) {
+        if (*it != "gzip" && *it != "x-gzip" && *it != "deflate") {
+            result.status = DecodedBody::Status::Unsupported;
+            result.coding = *it;
+            return result;
+        }
+    }
+    for (auto it = codings.crbegin(); it != codings.crend(); ++it) {
+        InflateResult inflated = inflateBody(body, maxOutput);
+        if (inflated.status == InflateStatus::Corrupt && *it == "deflate")
+            inflated = inflateRaw(body, maxOutput);
+        if (inflated.status != InflateStatus::Ok) {
+            result.status = inflated.status == InflateStatus::TooLarge ? DecodedBody::Status::TooLarge
+                                                                       : DecodedBody::Status::Corrupt;
+            result.coding = *it;
+            return result;
+        }
+        body = std::move(inflated.data);
+    }
+    result.data = std::move(body);
+    return result;
+}
+
+QByteArray unsupportedEncodingBody(QByteArrayView coding)
+{
+    return statusBody(
+        kUnsupportedEncodingStatus,
+        QStringLiteral("Unsupported Content-Encoding: %1. The debugger decodes gzip and deflate "
+                       "(status and message are the debugger's; Algolia's are unverified)")
+            .arg(QString::fromLatin1(coding.data(), coding.size())));
+}
+
+QByteArray unsupportedTransferEncodingBody(QByteArrayView transferEncoding)
+{
+    return statusBody(501, QStringLiteral("Transfer-Encoding %1 is not implemented: send the body with "
+                                          "Content-Length or Transfer-Encoding: chunked")
+                               .arg(QString::fromLatin1(transferEncoding.data(), transferEncoding.size())));
+}
+
 bool isAllowedAutomationHost(QByteArrayView hostHeader, const QString& listenHost, quint16 port)
 {
     QString host = QString::fromLatin1(hostHeader.data(), hostHeader.size()).trimmed().toLower();
@@ -266,6 +370,21 @@ bool isAllowedAutomationHost(QByteArrayView hostHeader, const QString& listenHos
     if (portText.isEmpty() ? port != 80 : portText != QString::number(port))
         return false;
     if (host == QLatin1String("localhost") || host == listenHost.toLower())
+        return true;
+    const QHostAddress address(host);
+    return !address.isNull() && address.isLoopback();
+}
+
+bool isAllowedAutomationOrigin(QByteArrayView originHeader)
+{
+    const QByteArray origin = originHeader.trimmed().toByteArray();
+    if (origin.isEmpty())
+        return true; // not a browser page (curl, scripts, tests): the Host check is the guard
+    const QUrl url(QString::fromLatin1(origin), QUrl::StrictMode);
+    if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
+        return false; // "null" (sandboxed pages, file://) included
+    const QString host = url.host().toLower();
+    if (host == QLatin1String("localhost"))
         return true;
     const QHostAddress address(host);
     return !address.isNull() && address.isLoopback();
@@ -350,20 +469,30 @@ QByteArray statsJson(const LogStats& stats, qint64 lastId)
            ",\"byUserToken\":" + countsJson(stats.byUserToken) + '}';
 }
 
-QList<QPair<QByteArray, QByteArray>> rateLimitHeaders(RateLimitWindow& window, qint64 nowMs, int limit)
+RateLimitDecision takeRateLimit(RateLimitWindow& window, qint64 nowMs, int limit)
 {
     const qint64 nowSec = nowMs / 1000;
-    if (nowSec - window.windowStartSec >= 60) {
+    if (window.used == 0 || nowSec - window.windowStartSec >= 60) {
         window.windowStartSec = nowSec;
         window.used = 0;
     }
-    ++window.used;
+    RateLimitDecision decision;
+    decision.allowed = window.used < limit;
+    if (decision.allowed)
+        ++window.used; // a refused call does not use the allowance
     const int remaining = std::max(0, limit - window.used);
-    return {
+    decision.headers = {
         {"x-ratelimit-limit", QByteArray::number(limit)},
         {"x-ratelimit-remaining", QByteArray::number(remaining)},
         {"x-ratelimit-reset", QByteArray::number(window.windowStartSec + 60)},
     };
+    return decision;
+}
+
+QByteArray tooManyRequestsBody()
+{
+    return QByteArrayLiteral(
+        R"({"status":429,"message":"Too Many Requests. This operation is rate-limited."})");
 }
 
 } // namespace EndpointHttp

@@ -30,6 +30,9 @@ struct RouteMatch
 {
     Route route = Route::NotFound;
     QString userToken; // for Route::UserToken, percent-decoded
+    // "//1/events": a client whose host option ends with '/'. Algolia answers 404 (with CORS, so that the
+    // browser shows it); the debugger says why.
+    bool hostEndsWithSlash = false;
 };
 
 RouteMatch matchRoute(QByteArrayView path);
@@ -75,9 +78,36 @@ struct InflateResult
 // small compressed bomb cannot make the endpoint allocate more than the body limit.
 InflateResult inflateBody(QByteArrayView compressed, qint64 maxOutput);
 
+// A body decoded along its Content-Encoding (RFC 9110 §8.4: codings listed in the order they were applied, so
+// decoded last to first): gzip, x-gzip, deflate (zlib or raw), identity, stacked ("gzip, gzip"). Any other
+// coding is Unsupported and the body is never parsed as if plain.
+struct DecodedBody
+{
+    enum class Status
+    {
+        Ok,
+        TooLarge,    // a decoded stage would exceed the cap
+        Corrupt,     // not a stream of the coding it claims
+        Unsupported, // a coding we do not decode (br, zstd, compress...): `coding` names it
+    };
+    Status status = Status::Ok;
+    QByteArray data;
+    QByteArray coding; // the coding that failed or is unsupported
+};
+DecodedBody decodeContentEncoding(QByteArrayView contentEncoding, QByteArray body, qint64 maxOutput);
+// The answer for an unsupported coding. Algolia publishes none: the status and message are the debugger's
+// (unverified), and say what it decodes.
+QByteArray unsupportedEncodingBody(QByteArrayView coding);
+inline constexpr int kUnsupportedEncodingStatus = 415;
+// Transfer-Encoding other than chunked: 501 at once (RFC 9112 §6.1), never a wait for a body we cannot frame.
+QByteArray unsupportedTransferEncodingBody(QByteArrayView transferEncoding);
+
 // DNS-rebinding protection for the automation API: the Host header must name a loopback address or
 // "localhost" with the port the endpoint listens on (or the exact address it listens on).
 bool isAllowedAutomationHost(QByteArrayView hostHeader, const QString& listenHost, quint16 port);
+// The automation API also refuses browser pages of other sites (a foreign page could otherwise DELETE the
+// log through a simple request): an Origin, when sent, must be http(s) on localhost or a loopback address.
+bool isAllowedAutomationOrigin(QByteArrayView originHeader);
 
 // Unix ms from "2006-01-02T15:04:05.000Z" (also without milliseconds); nullopt when unparsable.
 std::optional<qint64> parseIsoDate(QStringView text);
@@ -89,12 +119,21 @@ QByteArray automationRecordJson(const LogRecord& record);
 // `lastId`: the highest id ever committed (ids keep growing when retention drops the oldest records).
 QByteArray statsJson(const LogStats& stats, qint64 lastId);
 
-// The 204 rate-limit headers of DELETE /1/usertokens (values from a per-minute counter).
+// The rate limit of DELETE /1/usertokens (insights-api.md §1.4): `limit` calls per minute, counted in a
+// window that starts with the first call; past the limit the call is refused (429) until the window resets.
 struct RateLimitWindow
 {
     qint64 windowStartSec = 0;
     int used = 0;
 };
-QList<QPair<QByteArray, QByteArray>> rateLimitHeaders(RateLimitWindow& window, qint64 nowMs, int limit = 100);
+struct RateLimitDecision
+{
+    bool allowed = true;
+    QList<QPair<QByteArray, QByteArray>> headers; // x-ratelimit-limit, -remaining, -reset (Unix seconds)
+};
+inline constexpr int kDeleteUserTokenLimitPerMinute = 100;
+RateLimitDecision takeRateLimit(RateLimitWindow& window, qint64 nowMs,
+                                int limit = kDeleteUserTokenLimitPerMinute);
+QByteArray tooManyRequestsBody();
 
 } // namespace EndpointHttp

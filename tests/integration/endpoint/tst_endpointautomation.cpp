@@ -57,6 +57,8 @@ private Q_SLOTS:
     void deleteOneUsersEvents();
     void hostCheck_data();
     void hostCheck();
+    void foreignOriginRefused_data();
+    void foreignOriginRefused();
     void deleteAll();
 
 private:
@@ -280,6 +282,38 @@ void EndpointAutomationTest::hostCheck()
                    "\r\nx-algolia-application-id: A\r\nx-algolia-api-key: K\r\nConnection: close\r\n\r\n");
     QVERIFY(insights.waitForClose());
     QCOMPARE(insights.finalStatus(), 200);
+}
+
+void EndpointAutomationTest::foreignOriginRefused_data()
+{
+    QTest::addColumn<QByteArray>("origin");
+    QTest::addColumn<int>("status");
+    QTest::newRow("page on localhost") << QByteArray("http://localhost:3000") << 200;
+    QTest::newRow("page on 127.0.0.1") << QByteArray("http://127.0.0.1:8080") << 200;
+    QTest::newRow("foreign site") << QByteArray("https://attacker.example") << 403;
+    QTest::newRow("null origin") << QByteArray("null") << 403;
+}
+
+void EndpointAutomationTest::foreignOriginRefused()
+{
+    // 11 §6: a loopback Host is not enough; a browser page of another site (whose simple DELETE needs no
+    // preflight) is refused by its Origin, and nothing is deleted.
+    QFETCH(QByteArray, origin);
+    QFETCH(int, status);
+    const qint64 before = m_log->stats().total;
+    RawClient client;
+    QVERIFY(client.connectTo(m_endpoint->port()));
+    // Allowed rows delete nobody's events, so that the later tests keep theirs.
+    const QByteArray token = status == 403 ? "user-a" : "nobody";
+    client.write("DELETE /debugger/events?userToken=" + token +
+                 " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(m_endpoint->port()) +
+                 "\r\nOrigin: " + origin + "\r\nConnection: close\r\n\r\n");
+    QVERIFY(client.waitForClose());
+    QCOMPARE(client.finalStatus(), status);
+    if (status == 403) {
+        QVERIFY(client.received().contains("loopback origins"));
+        QCOMPARE(m_log->stats().total, before);
+    }
 }
 
 void EndpointAutomationTest::deleteAll()

@@ -43,6 +43,8 @@ private Q_SLOTS:
     void inflate();
     void hosts_data();
     void hosts();
+    void origins_data();
+    void origins();
     void dates();
     void rateLimit();
 };
@@ -60,8 +62,13 @@ void EndpointHttpTest::routes_data()
         << QByteArray("/1/usertokens/bad%40token") << int(Route::UserToken) << QStringLiteral("bad@token");
     QTest::newRow("/1/usertokens/") << QByteArray("/1/usertokens/") << int(Route::InsightsUnknown)
                                     << QString();
+    // Everything after the prefix is the token, percent-decoded once (11 §1; insights-api.md §9.9).
     QTest::newRow("/1/usertokens/a/b")
-        << QByteArray("/1/usertokens/a/b") << int(Route::InsightsUnknown) << QString();
+        << QByteArray("/1/usertokens/a/b") << int(Route::UserToken) << QStringLiteral("a/b");
+    QTest::newRow("/1/usertokens/a%3Db%2Fc%2Bd")
+        << QByteArray("/1/usertokens/a%3Db%2Fc%2Bd") << int(Route::UserToken) << QStringLiteral("a=b/c+d");
+    QTest::newRow("decoded once") << QByteArray("/1/usertokens/a%252F") << int(Route::UserToken)
+                                  << QStringLiteral("a%2F");
     QTest::newRow("/1/event") << QByteArray("/1/event") << int(Route::InsightsUnknown) << QString();
     QTest::newRow("/debugger/events")
         << QByteArray("/debugger/events") << int(Route::DebuggerEvents) << QString();
@@ -191,6 +198,29 @@ void EndpointHttpTest::hosts()
     QCOMPARE(isAllowedAutomationHost(host, listen, 8421), allowed);
 }
 
+void EndpointHttpTest::origins_data()
+{
+    QTest::addColumn<QByteArray>("origin");
+    QTest::addColumn<bool>("allowed");
+    QTest::newRow("none (not a browser)") << QByteArray() << true;
+    QTest::newRow("http://localhost:3000") << QByteArray("http://localhost:3000") << true;
+    QTest::newRow("http://127.0.0.1:8421") << QByteArray("http://127.0.0.1:8421") << true;
+    QTest::newRow("https://127.0.0.2") << QByteArray("https://127.0.0.2") << true;
+    QTest::newRow("http://[::1]:5173") << QByteArray("http://[::1]:5173") << true;
+    QTest::newRow("foreign site") << QByteArray("https://evil.example") << false;
+    QTest::newRow("LAN page") << QByteArray("http://192.168.1.5:8080") << false;
+    QTest::newRow("localhost as a subdomain") << QByteArray("http://localhost.evil.example") << false;
+    QTest::newRow("null (sandboxed, file://)") << QByteArray("null") << false;
+    QTest::newRow("file scheme") << QByteArray("file://localhost") << false;
+}
+
+void EndpointHttpTest::origins()
+{
+    QFETCH(QByteArray, origin);
+    QFETCH(bool, allowed);
+    QCOMPARE(isAllowedAutomationOrigin(origin), allowed);
+}
+
 void EndpointHttpTest::dates()
 {
     QCOMPARE(parseIsoDate(u"2026-08-21T10:00:00.000Z"), std::optional<qint64>(1787306400000));
@@ -204,14 +234,24 @@ void EndpointHttpTest::rateLimit()
 {
     RateLimitWindow window;
     const qint64 now = 1'787'306'400'000;
-    auto headers = rateLimitHeaders(window, now);
-    QCOMPARE(headers.at(0).second, QByteArray("100"));
-    QCOMPARE(headers.at(1).second, QByteArray("99"));
-    QCOMPARE(headers.at(2).second, QByteArray::number(now / 1000 + 60));
-    headers = rateLimitHeaders(window, now + 1000);
-    QCOMPARE(headers.at(1).second, QByteArray("98"));
-    headers = rateLimitHeaders(window, now + 61'000); // a new minute
-    QCOMPARE(headers.at(1).second, QByteArray("99"));
+    RateLimitDecision decision = takeRateLimit(window, now);
+    QVERIFY(decision.allowed);
+    QCOMPARE(decision.headers.at(0).second, QByteArray("100"));
+    QCOMPARE(decision.headers.at(1).second, QByteArray("99"));
+    QCOMPARE(decision.headers.at(2).second, QByteArray::number(now / 1000 + 60));
+    decision = takeRateLimit(window, now + 1000);
+    QCOMPARE(decision.headers.at(1).second, QByteArray("98"));
+    for (int i = 2; i < 100; ++i)
+        QVERIFY(takeRateLimit(window, now + 2000).allowed);
+    // The limit is used: refused, remaining 0, the same reset, until the minute is over.
+    decision = takeRateLimit(window, now + 3000);
+    QVERIFY(!decision.allowed);
+    QCOMPARE(decision.headers.at(1).second, QByteArray("0"));
+    QCOMPARE(decision.headers.at(2).second, QByteArray::number(now / 1000 + 60));
+    QVERIFY(!takeRateLimit(window, now + 59'000).allowed);
+    decision = takeRateLimit(window, now + 61'000); // a new minute
+    QVERIFY(decision.allowed);
+    QCOMPARE(decision.headers.at(1).second, QByteArray("99"));
 }
 
 QTEST_GUILESS_MAIN(EndpointHttpTest)

@@ -367,10 +367,18 @@ void EndpointTransportTest::corsPreflight()
     QCOMPARE(post.status, 200);
     QCOMPARE(post.header("Access-Control-Allow-Origin"), QByteArray("*"));
 
-    // The automation API answers no preflight: a web page cannot drive it.
+    // The automation API answers no preflight: a web page cannot drive it. A foreign page's is refused by
+    // its Origin (403); a loopback page's by its method (405).
     const HttpResult automation = httpRequest(
         m_manager, "OPTIONS", QUrl(m_endpoint->baseUrl() + QStringLiteral("/debugger/events")), preflight);
-    QCOMPARE(automation.status, 405);
+    QCOMPARE(automation.status, 403);
+    QVERIFY(automation.header("Access-Control-Allow-Origin").isEmpty());
+    RawHeaders loopbackPreflight = preflight;
+    loopbackPreflight[0].second = "http://localhost:3000";
+    const HttpResult loopback =
+        httpRequest(m_manager, "OPTIONS", QUrl(m_endpoint->baseUrl() + QStringLiteral("/debugger/events")),
+                    loopbackPreflight);
+    QCOMPARE(loopback.status, 405);
     QVERIFY(automation.header("Access-Control-Allow-Origin").isEmpty());
 }
 
