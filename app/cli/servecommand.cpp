@@ -10,9 +10,12 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
+#include <QFile>
 #include <QHostAddress>
+#include <QLocale>
 #include <QSocketNotifier>
 #include <QStandardPaths>
+#include <QTimer>
 
 #include <csignal>
 #include <cstdio>
@@ -141,6 +144,47 @@ int fail(const QString& message, int status = 2)
     return status;
 }
 
+// The required API key, from the first of: --api-key, --api-key-file, $ALGOLIA_API_KEY (11 §7: a command line
+// is visible to every user of the machine in `ps`, a file or the environment is not). Empty when none.
+struct RequiredKey
+{
+    QString key;
+    QString error;
+};
+RequiredKey requiredApiKey(const QCommandLineParser& parser, const QCommandLineOption& flag,
+                           const QCommandLineOption& file)
+{
+    if (parser.isSet(flag))
+        return {parser.value(flag), {}};
+    if (parser.isSet(file)) {
+        QFile keyFile(parser.value(file));
+        if (!keyFile.open(QIODevice::ReadOnly))
+            return {{},
+                    QStringLiteral("cannot read the API key file %1: %2")
+                        .arg(parser.value(file), keyFile.errorString())};
+        // The first line, without its line end: `echo KEY > file` and editors add one.
+        const QString key = QString::fromUtf8(keyFile.readLine(4096)).trimmed();
+        if (key.isEmpty())
+            return {{}, QStringLiteral("the API key file %1 is empty").arg(parser.value(file))};
+        return {key, {}};
+    }
+    return {qEnvironmentVariable("ALGOLIA_API_KEY").trimmed(), {}};
+}
+
+// "12:00:10 summary: 1,204 requests, 98,000 events (97,100 accepted, 900 rejected), 3 refused requests"
+QByteArray summaryLine(const EndpointCounters& now, const EndpointCounters& before)
+{
+    const auto count = [](qint64 value) { return QLocale::c().toString(value); };
+    QString line = QDateTime::currentDateTimeUtc().toString(QStringLiteral("HH:mm:ss")) +
+                   QStringLiteral(" summary: +%1 requests, +%2 events (%3 accepted, %4 rejected)")
+                       .arg(count(now.requests - before.requests), count(now.events - before.events),
+                            count(now.accepted - before.accepted), count(now.rejected - before.rejected));
+    if (const qint64 refused = now.refusedRequests - before.refusedRequests; refused > 0)
+        line += QStringLiteral(", %1 requests refused before judging").arg(count(refused));
+    line += QStringLiteral("; %1 events since start").arg(count(now.events));
+    return line.toUtf8() + '\n';
+}
+
 } // namespace
 
 int runServeCommand(int argc, char** argv)
@@ -153,8 +197,8 @@ int runServeCommand(int argc, char** argv)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Runs the embedded Insights-compatible endpoint headless: point search-insights (host option) or an "
-        "Algolia API client (custom hosts) at it. Prints 'listening on URL' once ready, then one line per "
-        "event."));
+        "Algolia API client (custom hosts) at it. Prints 'listening on URL' once ready, then a summary line "
+        "every few seconds while requests arrive (one line per event with --log-events or --json)."));
     parser.addHelpOption();
     const QCommandLineOption listen(
         QStringLiteral("listen"),
@@ -174,13 +218,27 @@ int runServeCommand(int argc, char** argv)
         QStringLiteral("FILE"));
     const QCommandLineOption appId(
         QStringLiteral("app-id"),
-        QStringLiteral("Require this application ID (with --api-key); others get 401."),
+        QStringLiteral("Require this application ID and an API key (from --api-key-file, ALGOLIA_API_KEY or "
+                       "--api-key); others get 401."),
         QStringLiteral("ID"));
-    const QCommandLineOption apiKey(QStringLiteral("api-key"),
-                                    QStringLiteral("Require this API key (with --app-id)."),
-                                    QStringLiteral("KEY"));
-    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print events as NDJSON."));
-    const QCommandLineOption quiet(QStringLiteral("quiet"), QStringLiteral("Print no line per event."));
+    const QCommandLineOption apiKey(
+        QStringLiteral("api-key"),
+        QStringLiteral("Require this API key (prefer --api-key-file or ALGOLIA_API_KEY: a command line is "
+                       "visible to other users)."),
+        QStringLiteral("KEY"));
+    const QCommandLineOption apiKeyFile(QStringLiteral("api-key-file"),
+                                        QStringLiteral("Require the API key written in this file."),
+                                        QStringLiteral("FILE"));
+    const QCommandLineOption json(QStringLiteral("json"),
+                                  QStringLiteral("Print a line per event, as NDJSON."));
+    const QCommandLineOption logEvents(QStringLiteral("log-events"),
+                                       QStringLiteral("Print a line per event instead of a summary."));
+    const QCommandLineOption quiet(QStringLiteral("quiet"),
+                                   QStringLiteral("Print neither event lines nor summaries."));
+    const QCommandLineOption summaryInterval(
+        QStringLiteral("summary-interval"),
+        QStringLiteral("Seconds between summary lines (default 10; printed only when requests arrived)."),
+        QStringLiteral("SECONDS"), QStringLiteral("10"));
     const QCommandLineOption idleTimeout(
         QStringLiteral("idle-timeout"),
         QStringLiteral("Seconds before a silent client is dropped (default 30)."), QStringLiteral("SECONDS"),
@@ -188,7 +246,8 @@ int runServeCommand(int argc, char** argv)
     const QCommandLineOption threads(
         QStringLiteral("threads"), QStringLiteral("HTTP worker threads (default: one per core, at most 4)."),
         QStringLiteral("N"), QStringLiteral("0"));
-    parser.addOptions({listen, dataDir, profile, catalog, appId, apiKey, json, quiet, idleTimeout, threads});
+    parser.addOptions({listen, dataDir, profile, catalog, appId, apiKey, apiKeyFile, json, logEvents, quiet,
+                       summaryInterval, idleTimeout, threads});
     parser.process(app);
     if (!parser.positionalArguments().isEmpty())
         return fail(
@@ -197,7 +256,15 @@ int runServeCommand(int argc, char** argv)
     const auto address = parseListen(parser.value(listen));
     if (!address)
         return fail(QStringLiteral("--listen expects ADDR:PORT, e.g. 127.0.0.1:8421"));
-    if (parser.isSet(appId) != parser.isSet(apiKey))
+    const RequiredKey key = requiredApiKey(parser, apiKey, apiKeyFile);
+    if (!key.error.isEmpty())
+        return fail(key.error);
+    if (parser.isSet(apiKey) && parser.isSet(apiKeyFile))
+        return fail(QStringLiteral("give the API key once: --api-key or --api-key-file"));
+    if (parser.isSet(appId) && key.key.isEmpty())
+        return fail(QStringLiteral("--app-id needs an API key: --api-key-file FILE, ALGOLIA_API_KEY or "
+                                   "--api-key"));
+    if (!parser.isSet(appId) && (parser.isSet(apiKey) || parser.isSet(apiKeyFile)))
         return fail(QStringLiteral("--app-id and --api-key go together"));
     if (!CompatibilityProfile::byName(parser.value(profile)))
         return fail(QStringLiteral("unknown profile '%1' (known: %2)")
@@ -235,7 +302,25 @@ int runServeCommand(int argc, char** argv)
 
     EmbeddedEndpoint endpoint(log);
     endpoint.setCatalogs(catalogs);
-    if (!parser.isSet(quiet)) {
+    // A line per event costs the main thread a fifth of a core at full rate (issue 13 §6): only on request.
+    const bool perEvent = !parser.isSet(quiet) && (parser.isSet(json) || parser.isSet(logEvents));
+    QTimer summaryTimer;
+    EndpointCounters lastSummary;
+    const auto printSummary = [&endpoint, &lastSummary] {
+        const EndpointCounters now = endpoint.counters();
+        if (now.requests == lastSummary.requests)
+            return;
+        const QByteArray line = summaryLine(now, lastSummary);
+        lastSummary = now;
+        std::fwrite(line.constData(), 1, static_cast<size_t>(line.size()), stdout);
+        std::fflush(stdout);
+    };
+    if (!parser.isSet(quiet) && !perEvent) {
+        summaryTimer.setInterval(std::max(1, parser.value(summaryInterval).toInt()) * 1000);
+        QObject::connect(&summaryTimer, &QTimer::timeout, &app, printSummary);
+        summaryTimer.start();
+    }
+    if (perEvent) {
         const bool asJson = parser.isSet(json);
         QObject::connect(&endpoint, &EmbeddedEndpoint::recordsLogged, &app,
                          [asJson](const QList<LogRecord>& records) {
@@ -252,7 +337,7 @@ int runServeCommand(int argc, char** argv)
     options.port = address->port;
     options.profileName = parser.value(profile);
     options.requiredAppId = parser.value(appId);
-    options.requiredApiKey = parser.value(apiKey);
+    options.requiredApiKey = parser.isSet(appId) ? key.key : QString();
     options.idleTimeoutSeconds = std::max(1, parser.value(idleTimeout).toInt());
     options.threads = std::clamp(parser.value(threads).toInt(), 0, 64);
     if (const auto error = endpoint.start(options))
@@ -270,5 +355,7 @@ int runServeCommand(int argc, char** argv)
     endpoint.stop(); // finishes in-flight requests: every acknowledged event is committed
     log->flush();
     QCoreApplication::sendPostedEvents(); // print the events answered while stopping
+    if (summaryTimer.isActive())
+        printSummary(); // the last requests' summary
     return status;
 }

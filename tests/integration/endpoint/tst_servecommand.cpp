@@ -46,8 +46,14 @@ QByteArray batch(const QString& userToken, int count, bool valid = true)
 class Serve
 {
 public:
-    bool start(const QStringList& arguments)
+    // `environment`: extra variables for the process (NAME=value); ALGOLIA_API_KEY is never inherited.
+    bool start(const QStringList& arguments, const QStringList& environment = {})
     {
+        QProcessEnvironment variables = QProcessEnvironment::systemEnvironment();
+        variables.remove(QStringLiteral("ALGOLIA_API_KEY"));
+        for (const QString& variable : environment)
+            variables.insert(variable.section(QLatin1Char('='), 0, 0), variable.section(QLatin1Char('='), 1));
+        m_process.setProcessEnvironment(variables);
         const QString exe = qEnvironmentVariable("INSIGHTS_DEBUGGER_EXE");
         if (exe.isEmpty())
             return false;
@@ -97,10 +103,13 @@ class ServeCommandTest final : public QObject
 private Q_SLOTS:
     void initTestCase();
     void listeningLineThenOneLinePerEvent();
+    void summaryLinesByDefault();
     void jsonLines();
     void exitsCleanlyOnSignal_data();
     void exitsCleanlyOnSignal();
     void requiredCredentials();
+    void requiredKeyFromFileOrEnvironment_data();
+    void requiredKeyFromFileOrEnvironment();
     void catalogWarnsAboutUnknownObjectIDs();
     void nonLoopbackWarns();
     void badArguments_data();
@@ -122,7 +131,7 @@ void ServeCommandTest::listeningLineThenOneLinePerEvent()
     QTemporaryDir dir;
     Serve serve;
     QVERIFY2(serve.start({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                          QStringLiteral("--data-dir"), dir.path()}),
+                          QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--log-events")}),
              QByteArray(serve.m_stdout + serve.m_stderr).constData());
     const QUrl url(serve.m_baseUrl + QStringLiteral("/1/events"));
     QCOMPARE(httpRequest(m_manager, "POST", url, credentialHeaders(), batch(QStringLiteral("line-user"), 1))
@@ -143,6 +152,36 @@ void ServeCommandTest::listeningLineThenOneLinePerEvent()
                  lines.at(2).contains("The index field is required"),
              lines.at(2).constData());
     QVERIFY(!serve.m_stdout.contains(kApiKey));
+    serve.m_process.terminate();
+    QVERIFY(serve.waitForExit());
+    QCOMPARE(serve.m_process.exitCode(), 0);
+}
+
+void ServeCommandTest::summaryLinesByDefault()
+{
+    // Issue 13 §6: without --log-events or --json, a summary now and then instead of a line per event.
+    QTemporaryDir dir;
+    Serve serve;
+    QVERIFY(
+        serve.start({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--data-dir"),
+                     dir.path(), QStringLiteral("--summary-interval"), QStringLiteral("1")}));
+    const QUrl url(serve.m_baseUrl + QStringLiteral("/1/events"));
+    QCOMPARE(
+        httpRequest(m_manager, "POST", url, credentialHeaders(), batch(QStringLiteral("sum-user"), 3)).status,
+        200);
+    QCOMPARE(
+        httpRequest(m_manager, "POST", url, credentialHeaders(), batch(QStringLiteral("sum-bad"), 2, false))
+            .status,
+        422);
+    QCOMPARE(httpRequest(m_manager, "POST", url, {}, batch(QStringLiteral("sum-nokey"), 1)).status, 401);
+    // The three requests may straddle two summaries: wait for the total to reach them.
+    QTRY_VERIFY_WITH_TIMEOUT(serve.m_stdout.contains("5 events since start"), 15000);
+    QVERIFY2(serve.m_stdout.contains("summary: +"), serve.m_stdout.constData());
+    QVERIFY2(!serve.m_stdout.contains("userToken="), serve.m_stdout.constData());
+    // Nothing new: no summary.
+    const qsizetype lines = serve.m_stdout.count('\n');
+    QTest::qWait(2500);
+    QCOMPARE(serve.m_stdout.count('\n'), lines);
     serve.m_process.terminate();
     QVERIFY(serve.waitForExit());
     QCOMPARE(serve.m_process.exitCode(), 0);
@@ -214,6 +253,47 @@ void ServeCommandTest::requiredCredentials()
     QVERIFY(!serve.m_stderr.contains(kApiKey));
 }
 
+void ServeCommandTest::requiredKeyFromFileOrEnvironment_data()
+{
+    QTest::addColumn<bool>("fromFile");
+    QTest::newRow("--api-key-file") << true;
+    QTest::newRow("ALGOLIA_API_KEY") << false;
+}
+
+void ServeCommandTest::requiredKeyFromFileOrEnvironment()
+{
+    // 11 §7: the required key need not be on the command line, where `ps` shows it to every user.
+    QFETCH(bool, fromFile);
+    QTemporaryDir dir;
+    const QString keyPath = dir.filePath(QStringLiteral("key.txt"));
+    {
+        QFile file(keyPath);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(kApiKey + "\n");
+    }
+    QStringList arguments{QStringLiteral("--listen"),   QStringLiteral("127.0.0.1:0"),
+                          QStringLiteral("--data-dir"), dir.path(),
+                          QStringLiteral("--app-id"),   QStringLiteral("SERVEAPP")};
+    QStringList environment;
+    if (fromFile)
+        arguments << QStringLiteral("--api-key-file") << keyPath;
+    else
+        environment << QStringLiteral("ALGOLIA_API_KEY=") + QString::fromLatin1(kApiKey);
+    Serve serve;
+    QVERIFY2(serve.start(arguments, environment), QByteArray(serve.m_stdout + serve.m_stderr).constData());
+    QFile commandLine(QStringLiteral("/proc/%1/cmdline").arg(serve.m_process.processId()));
+    QVERIFY(commandLine.open(QIODevice::ReadOnly));
+    QVERIFY(!commandLine.readAll().contains(kApiKey));
+    const QUrl url(serve.m_baseUrl + QStringLiteral("/1/events"));
+    QCOMPARE(httpRequest(m_manager, "POST", url, credentialHeaders(), batch(QStringLiteral("u"), 1)).status,
+             200);
+    const RawHeaders wrong{qMakePair(QByteArray("x-algolia-application-id"), QByteArray("SERVEAPP")),
+                           qMakePair(QByteArray("x-algolia-api-key"), QByteArray("wrong"))};
+    QCOMPARE(httpRequest(m_manager, "POST", url, wrong, batch(QStringLiteral("u"), 1)).status, 401);
+    QVERIFY(!serve.m_stdout.contains(kApiKey));
+    QVERIFY(!serve.m_stderr.contains(kApiKey));
+}
+
 void ServeCommandTest::catalogWarnsAboutUnknownObjectIDs()
 {
     QTemporaryDir dir;
@@ -268,7 +348,11 @@ void ServeCommandTest::badArguments_data()
 {
     QTest::addColumn<QStringList>("arguments");
     QTest::newRow("bad --listen") << QStringList{QStringLiteral("--listen"), QStringLiteral("here:port")};
-    QTest::newRow("--app-id alone") << QStringList{QStringLiteral("--app-id"), QStringLiteral("A")};
+    QTest::newRow("--app-id without a key") << QStringList{QStringLiteral("--app-id"), QStringLiteral("A")};
+    QTest::newRow("--api-key alone") << QStringList{QStringLiteral("--api-key"), QStringLiteral("K")};
+    QTest::newRow("missing key file")
+        << QStringList{QStringLiteral("--app-id"), QStringLiteral("A"), QStringLiteral("--api-key-file"),
+                       QStringLiteral("/nonexistent/key")};
     QTest::newRow("unknown profile") << QStringList{QStringLiteral("--profile"), QStringLiteral("nope")};
     QTest::newRow("missing catalog") << QStringList{QStringLiteral("--catalog"),
                                                     QStringLiteral("/nonexistent.json")};
@@ -279,6 +363,9 @@ void ServeCommandTest::badArguments()
     QFETCH(QStringList, arguments);
     QTemporaryDir dir;
     QProcess process;
+    QProcessEnvironment variables = QProcessEnvironment::systemEnvironment();
+    variables.remove(QStringLiteral("ALGOLIA_API_KEY"));
+    process.setProcessEnvironment(variables);
     process.start(qEnvironmentVariable("INSIGHTS_DEBUGGER_EXE"),
                   QStringList{QStringLiteral("serve"), QStringLiteral("--data-dir"), dir.path()} + arguments);
     QVERIFY(QTest::qWaitFor([&process] { return process.state() == QProcess::NotRunning; }, 10000));
