@@ -1,5 +1,7 @@
 #include "commandline.h"
 
+#include "checkcommand.h"
+#include "diffcommand.h"
 #include "sendcommand.h"
 #include "servecommand.h"
 #include "validatecommand.h"
@@ -19,6 +21,8 @@ constexpr const char* kUsage =
     "  validate FILE|-   judge a request body, a single event or NDJSON as Algolia would\n"
     "  serve             run the embedded Insights-compatible endpoint headless\n"
     "  send FILE|-       send events to the embedded endpoint or to Algolia\n"
+    "  check --plan FILE check a run's events against an event plan (CI verdict, JUnit)\n"
+    "  diff RUN_A RUN_B  compare two runs (exports or data folders)\n"
     "  help              show this help\n"
     "  version           show the version\n"
     "\n"
@@ -47,6 +51,10 @@ std::optional<int> runCommandLine(int argc, char** argv)
         return runServeCommand(argc - 1, argv + 1);
     if (std::strcmp(command, "send") == 0)
         return runSendCommand(argc - 1, argv + 1);
+    if (std::strcmp(command, "check") == 0)
+        return runCheckCommand(argc - 1, argv + 1);
+    if (std::strcmp(command, "diff") == 0)
+        return runDiffCommand(argc - 1, argv + 1);
     if (std::strcmp(command, "help") == 0) {
         std::fputs(kUsage, stdout);
         return 0;
