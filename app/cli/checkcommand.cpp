@@ -1,5 +1,8 @@
 #include "checkcommand.h"
 
+#include "endpoint/endpointhttp.h"
+#include "endpoint/routehandler.h"
+#include "log/eventlog.h"
 #include "plan/plan.h"
 #include "plan/planchecker.h"
 #include "plan/planreport.h"
@@ -18,6 +21,7 @@
 #include <QUrlQuery>
 
 #include <cstdio>
+#include <utility>
 
 namespace {
 
@@ -80,6 +84,104 @@ RunLoadResult fetchRun(const QUrl& base, qint64 sinceId)
         since = lastId;
     }
 }
+
+QList<CheckRecord> checkRecords(QList<LogRecord> records)
+{
+    QList<CheckRecord> out;
+    out.reserve(records.size());
+    for (const LogRecord& record : std::as_const(records))
+        out.append(checkRecordFromLog(record));
+    return out;
+}
+
+// Records after `sinceId`, read page by page on the calling (endpoint) thread.
+QList<LogRecord> recordsSince(const EventLog& log, qint64 sinceId)
+{
+    QList<LogRecord> records;
+    LogQuery query;
+    query.sinceId = sinceId;
+    query.limit = 10'000;
+    for (;;) {
+        const QList<LogRecord> page = log.query(query);
+        records += page;
+        if (page.size() < query.limit)
+            return records;
+        query.sinceId = page.constLast().id;
+    }
+}
+
+QByteArray queryValue(QByteArrayView query, QByteArrayView name)
+{
+    for (const QByteArrayView pair : QByteArray(query.toByteArray()).split('&')) {
+        const qsizetype equals = pair.indexOf('=');
+        if (pair.first(equals < 0 ? pair.size() : equals) == name)
+            return QByteArray::fromPercentEncoding(equals < 0 ? QByteArray()
+                                                              : pair.sliced(equals + 1).toByteArray());
+    }
+    return {};
+}
+
+class ChecksRouteHandler final : public EndpointRouteHandler
+{
+public:
+    ChecksRouteHandler(Plan plan, QList<std::shared_ptr<const IndexCatalog>> catalogs, const EventLog* log)
+        : m_plan(std::move(plan))
+        , m_catalogs(std::move(catalogs))
+        , m_log(log)
+    {}
+
+    bool matches(QByteArrayView method, QByteArrayView path) const override
+    {
+        if (path.size() > 1 && path.endsWith('/'))
+            path.chop(1);
+        Q_UNUSED(method) // other methods get their 405 from handle()
+        return path == "/debugger/checks";
+    }
+
+    bool isAutomationRoute() const override { return true; }
+
+    void handle(EndpointRequest request, std::function<void(EndpointResponse)> respond) override
+    {
+        EndpointResponse response;
+        if (request.method != "GET" && request.method != "HEAD") {
+            response.status = 405;
+            response.body = EndpointHttp::methodNotAllowedBody();
+            response.headers.append({QByteArrayLiteral("Allow"), QByteArrayLiteral("GET")});
+            respond(std::move(response));
+            return;
+        }
+        bool ok = true;
+        const QByteArray since = queryValue(request.query, "since");
+        const qint64 sinceId = since.isEmpty() ? 0 : since.toLongLong(&ok);
+        const QByteArray format = queryValue(request.query, "format");
+        const QByteArray final = queryValue(request.query, "final");
+        if (!ok || sinceId < 0 || (!format.isEmpty() && format != "json" && format != "junit") ||
+            (!final.isEmpty() && final != "true" && final != "false")) {
+            response.status = 400;
+            response.body = EndpointHttp::statusBody(
+                400, QStringLiteral("Use since=<id>, final=true|false and format=json|junit"));
+            respond(std::move(response));
+            return;
+        }
+        CheckOptions options;
+        options.nowMs = QDateTime::currentMSecsSinceEpoch();
+        options.runEnded = final == "true";
+        options.catalogs = m_catalogs;
+        const CheckReport report = checkPlan(m_plan, checkRecords(recordsSince(*m_log, sinceId)), options);
+        if (format == "junit") {
+            response.contentType = "application/xml; charset=utf-8";
+            response.body = PlanReport::toJunit(report, options.nowMs);
+        } else {
+            response.body = PlanReport::toJson(report);
+        }
+        respond(std::move(response));
+    }
+
+private:
+    const Plan m_plan;
+    const QList<std::shared_ptr<const IndexCatalog>> m_catalogs;
+    const EventLog* m_log;
+};
 
 bool writeFile(const QString& path, const QByteArray& data, QString& error)
 {
@@ -172,11 +274,7 @@ int runCheckCommand(int argc, char** argv)
     if (!run.error.isEmpty())
         return fail(run.error);
 
-    QList<CheckRecord> records;
-    records.reserve(run.records.size());
-    for (const LogRecord& record : std::as_const(run.records))
-        records.append(checkRecordFromLog(record));
-    run.records.clear();
+    const QList<CheckRecord> records = checkRecords(std::exchange(run.records, {}));
 
     CheckOptions options;
     options.nowMs = QDateTime::currentMSecsSinceEpoch();
@@ -194,4 +292,23 @@ int runCheckCommand(int argc, char** argv)
     std::fwrite(out.constData(), 1, static_cast<size_t>(out.size()), stdout);
     std::fflush(stdout);
     return report.passed() ? kExitPassed : kExitNotMet;
+}
+
+PlanChecksRoute makePlanChecksRoute(const QString& planPath, const QStringList& extraCatalogs,
+                                    const EventLog* log)
+{
+    PlanChecksRoute route;
+    PlanLoadResult loaded = PlanFile::load(planPath);
+    if (!loaded.plan) {
+        route.error = loaded.error;
+        return route;
+    }
+    PlanFile::CatalogsLoad catalogs = PlanFile::loadCatalogs(*loaded.plan, extraCatalogs);
+    if (!catalogs.error.isEmpty()) {
+        route.error = catalogs.error;
+        return route;
+    }
+    route.handler =
+        std::make_shared<ChecksRouteHandler>(std::move(*loaded.plan), std::move(catalogs.catalogs), log);
+    return route;
 }

@@ -1,5 +1,7 @@
 #include "servecommand.h"
 
+#include "checkcommand.h"
+
 #include "catalog/indexcatalog.h"
 #include "endpoint/embeddedendpoint.h"
 #include "event/compatibilityprofile.h"
@@ -246,8 +248,12 @@ int runServeCommand(int argc, char** argv)
     const QCommandLineOption threads(
         QStringLiteral("threads"), QStringLiteral("HTTP worker threads (default: one per core, at most 4)."),
         QStringLiteral("N"), QStringLiteral("0"));
+    const QCommandLineOption plan(
+        QStringLiteral("plan"),
+        QStringLiteral("Event plan checked by GET /debugger/checks (see check --help)."),
+        QStringLiteral("FILE"));
     parser.addOptions({listen, dataDir, profile, catalog, appId, apiKey, apiKeyFile, json, logEvents, quiet,
-                       summaryInterval, idleTimeout, threads});
+                       summaryInterval, idleTimeout, threads, plan});
     parser.process(app);
     if (!parser.positionalArguments().isEmpty())
         return fail(
@@ -302,6 +308,12 @@ int runServeCommand(int argc, char** argv)
 
     EmbeddedEndpoint endpoint(log);
     endpoint.setCatalogs(catalogs);
+    if (parser.isSet(plan)) {
+        const PlanChecksRoute route = makePlanChecksRoute(parser.value(plan), parser.values(catalog), log);
+        if (!route.handler)
+            return fail(route.error);
+        endpoint.addRouteHandler(route.handler);
+    }
     // A line per event costs the main thread a fifth of a core at full rate (issue 13 §6): only on request.
     const bool perEvent = !parser.isSet(quiet) && (parser.isSet(json) || parser.isSet(logEvents));
     QTimer summaryTimer;

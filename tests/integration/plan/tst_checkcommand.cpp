@@ -173,6 +173,7 @@ private Q_SLOTS:
     void initTestCase();
     void checkDataFolderPassesThenFails();
     void checkFromRunningEndpoint();
+    void servePlanAnswersChecks();
     void usageErrors_data();
     void usageErrors();
     void diffTwoExports();
@@ -284,6 +285,72 @@ void CheckCommandTest::checkFromRunningEndpoint()
         runExe({QStringLiteral("check"), QStringLiteral("--plan"), kMoviesPlan, QStringLiteral("--from"),
                 serve.m_baseUrl, QStringLiteral("--since"), QStringLiteral("5"), QStringLiteral("--json")});
     QCOMPARE(QJsonDocument::fromJson(later.out).object().value(QStringLiteral("recordsChecked")).toInt(), 1);
+}
+
+void CheckCommandTest::servePlanAnswersChecks()
+{
+    QTemporaryDir dir;
+    Serve serve;
+    QVERIFY2(serve.start({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--plan"), kMoviesPlan}),
+             serve.m_stderr.constData());
+    const QUrl checks(serve.m_baseUrl + QStringLiteral("/debugger/checks"));
+    // Nothing received yet: live, every expectation waits (pending); nothing is not met.
+    HttpResult empty = httpRequest(m_manager, "GET", checks);
+    QCOMPARE(empty.status, 200);
+    QJsonObject report = QJsonDocument::fromJson(empty.body).object();
+    QCOMPARE(report.value(QStringLiteral("plan")).toString(), QStringLiteral("Movies storefront"));
+    QCOMPARE(report.value(QStringLiteral("counts")).toObject().value(QStringLiteral("notMet")).toInt(), 0);
+    QCOMPARE(report.value(QStringLiteral("counts")).toObject().value(QStringLiteral("met")).toInt(), 0);
+
+    QCOMPARE(post(m_manager, serve.m_baseUrl, storefrontEvents(false)), 200);
+    report = QJsonDocument::fromJson(httpRequest(m_manager, "GET", checks).body).object();
+    QCOMPARE(report.value(QStringLiteral("recordsChecked")).toInt(), 4);
+    QCOMPARE(report.value(QStringLiteral("passed")).toBool(true), false);
+    const QJsonObject purchase = report.value(QStringLiteral("checks")).toArray().at(3).toObject();
+    QCOMPARE(purchase.value(QStringLiteral("key")).toString(), QStringLiteral("event:Purchased"));
+    QCOMPARE(purchase.value(QStringLiteral("status")).toString(), QStringLiteral("not met"));
+    QCOMPARE(purchase.value(QStringLiteral("findings"))
+                 .toArray()
+                 .at(0)
+                 .toObject()
+                 .value(QStringLiteral("field"))
+                 .toString(),
+             QStringLiteral("objectData[0].queryID"));
+    QCOMPARE(QJsonDocument::fromJson(
+                 httpRequest(m_manager, "GET", QUrl(checks.toString() + QStringLiteral("?since=4"))).body)
+                 .object()
+                 .value(QStringLiteral("recordsChecked"))
+                 .toInt(),
+             0);
+
+    // The run as over, as JUnit: the same document `check --junit` writes, valid against the schema.
+    const HttpResult junit =
+        httpRequest(m_manager, "GET", QUrl(checks.toString() + QStringLiteral("?final=true&format=junit")));
+    QCOMPARE(junit.status, 200);
+    QVERIFY(junit.header("content-type").startsWith("application/xml"));
+    const QString path = dir.filePath(QStringLiteral("served.xml"));
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(junit.body);
+    }
+    const QString invalid = validateJunit(path);
+    QVERIFY2(invalid.isEmpty(), qPrintable(invalid));
+    QVERIFY(junit.body.contains("failures=\"1\""));
+
+    QCOMPARE(httpRequest(m_manager, "GET", QUrl(checks.toString() + QStringLiteral("?format=pdf"))).status,
+             400);
+    QCOMPARE(httpRequest(m_manager, "POST", checks, {}, "{}").status, 405);
+    // An automation route: a page on another origin cannot read the verdict.
+    QCOMPARE(httpRequest(m_manager, "GET", checks, {{"origin", "https://attacker.example"}}).status, 403);
+    QVERIFY(serve.stop());
+
+    // A plan that cannot be read stops serve before it listens, with the plan's error.
+    const Run bad = runExe({QStringLiteral("serve"), QStringLiteral("--listen"),
+                            QStringLiteral("127.0.0.1:0"), QStringLiteral("--data-dir"), dir.path(),
+                            QStringLiteral("--plan"), kPlanDir + QStringLiteral("/run-a.ndjson")});
+    QCOMPARE(bad.exitCode, 2);
+    QVERIFY2(bad.err.contains("run-a.ndjson: not JSON"), bad.err.constData());
 }
 
 void CheckCommandTest::usageErrors_data()
