@@ -2,6 +2,7 @@
 
 #include "catalog/indexcatalog.h"
 #include "event.h"
+#include "search/searchlinkage.h"
 
 #include <QSet>
 
@@ -606,6 +607,11 @@ BatchVerdict validate(const DecodedBatch& batch, const ValidationContext& contex
         checker.run();
     }
     addBatchTimestampWarnings(batch.events, verdict.events);
+    if (context.searches) {
+        for (qsizetype i = 0; i < count; ++i)
+            verdict.events[i].issues += SearchLinkage::check(batch.events.at(i), static_cast<int>(i),
+                                                             *context.searches, context.nowMs);
+    }
 
     // The response: Algolia decodes first (type errors), then checks the batch size, then the events in
     // order, answering with the first failure.

@@ -9,6 +9,7 @@
 #include <QString>
 
 class IndexCatalog;
+class SearchLookup;
 
 // Everything a verdict depends on besides the events: the rules, the clock, and the records known.
 struct ValidationContext
@@ -18,6 +19,9 @@ struct ValidationContext
     // Catalogs for the objectID check; a catalog applies to events of its index (or to all events when its
     // index name is empty).
     QList<const IndexCatalog*> catalogs;
+    // The recorded searches clicks and conversions are checked against (models/search/searchlinkage.h);
+    // null: no linkage checks.
+    const SearchLookup* searches = nullptr;
 };
 
 struct EventVerdict
