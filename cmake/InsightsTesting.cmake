@@ -16,5 +16,5 @@ function(insights_add_test)
     set_tests_properties(${T_NAME} PROPERTIES
         TIMEOUT ${T_TIMEOUT}
         LABELS "${T_LABELS}"
-        ENVIRONMENT "QT_QPA_PLATFORM=offscreen;INSIGHTS_DEBUGGER_EXE=$<TARGET_FILE:insights-debugger>;${T_ENVIRONMENT}")
+        ENVIRONMENT "QT_QPA_PLATFORM=offscreen;INSIGHTS_DEBUGGER_EXE=$<TARGET_FILE:insights-debugger>;${T_ENVIRONMENT};${INSIGHTS_SANITIZER_ENVIRONMENT}")
 endfunction()

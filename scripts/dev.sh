@@ -2,9 +2,11 @@
 # One entry point for a fresh Debian machine: installs what is missing, configures, builds, runs.
 #   scripts/dev.sh run      install, build, start the desktop app (embedded endpoint on, sample data)
 #   scripts/dev.sh test     install, build, run every test headless (ctest)
+#   scripts/dev.sh test --sanitize   the same with clang, ASan + UBSan + LeakSanitizer (build-sanitize/), fuzzers
+#                           included as short tests on their committed corpora
 #   scripts/dev.sh build    install and build only
 #   scripts/dev.sh bench    install, build optimised, run the benchmarks in tests/bench and print figures
-#   scripts/dev.sh fuzz     build the libFuzzer target for codec + validator with clang and run it a while
+#   scripts/dev.sh fuzz     build the libFuzzer targets (build-sanitize/) and run each for FUZZ_SECONDS (60)
 #   scripts/dev.sh package  build the .deb with CPack
 set -euo pipefail
 
@@ -12,6 +14,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
 command=${1:-build}
 shift || true
+sanitize=false
+if [ "$command" = test ] && [ "${1:-}" = --sanitize ]; then
+    sanitize=true
+    shift
+fi
 
 packages=(
     cmake ninja-build g++ pkg-config
@@ -24,6 +31,7 @@ case "$command" in
     bench) packages+=(nodejs npm wrk) ;;
     fuzz) packages+=(clang libclang-rt-14-dev) ;;
 esac
+[ "$sanitize" = true ] && packages+=(clang libclang-rt-14-dev)
 
 install_missing() {
     local missing=()
@@ -43,14 +51,36 @@ install_missing() {
 }
 
 build_dir=${INSIGHTS_BUILD_DIR:-$here/build}
+# configure_and_build TYPE DIR [cmake options] [--target T]
 configure_and_build() {
     local type=$1 dir=$2
+    shift 2
+    local options=() targets=()
+    while [ $# -gt 0 ]; do
+        if [ "$1" = --target ]; then targets=(--target "$2"); shift 2; else options+=("$1"); shift; fi
+    done
     local launcher=()
     command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
     local werror=OFF
     [ "${CI:-}" = true ] && werror=ON
-    cmake -S "$here" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" -DINSIGHTS_WERROR=$werror "${launcher[@]}" >/dev/null
-    cmake --build "$dir" --parallel "$(nproc)"
+    cmake -S "$here" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" -DINSIGHTS_WERROR=$werror "${launcher[@]}" "${options[@]}" >/dev/null
+    cmake --build "$dir" --parallel "$(nproc)" "${targets[@]}"
+}
+# The sanitized tree: clang, ASan + UBSan everywhere, the libFuzzer targets (cmake/InsightsSanitizers.cmake).
+# Warnings are the gcc tree's job (-Werror there); this one looks for what only shows at run time.
+sanitize_dir=$here/build-sanitize
+configure_sanitized() {
+    CC=clang CXX=clang++ CI=false configure_and_build RelWithDebInfo "$sanitize_dir" -DINSIGHTS_FUZZ=ON "$@"
+}
+
+run_ctest() {
+    export QT_QPA_PLATFORM=offscreen
+    if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+        XDG_RUNTIME_DIR=$(mktemp -d)
+        chmod 700 "$XDG_RUNTIME_DIR"
+        export XDG_RUNTIME_DIR
+    fi
+    ctest --output-on-failure --no-tests=error --label-exclude bench --parallel "$(nproc)" "$@"
 }
 
 install_missing "${packages[@]}"
@@ -67,15 +97,14 @@ case "$command" in
         exec "$build_dir/app/insights-debugger" "$@"
         ;;
     test)
-        configure_and_build RelWithDebInfo "$build_dir"
-        export QT_QPA_PLATFORM=offscreen
-        if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
-            XDG_RUNTIME_DIR=$(mktemp -d)
-            chmod 700 "$XDG_RUNTIME_DIR"
-            export XDG_RUNTIME_DIR
+        if [ "$sanitize" = true ]; then
+            configure_sanitized
+            cd "$sanitize_dir"
+        else
+            configure_and_build RelWithDebInfo "$build_dir"
+            cd "$build_dir"
         fi
-        cd "$build_dir"
-        ctest --output-on-failure --no-tests=error --label-exclude bench --parallel "$(nproc)" "$@"
+        run_ctest "$@"
         ;;
     bench)
         configure_and_build Release "$here/build-release"
@@ -83,13 +112,12 @@ case "$command" in
         QT_QPA_PLATFORM=offscreen ctest --output-on-failure --no-tests=error --label-regex bench --verbose "$@"
         ;;
     fuzz)
-        CC=clang CXX=clang++ cmake -S "$here" -B "$here/build-fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-            -DINSIGHTS_FUZZ=ON -DBUILD_TESTING=ON >/dev/null
-        cmake --build "$here/build-fuzz" --target fuzz_event_codec
-        mkdir -p "$here/build-fuzz/corpus"
-        cp "$here"/tests/data/conformance/*.json "$here/build-fuzz/corpus/" 2>/dev/null || true
-        "$here/build-fuzz/tests/fuzz/fuzz_event_codec" -max_total_time="${FUZZ_SECONDS:-60}" \
-            "$here/build-fuzz/corpus" "$@"
+        # Builds the sanitized tree's fuzzers only, then runs each for FUZZ_SECONDS (tests/fuzz/CMakeLists.txt).
+        configure_sanitized --target fuzzers
+        for target in $(cat "$sanitize_dir/tests/fuzz/fuzzers.txt"); do
+            echo "== $target: ${FUZZ_SECONDS:-60} s"
+            sh "$sanitize_dir/tests/fuzz/run-fuzzer" "$target" "${FUZZ_SECONDS:-60}" "$@"
+        done
         ;;
     package)
         configure_and_build RelWithDebInfo "$build_dir"
