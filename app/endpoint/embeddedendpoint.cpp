@@ -5,6 +5,7 @@
 
 #include "catalog/indexcatalog.h"
 #include "event/compatibilityprofile.h"
+#include "event/eventview.h"
 #include "event/validator.h"
 
 #include <QDateTime>
@@ -588,8 +589,8 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
     context.nowMs = QDateTime::currentMSecsSinceEpoch();
     for (const auto& catalog : *catalogSnapshot)
         context.catalogs.append(catalog.get());
-    DecodedBatch decoded;
-    const BatchVerdict verdict = Validator::validateBody(request->body, context, &decoded);
+    EventViewBatch decoded; // views into the body: no Event built on the ingest path
+    const BatchVerdict verdict = Validator::validateBodyViews(request->body, context, decoded);
     if (verdict.httpStatus == 413)
         return respond(connection, 413, tooLargeBody(), true);
 
@@ -618,20 +619,20 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
     }
 
     QList<LogRecord> records;
-    records.reserve(std::max<qsizetype>(1, decoded.events.size()));
-    for (qsizetype i = 0; i < decoded.events.size(); ++i) {
-        const Event& event = decoded.events.at(i);
+    records.reserve(std::max<qsizetype>(1, decoded.size()));
+    for (qsizetype i = 0; i < decoded.size(); ++i) {
+        const EventView& event = decoded.events[static_cast<size_t>(i)];
         LogRecord record = base;
         record.indexInRequest = static_cast<int>(i);
         if (i < verdict.events.size())
             record.issues = verdict.events.at(i).issues;
-        record.rawJson = decoded.rawEvents.value(i);
-        record.eventType = event.eventType.value_or(QString());
-        record.eventSubtype = event.eventSubtype.value_or(QString());
-        record.eventName = event.eventName.value_or(QString());
-        record.index = event.index.value_or(QString());
-        record.userToken = event.userToken.value_or(QString());
-        record.authenticatedUserToken = event.authenticatedUserToken.value_or(QString());
+        record.rawJson = event.rawJsonBytes();
+        record.eventType = EventView::text(event.eventType);
+        record.eventSubtype = EventView::text(event.eventSubtype);
+        record.eventName = EventView::text(event.eventName);
+        record.index = EventView::text(event.index);
+        record.userToken = EventView::text(event.userToken);
+        record.authenticatedUserToken = EventView::text(event.authenticatedUserToken);
         record.timestampMs = event.timestamp.value_or(0);
         records.append(std::move(record));
     }
@@ -660,7 +661,7 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
     // thread.
     MHD_suspend_connection(connection);
     const bool announce = q->isSignalConnected(QMetaMethod::fromSignal(&EmbeddedEndpoint::recordsLogged));
-    const int eventCount = static_cast<int>(decoded.events.size());
+    const int eventCount = static_cast<int>(decoded.size());
     const auto storedCount = static_cast<qint64>(records.size());
     const auto acceptedCount = static_cast<qint64>(std::count_if(
         records.cbegin(), records.cend(), [](const LogRecord& record) { return record.accepted; }));

@@ -1,4 +1,5 @@
 #include "eventcodec.h"
+#include "eventview.h"
 
 #include <simdjson.h>
 
@@ -228,8 +229,34 @@ Key knownKey(std::string_view key)
     return Key::Unknown;
 }
 
+Issue payloadIssue(const QString& code, const QString& message, bool unverified = false)
+{
+    return Issue{Severity::Error, -1, QString(), code, message, unverified};
+}
+
+Issue invalidPayload()
+{
+    return payloadIssue(QStringLiteral("payload.invalid"), QStringLiteral("Invalid payload"));
+}
+
+// True when the document has been read to its last token (anything after it is trailing garbage).
+bool atEnd(ondemand::document& document)
+{
+    const char* location = nullptr;
+    return document.current_location().get(location) == simdjson::OUT_OF_BOUNDS;
+}
+
+bool isBlank(QByteArrayView bytes)
+{
+    for (char c : bytes) {
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
+            return false;
+    }
+    return true;
+}
+
 // Events of one request mostly repeat their eventType, eventName, index, userToken and currency: reusing the
-// previous QString (implicitly shared) saves most of the allocations of the decode path.
+// previous QString (implicitly shared) saves most of the allocations when Events are built from views.
 class RepeatedStrings
 {
 public:
@@ -274,18 +301,215 @@ private:
     std::array<int, SlotCount> m_next{};
 };
 
-class EventReader
+std::optional<QString> optionalText(const std::optional<std::string_view>& text)
 {
-public:
-    EventReader(ondemand::document& document, int eventIndex, IssueList& typeErrors, RepeatedStrings& strings)
-        : m_document(document)
-        , m_eventIndex(eventIndex)
-        , m_typeErrors(typeErrors)
-        , m_strings(strings)
+    return text ? std::optional<QString>(toQString(*text)) : std::nullopt;
+}
+
+std::optional<QString> optionalText(const std::optional<std::string_view>& text, RepeatedStrings* strings,
+                                    RepeatedStrings::Slot slot)
+{
+    if (!text)
+        return std::nullopt;
+    return strings ? strings->get(slot, *text) : toQString(*text);
+}
+
+std::optional<Amount> optionalAmount(const std::optional<std::string_view>& json)
+{
+    return json ? std::optional<Amount>(Amount{toBytes(*json)}) : std::nullopt;
+}
+
+QList<std::pair<QString, QByteArray>> extrasOf(const ViewList<ExtraView>& extras)
+{
+    QList<std::pair<QString, QByteArray>> list;
+    list.reserve(extras.size());
+    for (const ExtraView& extra : extras)
+        list.append({toQString(extra.key), toBytes(extra.json)});
+    return list;
+}
+
+std::optional<QStringList> optionalList(const std::optional<ViewList<std::string_view>>& views)
+{
+    if (!views)
+        return std::nullopt;
+    QStringList list;
+    list.reserve(views->size());
+    for (const std::string_view text : *views)
+        list.append(toQString(text));
+    return list;
+}
+
+Event toEvent(const EventView& view, RepeatedStrings* strings)
+{
+    Event event;
+    event.eventType = optionalText(view.eventType, strings, RepeatedStrings::EventType);
+    event.eventSubtype = optionalText(view.eventSubtype, strings, RepeatedStrings::EventSubtype);
+    event.eventName = optionalText(view.eventName, strings, RepeatedStrings::EventName);
+    event.index = optionalText(view.index, strings, RepeatedStrings::Index);
+    event.userToken = optionalText(view.userToken, strings, RepeatedStrings::UserToken);
+    event.authenticatedUserToken =
+        optionalText(view.authenticatedUserToken, strings, RepeatedStrings::AuthenticatedUserToken);
+    event.timestamp = view.timestamp;
+    event.queryID = optionalText(view.queryID);
+    event.objectIDs = optionalList(view.objectIDs);
+    event.filters = optionalList(view.filters);
+    if (view.positions)
+        event.positions = QList<qint64>(view.positions->begin(), view.positions->end());
+    if (view.objectData) {
+        QList<ObjectDataItem> items;
+        items.reserve(view.objectData->size());
+        for (const ObjectDataView& itemView : *view.objectData) {
+            ObjectDataItem item;
+            item.price = optionalAmount(itemView.price);
+            item.discount = optionalAmount(itemView.discount);
+            item.quantity = itemView.quantity;
+            item.queryID = optionalText(itemView.queryID);
+            item.extras = extrasOf(itemView.extras);
+            items.append(std::move(item));
+        }
+        event.objectData = std::move(items);
+    }
+    event.value = optionalAmount(view.value);
+    event.currency = optionalText(view.currency, strings, RepeatedStrings::Currency);
+    event.agentID = optionalText(view.agentID);
+    event.extras = extrasOf(view.extras);
+    return event;
+}
+
+} // namespace
+
+// The bytes views point into. The vectors of list items only grow while decoding; lists are recorded as
+// offsets and turned into pointers once the decode is complete.
+struct EventViewBatch::Storage
+{
+    simdjson::padded_string input;
+    // Strings whose JSON text has escapes, decoded. Reserved once to the input's size (decoding never
+    // makes a string longer), so that views into it stay valid.
+    std::vector<char> decoded;
+    std::vector<std::string_view> strings;
+    std::vector<qint64> numbers;
+    std::vector<ObjectDataView> items;
+    std::vector<ExtraView> extras;
+    std::vector<ExtraView> itemExtras;
+
+    std::string_view keep(std::string_view text)
+    {
+        if (decoded.capacity() == 0)
+            decoded.reserve(input.size() + 1);
+        Q_ASSERT(decoded.size() + text.size() <= decoded.capacity());
+        const size_t at = decoded.size();
+        decoded.insert(decoded.end(), text.begin(), text.end());
+        return std::string_view(decoded.data() + at, text.size());
+    }
+};
+
+EventViewBatch::EventViewBatch()
+    : m_storage(std::make_unique<Storage>())
+{}
+EventViewBatch::~EventViewBatch() = default;
+EventViewBatch::EventViewBatch(EventViewBatch&&) noexcept = default;
+EventViewBatch& EventViewBatch::operator=(EventViewBatch&&) noexcept = default;
+
+QByteArrayView EventViewBatch::input() const
+{
+    return QByteArrayView(m_storage->input.data(), static_cast<qsizetype>(m_storage->input.size()));
+}
+
+QString EventView::text(const std::optional<std::string_view>& field)
+{
+    return field ? toQString(*field) : QString();
+}
+
+QByteArray EventView::rawJsonBytes() const
+{
+    return QByteArray(rawJson.data(), static_cast<qsizetype>(rawJson.size()));
+}
+
+Event EventView::toEvent() const
+{
+    return ::toEvent(*this, nullptr);
+}
+
+std::optional<EventViewField> eventViewFieldOf(QStringView fieldPath)
+{
+    qsizetype end = 0;
+    while (end < fieldPath.size() && fieldPath.at(end) != QLatin1Char('[') &&
+           fieldPath.at(end) != QLatin1Char('.'))
+        ++end;
+    const QByteArray name = fieldPath.left(end).toLatin1();
+    switch (knownKey(std::string_view(name.constData(), static_cast<size_t>(name.size())))) {
+    case Key::EventType:
+        return EventViewField::EventType;
+    case Key::EventName:
+        return EventViewField::EventName;
+    case Key::Index:
+        return EventViewField::Index;
+    case Key::UserToken:
+        return EventViewField::UserToken;
+    case Key::ObjectIDs:
+        return EventViewField::ObjectIDs;
+    case Key::Positions:
+        return EventViewField::Positions;
+    case Key::QueryID:
+        return EventViewField::QueryID;
+    case Key::Timestamp:
+        return EventViewField::Timestamp;
+    case Key::EventSubtype:
+        return EventViewField::EventSubtype;
+    case Key::AuthenticatedUserToken:
+        return EventViewField::AuthenticatedUserToken;
+    case Key::Filters:
+        return EventViewField::Filters;
+    case Key::ObjectData:
+        return EventViewField::ObjectData;
+    case Key::Value:
+        return EventViewField::Value;
+    case Key::Currency:
+        return EventViewField::Currency;
+    case Key::AgentID:
+        return EventViewField::AgentID;
+    case Key::Unknown:
+        break;
+    }
+    return std::nullopt;
+}
+
+// Reads bodies into an EventViewBatch: the one decoder of the product (Events are built from its views).
+struct EventViewDecoder
+{
+    // Where each list of an event starts in the storage's vectors, until the pointers can be fixed.
+    struct ListStarts
+    {
+        size_t objectIDs = 0;
+        size_t filters = 0;
+        size_t positions = 0;
+        size_t objectData = 0;
+        size_t extras = 0;
+        size_t extrasCount = 0;
+    };
+    struct ItemExtras
+    {
+        size_t start = 0;
+        size_t count = 0;
+    };
+
+    EventViewBatch& batch;
+    EventViewBatch::Storage& storage;
+    ondemand::document document;
+    std::vector<ListStarts> starts;     // one per event
+    std::vector<ItemExtras> itemExtras; // one per objectData item
+    int eventIndex = 0;
+
+    explicit EventViewDecoder(EventViewBatch& target)
+        : batch(target)
+        , storage(*target.m_storage)
     {}
 
-    error_code read(ondemand::object& object, Event& event)
+    // --- one event -------------------------------------------------------------------------------------
+
+    error_code readEvent(ondemand::object& object, EventView& event, ListStarts& list)
     {
+        list.extras = storage.extras.size();
         for (auto fieldResult : object) {
             ondemand::field field;
             RETURN_IF_ERROR(std::move(fieldResult).get(field));
@@ -294,65 +518,106 @@ public:
             ondemand::value value = field.value();
             ondemand::json_type type;
             RETURN_IF_ERROR(value.type().get(type));
-            RETURN_IF_ERROR(readField(key, value, type, event));
+            RETURN_IF_ERROR(readField(key, value, type, event, list));
         }
+        list.extrasCount = storage.extras.size() - list.extras;
         return SUCCESS;
     }
 
-private:
-    error_code readField(std::string_view key, ondemand::value& value, ondemand::json_type type, Event& event)
+    error_code readField(std::string_view key, ondemand::value& value, ondemand::json_type type,
+                         EventView& event, ListStarts& list)
     {
+        const auto mistyped = [&event](EventViewField field) {
+            event.mistypedFields |= 1u << static_cast<int>(field);
+        };
+        bool typed = true;
+        error_code result = SUCCESS;
+        EventViewField which = EventViewField::EventType;
         switch (knownKey(key)) {
         case Key::EventType:
-            return readString(value, type, event.eventType, fieldPath("eventType"),
-                              RepeatedStrings::EventType);
-        case Key::EventName:
-            return readString(value, type, event.eventName, fieldPath("eventName"),
-                              RepeatedStrings::EventName);
-        case Key::Index:
-            return readString(value, type, event.index, fieldPath("index"), RepeatedStrings::Index);
-        case Key::UserToken:
-            return readString(value, type, event.userToken, fieldPath("userToken"),
-                              RepeatedStrings::UserToken);
-        case Key::ObjectIDs:
-            return readStringList(value, type, event.objectIDs, fieldPath("objectIDs"));
-        case Key::Positions:
-            return readPositions(value, type, event.positions);
-        case Key::QueryID:
-            return readString(value, type, event.queryID, fieldPath("queryID"));
-        case Key::Timestamp:
-            return readInteger(value, type, event.timestamp, fieldPath("timestamp"), QLatin1String("int64"));
-        case Key::EventSubtype:
-            return readString(value, type, event.eventSubtype, fieldPath("eventSubtype"),
-                              RepeatedStrings::EventSubtype);
-        case Key::AuthenticatedUserToken:
-            return readString(value, type, event.authenticatedUserToken, fieldPath("authenticatedUserToken"),
-                              RepeatedStrings::AuthenticatedUserToken);
-        case Key::Filters:
-            return readStringList(value, type, event.filters, fieldPath("filters"));
-        case Key::ObjectData:
-            return readObjectData(value, type, event.objectData);
-        case Key::Value:
-            return readAmount(value, type, event.value, fieldPath("value"));
-        case Key::Currency:
-            return readString(value, type, event.currency, fieldPath("currency"), RepeatedStrings::Currency);
-        case Key::AgentID:
-            return readString(value, type, event.agentID, fieldPath("agentID"));
-        case Key::Unknown:
+            which = EventViewField::EventType;
+            result = readString(value, type, event.eventType, fieldPath("eventType"), typed);
             break;
+        case Key::EventName:
+            which = EventViewField::EventName;
+            result = readString(value, type, event.eventName, fieldPath("eventName"), typed);
+            break;
+        case Key::Index:
+            which = EventViewField::Index;
+            result = readString(value, type, event.index, fieldPath("index"), typed);
+            break;
+        case Key::UserToken:
+            which = EventViewField::UserToken;
+            result = readString(value, type, event.userToken, fieldPath("userToken"), typed);
+            break;
+        case Key::ObjectIDs:
+            which = EventViewField::ObjectIDs;
+            result =
+                readStringList(value, type, event.objectIDs, list.objectIDs, fieldPath("objectIDs"), typed);
+            break;
+        case Key::Positions:
+            which = EventViewField::Positions;
+            result = readPositions(value, type, event.positions, list.positions, typed);
+            break;
+        case Key::QueryID:
+            which = EventViewField::QueryID;
+            result = readString(value, type, event.queryID, fieldPath("queryID"), typed);
+            break;
+        case Key::Timestamp:
+            which = EventViewField::Timestamp;
+            result = readInteger(value, type, event.timestamp, fieldPath("timestamp"), QLatin1String("int64"),
+                                 typed);
+            break;
+        case Key::EventSubtype:
+            which = EventViewField::EventSubtype;
+            result = readString(value, type, event.eventSubtype, fieldPath("eventSubtype"), typed);
+            break;
+        case Key::AuthenticatedUserToken:
+            which = EventViewField::AuthenticatedUserToken;
+            result = readString(value, type, event.authenticatedUserToken,
+                                fieldPath("authenticatedUserToken"), typed);
+            break;
+        case Key::Filters:
+            which = EventViewField::Filters;
+            result = readStringList(value, type, event.filters, list.filters, fieldPath("filters"), typed);
+            break;
+        case Key::ObjectData:
+            which = EventViewField::ObjectData;
+            result = readObjectData(value, type, event.objectData, list.objectData, typed);
+            break;
+        case Key::Value:
+            which = EventViewField::Value;
+            result = readAmount(value, type, event.value, fieldPath("value"), typed);
+            break;
+        case Key::Currency:
+            which = EventViewField::Currency;
+            result = readString(value, type, event.currency, fieldPath("currency"), typed);
+            break;
+        case Key::AgentID:
+            which = EventViewField::AgentID;
+            result = readString(value, type, event.agentID, fieldPath("agentID"), typed);
+            break;
+        case Key::Unknown:
+            return readExtra(key, value, list);
         }
+        if (!typed)
+            mistyped(which);
+        return result;
+    }
+
+    error_code readExtra(std::string_view key, ondemand::value& value, const ListStarts& list)
+    {
         std::string_view raw;
-        RETURN_IF_ERROR(rawValue(m_document, value, raw));
-        const QString name = toQString(key);
-        const QByteArray json = toBytes(raw);
+        RETURN_IF_ERROR(rawValue(document, value, raw));
+        const std::string_view json = trimmedToken(raw);
         // A repeated key keeps the last value, as Go's decoder does.
-        for (auto& entry : event.extras) {
-            if (entry.first == name) {
-                entry.second = json;
+        for (size_t i = list.extras; i < storage.extras.size(); ++i) {
+            if (storage.extras[i].key == key) {
+                storage.extras[i].json = json;
                 return SUCCESS;
             }
         }
-        event.extras.append({name, json});
+        storage.extras.push_back(ExtraView{storage.keep(key), json});
         return SUCCESS;
     }
 
@@ -361,15 +626,39 @@ private:
         // Algolia's published example is "Invalid type for field events: expected string, got number"; the
         // path it prints is "events" whatever the field, the precise path goes into Issue::field.
         const bool verified = expected == QLatin1String("string") && got == ondemand::json_type::number;
-        m_typeErrors.append(Issue{Severity::Error, m_eventIndex, path.toString(),
-                                  QStringLiteral("payload.invalidType"),
-                                  QStringLiteral("Invalid type for field events: expected ") + expected +
-                                      QStringLiteral(", got ") + goTypeName(got),
-                                  !verified});
+        batch.typeErrors.append(Issue{Severity::Error, eventIndex, path.toString(),
+                                      QStringLiteral("payload.invalidType"),
+                                      QStringLiteral("Invalid type for field events: expected ") + expected +
+                                          QStringLiteral(", got ") + goTypeName(got),
+                                      !verified});
     }
 
-    error_code readString(ondemand::value& value, ondemand::json_type type, std::optional<QString>& out,
-                          const FieldPath& field, RepeatedStrings::Slot slot = RepeatedStrings::SlotCount)
+    static std::string_view trimmedToken(std::string_view text)
+    {
+        // JSON tokens from simdjson may carry trailing whitespace up to the next structural character.
+        while (!text.empty() &&
+               (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' || text.back() == '\t'))
+            text.remove_suffix(1);
+        return text;
+    }
+
+    // A string's decoded text: a view into the input when the JSON text has no escape (escapes always
+    // make the text longer than what it decodes to), else its decoded copy in the storage.
+    error_code stringOf(ondemand::value& value, std::string_view& out)
+    {
+        const std::string_view token = value.raw_json_token();
+        std::string_view text;
+        RETURN_IF_ERROR(value.get_string().get(text));
+        const std::string_view quoted = trimmedToken(token);
+        if (quoted.size() == text.size() + 2)
+            out = quoted.substr(1, text.size());
+        else
+            out = storage.keep(text);
+        return SUCCESS;
+    }
+
+    error_code readString(ondemand::value& value, ondemand::json_type type,
+                          std::optional<std::string_view>& out, const FieldPath& field, bool& typed)
     {
         if (type == ondemand::json_type::null) {
             out.reset();
@@ -377,21 +666,23 @@ private:
         }
         if (type != ondemand::json_type::string) {
             out.reset();
+            typed = false;
             typeError(field, QLatin1String("string"), type);
             return walkValue(value, 1);
         }
         std::string_view text;
-        RETURN_IF_ERROR(value.get_string().get(text));
-        out = slot == RepeatedStrings::SlotCount ? toQString(text) : m_strings.get(slot, text);
+        RETURN_IF_ERROR(stringOf(value, text));
+        out = text;
         return SUCCESS;
     }
 
     error_code readInteger(ondemand::value& value, ondemand::json_type type, std::optional<qint64>& out,
-                           const FieldPath& field, QLatin1String goType)
+                           const FieldPath& field, QLatin1String goType, bool& typed)
     {
         out.reset();
         if (type == ondemand::json_type::null)
             return walkValue(value, 1);
+        typed = false;
         if (type != ondemand::json_type::number) {
             typeError(field, goType, type);
             return walkValue(value, 1);
@@ -407,135 +698,173 @@ private:
             typeError(field, goType, type);
             return SUCCESS;
         }
+        // A field the spec declares int32 (objectData[].quantity) takes no value beyond 32 bits: Go's decoder
+        // reports those as type errors (insights-api.md §9.8).
+        if (goType == QLatin1String("int32") && (number < INT32_MIN || number > INT32_MAX)) {
+            typeError(field, goType, type);
+            return SUCCESS;
+        }
+        typed = true;
         out = number;
         return SUCCESS;
     }
 
-    error_code readAmount(ondemand::value& value, ondemand::json_type type, std::optional<Amount>& out,
-                          const FieldPath& field)
+    error_code readAmount(ondemand::value& value, ondemand::json_type type,
+                          std::optional<std::string_view>& out, const FieldPath& field, bool& typed)
     {
         out.reset();
         if (type == ondemand::json_type::null)
             return walkValue(value, 1);
         if (type != ondemand::json_type::number && type != ondemand::json_type::string) {
+            typed = false;
             typeError(field, QLatin1String("number or string"), type);
             return walkValue(value, 1);
         }
         const std::string_view raw = value.raw_json_token();
         RETURN_IF_ERROR(walkValue(value, 1)); // a malformed number or string is a broken payload
-        out = Amount{toBytes(raw)};
+        out = trimmedToken(raw);
         return SUCCESS;
     }
 
     // An array field: null means absent, another JSON type is a type error. readItem reads one element and
     // says whether it had the right type; a field with a mistyped element is left unset, as Go leaves it.
-    template <typename List, typename ReadItem>
-    error_code readArray(ondemand::value& value, ondemand::json_type type, std::optional<List>& out,
-                         const FieldPath& field, QLatin1String goType, ReadItem&& readItem)
+    template <typename ReadItem>
+    error_code readArray(ondemand::value& value, ondemand::json_type type, bool& present,
+                         const FieldPath& field, QLatin1String goType, bool& typed, ReadItem&& readItem)
     {
-        out.reset();
+        present = false;
         if (type == ondemand::json_type::null)
             return walkValue(value, 1);
         if (type != ondemand::json_type::array) {
+            typed = false;
             typeError(field, goType, type);
             return walkValue(value, 1);
         }
         ondemand::array array;
         RETURN_IF_ERROR(value.get_array().get(array));
-        List list;
         int i = 0;
-        bool typed = true;
+        bool allTyped = true;
         for (auto itemResult : array) {
             ondemand::value item;
             RETURN_IF_ERROR(std::move(itemResult).get(item));
             ondemand::json_type itemType;
             RETURN_IF_ERROR(item.type().get(itemType));
             bool itemTyped = true;
-            RETURN_IF_ERROR(readItem(item, itemType, field.item(i), list, itemTyped));
-            typed = typed && itemTyped;
+            RETURN_IF_ERROR(readItem(item, itemType, field.item(i), itemTyped));
+            allTyped = allTyped && itemTyped;
             ++i;
         }
-        if (typed)
-            out = std::move(list);
+        present = allTyped;
+        typed = allTyped;
         return SUCCESS;
     }
 
-    error_code readStringList(ondemand::value& value, ondemand::json_type type,
-                              std::optional<QStringList>& out, const FieldPath& field)
+    // The list a field gets once the decode is complete: its start is fixed up later, its size is known now.
+    template <typename T>
+    static void setList(std::optional<ViewList<T>>& out, bool present, size_t count)
     {
-        return readArray(value, type, out, field, QLatin1String("[]string"),
-                         [this](ondemand::value& item, ondemand::json_type itemType, const FieldPath& path,
-                                QStringList& list, bool& typed) -> error_code {
-                             if (itemType == ondemand::json_type::string) {
-                                 std::string_view text;
-                                 RETURN_IF_ERROR(item.get_string().get(text));
-                                 list.append(toQString(text));
-                                 return SUCCESS;
-                             }
-                             RETURN_IF_ERROR(walkValue(item, 2));
-                             if (itemType == ondemand::json_type::null) {
-                                 list.append(QString()); // Go decodes null into "" for a string element
-                             } else {
-                                 typeError(path, QLatin1String("string"), itemType);
-                                 typed = false;
-                             }
-                             return SUCCESS;
-                         });
+        if (present)
+            out = ViewList<T>(nullptr, static_cast<qsizetype>(count));
+        else
+            out.reset();
+    }
+
+    error_code readStringList(ondemand::value& value, ondemand::json_type type,
+                              std::optional<ViewList<std::string_view>>& out, size_t& start,
+                              const FieldPath& field, bool& typed)
+    {
+        start = storage.strings.size();
+        bool present = false;
+        RETURN_IF_ERROR(readArray(value, type, present, field, QLatin1String("[]string"), typed,
+                                  [this](ondemand::value& item, ondemand::json_type itemType,
+                                         const FieldPath& path, bool& itemTyped) -> error_code {
+                                      if (itemType == ondemand::json_type::string) {
+                                          std::string_view text;
+                                          RETURN_IF_ERROR(stringOf(item, text));
+                                          storage.strings.push_back(text);
+                                          return SUCCESS;
+                                      }
+                                      RETURN_IF_ERROR(walkValue(item, 2));
+                                      if (itemType == ondemand::json_type::null) {
+                                          // Go decodes null into "" for a string element
+                                          storage.strings.push_back(std::string_view());
+                                      } else {
+                                          typeError(path, QLatin1String("string"), itemType);
+                                          itemTyped = false;
+                                      }
+                                      return SUCCESS;
+                                  }));
+        setList(out, present, storage.strings.size() - start);
+        return SUCCESS;
     }
 
     error_code readPositions(ondemand::value& value, ondemand::json_type type,
-                             std::optional<QList<qint64>>& out)
+                             std::optional<ViewList<qint64>>& out, size_t& start, bool& typed)
     {
-        return readArray(value, type, out, fieldPath("positions"), QLatin1String("[]int32"),
-                         [this](ondemand::value& item, ondemand::json_type itemType, const FieldPath& path,
-                                QList<qint64>& list, bool& typed) -> error_code {
-                             int64_t number = 0;
-                             const error_code error = itemType == ondemand::json_type::number
-                                                          ? item.get_int64().get(number)
-                                                          : simdjson::INCORRECT_TYPE;
-                             if (error != SUCCESS && !isIntegerTypeMismatch(error))
-                                 return error;
-                             if (error != SUCCESS && itemType == ondemand::json_type::number) {
-                                 double asDouble = 0;
-                                 RETURN_IF_ERROR(
-                                     item.get_double().get(asDouble)); // malformed: broken payload
-                             } else if (error != SUCCESS) {
-                                 RETURN_IF_ERROR(walkValue(item, 2));
-                             }
-                             if (error == SUCCESS && number >= INT32_MIN && number <= INT32_MAX) {
-                                 list.append(number);
-                             } else {
-                                 typeError(path, QLatin1String("int32"), itemType);
-                                 typed = false;
-                             }
-                             return SUCCESS;
-                         });
+        start = storage.numbers.size();
+        bool present = false;
+        RETURN_IF_ERROR(
+            readArray(value, type, present, fieldPath("positions"), QLatin1String("[]int32"), typed,
+                      [this](ondemand::value& item, ondemand::json_type itemType, const FieldPath& path,
+                             bool& itemTyped) -> error_code {
+                          int64_t number = 0;
+                          const error_code error = itemType == ondemand::json_type::number
+                                                       ? item.get_int64().get(number)
+                                                       : simdjson::INCORRECT_TYPE;
+                          if (error != SUCCESS && !isIntegerTypeMismatch(error))
+                              return error;
+                          if (error != SUCCESS && itemType == ondemand::json_type::number) {
+                              double asDouble = 0;
+                              RETURN_IF_ERROR(item.get_double().get(asDouble)); // malformed: broken payload
+                          } else if (error != SUCCESS) {
+                              RETURN_IF_ERROR(walkValue(item, 2));
+                          }
+                          if (error == SUCCESS && number >= INT32_MIN && number <= INT32_MAX) {
+                              storage.numbers.push_back(number);
+                          } else {
+                              typeError(path, QLatin1String("int32"), itemType);
+                              itemTyped = false;
+                          }
+                          return SUCCESS;
+                      }));
+        setList(out, present, storage.numbers.size() - start);
+        return SUCCESS;
     }
 
     error_code readObjectData(ondemand::value& value, ondemand::json_type type,
-                              std::optional<QList<ObjectDataItem>>& out)
+                              std::optional<ViewList<ObjectDataView>>& out, size_t& start, bool& typed)
     {
+        start = storage.items.size();
+        bool present = false;
         // A mistyped item is reported and kept empty, so that the items still line up with objectIDs.
-        return readArray(value, type, out, fieldPath("objectData"), QLatin1String("[]insights.ObjectData"),
-                         [this](ondemand::value& itemValue, ondemand::json_type itemType,
-                                const FieldPath& path, QList<ObjectDataItem>& items, bool&) -> error_code {
-                             ObjectDataItem item;
-                             if (itemType == ondemand::json_type::object) {
-                                 ondemand::object object;
-                                 RETURN_IF_ERROR(itemValue.get_object().get(object));
-                                 RETURN_IF_ERROR(readObjectDataItem(object, item, path));
-                             } else {
-                                 RETURN_IF_ERROR(walkValue(itemValue, 2));
-                                 if (itemType != ondemand::json_type::null)
-                                     typeError(path, QLatin1String("insights.ObjectData"), itemType);
-                             }
-                             items.append(std::move(item));
-                             return SUCCESS;
-                         });
+        RETURN_IF_ERROR(readArray(value, type, present, fieldPath("objectData"),
+                                  QLatin1String("[]insights.ObjectData"), typed,
+                                  [this](ondemand::value& itemValue, ondemand::json_type itemType,
+                                         const FieldPath& path, bool&) -> error_code {
+                                      ObjectDataView item;
+                                      ItemExtras extras{storage.itemExtras.size(), 0};
+                                      if (itemType == ondemand::json_type::object) {
+                                          ondemand::object object;
+                                          RETURN_IF_ERROR(itemValue.get_object().get(object));
+                                          RETURN_IF_ERROR(readObjectDataItem(object, item, path));
+                                      } else {
+                                          RETURN_IF_ERROR(walkValue(itemValue, 2));
+                                          if (itemType != ondemand::json_type::null)
+                                              typeError(path, QLatin1String("insights.ObjectData"), itemType);
+                                      }
+                                      extras.count = storage.itemExtras.size() - extras.start;
+                                      storage.items.push_back(item);
+                                      itemExtras.push_back(extras);
+                                      return SUCCESS;
+                                  }));
+        setList(out, present, storage.items.size() - start);
+        return SUCCESS;
     }
 
-    error_code readObjectDataItem(ondemand::object& object, ObjectDataItem& item, const FieldPath& prefix)
+    error_code readObjectDataItem(ondemand::object& object, ObjectDataView& item, const FieldPath& prefix)
     {
+        // Item fields have no say in the event's "required" rules: their type errors leave them unset only.
+        bool typed = true;
         for (auto fieldResult : object) {
             ondemand::field field;
             RETURN_IF_ERROR(std::move(fieldResult).get(field));
@@ -546,225 +875,268 @@ private:
             RETURN_IF_ERROR(value.type().get(type));
             if (key == "price") {
                 RETURN_IF_ERROR(readAmount(value, type, item.price,
-                                           FieldPath{prefix.parent, prefix.index, QLatin1String("price")}));
+                                           FieldPath{prefix.parent, prefix.index, QLatin1String("price")},
+                                           typed));
             } else if (key == "discount") {
-                RETURN_IF_ERROR(
-                    readAmount(value, type, item.discount,
-                               FieldPath{prefix.parent, prefix.index, QLatin1String("discount")}));
+                RETURN_IF_ERROR(readAmount(value, type, item.discount,
+                                           FieldPath{prefix.parent, prefix.index, QLatin1String("discount")},
+                                           typed));
             } else if (key == "quantity") {
                 RETURN_IF_ERROR(readInteger(value, type, item.quantity,
                                             FieldPath{prefix.parent, prefix.index, QLatin1String("quantity")},
-                                            QLatin1String("int32")));
+                                            QLatin1String("int32"), typed));
             } else if (key == "queryID") {
                 RETURN_IF_ERROR(readString(value, type, item.queryID,
-                                           FieldPath{prefix.parent, prefix.index, QLatin1String("queryID")}));
+                                           FieldPath{prefix.parent, prefix.index, QLatin1String("queryID")},
+                                           typed));
             } else {
+                const std::string_view kept = storage.keep(key);
                 std::string_view raw;
-                RETURN_IF_ERROR(rawValue(m_document, value, raw));
-                item.extras.append({toQString(key), toBytes(raw)});
+                RETURN_IF_ERROR(rawValue(document, value, raw));
+                storage.itemExtras.push_back(ExtraView{kept, trimmedToken(raw)});
             }
         }
         return SUCCESS;
     }
 
-    ondemand::document& m_document;
-    int m_eventIndex;
-    IssueList& m_typeErrors;
-    RepeatedStrings& m_strings;
-};
+    // --- bodies ----------------------------------------------------------------------------------------
 
-Issue payloadIssue(const QString& code, const QString& message, bool unverified = false)
-{
-    return Issue{Severity::Error, -1, QString(), code, message, unverified};
-}
-
-Issue invalidPayload()
-{
-    return payloadIssue(QStringLiteral("payload.invalid"), QStringLiteral("Invalid payload"));
-}
-
-// Reads one element of the `events` array (or a bare event) into the batch.
-error_code readEventElement(ondemand::document& document, ondemand::value& element, DecodedBatch& batch,
-                            RepeatedStrings& strings)
-{
-    const int eventIndex = static_cast<int>(batch.events.size());
-    ondemand::json_type type;
-    RETURN_IF_ERROR(element.type().get(type));
-    Event event;
-    QByteArray raw;
-    if (type == ondemand::json_type::object) {
-        const char* start = element.raw_json_token().data();
-        ondemand::object object;
-        RETURN_IF_ERROR(element.get_object().get(object));
-        EventReader reader(document, eventIndex, batch.typeErrors, strings);
-        RETURN_IF_ERROR(reader.read(object, event));
-        // After the object, the document stands on the next structural character (',' or ']'): the event's
-        // text is everything in between, which keeps the event exactly as the client sent it.
-        const char* end = nullptr;
-        if (document.current_location().get(end) == SUCCESS && end > start)
-            raw = toBytes(std::string_view(start, static_cast<size_t>(end - start)));
-        else
-            raw = EventCodec::encodeEvent(event);
-    } else {
-        std::string_view text;
-        RETURN_IF_ERROR(rawValue(document, element, text));
-        raw = toBytes(text);
-        if (type != ondemand::json_type::null) {
-            batch.typeErrors.append(
-                Issue{Severity::Error, eventIndex, QString(), QStringLiteral("payload.invalidType"),
-                      QStringLiteral("Invalid type for field events: expected insights.EventsItems, got ") +
-                          goTypeName(type),
-                      true});
+    // Reads one element of the `events` array (or a bare event) into the batch.
+    error_code readEventElement(ondemand::value& element)
+    {
+        eventIndex = static_cast<int>(batch.events.size());
+        ondemand::json_type type;
+        RETURN_IF_ERROR(element.type().get(type));
+        EventView event;
+        ListStarts list;
+        if (type == ondemand::json_type::object) {
+            const char* start = element.raw_json_token().data();
+            ondemand::object object;
+            RETURN_IF_ERROR(element.get_object().get(object));
+            RETURN_IF_ERROR(readEvent(object, event, list));
+            // After the object, the document stands on the next structural character (',' or ']'): the
+            // event's text is everything in between, which keeps the event exactly as the client sent it.
+            const char* end = nullptr;
+            RETURN_IF_ERROR(document.current_location().get(end));
+            event.rawJson = trimmedToken(std::string_view(start, static_cast<size_t>(end - start)));
+        } else {
+            std::string_view text;
+            RETURN_IF_ERROR(rawValue(document, element, text));
+            event.rawJson = trimmedToken(text);
+            if (type != ondemand::json_type::null) {
+                batch.typeErrors.append(Issue{
+                    Severity::Error, eventIndex, QString(), QStringLiteral("payload.invalidType"),
+                    QStringLiteral("Invalid type for field events: expected insights.EventsItems, got ") +
+                        goTypeName(type),
+                    true});
+            }
         }
+        batch.events.push_back(event);
+        starts.push_back(list);
+        return SUCCESS;
     }
-    batch.events.append(std::move(event));
-    batch.rawEvents.append(std::move(raw));
-    return SUCCESS;
-}
 
-error_code readBody(ondemand::document& document, DecodedBatch& batch)
-{
-    ondemand::json_type type;
-    RETURN_IF_ERROR(document.type().get(type));
-    if (type != ondemand::json_type::object) {
-        // on-demand only peeks at the first character: read the value to be sure it is JSON at all.
-        std::string_view scalar;
-        switch (type) {
-        case ondemand::json_type::null: {
-            bool isNull = false;
-            RETURN_IF_ERROR(document.is_null().get(isNull));
-            if (!isNull)
-                return simdjson::N_ATOM_ERROR;
-            return SUCCESS; // Go decodes null into an empty batch: "No events to process"
+    error_code readBody()
+    {
+        ondemand::json_type type;
+        RETURN_IF_ERROR(document.type().get(type));
+        if (type != ondemand::json_type::object) {
+            // on-demand only peeks at the first character: read the value to be sure it is JSON at all.
+            std::string_view scalar;
+            switch (type) {
+            case ondemand::json_type::null: {
+                bool isNull = false;
+                RETURN_IF_ERROR(document.is_null().get(isNull));
+                if (!isNull)
+                    return simdjson::N_ATOM_ERROR;
+                return SUCCESS; // Go decodes null into an empty batch: "No events to process"
+            }
+            case ondemand::json_type::array: {
+                ondemand::array array;
+                RETURN_IF_ERROR(document.get_array().get(array));
+                for (auto elementResult : array) {
+                    ondemand::value element;
+                    RETURN_IF_ERROR(std::move(elementResult).get(element));
+                    RETURN_IF_ERROR(walkValue(element, 1));
+                }
+                break;
+            }
+            case ondemand::json_type::string:
+                RETURN_IF_ERROR(document.get_string().get(scalar));
+                break;
+            case ondemand::json_type::number: {
+                double number = 0;
+                RETURN_IF_ERROR(document.get_double().get(number));
+                break;
+            }
+            case ondemand::json_type::boolean: {
+                bool flag = false;
+                RETURN_IF_ERROR(document.get_bool().get(flag));
+                break;
+            }
+            case ondemand::json_type::object:
+                break;
+            }
+            batch.payloadError = payloadIssue(
+                QStringLiteral("payload.invalidType"),
+                QStringLiteral("Invalid type for field : expected insights.PublicEventsBatch, got ") +
+                    goTypeName(type),
+                type != ondemand::json_type::array);
+            return SUCCESS;
         }
-        case ondemand::json_type::array: {
+        ondemand::object object;
+        RETURN_IF_ERROR(document.get_object().get(object));
+        for (auto fieldResult : object) {
+            ondemand::field field;
+            RETURN_IF_ERROR(std::move(fieldResult).get(field));
+            std::string_view key;
+            RETURN_IF_ERROR(field.unescaped_key().get(key));
+            ondemand::value value = field.value();
+            if (key != "events") {
+                RETURN_IF_ERROR(walkValue(value, 0)); // extra top-level keys are allowed, broken JSON is not
+                continue;
+            }
+            RETURN_IF_ERROR(value.type().get(type));
+            batch.hadEventsKey = true;
+            // A repeated `events` key: the last one counts (its items' storage is simply left unused).
+            batch.events.clear();
+            starts.clear();
+            batch.typeErrors.clear();
+            if (type != ondemand::json_type::array) {
+                RETURN_IF_ERROR(walkValue(value, 1));
+                if (type == ondemand::json_type::null)
+                    continue;
+                batch.payloadError = payloadIssue(
+                    QStringLiteral("payload.invalidType"),
+                    QStringLiteral("Invalid type for field events: expected []insights.EventsItems, got ") +
+                        goTypeName(type),
+                    true);
+                continue;
+            }
             ondemand::array array;
-            RETURN_IF_ERROR(document.get_array().get(array));
+            RETURN_IF_ERROR(value.get_array().get(array));
+            size_t count = 0;
+            RETURN_IF_ERROR(array.count_elements().get(count)); // a quick structural pass; the array rewinds
+            batch.events.reserve(count);
+            starts.reserve(count);
             for (auto elementResult : array) {
                 ondemand::value element;
                 RETURN_IF_ERROR(std::move(elementResult).get(element));
-                RETURN_IF_ERROR(walkValue(element, 1));
+                RETURN_IF_ERROR(readEventElement(element));
             }
-            break;
         }
-        case ondemand::json_type::string:
-            RETURN_IF_ERROR(document.get_string().get(scalar));
-            break;
-        case ondemand::json_type::number: {
-            double number = 0;
-            RETURN_IF_ERROR(document.get_double().get(number));
-            break;
-        }
-        case ondemand::json_type::boolean: {
-            bool flag = false;
-            RETURN_IF_ERROR(document.get_bool().get(flag));
-            break;
-        }
-        case ondemand::json_type::object:
-            break;
-        }
-        batch.payloadError = payloadIssue(
-            QStringLiteral("payload.invalidType"),
-            QStringLiteral("Invalid type for field : expected insights.PublicEventsBatch, got ") +
-                goTypeName(type),
-            type != ondemand::json_type::array);
         return SUCCESS;
     }
-    ondemand::object object;
-    RETURN_IF_ERROR(document.get_object().get(object));
-    for (auto fieldResult : object) {
-        ondemand::field field;
-        RETURN_IF_ERROR(std::move(fieldResult).get(field));
-        std::string_view key;
-        RETURN_IF_ERROR(field.unescaped_key().get(key));
-        ondemand::value value = field.value();
-        if (key != "events") {
-            RETURN_IF_ERROR(walkValue(value, 0)); // extra top-level keys are allowed, broken JSON is not
-            continue;
+
+    // The lists' pointers, now that the vectors no longer grow.
+    void fixLists()
+    {
+        const auto fix = [](auto& list, const auto& vector, size_t start) {
+            if (list)
+                list = std::decay_t<decltype(*list)>(vector.data() + start, list->size());
+        };
+        for (size_t i = 0; i < storage.items.size(); ++i) {
+            storage.items[i].extras = ViewList<ExtraView>(storage.itemExtras.data() + itemExtras[i].start,
+                                                          static_cast<qsizetype>(itemExtras[i].count));
         }
-        RETURN_IF_ERROR(value.type().get(type));
-        batch.hadEventsKey = true;
+        for (size_t i = 0; i < batch.events.size(); ++i) {
+            EventView& event = batch.events[i];
+            const ListStarts& list = starts[i];
+            fix(event.objectIDs, storage.strings, list.objectIDs);
+            fix(event.filters, storage.strings, list.filters);
+            fix(event.positions, storage.numbers, list.positions);
+            fix(event.objectData, storage.items, list.objectData);
+            event.extras = ViewList<ExtraView>(storage.extras.data() + list.extras,
+                                               static_cast<qsizetype>(list.extrasCount));
+        }
+    }
+
+    // What any unreadable body becomes: one "Invalid payload", nothing else.
+    void fail()
+    {
         batch.events.clear();
-        batch.rawEvents.clear();
         batch.typeErrors.clear();
-        if (type != ondemand::json_type::array) {
-            RETURN_IF_ERROR(walkValue(value, 1));
-            if (type == ondemand::json_type::null)
-                continue;
-            batch.payloadError = payloadIssue(
-                QStringLiteral("payload.invalidType"),
-                QStringLiteral("Invalid type for field events: expected []insights.EventsItems, got ") +
-                    goTypeName(type),
-                true);
-            continue;
-        }
-        ondemand::array array;
-        RETURN_IF_ERROR(value.get_array().get(array));
-        size_t count = 0;
-        RETURN_IF_ERROR(array.count_elements().get(count)); // a quick structural pass; the array rewinds
-        batch.events.reserve(static_cast<qsizetype>(count));
-        batch.rawEvents.reserve(static_cast<qsizetype>(count));
-        RepeatedStrings strings;
-        for (auto elementResult : array) {
-            ondemand::value element;
-            RETURN_IF_ERROR(std::move(elementResult).get(element));
-            RETURN_IF_ERROR(readEventElement(document, element, batch, strings));
-        }
+        batch.hadEventsKey = false;
+        batch.payloadError = invalidPayload();
     }
-    return SUCCESS;
-}
 
-// simdjson reads up to SIMDJSON_PADDING bytes past the end: give it a padded copy.
-simdjson::padded_string padded(QByteArrayView bytes)
-{
-    return simdjson::padded_string(bytes.data(), static_cast<size_t>(bytes.size()));
-}
-
-// True when the document has been read to its last token (anything after it is trailing garbage).
-bool atEnd(ondemand::document& document)
-{
-    const char* location = nullptr;
-    return document.current_location().get(location) == simdjson::OUT_OF_BOUNDS;
-}
-
-bool isBlank(QByteArrayView bytes)
-{
-    for (char c : bytes) {
-        if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
-            return false;
+    void decodeBody(QByteArrayView body)
+    {
+        if (isBlank(body)) {
+            batch.payloadError = invalidPayload();
+            return;
+        }
+        storage.input = simdjson::padded_string(body.data(), static_cast<size_t>(body.size()));
+        error_code error = threadParser().iterate(storage.input).get(document);
+        if (error == SUCCESS)
+            error = readBody();
+        if (error == SUCCESS && !atEnd(document))
+            error = simdjson::TRAILING_CONTENT;
+        if (error != SUCCESS)
+            return fail();
+        fixLists();
     }
-    return true;
+
+    // One event object from `length` bytes at `offset` of the storage's input (a whole document or one
+    // NDJSON line): appended to the batch, or false when it is not one JSON object.
+    bool decodeOneEvent(size_t offset, size_t length)
+    {
+        const qsizetype typeErrorsBefore = batch.typeErrors.size();
+        const char* text = storage.input.data() + offset;
+        auto readAll = [&]() -> error_code {
+            // The input's padding lies past its end: a line in the middle is followed by the rest of the
+            // input.
+            RETURN_IF_ERROR(
+                threadParser()
+                    .iterate(text, length, storage.input.size() + simdjson::SIMDJSON_PADDING - offset)
+                    .get(document));
+            ondemand::json_type type;
+            RETURN_IF_ERROR(document.type().get(type));
+            if (type != ondemand::json_type::object)
+                return simdjson::INCORRECT_TYPE;
+            ondemand::object object;
+            RETURN_IF_ERROR(document.get_object().get(object));
+            eventIndex = static_cast<int>(batch.events.size());
+            EventView event;
+            ListStarts list;
+            RETURN_IF_ERROR(readEvent(object, event, list));
+            if (!atEnd(document))
+                return simdjson::TRAILING_CONTENT;
+            event.rawJson = trimmedToken(std::string_view(text, length));
+            while (!event.rawJson.empty() && isBlank(QByteArrayView(event.rawJson.data(), 1)))
+                event.rawJson.remove_prefix(1);
+            batch.events.push_back(event);
+            starts.push_back(list);
+            return SUCCESS;
+        };
+        if (readAll() == SUCCESS)
+            return true;
+        batch.typeErrors.resize(typeErrorsBefore);
+        return false;
+    }
+};
+
+namespace {
+
+DecodedBatch toDecodedBatch(const EventViewBatch& views)
+{
+    DecodedBatch batch;
+    batch.payloadError = views.payloadError;
+    batch.typeErrors = views.typeErrors;
+    batch.hadEventsKey = views.hadEventsKey;
+    batch.events.reserve(views.size());
+    batch.rawEvents.reserve(views.size());
+    RepeatedStrings strings;
+    for (const EventView& view : views.events) {
+        batch.events.append(toEvent(view, &strings));
+        batch.rawEvents.append(toBytes(view.rawJson));
+    }
+    return batch;
 }
 
 DecodedBatch decodeSingleEvent(QByteArrayView json)
 {
-    DecodedBatch batch;
-    const simdjson::padded_string input = padded(json);
-    ondemand::document document;
-    auto readAll = [&]() -> error_code {
-        RETURN_IF_ERROR(threadParser().iterate(input).get(document));
-        ondemand::json_type type;
-        RETURN_IF_ERROR(document.type().get(type));
-        if (type != ondemand::json_type::object)
-            return simdjson::INCORRECT_TYPE;
-        ondemand::object object;
-        RETURN_IF_ERROR(document.get_object().get(object));
-        Event event;
-        RepeatedStrings strings;
-        EventReader reader(document, 0, batch.typeErrors, strings);
-        RETURN_IF_ERROR(reader.read(object, event));
-        if (!atEnd(document))
-            return simdjson::TRAILING_CONTENT;
-        batch.events.append(std::move(event));
-        batch.rawEvents.append(
-            toBytes(std::string_view(json.data(), static_cast<size_t>(json.size()))).trimmed());
-        return SUCCESS;
-    };
-    if (readAll() != SUCCESS) {
-        batch = DecodedBatch();
-        batch.payloadError = invalidPayload();
-    }
-    return batch;
+    return toDecodedBatch(EventCodec::decodeEventViews(json));
 }
 
 void appendJsonString(QByteArray& out, QStringView text)
@@ -857,8 +1229,9 @@ void appendStringArray(QByteArray& out, const QStringList& list)
     out += ']';
 }
 
-void appendEvent(QByteArray& out, const Event& event)
+void appendEvent(QByteArray& out, const Event& event, EventCodec::UnknownFields unknown)
 {
+    const bool keepUnknown = unknown == EventCodec::UnknownFields::Keep;
     ObjectWriter w(out);
     w.string(u"eventType", event.eventType);
     w.string(u"eventSubtype", event.eventSubtype);
@@ -902,8 +1275,10 @@ void appendEvent(QByteArray& out, const Event& event)
             if (item.quantity)
                 itemWriter.raw(u"quantity", QByteArray::number(*item.quantity));
             itemWriter.string(u"queryID", item.queryID);
-            for (const auto& [name, json] : item.extras)
-                itemWriter.raw(name, json);
+            for (const auto& [name, json] : item.extras) {
+                if (keepUnknown)
+                    itemWriter.raw(name, json);
+            }
         }
         out += ']';
     }
@@ -911,33 +1286,43 @@ void appendEvent(QByteArray& out, const Event& event)
         w.raw(u"value", event.value->json);
     w.string(u"currency", event.currency);
     w.string(u"agentID", event.agentID);
-    for (const auto& [name, json] : event.extras)
-        w.raw(name, json);
+    for (const auto& [name, json] : event.extras) {
+        if (keepUnknown)
+            w.raw(name, json);
+    }
 }
 
 } // namespace
 
 namespace EventCodec {
 
+EventViewBatch decodeRequestViews(QByteArrayView body)
+{
+    EventViewBatch batch;
+    EventViewDecoder(batch).decodeBody(body);
+    return batch;
+}
+
+EventViewBatch decodeEventViews(QByteArrayView json)
+{
+    EventViewBatch batch;
+    EventViewDecoder decoder(batch);
+    decoder.storage.input = simdjson::padded_string(json.data(), static_cast<size_t>(json.size()));
+    if (decoder.decodeOneEvent(0, static_cast<size_t>(json.size())))
+        decoder.fixLists();
+    else
+        decoder.fail();
+    return batch;
+}
+
+DecodedBatch decodedBatchOf(const EventViewBatch& views)
+{
+    return toDecodedBatch(views);
+}
+
 DecodedBatch decodeRequestBody(QByteArrayView body)
 {
-    DecodedBatch batch;
-    if (isBlank(body)) {
-        batch.payloadError = invalidPayload();
-        return batch;
-    }
-    const simdjson::padded_string input = padded(body);
-    ondemand::document document;
-    error_code error = threadParser().iterate(input).get(document);
-    if (error == SUCCESS)
-        error = readBody(document, batch);
-    if (error == SUCCESS && !atEnd(document))
-        error = simdjson::TRAILING_CONTENT;
-    if (error != SUCCESS) {
-        batch = DecodedBatch();
-        batch.payloadError = invalidPayload();
-    }
-    return batch;
+    return toDecodedBatch(decodeRequestViews(body));
 }
 
 DecodedBatch decodeEvent(QByteArrayView json)
@@ -968,46 +1353,43 @@ DecodedInput decodeInput(QByteArrayView input)
         result.batch = decodeSingleEvent(input);
         return result;
     }
-    // NDJSON: one event per non-blank line; a line that isn't an event object is reported by line number.
+    // NDJSON: one event per non-blank line, each read in place from one copy of the input; a line that
+    // isn't an event object is reported by line number.
     result.shape = InputShape::Ndjson;
+    EventViewBatch views;
+    EventViewDecoder decoder(views);
+    decoder.storage.input = simdjson::padded_string(input.data(), static_cast<size_t>(input.size()));
     qsizetype lineStart = 0;
     int lineNumber = 0;
-    int events = 0;
     while (lineStart < input.size()) {
         qsizetype lineEnd = input.indexOf('\n', lineStart);
         if (lineEnd < 0)
             lineEnd = input.size();
         ++lineNumber;
         const QByteArrayView line = input.sliced(lineStart, lineEnd - lineStart);
+        const qsizetype offset = lineStart;
         lineStart = lineEnd + 1;
         if (isBlank(line))
             continue;
-        DecodedBatch one = decodeSingleEvent(line);
-        if (one.payloadError) {
+        if (!decoder.decodeOneEvent(static_cast<size_t>(offset), static_cast<size_t>(line.size()))) {
             result.inputError =
                 QStringLiteral("line %1 is not a JSON event object (the input is neither one JSON "
                                "document nor NDJSON)")
                     .arg(lineNumber);
-            result.batch = DecodedBatch();
             return result;
         }
-        for (Issue issue : std::as_const(one.typeErrors)) {
-            issue.eventIndex = events;
-            result.batch.typeErrors.append(issue);
-        }
-        result.batch.events.append(std::move(one.events.first()));
-        result.batch.rawEvents.append(std::move(one.rawEvents.first()));
-        ++events;
     }
-    result.batch.hadEventsKey = true;
+    decoder.fixLists();
+    views.hadEventsKey = true;
+    result.batch = toDecodedBatch(views);
     return result;
 }
 
-QByteArray encodeEvent(const Event& event)
+QByteArray encodeEvent(const Event& event, UnknownFields unknown)
 {
     QByteArray out;
     out.reserve(256);
-    appendEvent(out, event);
+    appendEvent(out, event, unknown);
     return out;
 }
 
@@ -1019,7 +1401,7 @@ QByteArray encodeBatch(const QList<Event>& events)
     for (qsizetype i = 0; i < events.size(); ++i) {
         if (i > 0)
             out += ',';
-        appendEvent(out, events.at(i));
+        appendEvent(out, events.at(i), UnknownFields::Keep);
     }
     out += "]}";
     return out;

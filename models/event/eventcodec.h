@@ -55,8 +55,13 @@ DecodedInput decodeInput(QByteArrayView input);
 // Decodes one event object (the composer's JSON tab). Errors come back as issues with eventIndex 0.
 DecodedBatch decodeEvent(QByteArrayView json);
 
+enum class UnknownFields
+{
+    Keep,  // as received, after the known fields
+    Leave, // left out (the validator reads only known fields)
+};
 // Canonical JSON of one event: known fields in a fixed order, then unknown fields as received.
-QByteArray encodeEvent(const Event& event);
+QByteArray encodeEvent(const Event& event, UnknownFields unknown = UnknownFields::Keep);
 // {"events":[…]} of canonical events.
 QByteArray encodeBatch(const QList<Event>& events);
 // {"events":[…]} from events' JSON texts, joined without re-encoding.

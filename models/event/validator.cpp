@@ -2,11 +2,13 @@
 
 #include "catalog/indexcatalog.h"
 #include "event.h"
+#include "eventview.h"
 #include "search/searchlinkage.h"
 
 #include <QSet>
 
 #include <cmath>
+#include <string_view>
 
 namespace {
 
@@ -49,43 +51,100 @@ const QString kCurrencyInvalid = QStringLiteral("Currency must be a 3-letter ISO
 const QString kObjectDataCount =
     QStringLiteral("ObjectData should have the same number of items as ObjectIDs");
 const QString kValueTooLong = QStringLiteral("Value must be a number or a string of at most 16 characters");
+const QString kAgentIDEmpty = QStringLiteral("AgentID must be at least 1 character long");
 
 constexpr qint64 kHourMs = 3'600'000;
 constexpr qint64 kDayMs = 24 * kHourMs;
 constexpr int kMaxTokenLength = 129;
 constexpr int kMaxEventNameLength = 64;
+constexpr int kMaxValueLength = 16; // characters of the decoded string (insights-api.md §9.6)
 
-bool isTokenChar(QChar c)
+// The number of characters (code points) of a JSON string literal once decoded, as JSON Schema's maxLength
+// counts them: an escape is one character, an escaped surrogate pair one, a UTF-8 sequence one. The
+// literal was checked by the codec, so it is well-formed.
+qsizetype decodedLength(QByteArrayView literal)
 {
-    const char16_t u = c.unicode();
-    return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u == '_' ||
-           u == '=' || u == '/' || u == '+' || u == '-';
+    if (literal.size() < 2)
+        return 0;
+    const QByteArrayView text = literal.sliced(1, literal.size() - 2);
+    qsizetype length = 0;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const auto byte = static_cast<unsigned char>(text.at(i));
+        if (byte == '\\') {
+            const bool unicode = i + 1 < text.size() && text.at(i + 1) == 'u';
+            i += unicode ? 5 : 1;
+            // A high surrogate followed by an escaped low surrogate is one character.
+            const bool highSurrogate = unicode && i < text.size() &&
+                                       (text.at(i - 3) == 'd' || text.at(i - 3) == 'D') &&
+                                       QByteArrayView("89abAB").contains(text.at(i - 2));
+            if (highSurrogate && i + 2 < text.size() && text.at(i + 1) == '\\' && text.at(i + 2) == 'u')
+                i += 6;
+            ++length;
+        } else if ((byte & 0xC0) != 0x80) {
+            ++length; // not a UTF-8 continuation byte
+        }
+    }
+    return length;
 }
 
-bool isHexLower(QChar c)
+// The rules below read UTF-8 as the parser left it. Every check that looks at characters only accepts
+// ASCII ones, so a byte test gives the same answer as a character test (a non-ASCII character fails both);
+// where Unicode matters (digits in a phone number) the text is widened first.
+using Text = std::string_view;
+
+QString textOf(Text text)
 {
-    const char16_t u = c.unicode();
-    return (u >= '0' && u <= '9') || (u >= 'a' && u <= 'f');
+    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
 }
 
-bool isHexDigit(QChar c)
+bool isAscii(Text text)
 {
-    return isHexLower(c) || (c.unicode() >= 'A' && c.unicode() <= 'F');
+    for (const char c : text) {
+        if (static_cast<unsigned char>(c) >= 0x80)
+            return false;
+    }
+    return true;
 }
 
-bool isValidQueryID(const QString& id, bool allowMessageIDs)
+bool isTokenChar(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '=' || c == '/' || c == '+' || c == '-';
+}
+
+bool isHexLower(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+bool isHexDigit(char c)
+{
+    return isHexLower(c) || (c >= 'A' && c <= 'F');
+}
+
+bool isValidToken(Text token)
+{
+    if (token.empty() || token.size() > static_cast<size_t>(kMaxTokenLength))
+        return false;
+    for (const char c : token) {
+        if (!isTokenChar(c))
+            return false;
+    }
+    return true;
+}
+
+bool isValidQueryID(Text id, bool allowMessageIDs)
 {
     if (id.size() == 32) {
         bool hex = true;
-        for (QChar c : id)
+        for (const char c : id)
             hex = hex && isHexLower(c);
         if (hex)
             return true;
     }
-    if (allowMessageIDs && id.startsWith(QLatin1String("message_")) && id.size() > 8 && id.size() <= 128) {
-        for (qsizetype i = 8; i < id.size(); ++i) {
-            const char16_t u = id.at(i).unicode();
-            if (u < '!' || u > '~')
+    if (allowMessageIDs && id.substr(0, 8) == "message_" && id.size() > 8 && id.size() <= 128) {
+        for (size_t i = 8; i < id.size(); ++i) {
+            if (id[i] < '!' || id[i] > '~')
                 return false;
         }
         return true;
@@ -98,15 +157,9 @@ QString indexed(const QString& field, qsizetype i)
     return field + QLatin1Char('[') + QString::number(i) + QLatin1Char(']');
 }
 
-// A token that carries an email address or a phone number: personal data that must not be a userToken.
-bool looksLikePersonalData(const QString& token)
+// A phone number: 7 to 15 digits (any script's, as QChar::isDigit reads them) among + - ( ) . and spaces.
+bool looksLikePhoneNumber(QStringView token)
 {
-    const qsizetype at = token.indexOf(QLatin1Char('@'));
-    if (at > 0 && token.indexOf(QLatin1Char('.'), at) > at + 1)
-        return true;
-    // "%40" is an encoded @ in an encoded email address.
-    if (token.contains(QLatin1String("%40")))
-        return true;
     int digits = 0;
     bool phoneChars = true;
     for (qsizetype i = 0; i < token.size(); ++i) {
@@ -120,20 +173,42 @@ bool looksLikePersonalData(const QString& token)
     return phoneChars && digits >= 7 && digits <= 15 && token.size() <= 20;
 }
 
-// encodeURIComponent leaves these unescaped; anything else in an attribute or value should be %-encoded.
-bool isUriComponentChar(QChar c)
+// A token that carries an email address or a phone number: personal data that must not be a userToken.
+bool looksLikePersonalData(Text token)
 {
-    const char16_t u = c.unicode();
-    return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u == '-' ||
-           u == '_' || u == '.' || u == '!' || u == '~' || u == '*' || u == '\'' || u == '(' || u == ')';
+    const size_t at = token.find('@');
+    if (at != Text::npos && at > 0) {
+        const size_t dot = token.find('.', at);
+        if (dot != Text::npos && dot > at + 1)
+            return true;
+    }
+    // "%40" is an encoded @ in an encoded email address.
+    if (token.find("%40") != Text::npos)
+        return true;
+    // More than 20 UTF-16 units in any case: no phone number.
+    if (token.size() > 60)
+        return false;
+    if (!isAscii(token))
+        return looksLikePhoneNumber(textOf(token));
+    char16_t wide[60];
+    for (size_t i = 0; i < token.size(); ++i)
+        wide[i] = static_cast<char16_t>(token[i]);
+    return looksLikePhoneNumber(QStringView(wide, static_cast<qsizetype>(token.size())));
 }
 
-bool isEncodedComponent(QStringView part)
+// encodeURIComponent leaves these unescaped; anything else in an attribute or value should be %-encoded.
+bool isUriComponentChar(char c)
 {
-    for (qsizetype i = 0; i < part.size(); ++i) {
-        const QChar c = part.at(i);
-        if (c == QLatin1Char('%')) {
-            if (i + 2 >= part.size() || !isHexDigit(part.at(i + 1)) || !isHexDigit(part.at(i + 2)))
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '!' || c == '~' || c == '*' || c == '\'' || c == '(' || c == ')';
+}
+
+bool isEncodedComponent(Text part)
+{
+    for (size_t i = 0; i < part.size(); ++i) {
+        const char c = part[i];
+        if (c == '%') {
+            if (i + 2 >= part.size() || !isHexDigit(part[i + 1]) || !isHexDigit(part[i + 2]))
                 return false;
             i += 2;
         } else if (!isUriComponentChar(c)) {
@@ -143,16 +218,35 @@ bool isEncodedComponent(QStringView part)
     return true;
 }
 
+bool containsEncodedColon(Text text)
+{
+    for (size_t i = 0; i + 2 < text.size(); ++i) {
+        if (text[i] == '%' && text[i + 1] == '3' && (text[i + 2] == 'A' || text[i + 2] == 'a'))
+            return true;
+    }
+    return false;
+}
+
+// The numeric value of an amount's JSON token; strings are read leniently ("8$" -> 8) as Amount does.
+std::optional<double> amountValue(Text json)
+{
+    return Amount{QByteArray(json.data(), static_cast<qsizetype>(json.size()))}.toDouble();
+}
+
+bool isStringToken(Text json)
+{
+    return !json.empty() && json.front() == '"';
+}
+
 class EventChecker
 {
 public:
-    EventChecker(const Event& event, int eventIndex, const ValidationContext& context,
-                 const QSet<QString>& typedFields, EventVerdict& verdict)
+    EventChecker(const EventView& event, int eventIndex, const ValidationContext& context,
+                 EventVerdict& verdict)
         : m_event(event)
         , m_index(eventIndex)
         , m_context(context)
         , m_profile(*context.profile)
-        , m_typedFields(typedFields)
         , m_verdict(verdict)
     {}
 
@@ -160,7 +254,7 @@ public:
     {
         checkEventName();
         checkEventType();
-        const bool instantSearch = m_event.eventType && *m_event.eventType == u"instantsearch";
+        const bool instantSearch = m_event.eventType && *m_event.eventType == "instantsearch";
         if (!instantSearch)
             checkIndex();
         checkUserTokens();
@@ -170,7 +264,9 @@ public:
         checkQueryID();
         checkTimestamp();
         checkCommerce();
-        if (!instantSearch)
+        if (instantSearch)
+            checkAgentID();
+        else
             addUsageWarnings();
     }
 
@@ -189,61 +285,61 @@ private:
         m_verdict.issues.append(Issue{Severity::Info, m_index, field, code, message, false});
     }
     // A field that failed to decode already carries its type error: don't also call it missing.
-    bool typed(const QString& field) const { return m_typedFields.contains(field); }
+    bool typed(EventViewField field) const { return m_event.isMistyped(field); }
+    static bool isMissing(const std::optional<Text>& text) { return !text || text->empty(); }
 
     void checkEventName()
     {
-        const QString field = QStringLiteral("eventName");
-        if (!m_event.eventName || m_event.eventName->isEmpty()) {
-            if (!typed(field))
-                error(field, QStringLiteral("eventName.required"), kEventNameRequired);
+        if (isMissing(m_event.eventName)) {
+            if (!typed(EventViewField::EventName))
+                error(QStringLiteral("eventName"), QStringLiteral("eventName.required"), kEventNameRequired);
             return;
         }
-        const QString& name = *m_event.eventName;
-        bool ok = name.size() <= kMaxEventNameLength;
-        for (QChar c : name)
-            ok = ok && c.unicode() >= 0x20 && c.unicode() <= 0x7E;
+        const Text name = *m_event.eventName;
+        bool ok = name.size() <= static_cast<size_t>(kMaxEventNameLength);
+        for (const char c : name)
+            ok = ok && c >= 0x20 && c <= 0x7E;
         if (!ok)
-            error(field, QStringLiteral("eventName.invalid"), kEventNameInvalid);
+            error(QStringLiteral("eventName"), QStringLiteral("eventName.invalid"), kEventNameInvalid);
     }
 
     void checkEventType()
     {
-        const QString field = QStringLiteral("eventType");
-        if (!m_event.eventType || m_event.eventType->isEmpty()) {
-            if (!typed(field))
-                error(field, QStringLiteral("eventType.required"), kEventTypeRequired);
+        if (isMissing(m_event.eventType)) {
+            if (!typed(EventViewField::EventType))
+                error(QStringLiteral("eventType"), QStringLiteral("eventType.required"), kEventTypeRequired);
             return;
         }
-        const QString& type = *m_event.eventType;
-        const bool known = type == u"click" || type == u"conversion" || type == u"view" ||
-                           (type == u"instantsearch" && m_profile.allowInstantSearch);
+        const Text type = *m_event.eventType;
+        const bool known = type == "click" || type == "conversion" || type == "view" ||
+                           (type == "instantsearch" && m_profile.allowInstantSearch);
         if (!known)
-            error(field, QStringLiteral("eventType.invalid"), m_profile.eventTypeMessage);
+            error(QStringLiteral("eventType"), QStringLiteral("eventType.invalid"),
+                  m_profile.eventTypeMessage);
     }
 
     void checkIndex()
     {
-        if ((!m_event.index || m_event.index->isEmpty()) && !typed(QStringLiteral("index")))
+        if (isMissing(m_event.index) && !typed(EventViewField::Index))
             error(QStringLiteral("index"), QStringLiteral("index.required"), kIndexRequired);
     }
 
     void checkUserTokens()
     {
-        const QString field = QStringLiteral("userToken");
-        if (!m_event.userToken || m_event.userToken->isEmpty()) {
-            if (!typed(field))
-                error(field, QStringLiteral("userToken.required"), kUserTokenRequired);
-        } else if (!Validator::isValidUserToken(*m_event.userToken)) {
-            error(field, QStringLiteral("userToken.invalid"), kUserTokenInvalid);
+        if (isMissing(m_event.userToken)) {
+            if (!typed(EventViewField::UserToken))
+                error(QStringLiteral("userToken"), QStringLiteral("userToken.required"), kUserTokenRequired);
+        } else if (!isValidToken(*m_event.userToken)) {
+            error(QStringLiteral("userToken"), QStringLiteral("userToken.invalid"), kUserTokenInvalid);
         }
-        if (m_event.authenticatedUserToken && !Validator::isValidUserToken(*m_event.authenticatedUserToken)) {
+        if (m_event.authenticatedUserToken && !isValidToken(*m_event.authenticatedUserToken)) {
             error(QStringLiteral("authenticatedUserToken"), QStringLiteral("authenticatedUserToken.invalid"),
                   kAuthenticatedUserTokenInvalid, true);
         }
         for (const auto* token : {&m_event.userToken, &m_event.authenticatedUserToken}) {
             if (*token && looksLikePersonalData(**token)) {
-                warning(token == &m_event.userToken ? field : QStringLiteral("authenticatedUserToken"),
+                warning(token == &m_event.userToken ? QStringLiteral("userToken")
+                                                    : QStringLiteral("authenticatedUserToken"),
                         QStringLiteral("userToken.personalData"),
                         QStringLiteral(
                             "This token looks like personal data (an email address or a phone number): "
@@ -252,21 +348,22 @@ private:
         }
     }
 
+    bool hasObjects() const { return m_event.objectIDs && !m_event.objectIDs->isEmpty(); }
+    bool hasFilters() const { return m_event.filters && !m_event.filters->isEmpty(); }
+
     void checkObjectsAndFilters()
     {
-        const bool hasObjects = m_event.objectIDs && !m_event.objectIDs->isEmpty();
-        const bool hasFilters = m_event.filters && !m_event.filters->isEmpty();
-        if (hasObjects && hasFilters) {
+        if (hasObjects() && hasFilters()) {
             error(QStringLiteral("filters"), QStringLiteral("objectIDsAndFilters.both"),
                   kBothObjectsAndFilters);
-        } else if (!hasObjects && !hasFilters) {
-            if (!typed(QStringLiteral("objectIDs")) && !typed(QStringLiteral("filters")))
+        } else if (!hasObjects() && !hasFilters()) {
+            if (!typed(EventViewField::ObjectIDs) && !typed(EventViewField::Filters))
                 error(QStringLiteral("objectIDs"), QStringLiteral("objectIDsAndFilters.missing"),
                       kNeitherObjectsNorFilters);
         }
-        if (hasObjects && m_event.objectIDs->size() > m_profile.maxObjectIDs)
+        if (hasObjects() && m_event.objectIDs->size() > m_profile.maxObjectIDs)
             error(QStringLiteral("objectIDs"), QStringLiteral("objectIDs.tooMany"), kTooManyObjects);
-        if (hasFilters && m_event.filters->size() > m_profile.maxFilters) {
+        if (hasFilters() && m_event.filters->size() > m_profile.maxFilters) {
             error(QStringLiteral("filters"), QStringLiteral("filters.tooMany"),
                   QStringLiteral("Cannot process more than %1 filters in an event").arg(m_profile.maxFilters),
                   true);
@@ -275,7 +372,7 @@ private:
 
     void checkPositions()
     {
-        const bool isClick = m_event.eventType && *m_event.eventType == u"click";
+        const bool isClick = m_event.eventType && *m_event.eventType == "click";
         const QString field = QStringLiteral("positions");
         if (m_event.positions && !isClick) {
             error(field, QStringLiteral("positions.notClick"), kPositionsOnlyOnClick);
@@ -293,8 +390,8 @@ private:
                 }
             }
         }
-        const bool afterSearch = m_event.queryID && m_event.objectIDs && !m_event.objectIDs->isEmpty();
-        if (afterSearch && !typed(field) &&
+        const bool afterSearch = m_event.queryID && hasObjects();
+        if (afterSearch && !typed(EventViewField::Positions) &&
             (!m_event.positions || m_event.positions->size() != m_event.objectIDs->size()))
             error(field, QStringLiteral("positions.count"), kPositionsCount);
     }
@@ -335,10 +432,10 @@ private:
 
     void checkCommerce()
     {
-        const bool isConversion = m_event.eventType && *m_event.eventType == u"conversion";
+        const bool isConversion = m_event.eventType && *m_event.eventType == "conversion";
         if (m_event.eventSubtype) {
-            const QString& subtype = *m_event.eventSubtype;
-            if (subtype != u"addToCart" && subtype != u"purchase") {
+            const Text subtype = *m_event.eventSubtype;
+            if (subtype != "addToCart" && subtype != "purchase") {
                 error(QStringLiteral("eventSubtype"), QStringLiteral("eventSubtype.invalid"),
                       kEventSubtypeInvalid, true);
             } else if (!isConversion) {
@@ -347,26 +444,27 @@ private:
             }
         }
         if (m_event.currency) {
-            const QString& currency = *m_event.currency;
+            const Text currency = *m_event.currency;
             bool ok = currency.size() == 3;
-            for (QChar c : currency)
-                ok = ok && c.unicode() < 0x80 && c.isLetter();
+            for (const char c : currency)
+                ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
             if (!ok)
                 error(QStringLiteral("currency"), QStringLiteral("currency.invalid"), kCurrencyInvalid, true);
         }
-        if (m_event.value && m_event.value->isString() && m_event.value->json.size() - 2 > 16)
+        if (m_event.value && isStringToken(*m_event.value) &&
+            decodedLength(QByteArrayView(m_event.value->data(),
+                                         static_cast<qsizetype>(m_event.value->size()))) > kMaxValueLength)
             error(QStringLiteral("value"), QStringLiteral("value.tooLong"), kValueTooLong, true);
 
         bool anyPrice = false;
         if (m_event.objectData) {
-            const auto& items = *m_event.objectData;
+            const ViewList<ObjectDataView>& items = *m_event.objectData;
             const qsizetype objects = m_event.objectIDs ? m_event.objectIDs->size() : 0;
-            if (items.size() != objects) {
+            if (items.size() != objects)
                 error(QStringLiteral("objectData"), QStringLiteral("objectData.count"), kObjectDataCount,
                       true);
-            }
             for (qsizetype i = 0; i < items.size(); ++i) {
-                const ObjectDataItem& item = items.at(i);
+                const ObjectDataView& item = items.at(i);
                 anyPrice = anyPrice || item.price.has_value();
                 if (item.queryID && !isValidQueryID(*item.queryID, false)) {
                     error(indexed(QStringLiteral("objectData"), i) + QStringLiteral(".queryID"),
@@ -382,51 +480,57 @@ private:
         checkValueMatchesItems();
     }
 
+    void checkAgentID()
+    {
+        if (m_event.agentID && m_event.agentID->empty())
+            error(QStringLiteral("agentID"), QStringLiteral("agentID.empty"), kAgentIDEmpty, true);
+    }
+
     // value should equal Σ price × quantity (Algolia's docs; price already includes discounts). Some
     // integrations subtract the discount again; either reading is accepted so only real mismatches warn.
     void checkValueMatchesItems()
     {
         if (!m_event.value || !m_event.objectData || m_event.objectData->isEmpty())
             return;
-        const std::optional<double> value = m_event.value->toDouble();
+        const std::optional<double> value = amountValue(*m_event.value);
         if (!value)
             return;
         double gross = 0;
         double net = 0;
-        for (const ObjectDataItem& item : *m_event.objectData) {
-            const std::optional<double> price = item.price ? item.price->toDouble() : std::nullopt;
+        for (const ObjectDataView& item : *m_event.objectData) {
+            const std::optional<double> price = item.price ? amountValue(*item.price) : std::nullopt;
             if (!price)
                 return; // can't compute
             const double quantity = static_cast<double>(item.quantity.value_or(1));
-            const double discount = item.discount ? item.discount->toDouble().value_or(0) : 0;
+            const double discount = item.discount ? amountValue(*item.discount).value_or(0) : 0;
             gross += *price * quantity;
             net += *price * quantity - discount * quantity;
         }
         if (std::abs(*value - gross) > 0.005 && std::abs(*value - net) > 0.005) {
             warning(QStringLiteral("value"), QStringLiteral("value.mismatch"),
                     QStringLiteral("value %1 differs from the sum of price × quantity over objectData (%2)")
-                        .arg(QString::fromLatin1(m_event.value->json), QString::number(gross, 'f', 2)));
+                        .arg(QString::fromLatin1(m_event.value->data(),
+                                                 static_cast<qsizetype>(m_event.value->size())),
+                             QString::number(gross, 'f', 2)));
         }
     }
 
     void addUsageWarnings()
     {
-        const bool hasFilters = m_event.filters && !m_event.filters->isEmpty();
-        const bool hasObjects = m_event.objectIDs && !m_event.objectIDs->isEmpty();
-        if (hasFilters) {
+        if (hasFilters()) {
             info(QStringLiteral("filters"), QStringLiteral("filters.notPersonalization"),
                  QStringLiteral("Filter-based events are not used by Advanced Personalization"));
             checkFilterEncoding();
         }
-        const QString type = m_event.eventType.value_or(QString());
-        if (hasObjects && (type == u"click" || type == u"conversion") && !m_event.queryID &&
+        const Text type = m_event.eventType.value_or(Text());
+        if (hasObjects() && (type == "click" || type == "conversion") && !m_event.queryID &&
             !hasItemQueryID()) {
             warning(
                 QStringLiteral("queryID"), QStringLiteral("queryID.missing"),
                 QStringLiteral("No queryID: the event counts for Personalization, not for Click and Search "
                                "Analytics"));
         }
-        if (hasObjects && m_event.index)
+        if (hasObjects() && m_event.index)
             checkCatalog();
     }
 
@@ -434,7 +538,7 @@ private:
     {
         if (!m_event.objectData)
             return false;
-        for (const ObjectDataItem& item : *m_event.objectData) {
+        for (const ObjectDataView& item : *m_event.objectData) {
             if (item.queryID)
                 return true;
         }
@@ -443,21 +547,20 @@ private:
 
     void checkFilterEncoding()
     {
-        const QStringList& filters = *m_event.filters;
+        const ViewList<Text>& filters = *m_event.filters;
         for (qsizetype i = 0; i < filters.size(); ++i) {
-            QString filter = filters.at(i);
+            const Text filter = filters.at(i);
+            const size_t colon = filter.find(':');
             // search-insights encodes the whole "attribute:value" (brand%3AApple): read it back first.
-            if (!filter.contains(QLatin1Char(':')) &&
-                filter.contains(QLatin1String("%3A"), Qt::CaseInsensitive))
+            if (colon == Text::npos && containsEncodedColon(filter))
                 continue;
-            const qsizetype colon = filter.indexOf(QLatin1Char(':'));
-            if (colon <= 0 || colon == filter.size() - 1) {
+            if (colon == Text::npos || colon == 0 || colon == filter.size() - 1) {
                 warning(indexed(QStringLiteral("filters"), i), QStringLiteral("filters.malformed"),
                         QStringLiteral("A filter should read attribute:value"));
                 continue;
             }
-            if (!isEncodedComponent(QStringView(filter).left(colon)) ||
-                !isEncodedComponent(QStringView(filter).mid(colon + 1))) {
+            if (!isEncodedComponent(filter.substr(0, colon)) ||
+                !isEncodedComponent(filter.substr(colon + 1))) {
                 warning(indexed(QStringLiteral("filters"), i), QStringLiteral("filters.notUrlEncoded"),
                         QStringLiteral("URL-encode the attribute and the value of a filter separately, e.g. "
                                        "brand:Cool%20Brand"));
@@ -467,51 +570,54 @@ private:
 
     void checkCatalog()
     {
+        if (m_context.catalogs.isEmpty())
+            return;
+        const QString index = textOf(*m_event.index);
         for (const IndexCatalog* catalog : m_context.catalogs) {
-            if (!catalog || !catalog->appliesTo(*m_event.index))
+            if (!catalog || !catalog->appliesTo(index))
                 continue;
-            const QStringList& ids = *m_event.objectIDs;
+            const ViewList<Text>& ids = *m_event.objectIDs;
             for (qsizetype i = 0; i < ids.size(); ++i) {
-                if (!catalog->contains(ids.at(i))) {
+                const QString id = textOf(ids.at(i));
+                if (!catalog->contains(id)) {
                     warning(indexed(QStringLiteral("objectIDs"), i), QStringLiteral("objectID.notInCatalog"),
                             QStringLiteral(
                                 "objectID \"%1\" is not a record of index \"%2\": Algolia ignores it when "
                                 "it builds profiles")
-                                .arg(ids.at(i), *m_event.index));
+                                .arg(id, index));
                 }
             }
             return;
         }
     }
 
-    const Event& m_event;
+    const EventView& m_event;
     int m_index;
     const ValidationContext& m_context;
     const CompatibilityProfile& m_profile;
-    const QSet<QString>& m_typedFields;
     EventVerdict& m_verdict;
 };
 
 // Events of one request that carry no timestamp, or all the same one: the API then dates them at receipt (or
 // all alike), not at collection.
-void addBatchTimestampWarnings(const QList<Event>& events, QList<EventVerdict>& verdicts)
+void addBatchTimestampWarnings(const std::vector<EventView>& events, QList<EventVerdict>& verdicts)
 {
     if (events.size() < 2)
         return;
     bool allSame = true;
-    for (const Event& event : events)
-        allSame = allSame && event.timestamp && event.timestamp == events.constFirst().timestamp;
-    for (qsizetype i = 0; i < events.size(); ++i) {
+    for (const EventView& event : events)
+        allSame = allSame && event.timestamp && event.timestamp == events.front().timestamp;
+    for (size_t i = 0; i < events.size(); ++i) {
         const int index = static_cast<int>(i);
-        if (!events.at(i).timestamp) {
-            verdicts[i].issues.append(Issue{
+        if (!events[i].timestamp) {
+            verdicts[index].issues.append(Issue{
                 Severity::Warning, index, QStringLiteral("timestamp"),
                 QStringLiteral("timestamp.missingInBatch"),
                 QStringLiteral("No timestamp in a batch of several events: Algolia dates it when the request "
                                "arrives, not when the event was collected"),
                 false});
         } else if (allSame) {
-            verdicts[i].issues.append(
+            verdicts[index].issues.append(
                 Issue{Severity::Warning, index, QStringLiteral("timestamp"),
                       QStringLiteral("timestamp.sharedInBatch"),
                       QStringLiteral(
@@ -520,6 +626,81 @@ void addBatchTimestampWarnings(const QList<Event>& events, QList<EventVerdict>& 
                       false});
         }
     }
+}
+
+// The verdict on decoded views: the one judgement of the product, whatever the events came from.
+BatchVerdict judge(const EventViewBatch& batch, const IssueList& typeErrors, const ValidationContext& context)
+{
+    BatchVerdict verdict;
+    auto reject = [&verdict](const QString& message) {
+        verdict.httpStatus = 422;
+        verdict.message = message;
+    };
+    if (batch.payloadError) {
+        reject(batch.payloadError->message);
+        verdict.requestIssues.append(*batch.payloadError);
+        verdict.events.resize(batch.size());
+        return verdict;
+    }
+
+    const qsizetype count = batch.size();
+    verdict.events.resize(count);
+    for (const Issue& issue : typeErrors) {
+        if (issue.eventIndex >= 0 && issue.eventIndex < count) {
+            verdict.events[issue.eventIndex].issues.append(issue);
+            verdict.events[issue.eventIndex].valid = false;
+        }
+    }
+    for (qsizetype i = 0; i < count; ++i) {
+        EventChecker checker(batch.events[static_cast<size_t>(i)], static_cast<int>(i), context,
+                             verdict.events[i]);
+        checker.run();
+    }
+    addBatchTimestampWarnings(batch.events, verdict.events);
+    if (context.searches) {
+        // The linkage checks read Events: built here only when recorded searches are given.
+        for (qsizetype i = 0; i < count; ++i)
+            verdict.events[i].issues +=
+                SearchLinkage::check(batch.events[static_cast<size_t>(i)].toEvent(), static_cast<int>(i),
+                                     *context.searches, context.nowMs);
+    }
+
+    // The response: Algolia decodes first (type errors), then checks the batch size, then the events in
+    // order, answering with the first failure.
+    if (!typeErrors.isEmpty()) {
+        reject(typeErrors.constFirst().message);
+    } else if (count == 0) {
+        reject(kNoEvents);
+        verdict.requestIssues.append(Issue{Severity::Error, -1, QStringLiteral("events"),
+                                           QStringLiteral("events.empty"), kNoEvents, false});
+    } else if (count > context.profile->maxEvents) {
+        reject(kTooManyEvents);
+        verdict.requestIssues.append(Issue{Severity::Error, -1, QStringLiteral("events"),
+                                           QStringLiteral("events.tooMany"), kTooManyEvents, false});
+    } else {
+        for (const EventVerdict& event : std::as_const(verdict.events)) {
+            if (event.valid)
+                continue;
+            for (const Issue& issue : event.issues) {
+                if (issue.isError()) {
+                    reject(issue.message);
+                    break;
+                }
+            }
+            break;
+        }
+    }
+    return verdict;
+}
+
+BatchVerdict tooLarge()
+{
+    BatchVerdict verdict;
+    verdict.httpStatus = 413;
+    verdict.message = kTooLarge;
+    verdict.requestIssues.append(
+        Issue{Severity::Error, -1, QString(), QStringLiteral("payload.tooLarge"), kTooLarge, false});
+    return verdict;
 }
 
 } // namespace
@@ -558,87 +739,71 @@ namespace Validator {
 
 BatchVerdict validateBody(QByteArrayView body, const ValidationContext& context, DecodedBatch* decoded)
 {
-    if (body.size() > context.profile->maxBodyBytes) {
-        BatchVerdict verdict;
-        verdict.httpStatus = 413;
-        verdict.message = kTooLarge;
-        verdict.requestIssues.append(
-            Issue{Severity::Error, -1, QString(), QStringLiteral("payload.tooLarge"), kTooLarge, false});
-        if (decoded)
-            *decoded = DecodedBatch();
-        return verdict;
-    }
-    DecodedBatch batch = EventCodec::decodeRequestBody(body);
-    BatchVerdict verdict = validate(batch, context);
+    EventViewBatch views;
+    BatchVerdict verdict = validateBodyViews(body, context, views);
     if (decoded)
-        *decoded = std::move(batch);
+        *decoded = EventCodec::decodedBatchOf(views);
     return verdict;
+}
+
+BatchVerdict validateBodyViews(QByteArrayView body, const ValidationContext& context, EventViewBatch& views)
+{
+    if (body.size() > context.profile->maxBodyBytes) {
+        views = EventViewBatch();
+        return tooLarge();
+    }
+    views = EventCodec::decodeRequestViews(body);
+    return validate(views, context);
+}
+
+BatchVerdict validate(const EventViewBatch& batch, const ValidationContext& context)
+{
+    return judge(batch, batch.typeErrors, context);
 }
 
 BatchVerdict validate(const DecodedBatch& batch, const ValidationContext& context)
 {
-    BatchVerdict verdict;
-    auto reject = [&verdict](const QString& message) {
-        verdict.httpStatus = 422;
-        verdict.message = message;
-    };
-    if (batch.payloadError) {
-        reject(batch.payloadError->message);
-        verdict.requestIssues.append(*batch.payloadError);
+    EventViewBatch views;
+    if (!batch.payloadError) {
+        // Events are judged through the views of their own canonical JSON (without unknown fields, which
+        // no rule reads): the same rule code as the ingest path.
+        QByteArray body;
+        body.reserve(batch.events.size() * 256 + 16);
+        body += "{\"events\":[";
+        for (qsizetype i = 0; i < batch.events.size(); ++i) {
+            if (i > 0)
+                body += ',';
+            body += EventCodec::encodeEvent(batch.events.at(i), EventCodec::UnknownFields::Leave);
+        }
+        body += "]}";
+        views = EventCodec::decodeRequestViews(body);
+        // Only an amount whose JSON text was set by hand can break the canonical body: "Invalid payload".
+        if (!views.payloadError && views.size() != batch.events.size())
+            views.payloadError = Issue{Severity::Error,
+                                       -1,
+                                       QString(),
+                                       QStringLiteral("payload.invalid"),
+                                       QStringLiteral("Invalid payload"),
+                                       false};
+    } else {
+        views.payloadError = batch.payloadError;
+    }
+    if (views.payloadError) {
+        BatchVerdict verdict = judge(views, {}, context);
         verdict.events.resize(batch.events.size());
         return verdict;
     }
-
-    const qsizetype count = batch.events.size();
-    verdict.events.resize(count);
-    // Fields whose JSON type was wrong, per event, so the rules don't also call them "required".
-    QList<QSet<QString>> typedFields(count);
+    // The fields the original decode's type errors left unset are marked as the decoder marks them. A
+    // value the decoder refuses (e.g. a quantity beyond int32 set in the composer) is refused here too.
+    IssueList typeErrors = batch.typeErrors + views.typeErrors;
     for (const Issue& issue : batch.typeErrors) {
-        if (issue.eventIndex >= 0 && issue.eventIndex < count) {
-            const QString field = issue.field.section(QLatin1Char('['), 0, 0).section(QLatin1Char('.'), 0, 0);
-            typedFields[issue.eventIndex].insert(field);
-            verdict.events[issue.eventIndex].issues.append(issue);
-            verdict.events[issue.eventIndex].valid = false;
-        }
+        if (issue.eventIndex < 0 || issue.eventIndex >= views.size())
+            continue;
+        if (const std::optional<EventViewField> field = eventViewFieldOf(issue.field))
+            views.events[static_cast<size_t>(issue.eventIndex)].mistypedFields |= 1u
+                                                                                  << static_cast<int>(*field);
     }
-    for (qsizetype i = 0; i < count; ++i) {
-        EventChecker checker(batch.events.at(i), static_cast<int>(i), context, typedFields.at(i),
-                             verdict.events[i]);
-        checker.run();
-    }
-    addBatchTimestampWarnings(batch.events, verdict.events);
-    if (context.searches) {
-        for (qsizetype i = 0; i < count; ++i)
-            verdict.events[i].issues += SearchLinkage::check(batch.events.at(i), static_cast<int>(i),
-                                                             *context.searches, context.nowMs);
-    }
-
-    // The response: Algolia decodes first (type errors), then checks the batch size, then the events in
-    // order, answering with the first failure.
-    if (!batch.typeErrors.isEmpty()) {
-        reject(batch.typeErrors.constFirst().message);
-    } else if (count == 0) {
-        reject(kNoEvents);
-        verdict.requestIssues.append(Issue{Severity::Error, -1, QStringLiteral("events"),
-                                           QStringLiteral("events.empty"), kNoEvents, false});
-    } else if (count > context.profile->maxEvents) {
-        reject(kTooManyEvents);
-        verdict.requestIssues.append(Issue{Severity::Error, -1, QStringLiteral("events"),
-                                           QStringLiteral("events.tooMany"), kTooManyEvents, false});
-    } else {
-        for (const EventVerdict& event : std::as_const(verdict.events)) {
-            if (event.valid)
-                continue;
-            for (const Issue& issue : event.issues) {
-                if (issue.isError()) {
-                    reject(issue.message);
-                    break;
-                }
-            }
-            break;
-        }
-    }
-    return verdict;
+    return judge(views, typeErrors, context);
 }
 
 BatchVerdict validateEvents(const QList<Event>& events, const ValidationContext& context)
@@ -651,13 +816,11 @@ BatchVerdict validateEvents(const QList<Event>& events, const ValidationContext&
 
 bool isValidUserToken(QStringView token)
 {
-    if (token.isEmpty() || token.size() > kMaxTokenLength)
-        return false;
-    for (QChar c : token) {
-        if (!isTokenChar(c))
-            return false;
+    if (!token.isEmpty() && token.size() <= kMaxTokenLength) {
+        const QByteArray utf8 = token.toUtf8();
+        return isValidToken(Text(utf8.constData(), static_cast<size_t>(utf8.size())));
     }
-    return true;
+    return false;
 }
 
 QString userTokenMessage()

@@ -8,6 +8,7 @@
 #include <QList>
 #include <QString>
 
+class EventViewBatch;
 class IndexCatalog;
 class SearchLookup;
 
@@ -54,7 +55,11 @@ namespace Validator {
 // The verdict for a request body: 413 over the size limit, else decode and judge.
 BatchVerdict validateBody(QByteArrayView body, const ValidationContext& context,
                           DecodedBatch* decoded = nullptr);
-// The verdict for a decoded batch (as from EventCodec).
+// The ingest path: 413 over the size limit, else decode into views (no Event built) and judge them in place.
+BatchVerdict validateBodyViews(QByteArrayView body, const ValidationContext& context, EventViewBatch& views);
+// The verdict for decoded views: the rules themselves. Every other overload comes down to this one.
+BatchVerdict validate(const EventViewBatch& batch, const ValidationContext& context);
+// The verdict for a decoded batch (as from EventCodec), judged through the views of the events' own JSON.
 BatchVerdict validate(const DecodedBatch& batch, const ValidationContext& context);
 // The verdict for events composed or loaded in the app, judged as one request.
 BatchVerdict validateEvents(const QList<Event>& events, const ValidationContext& context);

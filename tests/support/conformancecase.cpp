@@ -102,6 +102,8 @@ ConformanceCase loadCase(const QString& path, qint64 nowMs)
         qFatal("%s: expect.status is missing", qPrintable(name));
     c.expectStatus = expect.value(QLatin1String("status")).toInt();
     c.expectMessage = expect.value(QLatin1String("message")).toString();
+    if (expect.contains(QLatin1String("unverified")))
+        c.expectUnverified = expect.value(QLatin1String("unverified")).toBool();
     for (const QJsonValue& value : object.value(QLatin1String("expectEvents")).toArray()) {
         const QJsonObject e = value.toObject();
         c.expectEvents.append({e.value(QLatin1String("index")).toInt(),

@@ -5,6 +5,8 @@
 #include <QPair>
 #include <QString>
 
+#include <optional>
+
 // One conformance case of insights-api.md §7, loaded from tests/data/conformance (see its README.md),
 // with placeholders resolved against `nowMs`.
 struct ConformanceCase
@@ -29,6 +31,8 @@ struct ConformanceCase
     bool requireCredentials = false;
     int expectStatus = 200;
     QString expectMessage;
+    // expect.unverified, when present: whether the answer's message is our wording (Algolia publishes none).
+    std::optional<bool> expectUnverified;
     QList<ExpectedEvent> expectEvents;
 
     // Display name for data-driven tests: "case 27: eventName longer than 64 characters (27-....json)".

@@ -1,6 +1,7 @@
 // The one JSON codec: what it reads, what it keeps (unknown fields, exact numbers, non-ASCII text) and how it
 // tells bad input apart.
 #include "event/eventcodec.h"
+#include "event/eventview.h"
 
 #include <QFile>
 #include <QTest>
@@ -23,6 +24,9 @@ private Q_SLOTS:
     void unusableInputIsExplained_data();
     void unusableInputIsExplained();
     void encodeEscapesStrings();
+    void viewsPointIntoTheBodyOrItsDecodedCopy();
+    void viewsSurviveAMoveAndTheNextDecode();
+    void ndjsonLinesAreReadInPlace();
 
 private:
     static QByteArray fixture(const char* name);
@@ -224,6 +228,78 @@ void TestEventCodec::encodeEscapesStrings()
     const QByteArray json = EventCodec::encodeEvent(event);
     QCOMPARE(json, QByteArray("{\"eventName\":\"Tab\\tand \\\"quote\\\" \\\\ \\u0001\"}"));
     QCOMPARE(EventCodec::decodeEvent(json).events.constFirst().eventName, event.eventName);
+}
+
+// The ingest path reads views: text without escapes stays in the body's bytes, escaped text is decoded once
+// into the batch, and lists, items and unknown fields come out as the Event decoder reads them.
+void TestEventCodec::viewsPointIntoTheBodyOrItsDecodedCopy()
+{
+    const QByteArray body = "{\"events\":[{\"eventType\":\"click\",\"eventName\":\"Tab\\there\","
+                            "\"objectIDs\":[\"a\",null,\"\\u00e9t\\u00e9\"],\"positions\":[1,2,3],"
+                            "\"objectData\":[{\"price\":\"8$\",\"x\":1},{}],\"extra\":{\"k\":[1]}},"
+                            "{\"eventType\":\"view\",\"extra\":1,\"extra\":2}]}";
+    const EventViewBatch views = EventCodec::decodeRequestViews(body);
+    QVERIFY(!views.payloadError);
+    QCOMPARE(views.size(), 2);
+    const QByteArrayView input = views.input();
+    const auto inInput = [input](std::string_view text) {
+        return text.data() >= input.data() && text.data() + text.size() <= input.data() + input.size();
+    };
+    const EventView& click = views.events.at(0);
+    QCOMPARE(*click.eventType, std::string_view("click"));
+    QVERIFY(inInput(*click.eventType));
+    QCOMPARE(*click.eventName, std::string_view("Tab\there"));
+    QVERIFY(!inInput(*click.eventName));
+    QCOMPARE(click.objectIDs->size(), 3);
+    QCOMPARE(click.objectIDs->at(1), std::string_view());
+    QCOMPARE(click.objectIDs->at(2), std::string_view("\xc3\xa9t\xc3\xa9"));
+    QCOMPARE(click.positions->size(), 3);
+    QCOMPARE(click.positions->at(2), 3);
+    QCOMPARE(click.objectData->size(), 2);
+    QCOMPARE(*click.objectData->at(0).price, std::string_view("\"8$\""));
+    QCOMPARE(click.objectData->at(0).extras.size(), 1);
+    QCOMPARE(click.objectData->at(1).extras.size(), 0);
+    QCOMPARE(click.extras.size(), 1);
+    QCOMPARE(click.extras.at(0).json, std::string_view("{\"k\":[1]}"));
+    const EventView& view = views.events.at(1);
+    QCOMPARE(view.extras.size(), 1); // a repeated key once, with its last value
+    QCOMPARE(view.extras.at(0).json, std::string_view("2"));
+    QCOMPARE(view.rawJson, std::string_view("{\"eventType\":\"view\",\"extra\":1,\"extra\":2}"));
+
+    const DecodedBatch events = EventCodec::decodeRequestBody(body);
+    QCOMPARE(events.events.size(), 2);
+    QCOMPARE(click.toEvent(), events.events.at(0));
+    QCOMPARE(view.toEvent(), events.events.at(1));
+}
+
+void TestEventCodec::viewsSurviveAMoveAndTheNextDecode()
+{
+    EventViewBatch first =
+        EventCodec::decodeRequestViews("{\"events\":[{\"userToken\":\"u\\u0031\",\"index\":\"i\"}]}");
+    const EventViewBatch other =
+        EventCodec::decodeRequestViews("{\"events\":[{\"userToken\":\"zz\\u0032\"}]}");
+    const EventViewBatch moved = std::move(first);
+    QCOMPARE(*moved.events.at(0).userToken, std::string_view("u1"));
+    QCOMPARE(*moved.events.at(0).index, std::string_view("i"));
+    QCOMPARE(*other.events.at(0).userToken, std::string_view("zz2"));
+}
+
+void TestEventCodec::ndjsonLinesAreReadInPlace()
+{
+    const DecodedInput input = EventCodec::decodeInput(
+        "{\"eventType\":\"view\",\"objectIDs\":[\"a\"]}\r\n\n  {\"eventType\":\"click\","
+        "\"positions\":[1,\"x\"]}\n{\"eventType\":\"conversion\",\"value\":12}");
+    QVERIFY(!input.inputError);
+    QCOMPARE(input.shape, InputShape::Ndjson);
+    QCOMPARE(input.batch.events.size(), 3);
+    QCOMPARE(input.batch.rawEvents.at(0), QByteArray("{\"eventType\":\"view\",\"objectIDs\":[\"a\"]}"));
+    QCOMPARE(input.batch.rawEvents.at(1), QByteArray("{\"eventType\":\"click\",\"positions\":[1,\"x\"]}"));
+    QCOMPARE(input.batch.events.at(0).objectIDs, QStringList{QStringLiteral("a")});
+    QVERIFY(!input.batch.events.at(1).positions);
+    QCOMPARE(input.batch.typeErrors.size(), 1);
+    QCOMPARE(input.batch.typeErrors.at(0).eventIndex, 1);
+    QCOMPARE(input.batch.typeErrors.at(0).field, QStringLiteral("positions[1]"));
+    QCOMPARE(input.batch.events.at(2).value->json, QByteArray("12"));
 }
 
 QTEST_GUILESS_MAIN(TestEventCodec)
