@@ -1,7 +1,10 @@
 // Parse + validate throughput of a 1000-event batch of mixed kinds (about 264 KB), on one core: the ingest
-// hot path of the embedded endpoint. Prints figures; asserts nothing about speed.
+// hot path of the embedded endpoint (decode into views, validate in place), beside simdjson reading every
+// field and value of the same bytes and Node's JSON.parse of them, in the same run. Prints figures; asserts
+// nothing about speed.
 #include "catalog/indexcatalog.h"
 #include "event/eventcodec.h"
+#include "event/eventview.h"
 #include "event/validator.h"
 
 #include <QDateTime>
@@ -9,12 +12,16 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QRandomGenerator>
+#include <QStandardPaths>
+#include <QTemporaryDir>
 
 #include <simdjson.h>
 
 #include <cstdio>
 #include <ctime>
+#include <optional>
 
 namespace {
 
@@ -117,9 +124,110 @@ Rate measure(F&& work, int eventsPerRun, double seconds)
 
 void print(const char* label, const Rate& rate, qsizetype bodyBytes, const char* note = "")
 {
-    std::printf("%-40s %10.0f events/s per core (%6.1f MB/s; wall clock %10.0f events/s, %d runs) %s\n",
+    std::printf("%-46s %10.0f events/s per core (%6.1f MB/s; wall clock %10.0f events/s, %d runs) %s\n",
                 label, rate.perCpuSecond, rate.perCpuSecond / 1000 * static_cast<double>(bodyBytes) / 1e6,
                 rate.perWallSecond, rate.runs, note);
+}
+
+// The yardstick: simdjson on-demand reading every key and every value (strings unescaped, numbers parsed),
+// the least any decoder of these bytes must do.
+simdjson::error_code walkAll(simdjson::ondemand::value value, qsizetype& sink)
+{
+    using namespace simdjson;
+    ondemand::json_type type;
+    if (auto error = value.type().get(type))
+        return error;
+    switch (type) {
+    case ondemand::json_type::object: {
+        ondemand::object object;
+        if (auto error = value.get_object().get(object))
+            return error;
+        for (auto field : object) {
+            std::string_view key;
+            if (auto error = field.unescaped_key().get(key))
+                return error;
+            sink += static_cast<qsizetype>(key.size());
+            if (auto error = walkAll(field.value(), sink))
+                return error;
+        }
+        return SUCCESS;
+    }
+    case ondemand::json_type::array: {
+        ondemand::array array;
+        if (auto error = value.get_array().get(array))
+            return error;
+        for (auto element : array) {
+            ondemand::value child;
+            if (auto error = element.get(child))
+                return error;
+            if (auto error = walkAll(child, sink))
+                return error;
+        }
+        return SUCCESS;
+    }
+    case ondemand::json_type::string: {
+        std::string_view text;
+        if (auto error = value.get_string().get(text))
+            return error;
+        sink += static_cast<qsizetype>(text.size());
+        return SUCCESS;
+    }
+    case ondemand::json_type::number: {
+        double number = 0;
+        if (auto error = value.get_double().get(number))
+            return error;
+        sink += number > 0 ? 1 : 0;
+        return SUCCESS;
+    }
+    case ondemand::json_type::boolean: {
+        bool flag = false;
+        if (auto error = value.get_bool().get(flag))
+            return error;
+        sink += flag ? 1 : 0;
+        return SUCCESS;
+    }
+    case ondemand::json_type::null: {
+        bool isNull = false;
+        return value.is_null().get(isNull);
+    }
+    }
+    return INCORRECT_TYPE;
+}
+
+// Node's JSON.parse of the same bytes for `seconds`, in its own process: events/s per CPU second and per
+// wall second, or nullopt without node.
+std::optional<Rate> nodeJsonParse(const QByteArray& body, double seconds)
+{
+    const QString node = QStandardPaths::findExecutable(QStringLiteral("node"));
+    QTemporaryDir dir;
+    if (node.isEmpty() || !dir.isValid())
+        return std::nullopt;
+    QFile file(dir.filePath(QStringLiteral("batch.json")));
+    if (!file.open(QIODevice::WriteOnly) || file.write(body) != body.size())
+        return std::nullopt;
+    file.close();
+    const QString script =
+        QStringLiteral(
+            "const text = require('fs').readFileSync(process.argv[1], 'utf8');"
+            "let runs = 0, sink = 0; const cpu0 = process.cpuUsage(), t0 = process.hrtime.bigint();"
+            "while (Number(process.hrtime.bigint() - t0) < %1e9) { sink += JSON.parse(text).events.length; "
+            "++runs; }"
+            "const wall = Number(process.hrtime.bigint() - t0) / 1e9, cpu = process.cpuUsage(cpu0);"
+            "console.log(runs, wall, (cpu.user + cpu.system) / 1e6, sink);")
+            .arg(seconds);
+    QProcess process;
+    process.start(node, {QStringLiteral("-e"), script, file.fileName()});
+    if (!process.waitForFinished(static_cast<int>(seconds * 1000) + 60000) || process.exitCode() != 0)
+        return std::nullopt;
+    const QList<QByteArray> fields = process.readAllStandardOutput().trimmed().split(' ');
+    if (fields.size() < 3)
+        return std::nullopt;
+    Rate rate;
+    rate.runs = fields.at(0).toInt();
+    const double events = static_cast<double>(rate.runs) * 1000;
+    rate.perWallSecond = events / fields.at(1).toDouble();
+    rate.perCpuSecond = events / fields.at(2).toDouble();
+    return rate;
 }
 
 } // namespace
@@ -139,8 +247,11 @@ int main()
     ValidationContext context;
     context.nowMs = now;
     context.catalogs = {&movies};
+    ValidationContext noCatalog = context;
+    noCatalog.catalogs.clear();
 
-    const BatchVerdict check = Validator::validateBody(body, context);
+    EventViewBatch views;
+    const BatchVerdict check = Validator::validateBodyViews(body, context, views);
     if (check.httpStatus != 200 || check.events.size() != 1000) {
         std::fprintf(stderr, "benchmark batch is not accepted: %d %s\n", check.httpStatus,
                      qPrintable(check.message));
@@ -150,37 +261,60 @@ int main()
         "batch: 1000 events, %.1f KB, mixed kinds (click after search, view, purchase, filters, addToCart)\n",
         static_cast<double>(body.size()) / 1024.0);
 
-    volatile qsizetype sink = 0;
+    qsizetype sink = 0;
     simdjson::ondemand::parser parser;
-    const simdjson::padded_string padded(body.constData(), static_cast<size_t>(body.size()));
-    print("for scale, simdjson walk only (no Event):",
-          measure(
-              [&] {
-                  simdjson::ondemand::document document = parser.iterate(padded);
-                  for (auto element : document["events"].get_array()) {
-                      for (auto field : element.get_object())
-                          sink = sink + field.unescaped_key().value().size();
-                  }
-              },
-              1000, 2.0),
+    const Rate walk = measure(
+        [&] {
+            // A fresh padded copy per run, as every decoder makes one of the request's bytes.
+            const simdjson::padded_string padded(body.constData(), static_cast<size_t>(body.size()));
+            simdjson::ondemand::document document = parser.iterate(padded);
+            simdjson::ondemand::value root;
+            if (document.get_value().get(root) == simdjson::SUCCESS &&
+                walkAll(root, sink) != simdjson::SUCCESS)
+                std::abort();
+        },
+        1000, 3.0);
+    print("yardstick: simdjson walk, every key+value:", walk, body.size());
+    const Rate ingest = measure(
+        [&] {
+            EventViewBatch batch;
+            sink += Validator::validateBodyViews(body, context, batch).events.size();
+        },
+        1000, 3.0);
+    char note[96];
+    std::snprintf(note, sizeof note, "%.0f %% of the walk, target >= 30 %%",
+                  100.0 * ingest.perCpuSecond / walk.perCpuSecond);
+    print("ingest: decode views + validate (catalog):", ingest, body.size(), note);
+    const Rate ingestNoCatalog = measure(
+        [&] {
+            EventViewBatch batch;
+            sink += Validator::validateBodyViews(body, noCatalog, batch).events.size();
+        },
+        1000, 2.0);
+    std::snprintf(note, sizeof note, "%.0f %% of the walk",
+                  100.0 * ingestNoCatalog.perCpuSecond / walk.perCpuSecond);
+    print("ingest: decode views + validate (no catalog):", ingestNoCatalog, body.size(), note);
+    print("decode views only:",
+          measure([&] { sink += EventCodec::decodeRequestViews(body).size(); }, 1000, 2.0), body.size());
+    print("validate views only (decoded once):",
+          measure([&] { sink += Validator::validate(views, context).events.size(); }, 1000, 2.0),
           body.size());
-    print("decode (simdjson -> Event):",
-          measure([&] { sink = sink + EventCodec::decodeRequestBody(body).events.size(); }, 1000, 2.0),
+    print("decode into Events (views -> QStrings):",
+          measure([&] { sink += EventCodec::decodeRequestBody(body).events.size(); }, 1000, 2.0),
           body.size());
-    print("decode + validate (catalog check on):",
-          measure([&] { sink = sink + Validator::validateBody(body, context).events.size(); }, 1000, 3.0),
-          body.size(), "target >= 2,000,000");
     const DecodedBatch decoded = EventCodec::decodeRequestBody(body);
-    print("validate only (decoded once):",
-          measure([&] { sink = sink + Validator::validate(decoded, context).events.size(); }, 1000, 2.0),
-          body.size());
-    ValidationContext noCatalog = context;
-    noCatalog.catalogs.clear();
-    print("decode + validate (no catalog):",
-          measure([&] { sink = sink + Validator::validateBody(body, noCatalog).events.size(); }, 1000, 2.0),
+    print("validate Events (via their JSON's views):",
+          measure([&] { sink += Validator::validate(decoded, context).events.size(); }, 1000, 2.0),
           body.size());
     print("for scale, QJsonDocument parse only:",
-          measure([&] { sink = sink + QJsonDocument::fromJson(body).object().size(); }, 1000, 2.0),
-          body.size());
+          measure([&] { sink += QJsonDocument::fromJson(body).object().size(); }, 1000, 2.0), body.size());
+    if (const std::optional<Rate> node = nodeJsonParse(body, 3.0)) {
+        std::snprintf(note, sizeof note, "ingest = %.2fx JSON.parse",
+                      ingest.perCpuSecond / node->perCpuSecond);
+        print("for scale, Node JSON.parse (own process):", *node, body.size(), note);
+    } else {
+        std::printf("for scale, Node JSON.parse: n/a (node not found or failed)\n");
+    }
+    std::printf("(sink %lld)\n", static_cast<long long>(sink));
     return 0;
 }
