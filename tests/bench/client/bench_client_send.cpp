@@ -1,13 +1,12 @@
-// Benchmark: 100,000 events sent to a fresh `insights-debugger serve`, by `insights-debugger send` (the
-// whole process: start, read, decode, queue in the SQLite outbox, send in 1000-event batches, 2 in flight,
-// exit) and by
-// the official JavaScript client (@algolia/client-insights pushEvents, 1000-event batches, 2 in flight,
-// timed from the first request only, after its input is parsed). Prints both side by side; asserts nothing
-// about speed.
+// Benchmark: 100,000 events sent by `insights-debugger send` and by the official JavaScript client
+// (@algolia/client-insights pushEvents), whole process against whole process (start, read, decode, send in
+// 1000-event batches, 2 in flight, exit), to two sinks in turn: a fresh `insights-debugger serve`
+// (`send --to local`) and a plain HTTP sink that stores nothing, the bare Node server of the endpoint
+// benchmark (`send --to URL`, as documented: the sent events logged in a data folder). Prints the figures
+// side by side; asserts nothing about speed.
 
 #include "event/eventcodec.h"
 #include "log/eventlog.h"
-#include "outbox/outbox.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -16,10 +15,13 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QProcessEnvironment>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <cstdio>
+#include <optional>
 
 namespace {
 
@@ -116,6 +118,102 @@ std::optional<QString> ensureJsClient()
     return std::nullopt;
 }
 
+// The bare Node server of the endpoint benchmark: reads each body, parses it, answers 200, stores nothing.
+class BareSink
+{
+public:
+    BareSink()
+    {
+        m_process.start(QStringLiteral("node"), {QStringLiteral(BENCH_BARE_SERVER)});
+        QByteArray out;
+        [[maybe_unused]] const bool ready = QTest::qWaitFor(
+            [&] {
+                out += m_process.readAllStandardOutput();
+                return out.contains('\n') || m_process.state() == QProcess::NotRunning;
+            },
+            15000);
+        const qsizetype at = out.indexOf("listening on ");
+        if (at >= 0)
+            m_url = QString::fromUtf8(out.mid(at + 13, out.indexOf('\n', at) - at - 13)).trimmed();
+    }
+    ~BareSink()
+    {
+        m_process.terminate();
+        if (!m_process.waitForFinished(10000))
+            m_process.kill();
+    }
+    QString url() const { return m_url; }
+
+private:
+    QProcess m_process;
+    QString m_url;
+};
+
+struct Run
+{
+    double seconds = 0;
+    QString note; // why there is no figure, or what went wrong
+};
+
+// One `insights-debugger send` process, timed from start to exit.
+Run runSend(const QStringList& arguments)
+{
+    QProcess send;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("ALGOLIA_API_KEY"),
+                       QStringLiteral("bench-key")); // not on the command line
+    send.setProcessEnvironment(environment);
+    QElapsedTimer clock;
+    clock.start();
+    send.start(exe(), arguments);
+    if (!send.waitForFinished(300000))
+        return {0, QStringLiteral("send did not finish")};
+    Run run{static_cast<double>(clock.nsecsElapsed()) / 1e9, {}};
+    if (send.exitCode() != 0)
+        return {
+            0,
+            QStringLiteral("send failed: %1").arg(QString::fromUtf8(send.readAllStandardError()).left(300))};
+    std::printf("send %s: %s", qPrintable(arguments.mid(2, 2).join(QLatin1Char(' '))),
+                send.readAllStandardOutput().constData());
+    return run;
+}
+
+// One Node process running pushEvents, timed from start to exit.
+Run runPushEvents(const QString& url, const QString& input)
+{
+    QProcess node;
+    QElapsedTimer clock;
+    clock.start();
+    node.start(QStringLiteral("node"), {QStringLiteral(BENCH_PUSH_SCRIPT), QStringLiteral(BENCH_NODE_DIR),
+                                        url, input, QStringLiteral("2")});
+    if (!node.waitForFinished(600000))
+        return {0, QStringLiteral("node did not finish")};
+    Run run{static_cast<double>(clock.nsecsElapsed()) / 1e9, {}};
+    const QJsonObject result = QJsonDocument::fromJson(node.readAllStandardOutput().trimmed()).object();
+    if (node.exitCode() != 0 || result.isEmpty())
+        return {
+            0,
+            QStringLiteral("node failed: %1").arg(QString::fromUtf8(node.readAllStandardError()).left(300))};
+    if (result.value(QLatin1String("failed")).toInt() > 0)
+        return {0, QStringLiteral("%1 events failed").arg(result.value(QLatin1String("failed")).toInt())};
+    return run;
+}
+
+void row(const char* label, const Run& run, const QString& extra = QString())
+{
+    if (run.seconds > 0)
+        std::printf("%-66s %8.2f %10.0f %s\n", label, run.seconds, kEvents / run.seconds, qPrintable(extra));
+    else
+        std::printf("%-66s %8s %10s %s\n", label, "n/a", "", qPrintable(run.note));
+}
+
+QString ratio(const Run& ours, const Run& theirs)
+{
+    if (ours.seconds <= 0 || theirs.seconds <= 0)
+        return QString();
+    return QStringLiteral("%1x the JS client (target >= 1.5x)").arg(theirs.seconds / ours.seconds, 0, 'f', 2);
+}
+
 } // namespace
 
 class BenchClientSend final : public QObject
@@ -135,162 +233,61 @@ void BenchClientSend::sendVersusJsClient()
         QVERIFY(file.open(QIODevice::WriteOnly));
         file.write(makeInput());
     }
+    const std::optional<QString> jsMissing = ensureJsClient();
+    const auto pushEvents = [&](const QString& url) {
+        return jsMissing ? Run{0, *jsMissing} : runPushEvents(url, input);
+    };
 
-    // insights-debugger send
-    double ourSeconds = 0;
-    qint64 ourLogged = 0;
+    // To `serve`: send --to local, then pushEvents, each against a fresh serve.
+    Run oursLocal;
+    qint64 oursLogged = 0;
     {
         Serve serve(dir.filePath(QStringLiteral("serve-ours")));
         const QString url = serve.waitForUrl();
         QVERIFY2(!url.isEmpty(), "serve did not start");
-        QProcess send;
-        QElapsedTimer clock;
-        clock.start();
-        send.start(exe(), {QStringLiteral("send"), input, QStringLiteral("--to"), QStringLiteral("local"),
-                           QStringLiteral("--local-url"), url, QStringLiteral("--quiet"),
-                           QStringLiteral("--outbox"), dir.filePath(QStringLiteral("outbox.sqlite"))});
-        QVERIFY(send.waitForFinished(300000));
-        ourSeconds = static_cast<double>(clock.nsecsElapsed()) / 1e9;
-        const QByteArray out = send.readAllStandardOutput();
-        QVERIFY2(send.exitCode() == 0, out.constData());
-        std::printf("send output: %s", out.constData());
-        ourLogged = serve.loggedEvents();
+        oursLocal =
+            runSend({QStringLiteral("send"), input, QStringLiteral("--to"), QStringLiteral("local"),
+                     QStringLiteral("--local-url"), url, QStringLiteral("--quiet"),
+                     QStringLiteral("--outbox"), dir.filePath(QStringLiteral("outbox-local.sqlite"))});
+        oursLogged = serve.loggedEvents();
     }
-
-    // insights-debugger send --resume: the requests alone, from an outbox already holding the events (filled
-    // by a send to a closed port that gives up at once), to compare with the JS client's requests alone.
-    // Run with gzip bodies (the default for the embedded endpoint) and without: Qt's HTTP client leaves
-    // Nagle's algorithm on, and gzip is what keeps a request's last segment from waiting for an ACK.
-    const auto timeResume = [&](const QString& name, const QString& gzip) -> double {
-        const QString outbox = dir.filePath(name + QStringLiteral(".sqlite"));
-        QProcess fill;
-        fill.start(exe(), {QStringLiteral("send"), input, QStringLiteral("--to"), QStringLiteral("local"),
-                           QStringLiteral("--local-url"), QStringLiteral("http://127.0.0.1:9"),
-                           QStringLiteral("--max-attempts"), QStringLiteral("1"), QStringLiteral("--quiet"),
-                           QStringLiteral("--outbox"), outbox});
-        if (!fill.waitForFinished(300000))
-            return 0;
-        Serve serve(dir.filePath(QStringLiteral("serve-") + name));
-        const QString url = serve.waitForUrl();
-        if (url.isEmpty())
-            return 0;
-        QProcess send;
-        send.start(exe(),
-                   {QStringLiteral("send"), QStringLiteral("--resume"), QStringLiteral("--to"),
-                    QStringLiteral("local"), QStringLiteral("--local-url"), url, QStringLiteral("--gzip"),
-                    gzip, QStringLiteral("--quiet"), QStringLiteral("--outbox"), outbox});
-        if (!send.waitForFinished(300000) || send.exitCode() != 0)
-            return 0;
-        const QByteArray out = send.readAllStandardOutput();
-        // "sent N event(s) to URL in R request(s), S s (…)": the sending time as send measured it.
-        const qsizetype at = out.indexOf("request(s), ");
-        std::printf("send --resume --gzip %s output: %s", qPrintable(gzip), out.constData());
-        return at < 0 ? 0 : out.mid(at + 12, out.indexOf(" s ", at) - at - 12).toDouble();
-    };
-    const double resumeSeconds = timeResume(QStringLiteral("resume"), QStringLiteral("auto"));
-    QVERIFY(resumeSeconds > 0);
-    const double plainSeconds = timeResume(QStringLiteral("resume-plain"), QStringLiteral("never"));
-
-    // @algolia/client-insights pushEvents
-    double jsSeconds = 0;
-    double jsProcessSeconds = 0;
+    Run jsLocal;
     qint64 jsLogged = 0;
-    QString jsNote;
-    if (const std::optional<QString> error = ensureJsClient()) {
-        jsNote = *error;
-    } else {
+    {
         Serve serve(dir.filePath(QStringLiteral("serve-js")));
         const QString url = serve.waitForUrl();
         QVERIFY(!url.isEmpty());
-        QProcess node;
-        QElapsedTimer clock;
-        clock.start();
-        node.start(QStringLiteral("node"), {QStringLiteral(BENCH_PUSH_SCRIPT), QStringLiteral(BENCH_NODE_DIR),
-                                            url, input, QStringLiteral("2")});
-        QVERIFY(node.waitForFinished(600000));
-        jsProcessSeconds = static_cast<double>(clock.nsecsElapsed()) / 1e9;
-        const QByteArray out = node.readAllStandardOutput();
-        const QJsonObject result = QJsonDocument::fromJson(out.trimmed()).object();
-        if (node.exitCode() != 0 || result.isEmpty()) {
-            jsNote = QStringLiteral("node failed: %1")
-                         .arg(QString::fromUtf8(node.readAllStandardError()).left(300));
-        } else {
-            jsSeconds = result.value(QLatin1String("seconds")).toDouble();
-            if (result.value(QLatin1String("failed")).toInt() > 0)
-                jsNote =
-                    QStringLiteral("%1 events failed").arg(result.value(QLatin1String("failed")).toInt());
-        }
+        jsLocal = pushEvents(url);
         jsLogged = serve.loggedEvents();
     }
 
-    // serve alone: curl posting the same 100 bodies, gzip-encoded beforehand, 2 at a time (TCP_NODELAY,
-    // no JSON work on the client). What no client can beat against this serve.
-    double curlSeconds = 0;
-    {
-        QStringList arguments{QStringLiteral("--parallel"), QStringLiteral("--parallel-max"),
-                              QStringLiteral("2"), QStringLiteral("-s")};
-        QFile inputFile(input);
-        QVERIFY(inputFile.open(QIODevice::ReadOnly));
-        const QList<QByteArray> lines = inputFile.readAll().split('\n');
-        Serve serve(dir.filePath(QStringLiteral("serve-curl")));
-        const QString url = serve.waitForUrl();
-        QVERIFY(!url.isEmpty());
-        for (int batch = 0; batch * 1000 < kEvents; ++batch) {
-            const QString path = dir.filePath(QStringLiteral("body-%1.gz").arg(batch));
-            QFile file(path);
-            QVERIFY(file.open(QIODevice::WriteOnly));
-            file.write(OutboxBodies::gzip(EventCodec::encodeRawBatch(lines.mid(batch * 1000, 1000))));
-            if (batch > 0)
-                arguments << QStringLiteral("--next") << QStringLiteral("-s");
-            arguments << QStringLiteral("-o") << QStringLiteral("/dev/null") << QStringLiteral("-H")
-                      << QStringLiteral("x-algolia-application-id: BENCHAPP") << QStringLiteral("-H")
-                      << QStringLiteral("x-algolia-api-key: bench-key") << QStringLiteral("-H")
-                      << QStringLiteral("content-type: application/json") << QStringLiteral("-H")
-                      << QStringLiteral("content-encoding: gzip") << QStringLiteral("-H")
-                      << QStringLiteral("x-insights-debugger-sent: 1") << QStringLiteral("-H")
-                      << QStringLiteral("Expect:") << QStringLiteral("--data-binary")
-                      << QLatin1Char('@') + path << url + QStringLiteral("/1/events");
-        }
-        QProcess curl;
-        QElapsedTimer clock;
-        clock.start();
-        curl.start(QStringLiteral("curl"), arguments);
-        const bool finished = curl.waitForFinished(300000);
-        const double seconds = static_cast<double>(clock.nsecsElapsed()) / 1e9;
-        if (finished && curl.exitStatus() == QProcess::NormalExit && curl.exitCode() == 0 &&
-            serve.loggedEvents() == kEvents)
-            curlSeconds = seconds; // else curl is missing or failed: the line is left out
+    // To a plain HTTP sink that stores nothing: send --to URL (the sent events logged in its data folder, as
+    // documented), then pushEvents.
+    Run oursUrl;
+    Run jsUrl;
+    if (QStandardPaths::findExecutable(QStringLiteral("node")).isEmpty()) {
+        oursUrl.note = jsUrl.note = QStringLiteral("node not found: no plain HTTP sink");
+    } else {
+        BareSink sink;
+        QVERIFY2(!sink.url().isEmpty(), "the bare Node sink did not start");
+        oursUrl = runSend({QStringLiteral("send"), input, QStringLiteral("--to"), sink.url(),
+                           QStringLiteral("--app-id"), QStringLiteral("BENCHAPP"), QStringLiteral("--quiet"),
+                           QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("data-url")),
+                           QStringLiteral("--outbox"), dir.filePath(QStringLiteral("outbox-url.sqlite"))});
+        jsUrl = pushEvents(sink.url());
     }
 
-    const double ours = kEvents / ourSeconds;
-    std::printf("\n%-62s %9s %10s %9s\n", "100,000 events to serve, 1000 per request, 2 in flight", "seconds",
-                "events/s", "logged");
-    std::printf("%-62s %9.2f %10.0f %9lld\n", "insights-debugger send, whole process (read, outbox, send)",
-                ourSeconds, ours, static_cast<long long>(ourLogged));
-    if (resumeSeconds > 0)
-        std::printf("%-62s %9.2f %10.0f\n", "insights-debugger send --resume, requests only (queued outbox)",
-                    resumeSeconds, kEvents / resumeSeconds);
-    if (plainSeconds > 0)
-        std::printf("%-62s %9.2f %10.0f\n", "  the same with --gzip never (Nagle left on by Qt)",
-                    plainSeconds, kEvents / plainSeconds);
-    if (jsSeconds > 0) {
-        const double js = kEvents / jsSeconds;
-        const double jsProcess = kEvents / jsProcessSeconds;
-        std::printf("%-62s %9.2f %10.0f %9lld\n", "@algolia/client-insights pushEvents, whole Node process",
-                    jsProcessSeconds, jsProcess, static_cast<long long>(jsLogged));
-        std::printf("%-62s %9.2f %10.0f\n", "@algolia/client-insights pushEvents, requests only", jsSeconds,
-                    js);
-        std::printf("ratio whole process / whole process: %.2fx; requests only / requests only: %.2fx "
-                    "(target >= 3x)\n",
-                    ours / jsProcess, resumeSeconds > 0 ? (kEvents / resumeSeconds) / js : 0.0);
-    }
-    if (curlSeconds > 0)
-        std::printf("%-62s %9.2f %10.0f\n", "serve alone: curl, pre-gzipped bodies, requests only",
-                    curlSeconds, kEvents / curlSeconds);
-    if (!jsNote.isEmpty())
-        std::printf("JavaScript client: %s\n", qPrintable(jsNote));
+    std::printf("\n%-66s %8s %10s\n", "100,000 events, 1000 per request, 2 in flight, whole process",
+                "seconds", "events/s");
+    row("send --to local (serve)", oursLocal,
+        QStringLiteral("logged %1; %2").arg(oursLogged).arg(ratio(oursLocal, jsLocal)));
+    row("@algolia/client-insights pushEvents to serve", jsLocal, QStringLiteral("logged %1").arg(jsLogged));
+    row("send --to URL (plain HTTP sink, sent events logged)", oursUrl, ratio(oursUrl, jsUrl));
+    row("@algolia/client-insights pushEvents to the plain HTTP sink", jsUrl);
     std::fflush(stdout);
-    QCOMPARE(ourLogged, kEvents); // every event logged once
+    QCOMPARE(oursLogged, kEvents); // every event logged once
+    QVERIFY2(oursUrl.seconds > 0 || !oursUrl.note.startsWith(QLatin1String("send")),
+             qPrintable(oursUrl.note));
 }
 
 QTEST_GUILESS_MAIN(BenchClientSend)
