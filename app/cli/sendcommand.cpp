@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <mutex>
 
 namespace {
 
@@ -148,9 +149,10 @@ int runSendCommand(int argc, char** argv)
     QCoreApplication::setOrganizationName(QStringLiteral("insights-debugger"));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("Send events (a request body, one event, or NDJSON) through a persistent outbox.\n"
-                       "Exit status: 0 all accepted, 1 any rejected or failed, 2 usage or input error."));
+    parser.setApplicationDescription(QStringLiteral(
+        "Send events (a request body, one event, or NDJSON) through a persistent outbox.\n"
+        "Exit status: 0 all accepted (and logged), 1 any rejected, failed or not logged, 2 usage or input "
+        "error."));
     parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("FILE"),
                                  QStringLiteral("events to send; - for standard input"));
@@ -340,6 +342,15 @@ int runSendCommand(int argc, char** argv)
     // Events sent elsewhere than the embedded endpoint (which logs what it receives) are recorded in the
     // event log the desktop app and `serve` share, so that the live table shows them with their verdict.
     std::unique_ptr<EventLog> eventLog;
+    // What the log stored and refused (commit callbacks run on its writer thread).
+    struct LogOutcome
+    {
+        std::mutex mutex;
+        qint64 logged = 0;
+        qint64 notLogged = 0;
+        QString firstError; // SQLite's reason
+    };
+    auto logOutcome = std::make_shared<LogOutcome>();
     if (!parser.isSet(noLogOption) && !options.target.isEmbeddedEndpoint()) {
         const QString folder = parser.isSet(dataDirOption)
                                    ? parser.value(dataDirOption)
@@ -351,7 +362,16 @@ int runSendCommand(int argc, char** argv)
         if (log.log) {
             eventLog = std::move(log.log);
             EventLog* sink = eventLog.get();
-            client.setLogSink([sink](QList<LogRecord> records) { sink->append(std::move(records)); });
+            client.setLogSink([sink, logOutcome](QList<LogRecord> records) {
+                const qint64 size = records.size();
+                sink->append(std::move(records),
+                             [logOutcome, size](bool ok, qint64, qint64, const QString& error) {
+                                 std::lock_guard lock(logOutcome->mutex);
+                                 (ok ? logOutcome->logged : logOutcome->notLogged) += size;
+                                 if (!ok && logOutcome->firstError.isEmpty())
+                                     logOutcome->firstError = error;
+                             });
+            });
         } else {
             printErr(QStringLiteral("note: sent events are not logged: %1").arg(log.error));
         }
@@ -496,10 +516,22 @@ int runSendCommand(int argc, char** argv)
         std::printf(
             "failed events stay in the outbox %s (%s); run again with --resume after fixing the cause\n",
             qPrintable(options.outboxPath), qPrintable(stats.firstFailure));
-    if (eventLog)
-        std::printf("logged as sent in %s\n", qPrintable(eventLog->path()));
+    bool logFailed = false;
+    if (eventLog) {
+        std::lock_guard lock(logOutcome->mutex);
+        if (logOutcome->notLogged > 0) {
+            logFailed = true;
+            printErr(QStringLiteral("error: %1 of %2 sent event(s) could not be logged in %3: %4")
+                         .arg(logOutcome->notLogged)
+                         .arg(logOutcome->notLogged + logOutcome->logged)
+                         .arg(eventLog->path(), logOutcome->firstError));
+        } else {
+            std::printf("logged %lld as sent in %s\n", static_cast<long long>(logOutcome->logged),
+                        qPrintable(eventLog->path()));
+        }
+    }
     if (!options.keySource.isEmpty())
         std::printf("API key from %s (not shown)\n", qPrintable(options.keySource));
     std::fflush(stdout);
-    return stats.rejected > 0 || stats.failed > 0 ? kExitRejectedOrFailed : kExitAccepted;
+    return stats.rejected > 0 || stats.failed > 0 || logFailed ? kExitRejectedOrFailed : kExitAccepted;
 }

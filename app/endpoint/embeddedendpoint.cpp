@@ -667,7 +667,8 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
         records.cbegin(), records.cend(), [](const LogRecord& record) { return record.accepted; }));
     QList<LogRecord> announced = announce ? records : QList<LogRecord>();
     log->append(std::move(records), [this, connection, request, eventCount, storedCount, acceptedCount,
-                                     announced](bool ok, qint64 firstId, qint64) mutable {
+                                     announced](bool ok, qint64 firstId, qint64,
+                                                const QString& error) mutable {
         ++requestsAnswered;
         if (ok) {
             eventsStored += storedCount;
@@ -675,7 +676,8 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
         }
         if (!ok) {
             request->status = 500;
-            request->answer = statusBody(500, QStringLiteral("The event log could not store the events"));
+            request->answer =
+                statusBody(500, QStringLiteral("The event log could not store the events: %1").arg(error));
         } else if (!announced.isEmpty()) {
             for (qsizetype i = 0; i < announced.size(); ++i)
                 announced[i].id = firstId + i;

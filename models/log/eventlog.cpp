@@ -57,6 +57,28 @@ std::optional<EventSource> eventSourceFromName(QStringView name)
     return std::nullopt;
 }
 
+QString recordKindName(RecordKind kind)
+{
+    switch (kind) {
+    case RecordKind::Event:
+        return QStringLiteral("event");
+    case RecordKind::Search:
+        return QStringLiteral("search");
+    case RecordKind::Request:
+        return QStringLiteral("request");
+    }
+    return {};
+}
+
+std::optional<RecordKind> recordKindFromName(QStringView name)
+{
+    for (const RecordKind kind : {RecordKind::Event, RecordKind::Search, RecordKind::Request}) {
+        if (name.compare(recordKindName(kind), Qt::CaseInsensitive) == 0)
+            return kind;
+    }
+    return std::nullopt;
+}
+
 QString algoliaVerdictText(const LogRecord& record)
 {
     if (!record.algoliaStatus)
@@ -103,13 +125,29 @@ const Migration kMigrations[] = {
     // of its own, written only when a verdict arrives, so that the insert path stays as it was.
     {3, "CREATE TABLE algolia_verdicts(id INTEGER PRIMARY KEY, status INTEGER NOT NULL, errors TEXT NOT "
         "NULL);"},
+    // Version 4: record kinds (searches and refused requests beside events), queryID, the request line, the
+    // raw request once per request, and the counters several processes share: `lastId` (the ids' high-water
+    // mark) and `count` (records in the log), both updated in every writing transaction, so that each
+    // process learns the other processes' writes from one row instead of a count(*) over the table.
+    {4,
+     "ALTER TABLE events ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE events ADD COLUMN query_id TEXT;"
+     "ALTER TABLE requests ADD COLUMN method TEXT;"
+     "ALTER TABLE requests ADD COLUMN path TEXT;"
+     "CREATE TABLE raw_requests(rid INTEGER PRIMARY KEY, method BLOB, target BLOB, headers BLOB, body BLOB,"
+     " body_truncated INTEGER NOT NULL);"
+     "INSERT OR IGNORE INTO meta(key, value) VALUES('lastId', coalesce((SELECT max(id) FROM events), 0));"
+     "INSERT OR REPLACE INTO meta(key, value) VALUES('count', (SELECT count(*) FROM events));"
+     "INSERT OR REPLACE INTO meta(key, value) VALUES('generation', 1);"},
 };
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 // Bounds one group-commit transaction so that the first callers of a large burst are acknowledged early
 // and the WAL stays small.
 constexpr qint64 kMaxRowsPerTransaction = 50'000;
 constexpr int kAnnounceIntervalMs = 50;
+// How often the watch thread looks for other processes' commits (and checkpoints).
+constexpr int kWatchIntervalMs = 200;
 
 QString sqliteError(sqlite3* db)
 {
@@ -159,6 +197,12 @@ public:
             sqlite3_bind_text(m_stmt, i, bytes.constData(), int(bytes.size()), SQLITE_STATIC);
     }
     void bind(int i, qint64 value) { sqlite3_bind_int64(m_stmt, i, value); }
+    // Bytes stored as a BLOB (never interpreted as text); an empty array is stored as an empty BLOB.
+    void bindBlob(int i, const QByteArray& bytes)
+    {
+        sqlite3_bind_blob64(m_stmt, i, bytes.isNull() ? "" : bytes.constData(), sqlite3_uint64(bytes.size()),
+                            SQLITE_STATIC);
+    }
 
     QString text(int column) const
     {
@@ -171,6 +215,11 @@ public:
         return p ? QByteArray(p, sqlite3_column_bytes(m_stmt, column)) : QByteArray();
     }
     qint64 integer(int column) const { return sqlite3_column_int64(m_stmt, column); }
+    QByteArray blob(int column) const
+    {
+        const auto* p = static_cast<const char*>(sqlite3_column_blob(m_stmt, column));
+        return p ? QByteArray(p, sqlite3_column_bytes(m_stmt, column)) : QByteArray();
+    }
 
     // Runs the statement to completion; true on success. Rows, if any, are ignored.
     bool run()
@@ -284,11 +333,19 @@ IssueList unpackIssues(const QByteArray& json)
     return issues;
 }
 
+// The counters every writer keeps in `meta` (see migration 4), with the high-water marks of ids and request
+// rows (each a primary-key look-up, not a scan).
+const char kReadCounters[] = "SELECT max(coalesce((SELECT max(id) FROM events), 0),"
+                             " coalesce((SELECT value FROM meta WHERE key = 'lastId'), 0)),"
+                             " coalesce((SELECT max(rid) FROM requests), 0),"
+                             " coalesce((SELECT value FROM meta WHERE key = 'count'), 0),"
+                             " coalesce((SELECT value FROM meta WHERE key = 'generation'), 0)";
+
 const char kRecordColumns[] =
     "SELECT e.id, e.received_at, e.source, e.http_status, e.accepted, e.idx, e.event_type, e.event_subtype,"
     " e.event_name, e.index_name, e.user_token, e.auth_token, e.ts, p.issues, p.raw_json, r.request_id,"
     " r.message, r.user_agent, r.device, r.agent, r.origin, r.referer, r.remote_address, r.app_id, r.target,"
-    " v.status, v.errors"
+    " v.status, v.errors, e.kind, e.query_id, r.method, r.path"
     " FROM events e JOIN payloads p ON p.id = e.id LEFT JOIN requests r ON r.rid = e.rid"
     " LEFT JOIN algolia_verdicts v ON v.id = e.id";
 
@@ -327,6 +384,11 @@ LogRecord readRecord(const Statement& s)
         for (const QJsonValue& error : QJsonDocument::fromJson(s.bytes(26)).array())
             r.algoliaErrors.append(error.toString());
     }
+    const qint64 kind = s.integer(27);
+    r.kind = kind >= 0 && kind <= qint64(RecordKind::Request) ? RecordKind(kind) : RecordKind::Event;
+    r.queryId = s.text(28);
+    r.method = s.text(29);
+    r.path = s.text(30);
     return r;
 }
 
@@ -390,6 +452,11 @@ Filter buildFilter(const LogQuery& q)
         terms.append("e.source = ?");
         f.args.append(qint64(*q.source));
     }
+    if (q.kind) {
+        terms.append("e.kind = ?");
+        f.args.append(qint64(*q.kind));
+    }
+    text("e.query_id", q.queryId);
     if (q.sinceId > 0) {
         terms.append("e.id > ?");
         f.args.append(q.sinceId);
@@ -488,9 +555,9 @@ struct EventLog::Private
     Statement insertRequest;
     Statement insertEvent;
     Statement insertPayload;
-    Statement saveLastId;
-    qint64 nextId = 1;
-    qint64 nextRequestRow = 1;
+    Statement insertRawRequest;
+    Statement readCounters;
+    Statement saveCounters;
 
     std::mutex queueMutex;
     std::condition_variable queueChanged;
@@ -498,8 +565,12 @@ struct EventLog::Private
     bool stopping = false;
     std::thread writerThread;
 
-    // Checkpoints run on their own thread and connection: a checkpoint syncs the database file, and doing it
-    // inside a commit (SQLite's default auto-checkpoint) held every acknowledgement back by milliseconds.
+    // The watch thread and its connection, opened with the log: it notices commits by other processes
+    // (PRAGMA data_version, then the shared counters) and checkpoints the WAL. Checkpoints run there, not in
+    // a commit (SQLite's default auto-checkpoint), because a checkpoint syncs the database file and held
+    // every acknowledgement back by milliseconds. The connection reads the database at once: a connection
+    // that never read it has no WAL open, and its checkpoints did nothing.
+    sqlite3* watcher = nullptr;
     std::thread checkpointThread;
     std::mutex checkpointMutex;
     std::condition_variable checkpointWake;
@@ -523,6 +594,24 @@ struct EventLog::Private
     void prepareWriter();
     void writerLoop();
     void checkpointLoop();
+    struct Counters
+    {
+        qint64 lastId = 0;  // the ids' high-water mark, over every process
+        qint64 lastRid = 0; // the newest request row
+        qint64 count = 0;   // records in the log
+        // Changes with every writing transaction of any process: newer counters replace older ones, never
+        // the reverse, whichever connection read them.
+        qint64 generation = 0;
+    };
+    std::mutex countersMutex;
+    Counters known; // the newest counters seen, by the writer or the watcher (under countersMutex)
+    std::optional<Counters> countersInTransaction();
+    bool saveCountersInTransaction(const Counters& counters);
+    // Makes count()/lastId() follow `counters` if they are newer than those known, and announces what
+    // changed: appended ids, removed records (whichever process wrote them).
+    void publish(const Counters& counters, bool announce = true);
+    QString openWatcher();
+    void watchForOtherWriters(Statement& dataVersion, Statement& counters, qint64& lastDataVersion);
     void commitAppends(std::deque<Job>& jobs);
     void trim(qint64 keep);
     qint64 removeNow(const std::optional<QString>& userToken, bool record);
@@ -544,9 +633,13 @@ EventLog::Private::~Private()
     insertRequest = Statement();
     insertEvent = Statement();
     insertPayload = Statement();
-    saveLastId = Statement();
+    insertRawRequest = Statement();
+    readCounters = Statement();
+    saveCounters = Statement();
     if (writer)
         sqlite3_close(writer);
+    if (watcher)
+        sqlite3_close(watcher);
 }
 
 QString EventLog::Private::openWriter()
@@ -567,7 +660,7 @@ QString EventLog::Private::openWriter()
         return QStringLiteral("Cannot open the event log %1: %2.")
             .arg(QDir::toNativeSeparators(path), sqliteError(writer));
     }
-    sqlite3_busy_timeout(writer, 5000);
+    sqlite3_busy_timeout(writer, kBusyTimeoutMs);
     // SQLite falls back to read-only for a file it may not write; appends would then fail one by one.
     if (sqlite3_db_readonly(writer, "main") == 1)
         return QStringLiteral("The event log %1 cannot be written (check its permissions).")
@@ -618,9 +711,21 @@ QString EventLog::Private::openWriter()
     for (const Migration& migration : kMigrations) {
         if (migration.version <= *version)
             continue;
-        const QByteArray sql = QByteArray("BEGIN IMMEDIATE;") + migration.sql +
-                               "PRAGMA user_version=" + QByteArray::number(migration.version) + ";COMMIT;";
-        if (!exec(writer, sql.constData(), &error)) {
+        // Another process opening the same file at the same time may have applied it already: the version
+        // is read again under the write lock.
+        bool ok = exec(writer, "BEGIN IMMEDIATE", &error);
+        const std::optional<qint64> current = ok ? scalar(writer, "PRAGMA user_version") : std::nullopt;
+        if (ok && !current) {
+            error = sqliteError(writer);
+            ok = false;
+        }
+        if (ok && *current < migration.version) {
+            const QByteArray sql =
+                migration.sql + QByteArray(";PRAGMA user_version=") + QByteArray::number(migration.version);
+            ok = exec(writer, sql.constData(), &error);
+        }
+        ok = ok && exec(writer, "COMMIT", &error);
+        if (!ok) {
             rollback(writer);
             return QStringLiteral("Cannot upgrade the event log %1 to schema %2: %3.")
                 .arg(QDir::toNativeSeparators(path))
@@ -630,33 +735,119 @@ QString EventLog::Private::openWriter()
     }
 
     prepareWriter();
-    if (!insertRequest || !insertEvent || !insertPayload || !saveLastId)
+    if (!insertRequest || !insertEvent || !insertPayload || !insertRawRequest || !readCounters ||
+        !saveCounters)
         return QStringLiteral("Cannot prepare the event log %1: %2.")
             .arg(QDir::toNativeSeparators(path), sqliteError(writer));
 
-    // Ids never repeat, even after everything was removed: the high-water mark is kept in `meta`.
-    const qint64 savedLast = scalar(writer, "SELECT value FROM meta WHERE key = 'lastId'").value_or(0);
-    const qint64 maxId = scalar(writer, "SELECT max(id) FROM events").value_or(0);
-    committedLastId = std::max(savedLast, maxId);
-    nextId = committedLastId + 1;
-    nextRequestRow = scalar(writer, "SELECT max(rid) FROM requests").value_or(0) + 1;
-    committedCount = scalar(writer, "SELECT count(*) FROM events").value_or(0);
-    return {};
+    if (!exec(writer, "BEGIN", &error))
+        return QStringLiteral("Cannot read the event log %1: %2.").arg(QDir::toNativeSeparators(path), error);
+    const std::optional<Counters> counters = countersInTransaction();
+    error = sqliteError(writer);
+    rollback(writer);
+    if (!counters)
+        return QStringLiteral("Cannot read the event log %1: %2.").arg(QDir::toNativeSeparators(path), error);
+    publish(*counters, false);
+    return openWatcher();
 }
 
 void EventLog::Private::prepareWriter()
 {
     insertRequest =
         Statement(writer, "INSERT INTO requests(rid, request_id, message, user_agent, device, agent,"
-                          " origin, referer, remote_address, app_id, target)"
-                          " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                          " origin, referer, remote_address, app_id, target, method, path)"
+                          " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     insertEvent =
         Statement(writer, "INSERT INTO events(id, rid, received_at, source, http_status, accepted, idx,"
                           " errors, warnings, event_type, event_subtype, event_name, index_name,"
-                          " user_token, auth_token, ts)"
-                          " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                          " user_token, auth_token, ts, kind, query_id)"
+                          " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     insertPayload = Statement(writer, "INSERT INTO payloads(id, issues, raw_json) VALUES(?, ?, ?)");
-    saveLastId = Statement(writer, "INSERT OR REPLACE INTO meta(key, value) VALUES('lastId', ?)");
+    insertRawRequest = Statement(writer, "INSERT INTO raw_requests(rid, method, target, headers, body,"
+                                         " body_truncated) VALUES(?, ?, ?, ?, ?, ?)");
+    // Ids come from the database, read inside the writing transaction (which holds the file's write lock,
+    // so no other process can take the same ones): never reused, even after everything was removed, because
+    // the high-water mark is kept in `meta`. Each is a primary-key look-up, not a scan.
+    readCounters = Statement(writer, kReadCounters);
+    saveCounters = Statement(writer, "INSERT OR REPLACE INTO meta(key, value)"
+                                     " VALUES('lastId', ?), ('count', ?), ('generation', ?)");
+}
+
+std::optional<EventLog::Private::Counters> EventLog::Private::countersInTransaction()
+{
+    Statement& s = readCounters;
+    if (sqlite3_step(s.get()) != SQLITE_ROW) {
+        sqlite3_reset(s.get());
+        return std::nullopt;
+    }
+    Counters counters{s.integer(0), s.integer(1), s.integer(2), s.integer(3)};
+    sqlite3_reset(s.get());
+    return counters;
+}
+
+bool EventLog::Private::saveCountersInTransaction(const Counters& counters)
+{
+    saveCounters.bind(1, counters.lastId);
+    saveCounters.bind(2, counters.count);
+    saveCounters.bind(3, counters.generation);
+    return saveCounters.run();
+}
+
+void EventLog::Private::publish(const Counters& counters, bool announce)
+{
+    std::lock_guard lock(countersMutex);
+    if (announce && counters.generation <= known.generation)
+        return; // an older snapshot than one already published
+    const Counters before = known;
+    known = counters;
+    committedLastId = counters.lastId;
+    committedCount = counters.count;
+    if (!announce)
+        return;
+    if (counters.lastId > before.lastId)
+        announceAppended(before.lastId + 1, counters.lastId);
+    // Fewer records than the appended ids explain: some were removed (trimmed, deleted, by any process).
+    if (counters.count < before.count + (counters.lastId - before.lastId))
+        announceRemoved();
+}
+
+QString EventLog::Private::openWatcher()
+{
+    const QByteArray file = QFile::encodeName(path);
+    if (sqlite3_open_v2(file.constData(), &watcher, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+        SQLITE_OK)
+        return QStringLiteral("Cannot open the event log %1 a second time: %2.")
+            .arg(QDir::toNativeSeparators(path), sqliteError(watcher));
+    sqlite3_busy_timeout(watcher, kBusyTimeoutMs);
+    // Its first read, here: the WAL and shared memory are open from now on (checkpoints work at once, and
+    // the files this log holds open do not change later).
+    if (!scalar(watcher, "PRAGMA data_version"))
+        return QStringLiteral("Cannot read the event log %1: %2.")
+            .arg(QDir::toNativeSeparators(path), sqliteError(watcher));
+    return {};
+}
+
+void EventLog::Private::watchForOtherWriters(Statement& dataVersion, Statement& counters,
+                                             qint64& lastDataVersion)
+{
+    // data_version changes when another connection (this process's writer or another process) commits; it
+    // costs a look at the shared memory, no read of the file.
+    if (!dataVersion || sqlite3_step(dataVersion.get()) != SQLITE_ROW) {
+        sqlite3_reset(dataVersion.get());
+        return;
+    }
+    const qint64 version = dataVersion.integer(0);
+    sqlite3_reset(dataVersion.get());
+    if (version == lastDataVersion)
+        return;
+    lastDataVersion = version;
+    if (!counters || sqlite3_step(counters.get()) != SQLITE_ROW) {
+        sqlite3_reset(counters.get());
+        return;
+    }
+    const Counters seen{counters.integer(0), counters.integer(1), counters.integer(2), counters.integer(3)};
+    sqlite3_reset(counters.get()); // ends the read transaction: a held snapshot would stall checkpoints
+    publish(seen);
 }
 
 void EventLog::Private::enqueue(Job job)
@@ -683,27 +874,21 @@ Result EventLog::Private::runOnWriter(std::function<Result()> work)
 
 void EventLog::Private::checkpointLoop()
 {
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path.toUtf8().constData(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
-        qWarning("EventLog: no checkpoint connection (%s); SQLite checkpoints during commits instead",
-                 sqlite3_errmsg(db));
-        sqlite3_close(db);
-        return;
-    }
-    sqlite3_busy_timeout(db, 1000);
     // From now on the writer never checkpoints by itself (queued, so it applies between transactions).
     enqueue(Job{{}, {}, [this] { exec(writer, "PRAGMA wal_autocheckpoint=0"); }});
+    Statement dataVersion(watcher, "PRAGMA data_version");
+    Statement counters(watcher, kReadCounters);
+    qint64 lastDataVersion = -1;
     std::unique_lock lock(checkpointMutex);
     while (!checkpointStopping) {
-        checkpointWake.wait_for(lock, std::chrono::milliseconds(200), [this] { return checkpointStopping; });
+        checkpointWake.wait_for(lock, std::chrono::milliseconds(kWatchIntervalMs),
+                                [this] { return checkpointStopping; });
         lock.unlock();
+        watchForOtherWriters(dataVersion, counters, lastDataVersion);
         // PASSIVE never waits for the writer or readers; what it cannot copy now it copies next time.
-        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        sqlite3_wal_checkpoint_v2(watcher, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
         lock.lock();
     }
-    lock.unlock();
-    sqlite3_close(db);
 }
 
 void EventLog::Private::writerLoop()
@@ -743,10 +928,12 @@ void EventLog::Private::writerLoop()
 
 void EventLog::Private::commitAppends(std::deque<Job>& jobs)
 {
-    const qint64 firstOfAll = nextId;
-    qint64 id = nextId;
-    qint64 rid = nextRequestRow;
     bool ok = exec(writer, "BEGIN IMMEDIATE");
+    std::optional<Counters> counters = ok ? countersInTransaction() : std::nullopt;
+    ok = ok && counters;
+    const qint64 firstOfAll = ok ? counters->lastId + 1 : 0;
+    qint64 id = firstOfAll;
+    qint64 rid = ok ? counters->lastRid + 1 : 0;
     std::vector<std::pair<qint64, qint64>> ranges;
     ranges.reserve(jobs.size());
 
@@ -757,12 +944,13 @@ void EventLog::Private::commitAppends(std::deque<Job>& jobs)
             if (!ok)
                 break;
             // The facts of one request are stored once, shared by its consecutive events.
-            const bool sameRequest = previous && previous->requestId == r.requestId &&
-                                     previous->message == r.message && previous->userAgent == r.userAgent &&
-                                     previous->device == r.device && previous->agent == r.agent &&
-                                     previous->origin == r.origin && previous->referer == r.referer &&
-                                     previous->remoteAddress == r.remoteAddress &&
-                                     previous->appId == r.appId && previous->target == r.target;
+            const bool sameRequest =
+                previous && previous->requestId == r.requestId && previous->rawRequest == r.rawRequest &&
+                previous->message == r.message && previous->userAgent == r.userAgent &&
+                previous->device == r.device && previous->agent == r.agent && previous->origin == r.origin &&
+                previous->referer == r.referer && previous->remoteAddress == r.remoteAddress &&
+                previous->appId == r.appId && previous->target == r.target && previous->method == r.method &&
+                previous->path == r.path;
             if (!sameRequest) {
                 Statement& s = insertRequest;
                 s.bind(1, rid++);
@@ -776,7 +964,20 @@ void EventLog::Private::commitAppends(std::deque<Job>& jobs)
                 s.bind(9, r.remoteAddress);
                 s.bind(10, r.appId);
                 s.bind(11, r.target);
+                s.bind(12, r.method);
+                s.bind(13, r.path);
                 ok = s.run();
+                if (ok && r.rawRequest) {
+                    const RawRequest& raw = *r.rawRequest;
+                    Statement& w = insertRawRequest;
+                    w.bind(1, rid - 1);
+                    w.bindBlob(2, raw.method);
+                    w.bindBlob(3, raw.target);
+                    w.bindBlob(4, raw.headers);
+                    w.bindBlob(5, raw.body);
+                    w.bind(6, qint64(raw.bodyTruncated ? 1 : 0));
+                    ok = w.run();
+                }
             }
             previous = &r;
             qint64 errors = 0;
@@ -802,6 +1003,8 @@ void EventLog::Private::commitAppends(std::deque<Job>& jobs)
             e.bind(14, r.userToken);
             e.bind(15, r.authenticatedUserToken);
             e.bind(16, r.timestampMs);
+            e.bind(17, qint64(r.kind));
+            e.bind(18, r.queryId);
             ok = ok && e.run();
             const QByteArray issues = packIssues(r.issues);
             Statement& p = insertPayload;
@@ -813,31 +1016,30 @@ void EventLog::Private::commitAppends(std::deque<Job>& jobs)
         }
         ranges.emplace_back(jobFirst, id - 1);
     }
+    const qint64 added = id - firstOfAll;
     if (ok) {
-        saveLastId.bind(1, id - 1);
-        ok = saveLastId.run() && exec(writer, "COMMIT");
+        counters->lastId = id - 1;
+        counters->lastRid = rid - 1;
+        counters->count += added;
+        ++counters->generation;
+        ok = saveCountersInTransaction(*counters) && exec(writer, "COMMIT");
     }
     if (!ok) {
-        qWarning("EventLog: append failed: %s", sqlite3_errmsg(writer));
+        const QString error = sqliteError(writer);
+        qWarning("EventLog: append failed: %s", qPrintable(error));
         rollback(writer);
         for (const Job& job : jobs) {
             if (job.done)
-                job.done(false, 0, 0);
+                job.done(false, 0, 0, error);
         }
         return;
     }
-    nextId = id;
-    nextRequestRow = rid;
-    const qint64 added = id - firstOfAll;
-    committedLastId = id - 1;
-    committedCount += added;
+    publish(*counters);
 
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         if (jobs[i].done)
-            jobs[i].done(true, ranges[i].first, ranges[i].second);
+            jobs[i].done(true, ranges[i].first, ranges[i].second, QString());
     }
-    if (added > 0)
-        announceAppended(firstOfAll, id - 1);
 
     // Trim in batches: deleting a run of the oldest rows costs about the same for 1 or 10,000 rows.
     const qint64 keep = retention;
@@ -851,16 +1053,22 @@ void EventLog::Private::trim(qint64 keep)
     if (committedCount <= keep)
         return;
     bool ok = exec(writer, "BEGIN IMMEDIATE");
+    // The count in the file, which other processes may have changed since this one last wrote.
+    std::optional<Counters> counters = ok ? countersInTransaction() : std::nullopt;
+    ok = ok && counters;
     qint64 removed = 0;
-    if (ok && keep <= 0) {
+    if (ok && counters->count <= keep) {
+        // nothing to trim (another process did it)
+    } else if (ok && keep <= 0) {
         ok = exec(writer, "DELETE FROM events");
         removed = sqlite3_changes64(writer);
-        ok = ok && exec(writer, "DELETE FROM payloads; DELETE FROM requests; DELETE FROM algolia_verdicts");
+        ok = ok && exec(writer, "DELETE FROM payloads; DELETE FROM requests; DELETE FROM raw_requests;"
+                                " DELETE FROM algolia_verdicts");
     } else if (ok) {
         // The oldest kept row, found by stepping over the rows to drop from the old end (a few thousand)
-        // rather than over the ones kept (up to millions). Rows below it go from all three tables.
+        // rather than over the ones kept (up to millions). Rows below it go from every table.
         Statement cutoff(writer, "SELECT id FROM events ORDER BY id LIMIT 1 OFFSET ?");
-        cutoff.bind(1, committedCount - keep);
+        cutoff.bind(1, counters->count - keep);
         const qint64 firstKept = sqlite3_step(cutoff.get()) == SQLITE_ROW ? cutoff.integer(0) : 0;
         if (firstKept > 0) {
             Statement events(writer, "DELETE FROM events WHERE id < ?");
@@ -874,30 +1082,37 @@ void EventLog::Private::trim(qint64 keep)
             verdicts.bind(1, firstKept);
             ok = ok && verdicts.run();
             // Request rows grow with event ids, so the first kept event's request bounds the old ones.
-            ok = ok && exec(writer,
-                            "DELETE FROM requests WHERE rid < (SELECT rid FROM events ORDER BY id LIMIT 1)");
+            ok = ok &&
+                 exec(writer,
+                      "DELETE FROM requests WHERE rid < (SELECT rid FROM events ORDER BY id LIMIT 1);"
+                      "DELETE FROM raw_requests WHERE rid < (SELECT rid FROM events ORDER BY id LIMIT 1)");
         }
     }
-    ok = ok && exec(writer, "COMMIT");
+    if (ok) {
+        counters->count -= removed;
+        ++counters->generation;
+        ok = saveCountersInTransaction(*counters) && exec(writer, "COMMIT");
+    }
     if (!ok) {
         qWarning("EventLog: trimming to %lld records failed: %s", static_cast<long long>(keep),
                  sqlite3_errmsg(writer));
         rollback(writer);
         return;
     }
-    committedCount -= removed;
-    if (removed > 0)
-        announceRemoved();
+    publish(*counters);
 }
 
 qint64 EventLog::Private::removeNow(const std::optional<QString>& userToken, bool record)
 {
     bool ok = exec(writer, "BEGIN IMMEDIATE");
+    std::optional<Counters> counters = ok ? countersInTransaction() : std::nullopt;
+    ok = ok && counters;
     qint64 removed = 0;
     if (ok && !userToken) {
         ok = exec(writer, "DELETE FROM events");
         removed = sqlite3_changes64(writer);
-        ok = ok && exec(writer, "DELETE FROM payloads; DELETE FROM requests; DELETE FROM algolia_verdicts");
+        ok = ok && exec(writer, "DELETE FROM payloads; DELETE FROM requests; DELETE FROM raw_requests;"
+                                " DELETE FROM algolia_verdicts");
     } else if (ok) {
         Statement payloads(writer, "DELETE FROM payloads WHERE id IN"
                                    " (SELECT id FROM events WHERE user_token = ?1 OR auth_token = ?1)");
@@ -918,15 +1133,17 @@ qint64 EventLog::Private::removeNow(const std::optional<QString>& userToken, boo
             ok = deletion.run();
         }
     }
-    ok = ok && exec(writer, "COMMIT");
+    if (ok) {
+        counters->count -= removed;
+        ++counters->generation;
+        ok = saveCountersInTransaction(*counters) && exec(writer, "COMMIT");
+    }
     if (!ok) {
         qWarning("EventLog: remove failed: %s", sqlite3_errmsg(writer));
         rollback(writer);
         return 0;
     }
-    committedCount -= removed;
-    if (removed > 0)
-        announceRemoved();
+    publish(*counters);
     return removed;
 }
 
@@ -1059,7 +1276,7 @@ sqlite3* EventLog::Private::reader()
         sqlite3_close(db);
         return nullptr;
     }
-    sqlite3_busy_timeout(db, 5000);
+    sqlite3_busy_timeout(db, kBusyTimeoutMs);
     // No mmap: measured on 1M records it saved under 10 ms per full scan, and an I/O error on a mapped file
     // is a SIGBUS instead of an error code.
     exec(db, "PRAGMA cache_size=-8000; PRAGMA temp_store=MEMORY");
@@ -1232,6 +1449,28 @@ QList<LogRecord> EventLog::records(const QList<qint64>& ids) const
     return out;
 }
 
+std::optional<RawRequest> EventLog::rawRequest(const QString& requestId) const
+{
+    sqlite3* db = d->reader();
+    if (!db || requestId.isEmpty())
+        return std::nullopt;
+    Statement s(db,
+                "SELECT w.method, w.target, w.headers, w.body, w.body_truncated FROM requests r"
+                " JOIN raw_requests w ON w.rid = r.rid WHERE r.request_id = ? ORDER BY r.rid DESC LIMIT 1");
+    if (!s)
+        return std::nullopt;
+    s.bind(1, requestId);
+    if (sqlite3_step(s.get()) != SQLITE_ROW)
+        return std::nullopt;
+    RawRequest raw;
+    raw.method = s.blob(0);
+    raw.target = s.blob(1);
+    raw.headers = s.blob(2);
+    raw.body = s.blob(3);
+    raw.bodyTruncated = s.integer(4) != 0;
+    return raw;
+}
+
 qint64 EventLog::count(const LogQuery& query) const
 {
     sqlite3* db = d->reader();
@@ -1348,6 +1587,13 @@ void EventLog::statsAsync(QObject* context, std::function<void(LogStats)> done) 
 {
     d->runAsync<LogStats>(
         context, [this] { return stats(); }, std::move(done));
+}
+
+void EventLog::rawRequestAsync(const QString& requestId, QObject* context,
+                               std::function<void(std::optional<RawRequest>)> done) const
+{
+    d->runAsync<std::optional<RawRequest>>(
+        context, [this, requestId] { return rawRequest(requestId); }, std::move(done));
 }
 
 void EventLog::removeAsync(const std::optional<QString>& userToken, QObject* context,

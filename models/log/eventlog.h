@@ -27,10 +27,38 @@ enum class EventSource
 QString eventSourceName(EventSource source); // "endpoint", "sent", "algolia", "imported"
 std::optional<EventSource> eventSourceFromName(QStringView name);
 
+// What a record is. Stored as its number: never renumber.
+enum class RecordKind
+{
+    Event = 0,   // an Insights event
+    Search = 1,  // a search the endpoint answered or relayed
+    Request = 2, // a request refused before any event was judged (400, 401, 404, 405, 413, 431, 501...)
+};
+QString recordKindName(RecordKind kind); // "event", "search", "request"
+std::optional<RecordKind> recordKindFromName(QStringView name);
+
+// A request as received. Stored once per request (not per event): every record of one request shares one.
+struct RawRequest
+{
+    QByteArray method; // "POST"
+    QByteArray target; // the request target as sent, e.g. "/1/events?x-algolia-agent=..."
+    QByteArray
+        headers; // "Name: value\r\n" lines as received, the API key's value already masked by the producer
+    QByteArray body; // as received (after Content-Encoding decoding), possibly truncated
+    bool bodyTruncated = false;
+
+    friend bool operator==(const RawRequest& a, const RawRequest& b)
+    {
+        return a.method == b.method && a.target == b.target && a.headers == b.headers && a.body == b.body &&
+               a.bodyTruncated == b.bodyTruncated;
+    }
+};
+
 // One event as the debugger keeps it: the event, its verdict, and the request facts that matter.
 struct LogRecord
 {
-    qint64 id = 0; // assigned by the log, increasing
+    qint64 id = 0; // assigned by the database when the record is committed, increasing, never reused
+    RecordKind kind = RecordKind::Event;
     QString requestId;
     qint64 receivedAtMs = 0;
     EventSource source = EventSource::Endpoint;
@@ -49,6 +77,7 @@ struct LogRecord
     QString userToken; // the userToken field (not the authenticated one)
     QString authenticatedUserToken;
     qint64 timestampMs = 0; // the event's own timestamp; 0 when absent
+    QString queryId;        // events: their queryID; searches: the queryID the search returned
 
     // Request facts; never the API key.
     QString userAgent;
@@ -59,6 +88,12 @@ struct LogRecord
     QString remoteAddress;
     QString appId;
     QString target; // where a sent event went: "local", "us", "de", "global" or a URL
+    QString method; // the request line: "POST"
+    QString path;   // the request line's path, without the query: "/1/events"
+
+    // Set by producers on every record of one request (one shared object, not copies); the log stores it
+    // once per request. Reads leave it null: ask EventLog::rawRequest(requestId) for it.
+    std::shared_ptr<const RawRequest> rawRequest;
 
     // Algolia's own verdict on this event, from its debugger feed (GET /1/events), when one was attached
     // with EventLog::attachAlgoliaVerdicts(): the HTTP status Algolia recorded for the event's request and
@@ -88,6 +123,8 @@ struct LogQuery
     QString eventName;
     QString index;
     std::optional<EventSource> source;
+    std::optional<RecordKind> kind;
+    QString queryId;
     qint64 sinceId = 0; // records with id > sinceId
     int limit = 1000;   // oldest first (unless newestFirst); <= 0 means no limit
 
@@ -127,14 +164,20 @@ class EventLog final : public QObject
     Q_DISABLE_COPY_MOVE(EventLog)
 
 public:
+    // How long a writer waits for another connection's (or process's) write transaction before giving up.
+    static constexpr int kBusyTimeoutMs = 10'000;
+
     struct OpenResult;
     static OpenResult open(const EventLogOptions& options);
     ~EventLog() override;
 
-    using CommitCallback = std::function<void(bool ok, qint64 firstId, qint64 lastId)>;
-    // Thread-safe. Records get ids in order; `done` may be empty. Appends queued together are committed in
-    // one transaction (up to 50,000 records), then each `done` runs in append order on the writer thread:
-    // ok=false means nothing of that append was stored (no id consumed); an empty list gets (true, n, n - 1).
+    // `error` is SQLite's reason when ok is false (e.g. "database is locked", "disk I/O error"), else empty.
+    using CommitCallback = std::function<void(bool ok, qint64 firstId, qint64 lastId, const QString& error)>;
+    // Thread-safe. Records get ids in order, from the database at commit time (several processes may append
+    // to one file: ids stay unique and increasing across them); `done` may be empty. Appends queued together
+    // are committed in one transaction (up to 50,000 records), then each `done` runs in append order on the
+    // writer thread: ok=false means nothing of that append was stored (no id consumed); an empty list gets
+    // (true, n, n - 1). A writer waits for another process's transaction up to kBusyTimeoutMs.
     void append(QList<LogRecord> records, CommitCallback done = {});
     // Blocks until everything appended so far is committed (tests, shutdown).
     void flush();
@@ -146,6 +189,8 @@ public:
     QList<qint64> ids(const LogQuery& query) const;
     // The records with these ids, in the order given; ids that no longer exist are skipped.
     QList<LogRecord> records(const QList<qint64>& ids) const;
+    // The request as received of the records with this request id (the newest such request), if stored.
+    std::optional<RawRequest> rawRequest(const QString& requestId) const;
     // How many records match `query` (sinceId/beforeId/filters apply, limit does not).
     qint64 count(const LogQuery& query) const;
     LogStats stats() const;
@@ -172,6 +217,8 @@ public:
                       std::function<void(QList<LogRecord>)> done) const;
     void countAsync(const LogQuery& query, QObject* context, std::function<void(qint64)> done) const;
     void statsAsync(QObject* context, std::function<void(LogStats)> done) const;
+    void rawRequestAsync(const QString& requestId, QObject* context,
+                         std::function<void(std::optional<RawRequest>)> done) const;
     void removeAsync(const std::optional<QString>& userToken, QObject* context,
                      std::function<void(qint64)> done);
 

@@ -117,7 +117,7 @@ int main(int argc, char** argv)
     QElapsedTimer timer;
     timer.start();
     for (QList<LogRecord>& records : batches) {
-        log.append(std::move(records), [&](bool ok, qint64, qint64) {
+        log.append(std::move(records), [&](bool ok, qint64, qint64, const QString&) {
             if (!ok)
                 std::fprintf(stderr, "append failed\n");
             committed.release();
@@ -179,7 +179,7 @@ int main(int argc, char** argv)
     timer.restart();
     for (QList<LogRecord>& records : steadyState) {
         inFlight.acquire();
-        log.append(std::move(records), [&](bool, qint64, qint64) {
+        log.append(std::move(records), [&](bool, qint64, qint64, const QString&) {
             inFlight.release();
             finished.release();
         });

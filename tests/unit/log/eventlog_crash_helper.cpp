@@ -39,7 +39,7 @@ int main(int argc, char** argv)
             records.append(r);
         }
         inFlight.acquire();
-        opened.log->append(records, [&inFlight](bool ok, qint64 first, qint64 last) {
+        opened.log->append(records, [&inFlight](bool ok, qint64 first, qint64 last, const QString&) {
             if (ok) {
                 for (qint64 id = first; id <= last; ++id)
                     std::printf("%lld\n", static_cast<long long>(id));

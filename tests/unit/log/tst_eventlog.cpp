@@ -74,6 +74,9 @@ int openFilesUnder(const QString& path)
     return count;
 }
 
+// The schema version a file has once this version of the log opened it.
+constexpr qint64 kCurrentSchema = 4;
+
 } // namespace
 
 Q_DECLARE_METATYPE(LogQuery)
@@ -114,7 +117,7 @@ private Q_SLOTS:
             QList<LogRecord> records;
             for (int i = 0; i < size; ++i)
                 records.append(makeRecord(QStringLiteral("u%1").arg(i)));
-            log->append(records, [&, raw = log.get()](bool ok, qint64 first, qint64 last) {
+            log->append(records, [&, raw = log.get()](bool ok, qint64 first, qint64 last, const QString&) {
                 if (std::this_thread::get_id() == mainThread)
                     onOtherThread = false;
                 std::lock_guard lock(mutex);
@@ -158,6 +161,10 @@ private Q_SLOTS:
         r.remoteAddress = QStringLiteral("192.168.1.20");
         r.appId = QStringLiteral("APPID");
         r.target = QStringLiteral("local");
+        r.kind = RecordKind::Search;
+        r.queryId = QStringLiteral("43b15df305339e827f0ac0bdc5ebcaa7");
+        r.method = QStringLiteral("POST");
+        r.path = QStringLiteral("/1/events");
         Issue error;
         error.severity = Severity::Error;
         error.eventIndex = 7;
@@ -204,6 +211,11 @@ private Q_SLOTS:
         QCOMPARE(got.remoteAddress, r.remoteAddress);
         QCOMPARE(got.appId, r.appId);
         QCOMPARE(got.target, r.target);
+        QCOMPARE(got.kind, RecordKind::Search);
+        QCOMPARE(got.queryId, r.queryId);
+        QCOMPARE(got.method, r.method);
+        QCOMPARE(got.path, r.path);
+        QVERIFY(!got.rawRequest);
         QCOMPARE(log->records({5, 1, 9}).size(), 1);
     }
 
@@ -297,6 +309,18 @@ private Q_SLOTS:
         q.accepted = true;
         q.eventType = QStringLiteral("click");
         QTest::addRow("conditions combine") << q << QList<qint64>{1, 6};
+        q = {};
+        q.kind = RecordKind::Event;
+        QTest::addRow("kind event") << q << QList<qint64>{1, 2, 3, 4, 6};
+        q = {};
+        q.kind = RecordKind::Request;
+        QTest::addRow("kind request") << q << QList<qint64>{5};
+        q = {};
+        q.kind = RecordKind::Search;
+        QTest::addRow("kind search") << q << QList<qint64>{};
+        q = {};
+        q.queryId = QStringLiteral("43b15df305339e827f0ac0bdc5ebcaa7");
+        QTest::addRow("queryId") << q << QList<qint64>{2, 4};
     }
 
     void queryFilters()
@@ -323,6 +347,8 @@ private Q_SLOTS:
         r4.rawJson = QByteArrayLiteral("{\"eventName\":\"Discount viewed\"}");
         LogRecord r5 = makeRecord(QStringLiteral("erin"), QStringLiteral("click"), 422);
         r5.requestId = QStringLiteral("req-2");
+        r5.kind = RecordKind::Request;
+        r2.queryId = r4.queryId = QStringLiteral("43b15df305339e827f0ac0bdc5ebcaa7");
         LogRecord r6 = makeRecord(QStringLiteral("alice"));
         r6.source = EventSource::Sent;
         r6.issues = {warning};
@@ -446,7 +472,7 @@ private Q_SLOTS:
         } // destroyed: every append is committed before the writer stops
         qint64 version = -1;
         QVERIFY(execSql(path, "PRAGMA user_version", &version));
-        QCOMPARE(version, qint64(3));
+        QCOMPARE(version, qint64(kCurrentSchema));
         auto log = openLog(path);
         QVERIFY(log);
         QCOMPARE(log->count(), qint64(1));
@@ -469,7 +495,7 @@ private Q_SLOTS:
         QVERIFY(log);
         qint64 version = -1;
         QVERIFY(execSql(path, "PRAGMA user_version", &version));
-        QCOMPARE(version, qint64(3));
+        QCOMPARE(version, qint64(kCurrentSchema));
         QCOMPARE(log->count(), qint64(3));
         const QList<LogRecord> records = log->query(LogQuery{});
         QCOMPARE(records.size(), 3);
@@ -497,7 +523,7 @@ private Q_SLOTS:
         QVERIFY(log);
         qint64 version = -1;
         QVERIFY(execSql(path, "PRAGMA user_version", &version));
-        QCOMPARE(version, qint64(3));
+        QCOMPARE(version, qint64(kCurrentSchema));
         QCOMPARE(log->count(), qint64(3));
         const QList<LogRecord> records = log->query(LogQuery{});
         QCOMPARE(records.size(), 3);
@@ -524,6 +550,44 @@ private Q_SLOTS:
         log->append({makeRecord(QStringLiteral("new"))});
         log->flush();
         QCOMPARE(log->lastId(), qint64(6));
+    }
+
+    void migratesFromVersion3()
+    {
+        const QString path = newPath();
+        QFile fixture(QStringLiteral(INSIGHTS_TEST_DATA_DIR "/log/eventlog-v3.sql"));
+        QVERIFY(fixture.open(QIODevice::ReadOnly));
+        QVERIFY(execSql(path, fixture.readAll()));
+
+        auto log = openLog(path);
+        QVERIFY(log);
+        qint64 version = -1;
+        QVERIFY(execSql(path, "PRAGMA user_version", &version));
+        QCOMPARE(version, qint64(kCurrentSchema));
+        QCOMPARE(log->count(), qint64(3));
+        QCOMPARE(log->lastId(), qint64(5)); // the saved high-water mark, above the newest row
+        const QList<LogRecord> records = log->query(LogQuery{});
+        QCOMPARE(records.size(), 3);
+        for (const LogRecord& record : records) {
+            QCOMPARE(record.kind, RecordKind::Event); // what every older record was
+            QVERIFY(record.queryId.isEmpty());
+            QVERIFY(record.method.isEmpty());
+        }
+        QCOMPARE(records.at(2).algoliaStatus, std::optional<int>(422));
+        QCOMPARE(records.at(2).algoliaErrors, QStringList{QStringLiteral("eventName is missing")});
+        QVERIFY(!log->rawRequest(QStringLiteral("req-a")));
+        LogQuery events;
+        events.kind = RecordKind::Event;
+        QCOMPARE(log->count(events), qint64(3));
+
+        LogRecord fresh = makeRecord(QStringLiteral("new"));
+        fresh.kind = RecordKind::Request;
+        fresh.rawRequest = std::make_shared<RawRequest>(RawRequest{"GET", "/nope", "Host: x\r\n", {}, false});
+        log->append({fresh});
+        log->flush();
+        QCOMPARE(log->lastId(), qint64(6));
+        QCOMPARE(log->count(), qint64(4));
+        QCOMPARE(log->rawRequest(fresh.requestId)->target, QByteArray("/nope"));
     }
 
     void attachesAlgoliaVerdicts()
@@ -734,19 +798,23 @@ private Q_SLOTS:
         QCOMPARE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
         std::atomic<int> calls{0};
         std::atomic<bool> okSeen{true};
-        log->append({makeRecord(QStringLiteral("blocked"))}, [&](bool ok, qint64, qint64) {
-            okSeen = ok;
-            ++calls;
-        });
-        QTRY_COMPARE_WITH_TIMEOUT(calls.load(), 1, 20000);
+        QString reason;
+        log->append({makeRecord(QStringLiteral("blocked"))},
+                    [&](bool ok, qint64, qint64, const QString& error) {
+                        okSeen = ok;
+                        reason = error;
+                        ++calls;
+                    });
+        QTRY_COMPARE_WITH_TIMEOUT(calls.load(), 1, 3 * EventLog::kBusyTimeoutMs);
         QVERIFY(!okSeen); // not acknowledged: the endpoint must not answer 200
+        QCOMPARE(reason, QStringLiteral("database is locked")); // SQLite's own reason, for the 503
         QCOMPARE(log->count(), qint64(1));
         QCOMPARE(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
         sqlite3_close(other);
 
         qint64 firstId = 0;
         log->append({makeRecord(QStringLiteral("after"))},
-                    [&](bool ok, qint64 first, qint64) { firstId = ok ? first : -1; });
+                    [&](bool ok, qint64 first, qint64, const QString&) { firstId = ok ? first : -1; });
         log->flush();
         QCOMPARE(firstId, qint64(2)); // the failed append consumed no id
         QCOMPARE(log->count(), qint64(2));
@@ -773,7 +841,7 @@ private Q_SLOTS:
                     QList<LogRecord> records;
                     for (int i = 0; i < kPerBatch; ++i)
                         records.append(makeRecord(QStringLiteral("thread-%1").arg(t)));
-                    log->append(records, [&](bool ok, qint64 first, qint64 last) {
+                    log->append(records, [&](bool ok, qint64 first, qint64 last, const QString&) {
                         std::lock_guard lock(mutex);
                         if (!ok || last - first + 1 != kPerBatch)
                             ++failures;
@@ -805,6 +873,158 @@ private Q_SLOTS:
         const QList<qint64> ids = log->ids(all);
         QCOMPARE(ids.first(), qint64(1));
         QCOMPARE(ids.last(), qint64(kThreads * kBatches * kPerBatch));
+    }
+
+    void recordKindNamesRoundTrip()
+    {
+        for (const RecordKind kind : {RecordKind::Event, RecordKind::Search, RecordKind::Request}) {
+            QVERIFY(!recordKindName(kind).isEmpty());
+            QCOMPARE(recordKindFromName(recordKindName(kind)), std::optional<RecordKind>(kind));
+        }
+        QCOMPARE(recordKindName(RecordKind::Request), QStringLiteral("request"));
+        QCOMPARE(recordKindFromName(u"SEARCH"), std::optional<RecordKind>(RecordKind::Search));
+        QVERIFY(!recordKindFromName(u"click"));
+    }
+
+    void rawRequestIsStoredOncePerRequest()
+    {
+        const QString path = newPath();
+        auto log = openLog(path);
+        QVERIFY(log);
+        auto raw = std::make_shared<RawRequest>();
+        raw->method = "POST";
+        raw->target = "/1/events?x-algolia-agent=Algolia%20for%20JavaScript";
+        raw->headers = "Host: 127.0.0.1\r\nX-Algolia-API-Key: ****\r\nContent-Type: application/json\r\n";
+        raw->body = QByteArray("{\"events\":[{},{},{}]}\0tail", 26); // bytes as received, NUL included
+        raw->bodyTruncated = true;
+        QList<LogRecord> request;
+        for (int i = 0; i < 3; ++i) {
+            LogRecord r = makeRecord(QStringLiteral("shared"));
+            r.requestId = QStringLiteral("req-raw");
+            r.indexInRequest = i;
+            r.method = QStringLiteral("POST");
+            r.path = QStringLiteral("/1/events");
+            r.rawRequest = raw;
+            request.append(r);
+        }
+        auto otherRaw = std::make_shared<RawRequest>();
+        otherRaw->method = "DELETE";
+        otherRaw->target = "/1/usertokens/u1";
+        LogRecord other = makeRecord(QStringLiteral("other"));
+        other.requestId = QStringLiteral("req-other");
+        other.rawRequest = otherRaw;
+        log->append(request);
+        log->append({other, makeRecord(QStringLiteral("no-raw"))});
+        log->flush();
+
+        qint64 stored = 0;
+        QVERIFY(execSql(path, "SELECT count(*) FROM raw_requests", &stored));
+        QCOMPARE(stored, qint64(2)); // once per request, not per event; none for a record without one
+        const std::optional<RawRequest> got = log->rawRequest(QStringLiteral("req-raw"));
+        QVERIFY(got);
+        QVERIFY(*got == *raw);
+        QCOMPARE(got->body.size(), 26);
+        QVERIFY(*log->rawRequest(QStringLiteral("req-other")) == *otherRaw);
+        QVERIFY(!log->rawRequest(QStringLiteral("req-no-raw")));
+        QVERIFY(!log->rawRequest(QStringLiteral("req-unknown")));
+        for (const LogRecord& record : log->query(LogQuery{})) // reads leave it null
+            QVERIFY(!record.rawRequest);
+
+        QObject context;
+        std::optional<RawRequest> async;
+        bool delivered = false;
+        log->rawRequestAsync(QStringLiteral("req-raw"), &context, [&](std::optional<RawRequest> result) {
+            async = std::move(result);
+            delivered = true;
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(delivered, 20000);
+        QVERIFY(async && *async == *raw);
+
+        // Gone with its events.
+        log->setRetention(1);
+        log->flush();
+        QVERIFY(!log->rawRequest(QStringLiteral("req-raw")));
+        QVERIFY(execSql(path, "SELECT count(*) FROM raw_requests", &stored));
+        QCOMPARE(stored, qint64(0));
+    }
+
+    // Two logs on one file are two writers, as two processes are: ids come from the database at commit
+    // time, so they never collide, and each log's count() and lastId() include the other's records.
+    void twoWritersOnOneFileShareIdsAndCounts()
+    {
+        const QString path = newPath();
+        auto first = openLog(path);
+        auto second = openLog(path);
+        QVERIFY(first && second);
+        std::mutex mutex;
+        QSet<qint64> ids;
+        std::atomic<int> failures{0};
+        auto record = [&](bool ok, qint64 from, qint64 to, const QString& error) {
+            std::lock_guard lock(mutex);
+            if (!ok || !error.isEmpty())
+                ++failures;
+            for (qint64 id = from; id <= to; ++id) {
+                if (ids.contains(id))
+                    ++failures;
+                ids.insert(id);
+            }
+        };
+        constexpr int kRounds = 40;
+        for (int i = 0; i < kRounds; ++i) {
+            first->append({makeRecord(QStringLiteral("one")), makeRecord(QStringLiteral("one"))}, record);
+            second->append({makeRecord(QStringLiteral("two"))}, record);
+        }
+        first->flush();
+        second->flush();
+        QCOMPARE(failures.load(), 0);
+        QCOMPARE(ids.size(), kRounds * 3);
+        QCOMPARE(*std::max_element(ids.cbegin(), ids.cend()), qint64(kRounds * 3));
+        // The one that wrote last knows of every record; a write by either brings it up to date.
+        second->append({makeRecord(QStringLiteral("two"))});
+        second->flush();
+        QCOMPARE(second->count(), qint64(kRounds * 3 + 1));
+        QCOMPARE(second->lastId(), qint64(kRounds * 3 + 1));
+        first->append({makeRecord(QStringLiteral("one"))});
+        first->flush();
+        QCOMPARE(first->count(), qint64(kRounds * 3 + 2));
+        QCOMPARE(first->lastId(), qint64(kRounds * 3 + 2));
+        LogQuery ones;
+        ones.userToken = QStringLiteral("one");
+        QCOMPARE(second->count(ones), qint64(kRounds * 2 + 1));
+
+        // Removal by one, then appends by the other: ids continue after the shared high-water mark.
+        QCOMPARE(first->remove(std::nullopt), qint64(kRounds * 3 + 2));
+        qint64 next = 0;
+        second->append({makeRecord(QStringLiteral("two"))},
+                       [&](bool ok, qint64 from, qint64, const QString&) { next = ok ? from : -1; });
+        second->flush();
+        QCOMPARE(next, qint64(kRounds * 3 + 3));
+        QCOMPARE(second->count(), qint64(1));
+    }
+
+    // A log notices what other writers (other processes) commit and removes, without writing itself: the
+    // desktop table shows events that `send` or another `serve` logged.
+    void noticesOtherWritersCommitsAndRemovals()
+    {
+        const QString path = newPath();
+        auto watching = openLog(path);
+        auto other = openLog(path);
+        QVERIFY(watching && other);
+        QSignalSpy appended(watching.get(), &EventLog::recordsAppended);
+        QSignalSpy removed(watching.get(), &EventLog::recordsRemoved);
+        other->append({makeRecord(QStringLiteral("a")), makeRecord(QStringLiteral("b"))});
+        other->flush();
+        QTRY_COMPARE_WITH_TIMEOUT(watching->lastId(), qint64(2), 20000);
+        QCOMPARE(watching->count(), qint64(2));
+        QTRY_VERIFY_WITH_TIMEOUT(!appended.isEmpty(), 20000);
+        QCOMPARE(appended.first().at(0).toLongLong(), qint64(1));
+        QCOMPARE(appended.last().at(1).toLongLong(), qint64(2));
+        QCOMPARE(removed.size(), 0);
+
+        QCOMPARE(other->removeUserToken(QStringLiteral("a")), qint64(1));
+        QTRY_COMPARE_WITH_TIMEOUT(watching->count(), qint64(1), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(removed.size(), 1, 20000);
+        QCOMPARE(watching->lastId(), qint64(2));
     }
 
     void readConnectionsCloseWithTheirThread()
