@@ -7,6 +7,7 @@
 #include "event/compatibilityprofile.h"
 #include "event/eventcodec.h"
 #include "log/eventlog.h"
+#include "search/searchservice.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -252,8 +253,18 @@ int runServeCommand(int argc, char** argv)
         QStringLiteral("plan"),
         QStringLiteral("Event plan checked by GET /debugger/checks (see check --help)."),
         QStringLiteral("FILE"));
+    const QCommandLineOption search(
+        QStringLiteral("search"),
+        QStringLiteral(
+            "Algolia's search routes: local (answered from --catalog records), relay (forwarded to "
+            "the app's Algolia hosts) or off (default local)."),
+        QStringLiteral("MODE"), QStringLiteral("local"));
+    const QCommandLineOption searchHosts(
+        QStringLiteral("search-hosts"),
+        QStringLiteral("Relay to these base URLs, comma-separated, instead of Algolia's hosts (tests)."),
+        QStringLiteral("URLS"));
     parser.addOptions({listen, dataDir, profile, catalog, appId, apiKey, apiKeyFile, json, logEvents, quiet,
-                       summaryInterval, idleTimeout, threads, plan});
+                       summaryInterval, idleTimeout, threads, plan, search, searchHosts});
     parser.process(app);
     if (!parser.positionalArguments().isEmpty())
         return fail(
@@ -275,6 +286,10 @@ int runServeCommand(int argc, char** argv)
     if (!CompatibilityProfile::byName(parser.value(profile)))
         return fail(QStringLiteral("unknown profile '%1' (known: %2)")
                         .arg(parser.value(profile), CompatibilityProfile::names().join(QLatin1String(", "))));
+
+    const std::optional<SearchMode> searchMode = searchModeFromName(parser.value(search));
+    if (!searchMode)
+        return fail(QStringLiteral("--search expects %1").arg(searchModeNames().join(QLatin1Char('|'))));
 
     QList<std::shared_ptr<const IndexCatalog>> catalogs;
     for (const QString& file : parser.values(catalog)) {
@@ -306,8 +321,22 @@ int runServeCommand(int argc, char** argv)
         QCoreApplication::quit();
     });
 
+    // Searches before the endpoint: it holds their route handlers until it is gone.
+    SearchService searches(log);
+    searches.setMode(*searchMode);
+    searches.setCatalogs(catalogs);
+    searches.setRelayHosts(parser.value(searchHosts).split(QLatin1Char(','), Qt::SkipEmptyParts));
+    if (*searchMode != SearchMode::Off)
+        searches.loadHistory();
     EmbeddedEndpoint endpoint(log);
     endpoint.setCatalogs(catalogs);
+    for (const auto& handler : searches.routeHandlers())
+        endpoint.addRouteHandler(handler);
+    if (*searchMode != SearchMode::Off)
+        endpoint.setSearchLookup(searches.lookup());
+    if (*searchMode != SearchMode::Off) // clicks cited by later conversions, before their answer goes
+        QObject::connect(&endpoint, &EmbeddedEndpoint::recordsLogged, &searches,
+                         &SearchService::noteLoggedEvents, Qt::DirectConnection);
     if (parser.isSet(plan)) {
         const PlanChecksRoute route = makePlanChecksRoute(parser.value(plan), parser.values(catalog), log);
         if (!route.handler)

@@ -7,6 +7,7 @@
 #include "event/compatibilityprofile.h"
 #include "event/eventview.h"
 #include "event/validator.h"
+#include "search/searchlinkage.h"
 
 #include <QDateTime>
 #include <QDeadlineTimer>
@@ -186,6 +187,7 @@ struct EmbeddedEndpoint::Private
     EndpointOptions options;
     quint16 port = 0;
     std::atomic<const CompatibilityProfile*> profile{&CompatibilityProfile::current()};
+    std::shared_ptr<const SearchLookup> searches; // set before start(), read without a lock
     mutable QMutex catalogMutex;
     std::shared_ptr<const QList<std::shared_ptr<const IndexCatalog>>> catalogs =
         std::make_shared<const QList<std::shared_ptr<const IndexCatalog>>>();
@@ -589,6 +591,7 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
     context.nowMs = QDateTime::currentMSecsSinceEpoch();
     for (const auto& catalog : *catalogSnapshot)
         context.catalogs.append(catalog.get());
+    context.searches = searches.get();
     EventViewBatch decoded; // views into the body: no Event built on the ingest path
     const BatchVerdict verdict = Validator::validateBodyViews(request->body, context, decoded);
     if (verdict.httpStatus == 413)
@@ -634,6 +637,7 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
         record.userToken = EventView::text(event.userToken);
         record.authenticatedUserToken = EventView::text(event.authenticatedUserToken);
         record.timestampMs = event.timestamp.value_or(0);
+        record.queryId = EventView::text(event.queryID); // links the event to its search (issue 12)
         records.append(std::move(record));
     }
     if (records.isEmpty()) {
@@ -983,6 +987,13 @@ void EmbeddedEndpoint::setCatalogs(QList<std::shared_ptr<const IndexCatalog>> ca
     auto snapshot = std::make_shared<const QList<std::shared_ptr<const IndexCatalog>>>(std::move(catalogs));
     QMutexLocker locker(&d->catalogMutex);
     d->catalogs = std::move(snapshot);
+}
+
+void EmbeddedEndpoint::setSearchLookup(std::shared_ptr<const SearchLookup> searches)
+{
+    Q_ASSERT(!d->daemon);
+    if (!d->daemon)
+        d->searches = std::move(searches);
 }
 
 void EmbeddedEndpoint::addRouteHandler(std::shared_ptr<EndpointRouteHandler> handler)

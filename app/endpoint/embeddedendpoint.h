@@ -16,6 +16,7 @@
 
 class EndpointRouteHandler;
 class IndexCatalog;
+class SearchLookup;
 
 struct EndpointOptions
 {
@@ -67,6 +68,9 @@ public:
     // An extra route (routehandler.h, INTERFACES.md §2), asked before the endpoint's own routes. Only while
     // the endpoint is stopped (before start()); handlers stay across restarts.
     void addRouteHandler(std::shared_ptr<EndpointRouteHandler> handler);
+    // The recorded searches clicks and conversions are checked against (issue 12, search/searchlinkage.h);
+    // null (the default): no linkage checks. Before start().
+    void setSearchLookup(std::shared_ptr<const SearchLookup> searches);
 
 Q_SIGNALS:
     // Emitted from the endpoint's threads (connect with a context object: delivery is queued).
