@@ -27,7 +27,7 @@ packages=(
     libmicrohttpd-dev fonts-dejavu-core xvfb xauth desktop-file-utils appstream dpkg-dev file
 )
 case "$command" in
-    test) packages+=(nodejs npm dbus gnome-keyring libsecret-1-0 libxml2-utils) ;; # xmllint: JUnit XSD
+    test) packages+=(nodejs npm dbus gnome-keyring libsecret-1-0 libxml2-utils chromium) ;; # xmllint: JUnit XSD; chromium: storefront e2e
     bench) packages+=(nodejs npm wrk) ;;
     fuzz) packages+=(clang libclang-rt-14-dev) ;;
 esac
