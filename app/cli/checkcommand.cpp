@@ -1,5 +1,6 @@
 #include "checkcommand.h"
 
+#include "datafolder/datafolder.h"
 #include "endpoint/endpointhttp.h"
 #include "endpoint/routehandler.h"
 #include "log/eventlog.h"
@@ -198,8 +199,6 @@ bool writeFile(const QString& path, const QByteArray& data, QString& error)
 int runCheckCommand(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
-    // The same names as the desktop app and serve: the same default data folder.
-    QCoreApplication::setOrganizationName(QStringLiteral("insights-debugger"));
     QCoreApplication::setApplicationName(QStringLiteral("insights-debugger"));
 
     QCommandLineParser parser;
@@ -209,10 +208,9 @@ int runCheckCommand(int argc, char** argv)
     parser.addHelpOption();
     const QCommandLineOption planOption(QStringLiteral("plan"), QStringLiteral("The plan file (JSON)."),
                                         QStringLiteral("FILE"));
-    const QCommandLineOption dataDir(
-        QStringLiteral("data-dir"),
-        QStringLiteral("Data folder whose event log is checked (default: the app's data folder)."),
-        QStringLiteral("DIR"));
+    const QCommandLineOption dataDir(QStringLiteral("data-dir"),
+                                     DataFolder::optionHelp() + QStringLiteral(" Its event log is checked."),
+                                     QStringLiteral("DIR"));
     const QCommandLineOption from(
         QStringLiteral("from"),
         QStringLiteral(
@@ -266,9 +264,7 @@ int runCheckCommand(int argc, char** argv)
             return fail(QStringLiteral("--from expects an http URL, e.g. http://127.0.0.1:8421"));
         run = fetchRun(url, sinceId);
     } else {
-        const QString folder = parser.isSet(dataDir)
-                                   ? parser.value(dataDir)
-                                   : QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+        const QString folder = parser.isSet(dataDir) ? parser.value(dataDir) : DataFolder::defaultPath();
         run = RunSource::loadDataFolder(folder, sinceId);
     }
     if (!run.error.isEmpty())

@@ -6,16 +6,22 @@
 #include "servecommand.h"
 #include "validatecommand.h"
 
+#include "datafolder/datafolder.h"
+
+#include <QByteArray>
+
 #include <cstdio>
 #include <cstring>
 
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kUsageHead =
     "Usage: insights-debugger [COMMAND] [OPTIONS]\n"
     "\n"
     "Without a command, the desktop window starts (embedded endpoint on, sample data loaded).\n"
-    "Desktop options: --data-dir DIR, --port N (0 = any free port), --screenshot FILE (PNG, then exit).\n"
+    "Desktop options: --data-dir DIR, --port N (0 = any free port), --screenshot FILE (PNG, then exit).\n";
+
+constexpr const char* kUsageCommands =
     "\n"
     "Commands:\n"
     "  validate FILE|-   judge a request body, a single event or NDJSON as Algolia would\n"
@@ -28,13 +34,20 @@ constexpr const char* kUsage =
     "\n"
     "Run 'insights-debugger COMMAND --help' for a command's options.\n";
 
+QByteArray usage()
+{
+    return QByteArray(kUsageHead) +
+           "--data-dir, for the desktop, serve and send: " + DataFolder::optionHelp().toUtf8() + '\n' +
+           kUsageCommands;
+}
+
 } // namespace
 
 std::optional<int> runCommandLine(int argc, char** argv)
 {
     if (argc < 2 || argv[1][0] == '-') {
         if (argc >= 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
-            std::fputs(kUsage, stdout);
+            std::fputs(usage().constData(), stdout);
             return 0;
         }
         if (argc >= 2 && std::strcmp(argv[1], "--version") == 0) {
@@ -56,13 +69,13 @@ std::optional<int> runCommandLine(int argc, char** argv)
     if (std::strcmp(command, "diff") == 0)
         return runDiffCommand(argc - 1, argv + 1);
     if (std::strcmp(command, "help") == 0) {
-        std::fputs(kUsage, stdout);
+        std::fputs(usage().constData(), stdout);
         return 0;
     }
     if (std::strcmp(command, "version") == 0) {
         std::printf("insights-debugger %s\n", INSIGHTS_VERSION);
         return 0;
     }
-    std::fprintf(stderr, "insights-debugger: unknown command '%s'\n\n%s", command, kUsage);
+    std::fprintf(stderr, "insights-debugger: unknown command '%s'\n\n%s", command, usage().constData());
     return 2;
 }

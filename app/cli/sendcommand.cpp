@@ -2,6 +2,7 @@
 
 #include "client/insightsclient.h"
 #include "secrets/keychainsecretstore.h"
+#include "datafolder/datafolder.h"
 
 #include "event/eventcodec.h"
 #include "log/eventlog.h"
@@ -102,13 +103,6 @@ DecodedInput decodeInputInParallel(const QByteArray& bytes)
     return first;
 }
 
-QString defaultOutboxPath()
-{
-    const QString folder = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-    QDir().mkpath(folder);
-    return folder + QStringLiteral("/send-outbox.sqlite");
-}
-
 struct Options
 {
     QString input;
@@ -146,7 +140,6 @@ int runSendCommand(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("insights-debugger"));
-    QCoreApplication::setOrganizationName(QStringLiteral("insights-debugger"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
@@ -196,8 +189,8 @@ int runSendCommand(int argc, char** argv)
         QStringLiteral("URL"));
     const QCommandLineOption dataDirOption(
         QStringLiteral("data-dir"),
-        QStringLiteral("event log folder, shared with serve and the desktop app (default: the app's data "
-                       "folder); events sent to Algolia or a URL are logged there as \"sent\""),
+        DataFolder::optionHelp() +
+            QStringLiteral(" Events sent to Algolia or a URL are logged there as \"sent\"."),
         QStringLiteral("DIR"));
     const QCommandLineOption gzipOption(
         QStringLiteral("gzip"),
@@ -315,7 +308,11 @@ int runSendCommand(int argc, char** argv)
             return usageError(QStringLiteral("no events in %1").arg(options.input));
     }
 
-    options.outboxPath = parser.isSet(outboxOption) ? parser.value(outboxOption) : defaultOutboxPath();
+    const DataFolder::Resolved dataFolder = DataFolder::resolve(parser.value(dataDirOption));
+    if (!dataFolder.error.isEmpty())
+        return usageError(dataFolder.error);
+    options.outboxPath =
+        parser.isSet(outboxOption) ? parser.value(outboxOption) : DataFolder::sendOutboxPath(dataFolder.path);
     // One process per outbox file: two senders would resend each other's in-flight events.
     QLockFile lock(options.outboxPath + QStringLiteral(".lock"));
     lock.setStaleLockTime(0);
@@ -352,12 +349,8 @@ int runSendCommand(int argc, char** argv)
     };
     auto logOutcome = std::make_shared<LogOutcome>();
     if (!parser.isSet(noLogOption) && !options.target.isEmbeddedEndpoint()) {
-        const QString folder = parser.isSet(dataDirOption)
-                                   ? parser.value(dataDirOption)
-                                   : QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-        QDir().mkpath(folder);
         EventLogOptions logOptions;
-        logOptions.path = QDir(folder).filePath(QStringLiteral("events.sqlite"));
+        logOptions.path = DataFolder::eventLogPath(dataFolder.path);
         EventLog::OpenResult log = EventLog::open(logOptions);
         if (log.log) {
             eventLog = std::move(log.log);

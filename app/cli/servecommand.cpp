@@ -3,10 +3,12 @@
 #include "checkcommand.h"
 
 #include "catalog/indexcatalog.h"
+#include "datafolder/datafolder.h"
 #include "endpoint/embeddedendpoint.h"
 #include "event/compatibilityprofile.h"
 #include "event/eventcodec.h"
 #include "log/eventlog.h"
+#include "log/recordbuilder.h"
 #include "search/searchservice.h"
 
 #include <QCommandLineParser>
@@ -114,11 +116,10 @@ QByteArray textLine(const LogRecord& record)
     const QString time =
         QDateTime::fromMSecsSinceEpoch(record.receivedAtMs, Qt::UTC).toString(Qt::ISODateWithMs);
     const auto orDash = [](const QString& value) { return value.isEmpty() ? QStringLiteral("-") : value; };
-    QString line =
-        time + QLatin1Char(' ') + (record.accepted ? QLatin1String("accepted") : QLatin1String("rejected")) +
-        QLatin1Char(' ') + QString::number(record.httpStatus) + QLatin1Char(' ') + orDash(record.eventType) +
-        QStringLiteral(" \"") + record.eventName + QStringLiteral("\" index=") + orDash(record.index) +
-        QStringLiteral(" userToken=") + orDash(record.userToken);
+    QString line = time + QLatin1Char(' ') + verdictPhrase(verdictOf(record)) + QLatin1Char(' ') +
+                   QString::number(record.httpStatus) + QLatin1Char(' ') + orDash(record.eventType) +
+                   QStringLiteral(" \"") + record.eventName + QStringLiteral("\" index=") +
+                   orDash(record.index) + QStringLiteral(" userToken=") + orDash(record.userToken);
     if (const QString error = firstError(record); !error.isEmpty())
         line += QStringLiteral(" error=\"") + error + QLatin1Char('"');
     return line.toUtf8() + '\n';
@@ -131,7 +132,7 @@ QByteArray jsonLine(const LogRecord& record)
         QDateTime::fromMSecsSinceEpoch(record.receivedAtMs, Qt::UTC).toString(Qt::ISODateWithMs);
     const QString error = firstError(record);
     return "{\"id\":" + QByteArray::number(record.id) + ",\"time\":" + jsonString(time) +
-           ",\"verdict\":" + (record.accepted ? "\"accepted\"" : "\"rejected\"") +
+           ",\"verdict\":" + jsonString(verdictKey(verdictOf(record))) +
            ",\"httpStatus\":" + QByteArray::number(record.httpStatus) +
            ",\"eventType\":" + jsonString(record.eventType) +
            ",\"eventName\":" + jsonString(record.eventName) + ",\"index\":" + jsonString(record.index) +
@@ -193,8 +194,6 @@ QByteArray summaryLine(const EndpointCounters& now, const EndpointCounters& befo
 int runServeCommand(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
-    // The same names as the desktop app: both use the same data folder (and event log) by default.
-    QCoreApplication::setOrganizationName(QStringLiteral("insights-debugger"));
     QCoreApplication::setApplicationName(QStringLiteral("insights-debugger"));
 
     QCommandLineParser parser;
@@ -207,9 +206,8 @@ int runServeCommand(int argc, char** argv)
         QStringLiteral("listen"),
         QStringLiteral("Address and port (default 127.0.0.1:8421; port 0 picks one)."),
         QStringLiteral("ADDR:PORT"), QStringLiteral("127.0.0.1:8421"));
-    const QCommandLineOption dataDir(
-        QStringLiteral("data-dir"),
-        QStringLiteral("Folder of the event log (default: the app's data folder)."), QStringLiteral("DIR"));
+    const QCommandLineOption dataDir(QStringLiteral("data-dir"), DataFolder::optionHelp(),
+                                     QStringLiteral("DIR"));
     const QCommandLineOption profile(QStringLiteral("profile"),
                                      QStringLiteral("Compatibility profile: %1 (default current).")
                                          .arg(CompatibilityProfile::names().join(QLatin1String(", "))),
@@ -299,13 +297,11 @@ int runServeCommand(int argc, char** argv)
         catalogs.append(std::make_shared<const IndexCatalog>(std::move(*loaded.catalog)));
     }
 
-    const QString folder = parser.isSet(dataDir)
-                               ? parser.value(dataDir)
-                               : QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-    if (!QDir().mkpath(folder))
-        return fail(QStringLiteral("cannot create the data folder %1").arg(folder));
+    const DataFolder::Resolved folder = DataFolder::resolve(parser.value(dataDir));
+    if (!folder.error.isEmpty())
+        return fail(folder.error);
     EventLogOptions logOptions;
-    logOptions.path = QDir(folder).filePath(QStringLiteral("events.sqlite"));
+    logOptions.path = DataFolder::eventLogPath(folder.path);
     EventLog::OpenResult opened = EventLog::open(logOptions);
     if (!opened.log)
         return fail(QStringLiteral("cannot open the event log %1: %2").arg(logOptions.path, opened.error), 1);

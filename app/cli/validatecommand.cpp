@@ -4,6 +4,7 @@
 #include "event/eventcodec.h"
 #include "event/eventkind.h"
 #include "event/validator.h"
+#include "log/recordbuilder.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -62,11 +63,9 @@ QString kindName(const Event& event)
     return kind ? eventKindInfo(*kind).name : event.eventType.value_or(QStringLiteral("?"));
 }
 
-QString verdictName(const BatchVerdict& batch, const EventVerdict& event)
+QString verdictPhraseOf(const BatchVerdict& batch, const EventVerdict& event)
 {
-    if (batch.accepted())
-        return QStringLiteral("accepted");
-    return event.valid ? QStringLiteral("rejected with its batch") : QStringLiteral("rejected");
+    return verdictPhrase(verdictFor(batch.httpStatus, batch.accepted(), event.issues));
 }
 
 void printIssue(QTextStream& out, const Issue& issue)
@@ -89,7 +88,7 @@ void printText(const DecodedBatch& batch, const BatchVerdict& verdict, const QSt
         const Event& event = batch.events.at(i);
         const EventVerdict& eventVerdict = verdict.events.at(i);
         accepted += verdict.accepted() ? 1 : 0;
-        out << "events[" << i << "]  " << verdictName(verdict, eventVerdict) << "  " << kindName(event);
+        out << "events[" << i << "]  " << verdictPhraseOf(verdict, eventVerdict) << "  " << kindName(event);
         if (event.eventName)
             out << "  \"" << *event.eventName << '"';
         out << '\n';
@@ -112,6 +111,8 @@ void printJson(const DecodedBatch& batch, const BatchVerdict& verdict, const QSt
             {QStringLiteral("index"), static_cast<int>(i)},
             {QStringLiteral("accepted"), verdict.accepted()},
             {QStringLiteral("valid"), eventVerdict.valid},
+            {QStringLiteral("verdict"),
+             verdictKey(verdictFor(verdict.httpStatus, verdict.accepted(), eventVerdict.issues))},
             {QStringLiteral("status"), verdict.httpStatus},
             {QStringLiteral("kind"), kindName(batch.events.at(i))},
             {QStringLiteral("issues"), issuesToJson(eventVerdict.issues)},

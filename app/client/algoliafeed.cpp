@@ -3,6 +3,7 @@
 #include "insightsclient.h"
 
 #include "event/eventcodec.h"
+#include "log/recordbuilder.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -205,29 +206,24 @@ void AlgoliaFeed::handle(const SendResult& result, qint64 windowEnd)
                                           record.requestId});
             continue;
         }
-        LogRecord log;
-        log.source = EventSource::Algolia;
-        log.requestId = record.requestId;
-        log.receivedAtMs = record.event.timestamp.value_or(now);
-        log.httpStatus = record.status;
-        log.accepted = record.status >= 200 && record.status < 300;
-        log.indexInRequest = indexInFeedRequest[record.requestId]++;
+        RequestFacts facts;
+        facts.source = EventSource::Algolia;
+        facts.requestId = record.requestId;
+        facts.receivedAtMs = record.event.timestamp.value_or(now);
+        facts.httpStatus = record.status;
+        facts.accepted = record.status >= 200 && record.status < 300;
+        facts.message = record.errors.isEmpty() ? (facts.accepted ? QStringLiteral("OK") : QString())
+                                                : record.errors.constFirst();
+        facts.userAgent = record.userAgent;
+        facts.appId = m_client->appId();
+        facts.target = m_region == Region::Eu ? QStringLiteral("de") : QStringLiteral("us");
+        const int indexInRequest = indexInFeedRequest[record.requestId]++;
+        IssueList issues;
         for (const QString& message : record.errors)
-            log.issues.append(Issue{Severity::Error, log.indexInRequest, QString(),
-                                    QStringLiteral("algolia.error"), message, false});
-        log.message = record.errors.isEmpty() ? (log.accepted ? QStringLiteral("OK") : QString())
-                                              : record.errors.constFirst();
-        log.rawJson = record.rawEvent;
-        log.eventType = record.event.eventType.value_or(QString());
-        log.eventSubtype = record.event.eventSubtype.value_or(QString());
-        log.eventName = record.event.eventName.value_or(QString());
-        log.index = record.event.index.value_or(QString());
-        log.userToken = record.event.userToken.value_or(QString());
-        log.authenticatedUserToken = record.event.authenticatedUserToken.value_or(QString());
-        log.timestampMs = record.event.timestamp.value_or(0);
-        log.userAgent = record.userAgent;
-        log.appId = m_client->appId();
-        log.target = m_region == Region::Eu ? QStringLiteral("de") : QStringLiteral("us");
+            issues.append(Issue{Severity::Error, indexInRequest, QString(), QStringLiteral("algolia.error"),
+                                message, false});
+        LogRecord log = RecordBuilder::eventRecord(facts, record.event, record.rawEvent, indexInRequest,
+                                                   std::move(issues));
         unmatched.append(std::move(log));
     }
     while (!m_seenOrder.empty() && m_seenOrder.front().first < now - kMemoryMs) {

@@ -1,6 +1,6 @@
 #include "httptransport.h"
 
-#include "outbox/outbox.h"
+#include "compression/gzip.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -45,12 +45,6 @@ QString SendResult::describe() const
 }
 
 namespace HttpHeaders {
-
-QByteArray gzip(const QByteArray& data)
-{
-    // One implementation: the outbox stores bodies compressed the same way.
-    return OutboxBodies::gzip(data);
-}
 
 std::optional<qint64> parseRetryAfterMs(const QByteArray& value, qint64 nowMs)
 {
@@ -116,7 +110,7 @@ quint64 HttpTransport::execute(const SendRequest& request, QObject* context, Han
     if (request.bodyIsGzip) {
         networkRequest.setRawHeader("content-encoding", "gzip");
     } else if (request.gzipBody && body.size() > 750) {
-        QByteArray compressed = HttpHeaders::gzip(body);
+        QByteArray compressed = gzipBody(body);
         if (!compressed.isEmpty() && compressed.size() < body.size()) {
             body = std::move(compressed);
             networkRequest.setRawHeader("content-encoding", "gzip");

@@ -62,8 +62,6 @@ struct SendResult
 
 // Pure helpers, exposed for table tests.
 namespace HttpHeaders {
-// gzip of `data` (level 1: the point is fewer bytes on the wire, not the smallest possible body).
-QByteArray gzip(const QByteArray& data);
 // Retry-After: delta-seconds or an HTTP-date. nullopt when absent or unreadable.
 std::optional<qint64> parseRetryAfterMs(const QByteArray& value, qint64 nowMs);
 // Algolia's `message` of {"status":…,"message":…}; else the trimmed body when it is short text.

@@ -4,6 +4,7 @@
 
 #include "event/eventcodec.h"
 #include "event/validator.h"
+#include "log/recordbuilder.h"
 
 #include <QDateTime>
 #include <QTimer>
@@ -19,26 +20,6 @@ qint64 nowMs()
 QString newRequestId()
 {
     return QUuid::createUuid().toString(QUuid::WithoutBraces);
-}
-
-// The log row of one sent event: denormalized fields come from the event as decoded by the one codec.
-LogRecord recordFor(const QByteArray& json)
-{
-    LogRecord record;
-    record.source = EventSource::Sent;
-    record.rawJson = json;
-    const DecodedBatch decoded = EventCodec::decodeEvent(json);
-    if (!decoded.events.isEmpty()) {
-        const Event& event = decoded.events.constFirst();
-        record.eventType = event.eventType.value_or(QString());
-        record.eventSubtype = event.eventSubtype.value_or(QString());
-        record.eventName = event.eventName.value_or(QString());
-        record.index = event.index.value_or(QString());
-        record.userToken = event.userToken.value_or(QString());
-        record.authenticatedUserToken = event.authenticatedUserToken.value_or(QString());
-        record.timestampMs = event.timestamp.value_or(0);
-    }
-    return record;
 }
 
 } // namespace
@@ -390,23 +371,23 @@ void InsightsClient::record(const ActiveBatch& batch, const SendResult& result, 
     const QList<QByteArray> jsons = batch.entries.jsons();
     QList<LogRecord> records;
     records.reserve(jsons.size());
-    const qint64 now = nowMs();
+    RequestFacts facts;
+    facts.requestId = result.requestId.isEmpty() ? batch.requestId : result.requestId;
+    facts.receivedAtMs = nowMs();
+    facts.source = EventSource::Sent;
+    facts.httpStatus = result.httpStatus;
+    facts.accepted = accepted;
+    facts.message = message;
+    facts.appId = batch.appId;
+    facts.target = batch.target.name();
+    facts.agent = QString::fromUtf8(m_options.agent);
     for (int i = 0; i < jsons.size(); ++i) {
-        LogRecord record = recordFor(jsons.at(i));
-        record.requestId = result.requestId.isEmpty() ? batch.requestId : result.requestId;
-        record.receivedAtMs = now;
-        record.httpStatus = result.httpStatus;
-        record.accepted = accepted;
-        record.indexInRequest = i;
-        record.message = message;
-        record.appId = batch.appId;
-        record.target = batch.target.name();
-        record.agent = QString::fromUtf8(m_options.agent);
+        IssueList own;
         for (const Issue& issue : issues) {
             if (issue.eventIndex == i)
-                record.issues.append(issue);
+                own.append(issue);
         }
-        records.append(std::move(record));
+        records.append(RecordBuilder::eventRecord(facts, jsons.at(i), i, std::move(own)));
     }
     Q_EMIT recordsSent(records);
     if (m_logSink)

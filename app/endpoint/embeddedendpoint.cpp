@@ -4,9 +4,11 @@
 #include "routehandler.h"
 
 #include "catalog/indexcatalog.h"
+#include "compression/gzip.h"
 #include "event/compatibilityprofile.h"
 #include "event/eventview.h"
 #include "event/validator.h"
+#include "log/recordbuilder.h"
 #include "search/searchlinkage.h"
 
 #include <QDateTime>
@@ -599,55 +601,29 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
 
     // The request facts every record of this request shares; never the API key.
     const HeaderList arguments = queryArguments(connection);
-    LogRecord base;
-    base.requestId = newRequestId();
-    base.receivedAtMs = context.nowMs;
-    base.httpStatus = verdict.httpStatus;
-    base.accepted = verdict.accepted();
-    base.message = verdict.message;
-    base.userAgent = QString::fromUtf8(headerValue(connection, MHD_HTTP_HEADER_USER_AGENT));
-    base.device = deviceFromUserAgent(base.userAgent);
+    RequestFacts facts;
+    facts.requestId = newRequestId();
+    facts.receivedAtMs = context.nowMs;
+    facts.httpStatus = verdict.httpStatus;
+    facts.accepted = verdict.accepted();
+    facts.message = verdict.message;
+    facts.userAgent = QString::fromUtf8(headerValue(connection, MHD_HTTP_HEADER_USER_AGENT));
     QByteArray agent = headerValue(connection, "x-algolia-agent");
     if (agent.isEmpty())
         agent = queryValue(arguments, "x-algolia-agent");
-    base.agent = QString::fromUtf8(agent);
-    base.origin = QString::fromUtf8(headerValue(connection, "Origin"));
-    base.referer = QString::fromUtf8(headerValue(connection, "Referer"));
-    base.remoteAddress = remoteAddressOf(connection);
-    base.appId = credentialsOf(connection, arguments).appId;
+    facts.agent = QString::fromUtf8(agent);
+    facts.origin = QString::fromUtf8(headerValue(connection, "Origin"));
+    facts.referer = QString::fromUtf8(headerValue(connection, "Referer"));
+    facts.remoteAddress = remoteAddressOf(connection);
+    facts.appId = credentialsOf(connection, arguments).appId;
     if (headerValue(connection, "x-insights-debugger-sent").trimmed() == "1") {
         // Sent by the app itself to "local": logged once, as sent.
-        base.source = EventSource::Sent;
-        base.target = QStringLiteral("local");
+        facts.source = EventSource::Sent;
+        facts.target = QStringLiteral("local");
     }
-
-    QList<LogRecord> records;
-    records.reserve(std::max<qsizetype>(1, decoded.size()));
-    for (qsizetype i = 0; i < decoded.size(); ++i) {
-        const EventView& event = decoded.events[static_cast<size_t>(i)];
-        LogRecord record = base;
-        record.indexInRequest = static_cast<int>(i);
-        if (i < verdict.events.size())
-            record.issues = verdict.events.at(i).issues;
-        record.rawJson = event.rawJsonBytes();
-        record.eventType = EventView::text(event.eventType);
-        record.eventSubtype = EventView::text(event.eventSubtype);
-        record.eventName = EventView::text(event.eventName);
-        record.index = EventView::text(event.index);
-        record.userToken = EventView::text(event.userToken);
-        record.authenticatedUserToken = EventView::text(event.authenticatedUserToken);
-        record.timestampMs = event.timestamp.value_or(0);
-        record.queryId = EventView::text(event.queryID); // links the event to its search (issue 12)
-        records.append(std::move(record));
-    }
-    if (records.isEmpty()) {
-        // Nothing decodable ("Invalid payload", "No events to process"): the debugger still shows the
-        // request, with the body as received (bounded) and the request's issues.
-        LogRecord record = base;
-        record.rawJson = request->body.left(64 * 1024);
-        record.issues = verdict.allIssues();
-        records.append(std::move(record));
-    }
+    // Nothing decodable ("Invalid payload", "No events to process") still leaves one record: the debugger
+    // shows the request, with the body as received (bounded) and the request's issues.
+    QList<LogRecord> records = RecordBuilder::requestRecords(facts, decoded, verdict, request->body);
 
     {
         QMutexLocker locker(&stoppingMutex);

@@ -1,13 +1,14 @@
 #include "endpointhttp.h"
 
+#include "compression/gzip.h"
+
 #include "event/eventcodec.h"
+#include "log/recordbuilder.h"
 
 #include <QDateTime>
 #include <QHostAddress>
 #include <QJsonDocument>
 #include <QUrl>
-
-#include <zlib.h>
 
 #include <algorithm>
 
@@ -197,108 +198,6 @@ QList<QPair<QByteArray, QByteArray>> corsPreflightHeaders(QByteArrayView request
     return headers;
 }
 
-QString deviceFromUserAgent(QStringView userAgent)
-{
-    if (userAgent.isEmpty())
-        return {};
-    const auto has = [userAgent](QLatin1String word) {
-        return userAgent.contains(word, Qt::CaseInsensitive);
-    };
-    if (has(QLatin1String("bot")) || has(QLatin1String("crawler")) || has(QLatin1String("spider")) ||
-        has(QLatin1String("HeadlessChrome")))
-        return QStringLiteral("bot");
-    if (has(QLatin1String("iPad")) || has(QLatin1String("Tablet")) ||
-        (has(QLatin1String("Android")) && !has(QLatin1String("Mobile"))))
-        return QStringLiteral("tablet");
-    if (has(QLatin1String("Mobi")) || has(QLatin1String("iPhone")) || has(QLatin1String("Android")))
-        return QStringLiteral("mobile");
-    if (has(QLatin1String("Mozilla/")))
-        return QStringLiteral("desktop");
-    return {};
-}
-
-InflateResult inflateBody(QByteArrayView compressed, qint64 maxOutput)
-{
-    z_stream stream{};
-    // 32 + MAX_WBITS: accept gzip and zlib headers alike.
-    if (inflateInit2(&stream, 32 + MAX_WBITS) != Z_OK)
-        return {InflateStatus::Corrupt, {}};
-    InflateResult result;
-    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-    stream.avail_in = static_cast<uInt>(compressed.size());
-    constexpr qsizetype chunk = 64 * 1024;
-    int status = Z_OK;
-    while (status != Z_STREAM_END) {
-        const qsizetype used = result.data.size();
-        if (used >= maxOutput + 1) {
-            result.status = InflateStatus::TooLarge;
-            break;
-        }
-        const qsizetype room = std::min<qsizetype>(chunk, maxOutput + 1 - used);
-        result.data.resize(used + room);
-        stream.next_out = reinterpret_cast<Bytef*>(result.data.data() + used);
-        stream.avail_out = static_cast<uInt>(room);
-        status = inflate(&stream, Z_NO_FLUSH);
-        result.data.resize(used + room - static_cast<qsizetype>(stream.avail_out));
-        if (status == Z_STREAM_END)
-            break;
-        if (status != Z_OK || (stream.avail_in == 0 && stream.avail_out != 0)) {
-            // An error, or input ended before the stream did (truncated body).
-            result.status = InflateStatus::Corrupt;
-            break;
-        }
-    }
-    if (result.status == InflateStatus::Ok && result.data.size() > maxOutput)
-        result.status = InflateStatus::TooLarge;
-    inflateEnd(&stream);
-    if (result.status != InflateStatus::Ok)
-        result.data.clear();
-    return result;
-}
-
-namespace {
-
-// Raw deflate (no zlib header), which some clients send as "deflate" despite RFC 9110: bounded like the rest.
-InflateResult inflateRaw(QByteArrayView compressed, qint64 maxOutput)
-{
-    z_stream stream{};
-    if (inflateInit2(&stream, -MAX_WBITS) != Z_OK)
-        return {InflateStatus::Corrupt, {}};
-    InflateResult result;
-    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-    stream.avail_in = static_cast<uInt>(compressed.size());
-    int status = Z_OK;
-    while (status != Z_STREAM_END) {
-        const qsizetype used = result.data.size();
-        if (used > maxOutput) {
-            result.status = InflateStatus::TooLarge;
-            break;
-        }
-        const qsizetype room = std::min<qsizetype>(64 * 1024, maxOutput + 1 - used);
-        result.data.resize(used + room);
-        stream.next_out = reinterpret_cast<Bytef*>(result.data.data() + used);
-        stream.avail_out = static_cast<uInt>(room);
-        status = inflate(&stream, Z_NO_FLUSH);
-        result.data.resize(used + room - static_cast<qsizetype>(stream.avail_out));
-        if (status != Z_OK && status != Z_STREAM_END) {
-            result.status = InflateStatus::Corrupt;
-            break;
-        }
-        if (status == Z_OK && stream.avail_in == 0 && stream.avail_out != 0) {
-            result.status = InflateStatus::Corrupt; // truncated
-            break;
-        }
-    }
-    if (result.status == InflateStatus::Ok && result.data.size() > maxOutput)
-        result.status = InflateStatus::TooLarge;
-    inflateEnd(&stream);
-    if (result.status != InflateStatus::Ok)
-        result.data.clear();
-    return result;
-}
-
-} // namespace
-
 DecodedBody decodeContentEncoding(QByteArrayView contentEncoding, QByteArray body, qint64 maxOutput)
 {
     DecodedBody result;
@@ -318,7 +217,7 @@ DecodedBody decodeContentEncoding(QByteArrayView contentEncoding, QByteArray bod
     for (auto it = codings.crbegin(); it != codings.crend(); ++it) {
         InflateResult inflated = inflateBody(body, maxOutput);
         if (inflated.status == InflateStatus::Corrupt && *it == "deflate")
-            inflated = inflateRaw(body, maxOutput);
+            inflated = inflateBody(body, maxOutput, DeflateFraming::Raw);
         if (inflated.status != InflateStatus::Ok) {
             result.status = inflated.status == InflateStatus::TooLarge ? DecodedBody::Status::TooLarge
                                                                        : DecodedBody::Status::Corrupt;
@@ -445,6 +344,7 @@ QByteArray automationRecordJson(const LogRecord& record)
         ",\"receivedAtIso\":" + str(isoTime(record.receivedAtMs)) +
         ",\"source\":" + str(eventSourceName(record.source)) +
         ",\"status\":" + (record.accepted ? "\"accepted\"" : "\"rejected\"") +
+        ",\"verdict\":" + str(verdictKey(verdictOf(record))) +
         ",\"httpStatus\":" + QByteArray::number(record.httpStatus) + ",\"message\":" + str(record.message) +
         ",\"indexInRequest\":" + QByteArray::number(record.indexInRequest) +
         ",\"eventType\":" + str(record.eventType) + ",\"eventSubtype\":" + str(record.eventSubtype) +

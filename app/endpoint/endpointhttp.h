@@ -60,27 +60,10 @@ inline constexpr char kAllowedRequestHeaders[] =
     "content-type, x-algolia-application-id, x-algolia-api-key, x-algolia-agent, request-id, "
     "x-algolia-request-id, x-insights-debugger-sent";
 
-// "desktop", "mobile", "tablet", "bot", or "" when the User-Agent is not a browser's.
-QString deviceFromUserAgent(QStringView userAgent);
-
-enum class InflateStatus
-{
-    Ok,
-    TooLarge, // the decoded body would exceed the cap
-    Corrupt,  // not a gzip/zlib stream
-};
-struct InflateResult
-{
-    InflateStatus status = InflateStatus::Ok;
-    QByteArray data;
-};
-// Decodes a gzip (or zlib) body, stopping as soon as the output would exceed `maxOutput` bytes, so that a
-// small compressed bomb cannot make the endpoint allocate more than the body limit.
-InflateResult inflateBody(QByteArrayView compressed, qint64 maxOutput);
-
 // A body decoded along its Content-Encoding (RFC 9110 §8.4: codings listed in the order they were applied, so
-// decoded last to first): gzip, x-gzip, deflate (zlib or raw), identity, stacked ("gzip, gzip"). Any other
-// coding is Unsupported and the body is never parsed as if plain.
+// decoded last to first): gzip, x-gzip, deflate (zlib or raw), identity, stacked ("gzip, gzip"), each stage
+// through the one gzip utility (models/compression) and capped. Any other coding is Unsupported and the body
+// is never parsed as if plain.
 struct DecodedBody
 {
     enum class Status

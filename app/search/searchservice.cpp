@@ -6,6 +6,7 @@
 #include "endpoint/endpointhttp.h"
 #include "endpoint/routehandler.h"
 #include "event/eventcodec.h"
+#include "log/recordbuilder.h"
 #include "search/localsearch.h"
 #include "search/searchlinkage.h"
 #include "search/searchquery.h"
@@ -284,7 +285,7 @@ void SearchService::Private::record(const EndpointRequest& request, QList<Search
         record.queryId = search.queryID;
         record.timestampMs = now;
         record.userAgent = QString::fromUtf8(request.header("user-agent"));
-        record.device = EndpointHttp::deviceFromUserAgent(record.userAgent);
+        record.device = deviceFromUserAgent(record.userAgent);
         record.agent = QString::fromUtf8(agent);
         record.origin = QString::fromUtf8(request.header("origin"));
         record.referer = QString::fromUtf8(request.header("referer"));

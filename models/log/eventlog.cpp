@@ -1,5 +1,7 @@
 #include "log/eventlog.h"
 
+#include "event/vocabulary.h"
+
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
@@ -89,9 +91,9 @@ QString algoliaVerdictText(const LogRecord& record)
             .arg(status)
             .arg(record.algoliaErrors.join(QStringLiteral("; ")));
     if (status >= 200 && status < 300)
-        return QStringLiteral("Algolia: %1 accepted").arg(status);
+        return QStringLiteral("Algolia: %1 %2").arg(status).arg(verdictPhrase(Verdict::Accepted));
     // The feed gives errors only to the culprit: a batch-mate shares the request's status alone.
-    return QStringLiteral("Algolia: %1 — rejected with its batch").arg(status);
+    return QStringLiteral("Algolia: %1 — %2").arg(status).arg(verdictPhrase(Verdict::RejectedWithBatch));
 }
 
 namespace {

@@ -1,5 +1,6 @@
 #include "outbox.h"
 
+#include "compression/gzip.h"
 #include "event/eventcodec.h"
 
 #include <QAtomicInteger>
@@ -10,8 +11,6 @@
 #include <QStringList>
 #include <QVariant>
 #include <QtEndian>
-
-#include <zlib.h>
 
 namespace {
 
@@ -55,6 +54,15 @@ QList<quint32> unpackLengths(const QByteArray& packed)
     return lengths;
 }
 
+// A stored gzip body decoded. Its plain size is known from its events' lengths: that is the cap.
+std::optional<QByteArray> gunzipStored(const QByteArray& body, qint64 plainSize)
+{
+    InflateResult inflated = inflateBody(body, plainSize);
+    if (inflated.status != InflateStatus::Ok)
+        return std::nullopt;
+    return std::move(inflated.data);
+}
+
 // One stored row's worth of events: a request body and its events' lengths.
 struct Part
 {
@@ -74,7 +82,8 @@ struct Part
     {
         if (!gzipped)
             return *this;
-        std::optional<QByteArray> data = OutboxBodies::gunzip(body);
+        std::optional<QByteArray> data =
+            gunzipStored(body, rawBatchBodySize(jsonBytes(), static_cast<int>(lengths.size())));
         if (!data)
             return std::nullopt;
         return Part{std::move(*data), lengths, false};
@@ -84,7 +93,7 @@ struct Part
     {
         if (encoding != BodyEncoding::Gzip || gzipped || body.size() <= kGzipFrom)
             return;
-        QByteArray compressed = OutboxBodies::gzip(body);
+        QByteArray compressed = gzipBody(body);
         if (!compressed.isEmpty() && compressed.size() < body.size()) {
             body = std::move(compressed);
             gzipped = true;
@@ -146,56 +155,6 @@ QList<Part> cutIntoParts(const QList<QByteArray>& jsons, const BatchLimits& limi
 
 } // namespace
 
-namespace OutboxBodies {
-
-QByteArray gzip(const QByteArray& data)
-{
-    z_stream stream{};
-    // windowBits 15 + 16: a gzip header and trailer rather than a zlib one.
-    if (deflateInit2(&stream, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return {};
-    QByteArray out(static_cast<qsizetype>(deflateBound(&stream, static_cast<uLong>(data.size()))),
-                   Qt::Uninitialized);
-    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.constData()));
-    stream.avail_in = static_cast<uInt>(data.size());
-    stream.next_out = reinterpret_cast<Bytef*>(out.data());
-    stream.avail_out = static_cast<uInt>(out.size());
-    const int status = deflate(&stream, Z_FINISH);
-    const auto written = static_cast<qsizetype>(stream.total_out);
-    deflateEnd(&stream);
-    if (status != Z_STREAM_END)
-        return {};
-    out.resize(written);
-    return out;
-}
-
-std::optional<QByteArray> gunzip(const QByteArray& data)
-{
-    z_stream stream{};
-    if (inflateInit2(&stream, 15 + 16) != Z_OK)
-        return std::nullopt;
-    QByteArray out;
-    out.resize(qMax<qsizetype>(4096, data.size() * 8));
-    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.constData()));
-    stream.avail_in = static_cast<uInt>(data.size());
-    int status = Z_OK;
-    while (status == Z_OK) {
-        if (static_cast<qsizetype>(stream.total_out) == out.size())
-            out.resize(out.size() * 2);
-        stream.next_out = reinterpret_cast<Bytef*>(out.data() + stream.total_out);
-        stream.avail_out = static_cast<uInt>(out.size() - static_cast<qsizetype>(stream.total_out));
-        status = inflate(&stream, Z_NO_FLUSH);
-    }
-    const auto written = static_cast<qsizetype>(stream.total_out);
-    inflateEnd(&stream);
-    if (status != Z_STREAM_END)
-        return std::nullopt;
-    out.resize(written);
-    return out;
-}
-
-} // namespace OutboxBodies
-
 qint64 rawBatchBodySize(qint64 sumOfJsonSizes, int count)
 {
     // {"events":[ + texts joined by ',' + ]}
@@ -214,7 +173,7 @@ QByteArray OutboxBatch::plainBody() const
 {
     if (!gzipped)
         return body;
-    return OutboxBodies::gunzip(body).value_or(QByteArray());
+    return gunzipStored(body, bodyBytes()).value_or(QByteArray());
 }
 
 QList<QByteArray> OutboxBatch::jsons() const

@@ -138,13 +138,6 @@ struct Outbox::OpenResult
     QString error;
 };
 
-namespace OutboxBodies {
-// gzip of `data` (level 1: the point is fewer bytes, not the smallest possible body); empty on failure.
-QByteArray gzip(const QByteArray& data);
-// The data of a gzip stream; nullopt when it is not a complete one.
-std::optional<QByteArray> gunzip(const QByteArray& data);
-} // namespace OutboxBodies
-
 // Size in bytes of {"events":[…]} made of JSON texts of these sizes (as EventCodec::encodeRawBatch joins
 // them): used to fill a batch without encoding it twice.
 qint64 rawBatchBodySize(qint64 sumOfJsonSizes, int count);

@@ -1,5 +1,6 @@
 #include "runsource.h"
 
+#include "datafolder/datafolder.h"
 #include "event/eventcodec.h"
 #include "event/validator.h"
 #include "views/eventexchange.h"
@@ -21,11 +22,6 @@ constexpr int kPage = 10'000;
 
 namespace RunSource {
 
-QString eventLogPath(const QString& dataDir)
-{
-    return QDir(dataDir).filePath(QStringLiteral("events.sqlite"));
-}
-
 RunLoadResult load(const QString& path, qint64 sinceId)
 {
     const QFileInfo info(path);
@@ -40,7 +36,7 @@ RunLoadResult load(const QString& path, qint64 sinceId)
 RunLoadResult loadDataFolder(const QString& dataDir, qint64 sinceId)
 {
     RunLoadResult result;
-    const QString path = eventLogPath(dataDir);
+    const QString path = DataFolder::eventLogPath(dataDir);
     // Opening would create an empty log: a folder without one is a mistake worth saying.
     if (!QFileInfo::exists(path)) {
         result.error = QStringLiteral("%1 has no event log (events.sqlite)").arg(dataDir);

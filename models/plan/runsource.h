@@ -18,9 +18,6 @@ struct RunLoadResult
 
 namespace RunSource {
 
-// The event log file of a data folder.
-QString eventLogPath(const QString& dataDir);
-
 // A folder is read as a data folder (records with id > sinceId), a file as an export (its events numbered
 // 1..n in file order; sinceId skips the first ones).
 RunLoadResult load(const QString& path, qint64 sinceId = 0);

@@ -3,6 +3,7 @@
 #include "event/event.h"
 #include "event/eventcodec.h"
 #include "event/eventkind.h"
+#include "log/recordbuilder.h"
 
 #include <QDateTime>
 #include <QFileInfo>
@@ -41,67 +42,6 @@ QByteArray csvField(const QString& text)
         bytes = '"' + bytes + '"';
     }
     return bytes;
-}
-
-QString deviceOf(const QString& userAgent)
-{
-    if (userAgent.isEmpty())
-        return {};
-    if (userAgent.contains(QLatin1String("bot"), Qt::CaseInsensitive))
-        return QStringLiteral("bot");
-    if (userAgent.contains(QLatin1String("iPad")) || userAgent.contains(QLatin1String("Tablet")))
-        return QStringLiteral("tablet");
-    if (userAgent.contains(QLatin1String("Mobi")) || userAgent.contains(QLatin1String("Android")))
-        return QStringLiteral("mobile");
-    return QStringLiteral("desktop");
-}
-
-struct RequestFacts
-{
-    QString requestId;
-    qint64 receivedAtMs = 0;
-    QString userAgent;
-    QString agent;
-    QString origin;
-    QString referer;
-    QString appId;
-};
-
-// The log records of one judged request (as the endpoint records them: every event gets the request's
-// status; only the events that broke a rule carry errors).
-QList<LogRecord> recordsOf(const DecodedBatch& batch, const BatchVerdict& verdict, const RequestFacts& facts)
-{
-    QList<LogRecord> records;
-    for (qsizetype i = 0; i < batch.events.size(); ++i) {
-        const Event& event = batch.events[i];
-        LogRecord r;
-        r.requestId = facts.requestId;
-        r.receivedAtMs = facts.receivedAtMs;
-        r.source = EventSource::Imported;
-        r.httpStatus = verdict.httpStatus;
-        r.accepted = verdict.accepted();
-        r.indexInRequest = static_cast<int>(i);
-        if (i < verdict.events.size())
-            r.issues = verdict.events[i].issues;
-        r.message = verdict.message;
-        r.rawJson = i < batch.rawEvents.size() ? batch.rawEvents[i] : EventCodec::encodeEvent(event);
-        r.eventType = event.eventType.value_or(QString());
-        r.eventSubtype = event.eventSubtype.value_or(QString());
-        r.eventName = event.eventName.value_or(QString());
-        r.index = event.index.value_or(QString());
-        r.userToken = event.userToken.value_or(QString());
-        r.authenticatedUserToken = event.authenticatedUserToken.value_or(QString());
-        r.timestampMs = event.timestamp.value_or(0);
-        r.userAgent = facts.userAgent;
-        r.device = deviceOf(facts.userAgent);
-        r.agent = facts.agent;
-        r.origin = facts.origin;
-        r.referer = facts.referer;
-        r.appId = facts.appId;
-        r.target = QStringLiteral("imported");
-        records << r;
-    }
-    return records;
 }
 
 QString newRequestId()
@@ -146,6 +86,8 @@ EventExchange::ImportResult importHar(const QJsonObject& harLog, const Validatio
         }
         RequestFacts facts;
         facts.requestId = newRequestId();
+        facts.source = EventSource::Imported;
+        facts.target = QStringLiteral("imported");
         const QDateTime started = QDateTime::fromString(
             entry.value(QLatin1String("startedDateTime")).toString(), Qt::ISODateWithMs);
         facts.receivedAtMs =
@@ -176,8 +118,12 @@ EventExchange::ImportResult importHar(const QJsonObject& harLog, const Validatio
                                     .toUtf8();
         DecodedBatch decoded;
         const BatchVerdict verdict = Validator::validateBody(body, context, &decoded);
+        facts.httpStatus = verdict.httpStatus;
+        facts.accepted = verdict.accepted();
+        facts.message = verdict.message;
         ++result.requests;
-        result.records += recordsOf(decoded, verdict, facts);
+        // As the endpoint would have logged it, the request record of an undecodable body included.
+        result.records += RecordBuilder::requestRecords(facts, decoded, verdict, body);
     }
     if (result.requests == 0 && result.error.isEmpty())
         result.error = QStringLiteral("The HAR file has no POST /1/events request to an Insights host");
@@ -335,7 +281,7 @@ QByteArray csvRow(const LogRecord& r)
     const QList<QByteArray> fields{
         QByteArray::number(r.id),
         csvField(QDateTime::fromMSecsSinceEpoch(r.receivedAtMs).toUTC().toString(Qt::ISODateWithMs)),
-        r.accepted ? QByteArrayLiteral("accepted") : QByteArrayLiteral("rejected"),
+        verdictKey(verdictOf(r)).toUtf8(),
         QByteArray::number(r.httpStatus),
         csvField(eventSourceName(r.source)),
         csvField(r.requestId),
@@ -469,7 +415,12 @@ ImportResult importData(const QByteArray& data, const ValidationContext& context
         RequestFacts facts;
         facts.requestId = newRequestId();
         facts.receivedAtMs = nowMs;
-        result.records += recordsOf(one, verdict, facts);
+        facts.source = EventSource::Imported;
+        facts.target = QStringLiteral("imported");
+        facts.httpStatus = verdict.httpStatus;
+        facts.accepted = verdict.accepted();
+        facts.message = verdict.message;
+        result.records += RecordBuilder::eventRecords(facts, one, verdict);
         ++result.requests;
     }
     if (batch.events.isEmpty())

@@ -1,6 +1,7 @@
 #include "eventtablemodel.h"
 
 #include "log/eventlog.h"
+#include "log/recordbuilder.h"
 
 #include <QDateTime>
 #include <QMetaObject>
@@ -16,12 +17,6 @@ constexpr int kFetchWindow = 200;           // rows fetched around a row the vie
 constexpr int kCacheCapacity = 4000;        // records kept; a screen shows well under 100
 constexpr int kSortChunk = 5000;            // records read at a time while sorting by a column
 constexpr int kMaxCustomSortRows = 250'000; // beyond this, sorting by a text column would hold too much
-
-bool hasSeverity(const LogRecord& record, Severity severity)
-{
-    return std::any_of(record.issues.cbegin(), record.issues.cend(),
-                       [severity](const Issue& issue) { return issue.severity == severity; });
-}
 
 int countSeverity(const LogRecord& record, Severity severity)
 {
@@ -66,7 +61,7 @@ SortKey sortKeyOf(const LogRecord& record, EventTableModel::Column column,
     key.id = record.id;
     switch (column) {
     case Column::Status:
-        key.number = record.accepted ? 0 : (hasSeverity(record, Severity::Error) ? 2 : 1);
+        key.number = static_cast<int>(verdictOf(record));
         break;
     case Column::Http:
         key.number = record.httpStatus;
@@ -360,20 +355,11 @@ void EventTableModel::storeRecords(const QList<LogRecord>& records, quint64 gene
     Q_EMIT recordsFetched();
 }
 
-EventTableModel::Verdict EventTableModel::verdictOf(const LogRecord& record) const
-{
-    if (!record.accepted)
-        return hasSeverity(record, Severity::Error) ? Verdict::Rejected : Verdict::RejectedByBatch;
-    return hasSeverity(record, Severity::Warning) ? Verdict::AcceptedWithWarnings : Verdict::Accepted;
-}
-
 QVariant EventTableModel::displayValue(const LogRecord& record, Column column) const
 {
     switch (column) {
     case Column::Status: {
-        QString local = record.accepted                        ? tr("Accepted")
-                        : hasSeverity(record, Severity::Error) ? tr("Rejected")
-                                                               : tr("Rejected (batch)");
+        QString local = verdictName(verdictOf(record));
         // Algolia's own status, once its debugger feed reported the event: it can disagree with ours.
         if (record.algoliaStatus)
             local += tr(" · Algolia %1").arg(*record.algoliaStatus);
@@ -444,7 +430,7 @@ QVariant EventTableModel::data(const QModelIndex& index, int role) const
     }
     const LogRecord* record = recordAt(index.row());
     if (!record)
-        return role == VerdictRole ? QVariant(static_cast<int>(Verdict::Pending)) : QVariant();
+        return {};
     switch (role) {
     case Qt::DisplayRole:
         return displayValue(*record, column);

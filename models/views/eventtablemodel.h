@@ -46,21 +46,11 @@ public:
         Count,
     };
 
-    // What a row's verdict is, for colouring.
-    enum class Verdict
-    {
-        Pending,              // record not fetched yet
-        Accepted,             // accepted, nothing to say
-        AcceptedWithWarnings, // accepted, but a warning says Algolia may not use it
-        Rejected,             // the event itself broke a rule
-        RejectedByBatch,      // valid, but another event of its request was invalid (the whole batch got 422)
-    };
-
     enum Role
     {
         RawValueRole = Qt::UserRole + 1, // the unformatted value, to sort on
         RecordIdRole,                    // qint64
-        VerdictRole,                     // int(Verdict)
+        VerdictRole,                     // int(Verdict) (event/vocabulary.h); invalid until fetched
         UserTokenRole,                   // the effective user token of the row
         TestUserRole,                    // the test user's name, empty when the token is not a test user's
     };
@@ -145,7 +135,6 @@ private:
     void setLoading(bool loading);
     void storeRecords(const QList<LogRecord>& records, quint64 generation, int firstRow, int lastRow);
     void sortCustom(QList<qint64> ids);
-    Verdict verdictOf(const LogRecord& record) const;
     QVariant displayValue(const LogRecord& record, Column column) const;
     QVariant rawValue(const LogRecord& record, Column column) const;
     bool isTimeOrder() const { return m_sort.column == Column::ReceivedAt; }

@@ -2,6 +2,7 @@
 
 #include "catalog/indexcatalog.h"
 #include "event/eventcodec.h"
+#include "log/recordbuilder.h"
 #include "views/eventexchange.h"
 #include "views/eventusefulness.h"
 
@@ -59,12 +60,7 @@ QString severityText(Severity severity)
 
 QString statusText(const LogRecord& record)
 {
-    const bool culprit =
-        std::any_of(record.issues.cbegin(), record.issues.cend(), [](const Issue& i) { return i.isError(); });
-    if (record.accepted)
-        return QStringLiteral("accepted (%1)").arg(record.httpStatus);
-    return culprit ? QStringLiteral("rejected (%1)").arg(record.httpStatus)
-                   : QStringLiteral("rejected with its batch (%1)").arg(record.httpStatus);
+    return QStringLiteral("%1 (%2)").arg(verdictPhrase(verdictOf(record))).arg(record.httpStatus);
 }
 
 QString eventTypeText(const LogRecord& record)

@@ -15,18 +15,20 @@ void EventTableStyle::setTestUserColours(const QHash<QString, QColor>& colours)
     }
 }
 
-QColor EventTableStyle::verdictColour(int verdict)
+QColor EventTableStyle::verdictColour(Verdict verdict)
 {
     // Translucent, so that they read on light and dark palettes alike.
-    switch (static_cast<EventTableModel::Verdict>(verdict)) {
-    case EventTableModel::Verdict::Rejected:
+    switch (verdict) {
+    case Verdict::Rejected:
+    case Verdict::RequestRejected:
         return QColor(220, 53, 69, 90);
-    case EventTableModel::Verdict::RejectedByBatch:
+    case Verdict::RejectedWithBatch:
         return QColor(253, 126, 20, 60);
-    case EventTableModel::Verdict::AcceptedWithWarnings:
+    case Verdict::AcceptedWithWarnings:
         return QColor(255, 193, 7, 60);
-    case EventTableModel::Verdict::Accepted:
-    case EventTableModel::Verdict::Pending:
+    case Verdict::NotDelivered:
+        return QColor(108, 117, 125, 70);
+    case Verdict::Accepted:
         break;
     }
     return {};
@@ -35,8 +37,10 @@ QColor EventTableStyle::verdictColour(int verdict)
 QVariant EventTableStyle::data(const QModelIndex& index, int role) const
 {
     if (role == Qt::BackgroundRole) {
-        const QColor colour =
-            verdictColour(QIdentityProxyModel::data(index, EventTableModel::VerdictRole).toInt());
+        const QVariant verdict = QIdentityProxyModel::data(index, EventTableModel::VerdictRole);
+        if (!verdict.isValid()) // not fetched yet
+            return {};
+        const QColor colour = verdictColour(static_cast<Verdict>(verdict.toInt()));
         return colour.isValid() ? QVariant(colour) : QVariant();
     }
     if (role == Qt::DecorationRole && index.column() == static_cast<int>(EventTableModel::Column::TestUser)) {

@@ -1,11 +1,14 @@
 #pragma once
 
+#include "event/vocabulary.h"
+
 #include <QColor>
 #include <QHash>
 #include <QIdentityProxyModel>
 
 // Adds the looks to the live table's rows, which the Core-only model cannot carry: a background per verdict
-// (rejected, rejected with its batch, accepted with warnings) and the test user's colour as a swatch.
+// (rejected, rejected with its batch, accepted with warnings, not delivered) and the test user's colour as a
+// swatch.
 class EventTableStyle final : public QIdentityProxyModel
 {
     Q_OBJECT
@@ -18,7 +21,7 @@ public:
     void setTestUserColours(const QHash<QString, QColor>& colours);
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
 
-    static QColor verdictColour(int verdict);
+    static QColor verdictColour(Verdict verdict);
 
 private:
     QHash<QString, QColor> m_colours;

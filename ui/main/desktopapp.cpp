@@ -4,6 +4,7 @@
 #include "desktopsession.h"
 #include "log/eventlog.h"
 #include "mainwindow.h"
+#include "datafolder/datafolder.h"
 #include "users/testusermodel.h"
 
 #include <QApplication>
@@ -78,7 +79,6 @@ int renderScreenshot(DesktopSession& session, const QString& path)
 int runDesktopApp(int argc, char** argv)
 {
     QApplication app(argc, argv);
-    // No organisation name: the data folder is ~/.local/share/insights-debugger, not .../X/insights-debugger.
     QApplication::setApplicationName(QStringLiteral("insights-debugger"));
     QApplication::setApplicationDisplayName(QStringLiteral("Insights Events Debugger"));
     QApplication::setApplicationVersion(QStringLiteral(INSIGHTS_UI_VERSION));
@@ -89,9 +89,8 @@ int runDesktopApp(int argc, char** argv)
     parser.setApplicationDescription(QStringLiteral("Compose, send and debug Algolia Insights events."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption dataDirOption(
-        QStringLiteral("data-dir"), QStringLiteral("Keep settings, test users and the event log in DIR."),
-        QStringLiteral("DIR"));
+    const QCommandLineOption dataDirOption(QStringLiteral("data-dir"), DataFolder::optionHelp(),
+                                           QStringLiteral("DIR"));
     const QCommandLineOption portOption(QStringLiteral("port"),
                                         QStringLiteral("Embedded endpoint port (0 = any free port)."),
                                         QStringLiteral("N"));

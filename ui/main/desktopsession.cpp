@@ -4,6 +4,7 @@
 #include "log/eventlog.h"
 #include "mainwindow.h"
 #include "settings/appsettings.h"
+#include "datafolder/datafolder.h"
 #include "users/testusermodel.h"
 
 #include <QDir>
@@ -113,13 +114,12 @@ DesktopSession::CreateResult DesktopSession::create(const DesktopOptions& option
     std::unique_ptr<DesktopSession> session(new DesktopSession);
     session->m_portOverride = options.port;
     session->m_exampleOnFirstRun = options.exampleOnFirstRun;
-    session->m_dataDir = options.dataDir.isEmpty()
-                             ? QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)
-                             : QDir(options.dataDir).absolutePath();
-    if (!QDir().mkpath(session->m_dataDir)) {
-        result.error = QStringLiteral("Cannot create the data folder %1").arg(session->m_dataDir);
+    const DataFolder::Resolved folder = DataFolder::resolve(options.dataDir);
+    if (!folder.error.isEmpty()) {
+        result.error = folder.error;
         return result;
     }
+    session->m_dataDir = folder.path;
     const QDir data(session->m_dataDir);
 
     // 1. Preferences and window state.
@@ -128,7 +128,7 @@ DesktopSession::CreateResult DesktopSession::create(const DesktopOptions& option
 
     // 2. The event log: everything else writes into it or reads from it.
     EventLogOptions logOptions;
-    logOptions.path = data.filePath(QStringLiteral("events.sqlite"));
+    logOptions.path = DataFolder::eventLogPath(session->m_dataDir);
     logOptions.retention = session->m_settings->logRetention.value();
     EventLog::OpenResult opened = EventLog::open(logOptions);
     if (!opened.log) {

@@ -23,7 +23,7 @@ class WindowState;
 
 struct DesktopOptions
 {
-    QString dataDir;              // empty: QStandardPaths::AppDataLocation
+    QString dataDir;              // empty: DataFolder::defaultPath()
     std::optional<quint16> port;  // overrides the port setting; 0 = a free port
     bool inMemorySecrets = false; // tests: never touch the system keychain
     bool startEndpoint = true;

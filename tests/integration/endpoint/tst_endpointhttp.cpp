@@ -1,6 +1,7 @@
-// The endpoint's pure pieces, table-tested: routes, Algolia's bodies, device from User-Agent, bounded gzip
-// decoding, the automation API's Host check and the feed's dates.
+// The endpoint's pure pieces, table-tested: routes, Algolia's bodies, bounded gzip decoding (the one utility
+// in models/compression, at the endpoint's cap), the automation API's Host check and the feed's dates.
 
+#include "compression/gzip.h"
 #include "endpoint/endpointhttp.h"
 
 #include <QTest>
@@ -38,8 +39,6 @@ private Q_SLOTS:
     void routes();
     void methods();
     void bodies();
-    void devices_data();
-    void devices();
     void inflate();
     void hosts_data();
     void hosts();
@@ -112,40 +111,6 @@ void EndpointHttpTest::bodies()
     QCOMPARE(tooLargeBody(), QByteArray(R"({"status":413,"message":"Request Entity Too Large"})"));
     QVERIFY(
         notFoundBody().startsWith(R"({"status":404,"message":"Path not supported by Insights REST API.)"));
-}
-
-void EndpointHttpTest::devices_data()
-{
-    QTest::addColumn<QString>("userAgent");
-    QTest::addColumn<QString>("device");
-    QTest::newRow("none") << QString() << QString();
-    QTest::newRow("node") << QStringLiteral("node") << QString();
-    QTest::newRow("desktop Chrome") << QStringLiteral("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
-                                                      "(KHTML, like Gecko) Chrome/120.0 Safari/537.36")
-                                    << QStringLiteral("desktop");
-    QTest::newRow("iPhone")
-        << QStringLiteral(
-               "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148")
-        << QStringLiteral("mobile");
-    QTest::newRow("Android phone") << QStringLiteral(
-                                          "Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/120 Mobile Safari")
-                                   << QStringLiteral("mobile");
-    QTest::newRow("Android tablet") << QStringLiteral(
-                                           "Mozilla/5.0 (Linux; Android 13; SM-X700) Chrome/120 Safari")
-                                    << QStringLiteral("tablet");
-    QTest::newRow("iPad") << QStringLiteral(
-                                 "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15")
-                          << QStringLiteral("tablet");
-    QTest::newRow("Googlebot")
-        << QStringLiteral("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")
-        << QStringLiteral("bot");
-}
-
-void EndpointHttpTest::devices()
-{
-    QFETCH(QString, userAgent);
-    QFETCH(QString, device);
-    QCOMPARE(deviceFromUserAgent(userAgent), device);
 }
 
 void EndpointHttpTest::inflate()

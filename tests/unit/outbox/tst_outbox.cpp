@@ -1,6 +1,7 @@
 // The outbox: events wait with their collection time, survive a restart, leave only on a final answer,
 // and come out in requests Algolia takes (<= 1000 events, body < 2 MB).
 
+#include "compression/gzip.h"
 #include "event/eventcodec.h"
 #include "outbox/outbox.h"
 
@@ -379,7 +380,7 @@ void TestOutbox::gzipBodiesAreStoredCompressedAndReadBackExactly()
     QVERIFY(first.gzipped);
     const QByteArray plain = EventCodec::encodeRawBatch(jsons.mid(0, 1000));
     QVERIFY2(first.body.size() * 4 < plain.size(), qPrintable(QString::number(first.body.size())));
-    QCOMPARE(OutboxBodies::gunzip(first.body).value_or(QByteArray()), plain);
+    QCOMPARE(inflateBody(first.body, plain.size()).data, plain);
     QCOMPARE(first.plainBody(), plain);
     QCOMPARE(first.bodyBytes(), plain.size());
     QCOMPARE(first.jsons(), jsons.mid(0, 1000));

@@ -1,6 +1,7 @@
 // The live table model over a real event log: rows follow the filter, new events are announced in batches,
 // pause keeps every event, the record cache stays bounded, sorting and removals keep the rows right.
 
+#include "event/vocabulary.h"
 #include "logfixture.h"
 #include "views/eventtablemodel.h"
 
@@ -55,13 +56,13 @@ void TestEventTableModel::showsExistingRowsAndFetchesRecords()
     const QModelIndex http = model.index(39, static_cast<int>(EventTableModel::Column::Http));
     QTRY_COMPARE(model.data(http).toInt(), 422); // record 39 is in request 9, rejected
     const QModelIndex status = model.index(36, static_cast<int>(EventTableModel::Column::Status));
-    QCOMPARE(model.data(status).toString(), QStringLiteral("Rejected (batch)"));
+    QCOMPARE(model.data(status).toString(), QStringLiteral("Rejected with its batch"));
     QCOMPARE(model.data(status, EventTableModel::VerdictRole).toInt(),
-             static_cast<int>(EventTableModel::Verdict::RejectedByBatch));
+             static_cast<int>(Verdict::RejectedWithBatch));
     const QModelIndex culprit = model.index(37, static_cast<int>(EventTableModel::Column::UserToken));
     QCOMPARE(model.data(culprit).toString(), QStringLiteral("bad token!"));
     QCOMPARE(model.data(model.index(37, 0), EventTableModel::VerdictRole).toInt(),
-             static_cast<int>(EventTableModel::Verdict::Rejected));
+             static_cast<int>(Verdict::Rejected));
     const QString received =
         model.data(model.index(0, static_cast<int>(EventTableModel::Column::ReceivedAt))).toString();
     // Milliseconds and a relative time.
@@ -300,8 +301,7 @@ void TestEventTableModel::showsAlgoliasVerdictWhenAttached()
              QStringLiteral("OK\nAlgolia: 422 — Invalid userToken"));
     // The local verdict stays what the endpoint decided; Algolia's status is shown beside it.
     QCOMPARE(model.data(status).toString(), QStringLiteral("Accepted · Algolia 422"));
-    QCOMPARE(model.data(status, EventTableModel::VerdictRole).toInt(),
-             static_cast<int>(EventTableModel::Verdict::Accepted));
+    QCOMPARE(model.data(status, EventTableModel::VerdictRole).toInt(), static_cast<int>(Verdict::Accepted));
 
     const int later = model.rowOfId(31);
     QTRY_VERIFY(model.recordAt(later) != nullptr);

@@ -1,0 +1,76 @@
+#include "vocabulary.h"
+
+#include <iterator>
+
+namespace {
+
+struct VerdictWords
+{
+    Verdict verdict;
+    const char* name;
+    const char* key;
+};
+
+// One table: the display name, the phrase (the name in lower case) and the machine key come from here.
+constexpr VerdictWords kVerdictWords[] = {
+    {Verdict::Accepted, "Accepted", "accepted"},
+    {Verdict::AcceptedWithWarnings, "Accepted with warnings", "acceptedWithWarnings"},
+    {Verdict::Rejected, "Rejected", "rejected"},
+    {Verdict::RejectedWithBatch, "Rejected with its batch", "rejectedWithBatch"},
+    {Verdict::NotDelivered, "Not delivered", "notDelivered"},
+    {Verdict::RequestRejected, "Request rejected", "requestRejected"},
+};
+
+const VerdictWords& wordsOf(Verdict verdict)
+{
+    for (const VerdictWords& words : kVerdictWords) {
+        if (words.verdict == verdict)
+            return words;
+    }
+    return kVerdictWords[0];
+}
+
+} // namespace
+
+QList<QLatin1String> EventTypes::all()
+{
+    return {Click, Conversion, View, InstantSearch};
+}
+
+QString verdictName(Verdict verdict)
+{
+    return QString::fromLatin1(wordsOf(verdict).name);
+}
+
+QString verdictPhrase(Verdict verdict)
+{
+    return verdictName(verdict).toLower();
+}
+
+QString verdictKey(Verdict verdict)
+{
+    return QString::fromLatin1(wordsOf(verdict).key);
+}
+
+std::optional<Verdict> verdictFromKey(QStringView key)
+{
+    for (const VerdictWords& words : kVerdictWords) {
+        if (key.compare(QLatin1String(words.key), Qt::CaseInsensitive) == 0)
+            return words.verdict;
+    }
+    return std::nullopt;
+}
+
+QList<Verdict> allVerdicts()
+{
+    QList<Verdict> verdicts;
+    verdicts.reserve(static_cast<qsizetype>(std::size(kVerdictWords)));
+    for (const VerdictWords& words : kVerdictWords)
+        verdicts.append(words.verdict);
+    return verdicts;
+}
+
+bool isAcceptedVerdict(Verdict verdict)
+{
+    return verdict == Verdict::Accepted || verdict == Verdict::AcceptedWithWarnings;
+}

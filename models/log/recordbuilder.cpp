@@ -1,0 +1,199 @@
+#include "recordbuilder.h"
+
+#include "event/event.h"
+#include "event/eventcodec.h"
+#include "event/eventview.h"
+#include "event/validator.h"
+
+#include <algorithm>
+
+namespace {
+
+bool containsAny(QStringView text, std::initializer_list<QLatin1String> words)
+{
+    return std::any_of(words.begin(), words.end(),
+                       [text](QLatin1String word) { return text.contains(word, Qt::CaseInsensitive); });
+}
+
+bool hasSeverity(const IssueList& issues, Severity severity)
+{
+    return std::any_of(issues.cbegin(), issues.cend(),
+                       [severity](const Issue& issue) { return issue.severity == severity; });
+}
+
+} // namespace
+
+QString deviceFromUserAgent(QStringView userAgent)
+{
+    if (userAgent.isEmpty())
+        return {};
+    // Crawlers name themselves "...bot/2.1", "...bot;" or "...Bot)"; a bare "bot" substring would also
+    // match phone brands such as CUBOT. Headless browsers are automation, not people.
+    if (containsAny(userAgent, {QLatin1String("bot/"), QLatin1String("bot;"), QLatin1String("bot)"),
+                                QLatin1String("bot "), QLatin1String("crawler"), QLatin1String("spider"),
+                                QLatin1String("slurp"), QLatin1String("facebookexternalhit"),
+                                QLatin1String("HeadlessChrome")}))
+        return QStringLiteral("bot");
+    // Android phones say "Mobile" (Chrome) or "Mobile;" (Firefox); Android tablets do not.
+    const bool android = userAgent.contains(QLatin1String("Android"), Qt::CaseInsensitive);
+    if (containsAny(userAgent, {QLatin1String("iPad"), QLatin1String("Tablet"), QLatin1String("Kindle"),
+                                QLatin1String("Silk/")}) ||
+        (android && !userAgent.contains(QLatin1String("Mobile"), Qt::CaseInsensitive)))
+        return QStringLiteral("tablet");
+    if (android || containsAny(userAgent, {QLatin1String("Mobi"), QLatin1String("iPhone"),
+                                           QLatin1String("iPod"), QLatin1String("Windows Phone")}))
+        return QStringLiteral("mobile");
+    if (userAgent.startsWith(QLatin1String("Mozilla/")))
+        return QStringLiteral("desktop");
+    return {};
+}
+
+Verdict verdictFor(int httpStatus, bool accepted, const IssueList& ownIssues)
+{
+    if (accepted)
+        return hasSeverity(ownIssues, Severity::Warning) ? Verdict::AcceptedWithWarnings : Verdict::Accepted;
+    // No answer, a rate limit or a server error: the event was never judged.
+    if (httpStatus == 0 || httpStatus == 429 || httpStatus >= 500)
+        return Verdict::NotDelivered;
+    if (hasSeverity(ownIssues, Severity::Error))
+        return Verdict::Rejected;
+    if (httpStatus == 422)
+        return Verdict::RejectedWithBatch;
+    return Verdict::RequestRejected; // 400, 401, 403, 404, 413...: refused before its events were judged
+}
+
+Verdict verdictOf(const LogRecord& record)
+{
+    return verdictFor(record.httpStatus, record.accepted, record.issues);
+}
+
+namespace RecordBuilder {
+
+namespace {
+
+LogRecord requestPart(const RequestFacts& facts)
+{
+    LogRecord record;
+    record.requestId = facts.requestId;
+    record.receivedAtMs = facts.receivedAtMs;
+    record.source = facts.source;
+    record.httpStatus = facts.httpStatus;
+    record.accepted = facts.accepted;
+    record.message = facts.message;
+    record.userAgent = facts.userAgent;
+    record.device = deviceFromUserAgent(facts.userAgent);
+    record.agent = facts.agent;
+    record.origin = facts.origin;
+    record.referer = facts.referer;
+    record.remoteAddress = facts.remoteAddress;
+    record.appId = facts.appId;
+    record.target = facts.target;
+    return record;
+}
+
+} // namespace
+
+LogRecord eventRecord(const RequestFacts& facts, const Event& event, QByteArray rawJson, int indexInRequest,
+                      IssueList issues)
+{
+    LogRecord record = requestPart(facts);
+    record.indexInRequest = indexInRequest;
+    record.issues = std::move(issues);
+    record.rawJson = std::move(rawJson);
+    record.eventType = event.eventType.value_or(QString());
+    record.eventSubtype = event.eventSubtype.value_or(QString());
+    record.eventName = event.eventName.value_or(QString());
+    record.index = event.index.value_or(QString());
+    record.userToken = event.userToken.value_or(QString());
+    record.authenticatedUserToken = event.authenticatedUserToken.value_or(QString());
+    record.timestampMs = event.timestamp.value_or(0);
+    record.queryId = event.queryID.value_or(QString());
+    return record;
+}
+
+LogRecord eventRecord(const RequestFacts& facts, const EventView& event, int indexInRequest, IssueList issues)
+{
+    LogRecord record = requestPart(facts);
+    record.indexInRequest = indexInRequest;
+    record.issues = std::move(issues);
+    record.rawJson = event.rawJsonBytes();
+    record.eventType = EventView::text(event.eventType);
+    record.eventSubtype = EventView::text(event.eventSubtype);
+    record.eventName = EventView::text(event.eventName);
+    record.index = EventView::text(event.index);
+    record.userToken = EventView::text(event.userToken);
+    record.authenticatedUserToken = EventView::text(event.authenticatedUserToken);
+    record.timestampMs = event.timestamp.value_or(0);
+    record.queryId = EventView::text(event.queryID); // links the event to its search (issue 12)
+    return record;
+}
+
+LogRecord eventRecord(const RequestFacts& facts, const QByteArray& rawJson, int indexInRequest,
+                      IssueList issues)
+{
+    const DecodedBatch decoded = EventCodec::decodeEvent(rawJson);
+    if (decoded.events.isEmpty()) {
+        LogRecord record = requestPart(facts);
+        record.indexInRequest = indexInRequest;
+        record.issues = std::move(issues);
+        record.rawJson = rawJson;
+        return record;
+    }
+    return eventRecord(facts, decoded.events.constFirst(), rawJson, indexInRequest, std::move(issues));
+}
+
+QList<LogRecord> eventRecords(const RequestFacts& facts, const DecodedBatch& batch,
+                              const BatchVerdict& verdict)
+{
+    QList<LogRecord> records;
+    records.reserve(batch.events.size());
+    for (qsizetype i = 0; i < batch.events.size(); ++i) {
+        const Event& event = batch.events.at(i);
+        QByteArray rawJson =
+            i < batch.rawEvents.size() ? batch.rawEvents.at(i) : EventCodec::encodeEvent(event);
+        IssueList issues = i < verdict.events.size() ? verdict.events.at(i).issues : IssueList();
+        records.append(eventRecord(facts, event, std::move(rawJson), static_cast<int>(i), std::move(issues)));
+    }
+    return records;
+}
+
+QList<LogRecord> eventRecords(const RequestFacts& facts, const EventViewBatch& batch,
+                              const BatchVerdict& verdict)
+{
+    QList<LogRecord> records;
+    records.reserve(batch.size());
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        IssueList issues = i < verdict.events.size() ? verdict.events.at(i).issues : IssueList();
+        records.append(
+            eventRecord(facts, batch.events[static_cast<size_t>(i)], static_cast<int>(i), std::move(issues)));
+    }
+    return records;
+}
+
+LogRecord requestRecord(const RequestFacts& facts, QByteArrayView body, IssueList issues)
+{
+    LogRecord record = requestPart(facts);
+    record.rawJson = body.first(std::min(body.size(), kRequestBodyKept)).toByteArray();
+    record.issues = std::move(issues);
+    return record;
+}
+
+QList<LogRecord> requestRecords(const RequestFacts& facts, const DecodedBatch& batch,
+                                const BatchVerdict& verdict, QByteArrayView body)
+{
+    QList<LogRecord> records = eventRecords(facts, batch, verdict);
+    if (records.isEmpty())
+        records.append(requestRecord(facts, body, verdict.allIssues()));
+    return records;
+}
+
+QList<LogRecord> requestRecords(const RequestFacts& facts, const EventViewBatch& batch,
+                                const BatchVerdict& verdict, QByteArrayView body)
+{
+    QList<LogRecord> records = eventRecords(facts, batch, verdict);
+    if (records.isEmpty())
+        records.append(requestRecord(facts, body, verdict.allIssues()));
+    return records;
+}
+
+} // namespace RecordBuilder

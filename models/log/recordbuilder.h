@@ -1,0 +1,79 @@
+#pragma once
+
+// The one way to make log records: the embedded endpoint, the client, the importers and Algolia's feed all
+// build their LogRecords here, from an event (or its JSON), its issues and the facts of its request, so that
+// a record means the same whatever produced it. Also the one verdict of a record and the one device rule.
+
+#include "event/vocabulary.h"
+#include "log/eventlog.h"
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QList>
+#include <QString>
+#include <QStringView>
+
+struct BatchVerdict;
+struct DecodedBatch;
+struct Event;
+struct EventView;
+class EventViewBatch;
+
+// What every record of one request shares; never the API key.
+struct RequestFacts
+{
+    QString requestId;
+    qint64 receivedAtMs = 0;
+    EventSource source = EventSource::Endpoint;
+    int httpStatus = 0; // the request's answer; 0 when none came (transport error)
+    bool accepted = false;
+    QString message;   // the answer's message, e.g. "OK" or the 422 text
+    QString userAgent; // the record's device is derived from it (deviceFromUserAgent)
+    QString agent;     // x-algolia-agent
+    QString origin;
+    QString referer;
+    QString remoteAddress;
+    QString appId;
+    QString target; // where a sent event went: "local", "us", "de", "global", a URL, or "imported"
+};
+
+// "desktop", "mobile", "tablet", "bot", or "" when the User-Agent is not a browser's (curl, node, an API
+// client). iPadOS Safari announces itself as a Mac by default and so reads "desktop", as in analytics tools.
+QString deviceFromUserAgent(QStringView userAgent);
+
+// The verdict people see for an event, from its request's answer and the event's own issues.
+Verdict verdictFor(int httpStatus, bool accepted, const IssueList& ownIssues);
+// The verdict of a logged record: the table, the details pane, exports and charts all use this.
+Verdict verdictOf(const LogRecord& record);
+
+namespace RecordBuilder {
+
+// The record of one event of a request: the request's facts, the event's denormalized fields (type, name,
+// index, tokens, timestamp), its JSON as received or sent, its position and its own issues.
+LogRecord eventRecord(const RequestFacts& facts, const Event& event, QByteArray rawJson, int indexInRequest,
+                      IssueList issues);
+// The same from the parser's view of the event (the endpoint's ingest path: no Event is built).
+LogRecord eventRecord(const RequestFacts& facts, const EventView& event, int indexInRequest,
+                      IssueList issues);
+// The same from the event's JSON alone, decoded with the one codec (the client's case: it keeps JSON).
+LogRecord eventRecord(const RequestFacts& facts, const QByteArray& rawJson, int indexInRequest,
+                      IssueList issues);
+// The records of the events of one judged request, as the endpoint logs them: every event gets the request's
+// status, and only the events that broke a rule carry errors. Events without their JSON get it re-encoded.
+QList<LogRecord> eventRecords(const RequestFacts& facts, const DecodedBatch& batch,
+                              const BatchVerdict& verdict);
+QList<LogRecord> eventRecords(const RequestFacts& facts, const EventViewBatch& batch,
+                              const BatchVerdict& verdict);
+// The one record of a request that carried no decodable event ("Invalid payload", "No events to process"):
+// the body as received (at most kRequestBodyKept bytes) and the request's issues, so the debugger still
+// shows it.
+LogRecord requestRecord(const RequestFacts& facts, QByteArrayView body, IssueList issues);
+inline constexpr qsizetype kRequestBodyKept = 64 * 1024;
+// What a judged POST /1/events request leaves in the log, live (the endpoint) or imported (HAR): its
+// events' records, or its request record when it had none.
+QList<LogRecord> requestRecords(const RequestFacts& facts, const DecodedBatch& batch,
+                                const BatchVerdict& verdict, QByteArrayView body);
+QList<LogRecord> requestRecords(const RequestFacts& facts, const EventViewBatch& batch,
+                                const BatchVerdict& verdict, QByteArrayView body);
+
+} // namespace RecordBuilder
