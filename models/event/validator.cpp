@@ -495,17 +495,19 @@ private:
         const std::optional<double> value = amountValue(*m_event.value);
         if (!value)
             return;
-        double gross = 0;
-        double net = 0;
+        QList<Validator::ValueLine> lines;
         for (const ObjectDataView& item : *m_event.objectData) {
-            const std::optional<double> price = item.price ? amountValue(*item.price) : std::nullopt;
-            if (!price)
-                return; // can't compute
-            const double quantity = static_cast<double>(item.quantity.value_or(1));
-            const double discount = item.discount ? amountValue(*item.discount).value_or(0) : 0;
-            gross += *price * quantity;
-            net += *price * quantity - discount * quantity;
+            Validator::ValueLine line;
+            line.price = item.price ? amountValue(*item.price) : std::nullopt;
+            line.quantity = static_cast<double>(item.quantity.value_or(1));
+            line.discount = item.discount ? amountValue(*item.discount).value_or(0) : 0;
+            lines.append(line);
         }
+        const std::optional<Validator::ExpectedValue> expected = Validator::expectedValue(lines);
+        if (!expected)
+            return; // can't compute
+        const double gross = expected->gross;
+        const double net = expected->net;
         if (std::abs(*value - gross) > 0.005 && std::abs(*value - net) > 0.005) {
             warning(QStringLiteral("value"), QStringLiteral("value.mismatch"),
                     QStringLiteral("value %1 differs from the sum of price × quantity over objectData (%2)")
@@ -736,6 +738,33 @@ int BatchVerdict::warningCount() const
 }
 
 namespace Validator {
+
+std::optional<ExpectedValue> expectedValue(const QList<ValueLine>& lines)
+{
+    if (lines.isEmpty())
+        return std::nullopt;
+    ExpectedValue expected;
+    for (const ValueLine& line : lines) {
+        if (!line.price)
+            return std::nullopt;
+        expected.gross += *line.price * line.quantity;
+        expected.net += *line.price * line.quantity - line.discount * line.quantity;
+    }
+    return expected;
+}
+
+std::optional<ExpectedValue> expectedValue(const QList<ObjectDataItem>& items)
+{
+    QList<ValueLine> lines;
+    for (const ObjectDataItem& item : items) {
+        ValueLine line;
+        line.price = item.price ? item.price->toDouble() : std::nullopt;
+        line.quantity = static_cast<double>(item.quantity.value_or(1));
+        line.discount = item.discount ? item.discount->toDouble().value_or(0) : 0;
+        lines.append(line);
+    }
+    return expectedValue(lines);
+}
 
 BatchVerdict validateBody(QByteArrayView body, const ValidationContext& context, DecodedBatch* decoded)
 {

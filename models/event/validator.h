@@ -64,6 +64,26 @@ BatchVerdict validate(const DecodedBatch& batch, const ValidationContext& contex
 // The verdict for events composed or loaded in the app, judged as one request.
 BatchVerdict validateEvents(const QList<Event>& events, const ValidationContext& context);
 
+// The `value` that objectData implies: Σ price × quantity (Algolia's reading: the price already includes
+// discounts), and the same net of discount × quantity (a reading some integrations use; also accepted).
+// nullopt when objectData is empty or an item has no numeric price. The composer's "Use computed" writes
+// `gross`, so the value it proposes is always one the value.mismatch rule accepts.
+struct ExpectedValue
+{
+    double gross = 0;
+    double net = 0;
+};
+// One objectData item's numbers (quantity 1 and discount 0 when absent; no price: cannot compute).
+struct ValueLine
+{
+    std::optional<double> price;
+    double quantity = 1;
+    double discount = 0;
+};
+std::optional<ExpectedValue> expectedValue(const QList<ValueLine>& lines);
+// The same for composed items (the composer's "Use computed").
+std::optional<ExpectedValue> expectedValue(const QList<ObjectDataItem>& items);
+
 // Field rules shared with other parts of the product (e.g. DELETE /1/usertokens/{token}).
 bool isValidUserToken(QStringView token);
 QString userTokenMessage();

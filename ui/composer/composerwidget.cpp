@@ -1,6 +1,7 @@
 #include "composerwidget.h"
 
 #include "catalog/indexcatalog.h"
+#include "elidedlabel.h"
 #include "event/compatibilityprofile.h"
 #include "event/eventcodec.h"
 #include "settings/appsettings.h"
@@ -209,23 +210,29 @@ ComposerWidget::ComposerWidget(AppSettings* settings, TestUserModel* users, QWid
 ComposerWidget::~ComposerWidget() = default;
 
 QWidget* ComposerWidget::addRow(const QString& label, QWidget* field, const QString& issueName,
-                                QLabel** issueLabel)
+                                QLabel** issueLabel, QWidget* keyWidget)
 {
     auto* row = new QWidget;
     auto* layout = new QVBoxLayout(row);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(2);
     layout->addWidget(field);
-    auto* issue = new QLabel;
+    // One line is always kept for the field's issue, so that issues coming and going never move the fields
+    // below (a click would land in the wrong one). A longer text is elided there; its tooltip has it whole.
+    auto* issue = new ElidedLabel;
     issue->setObjectName(issueName + QStringLiteral("Issue"));
-    issue->setWordWrap(true);
-    issue->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    issue->setVisible(false);
     layout->addWidget(issue);
     m_issueLabels.insert(issueName, issue);
     if (issueLabel)
         *issueLabel = issue;
-    m_form->addRow(label, row);
+    // The label is named after the field's widget ("indexEdit" -> "indexEditLabel") for tests and
+    // accessibility; a row made of several widgets names the one typed into (`keyWidget`).
+    auto* text = new QLabel(label);
+    QWidget* named = keyWidget ? keyWidget : field;
+    text->setObjectName(named->objectName() + QStringLiteral("Label"));
+    text->setBuddy(named);
+    m_form->addRow(text, row);
+    m_rowLabels.insert(row, text);
     return row;
 }
 
@@ -259,8 +266,13 @@ void ComposerWidget::buildUi()
 
     // --- Form tab.
     auto* formPage = new QWidget;
+    formPage->setObjectName(QStringLiteral("composerForm"));
+    m_formPage = formPage;
     m_form = new QFormLayout(formPage);
     m_form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    // In a narrow dock a field that does not fit beside its label goes under it, instead of the form
+    // scrolling sideways.
+    m_form->setRowWrapPolicy(QFormLayout::WrapLongRows);
 
     m_kindCombo = new QComboBox;
     m_kindCombo->setObjectName(QStringLiteral("kindCombo"));
@@ -302,8 +314,19 @@ void ComposerWidget::buildUi()
 
     m_userTokenEdit = new QLineEdit;
     m_userTokenEdit->setObjectName(QStringLiteral("userTokenEdit"));
-    m_rows.insert(EventField::UserToken,
-                  addRow(tr("userToken"), m_userTokenEdit, QStringLiteral("userToken"), nullptr));
+    auto* userTokenBox = new QWidget;
+    auto* userTokenLayout = new QVBoxLayout(userTokenBox);
+    userTokenLayout->setContentsMargins(0, 0, 0, 0);
+    userTokenLayout->setSpacing(2);
+    userTokenLayout->addWidget(m_userTokenEdit);
+    m_userTokenNote = new QLabel(tr("Set by the test user chosen above; choose \u201cTyped tokens\u201d to "
+                                    "type tokens by hand."));
+    m_userTokenNote->setObjectName(QStringLiteral("userTokenReadOnlyNote"));
+    m_userTokenNote->setWordWrap(true);
+    m_userTokenNote->setEnabled(false); // drawn in the palette's disabled text colour: a note, not an issue
+    userTokenLayout->addWidget(m_userTokenNote);
+    m_rows.insert(EventField::UserToken, addRow(tr("userToken"), userTokenBox, QStringLiteral("userToken"),
+                                                nullptr, m_userTokenEdit));
 
     m_authenticatedUserTokenEdit = new QLineEdit;
     m_authenticatedUserTokenEdit->setObjectName(QStringLiteral("authenticatedUserTokenEdit"));
@@ -327,8 +350,8 @@ void ComposerWidget::buildUi()
     m_timestampEdit->setEnabled(false);
     timestampLayout->addWidget(m_timestampNowCheck);
     timestampLayout->addWidget(m_timestampEdit, 1);
-    m_rows.insert(EventField::Timestamp,
-                  addRow(tr("timestamp"), timestampBox, QStringLiteral("timestamp"), nullptr));
+    m_rows.insert(EventField::Timestamp, addRow(tr("timestamp"), timestampBox, QStringLiteral("timestamp"),
+                                                nullptr, m_timestampNowCheck));
 
     auto* queryBox = new QWidget;
     auto* queryLayout = new QHBoxLayout(queryBox);
@@ -341,7 +364,8 @@ void ComposerWidget::buildUi()
     generate->setToolTip(tr("A random queryID (32 hex digits): accepted, but matches no real search"));
     queryLayout->addWidget(m_queryIdEdit, 1);
     queryLayout->addWidget(generate);
-    m_rows.insert(EventField::QueryID, addRow(tr("queryID"), queryBox, QStringLiteral("queryID"), nullptr));
+    m_rows.insert(EventField::QueryID,
+                  addRow(tr("queryID"), queryBox, QStringLiteral("queryID"), nullptr, m_queryIdEdit));
 
     // objectIDs with positions and objectData in one table: one row per object keeps their lengths equal.
     auto* objectsBox = new QWidget;
@@ -382,13 +406,11 @@ void ComposerWidget::buildUi()
     m_objectsTable->setMaximumHeight(240); // the form stays readable; more rows scroll
     objectsLayout->addWidget(m_objectsTable);
     m_rows.insert(EventField::ObjectIDs,
-                  addRow(tr("objectIDs"), objectsBox, QStringLiteral("objectIDs"), nullptr));
+                  addRow(tr("objectIDs"), objectsBox, QStringLiteral("objectIDs"), nullptr, m_objectsTable));
     // Issues about positions and objectData items show under the same table, each in its own label.
     for (const QString& name : {QStringLiteral("positions"), QStringLiteral("objectData")}) {
-        auto* issue = new QLabel;
+        auto* issue = new ElidedLabel; // a line kept, as the fields' (addRow)
         issue->setObjectName(name + QStringLiteral("Issue"));
-        issue->setWordWrap(true);
-        issue->setVisible(false);
         objectsLayout->addWidget(issue);
         m_issueLabels.insert(name, issue);
     }
@@ -412,7 +434,8 @@ void ComposerWidget::buildUi()
     filterButtons->addStretch(1);
     filtersLayout->addWidget(m_filtersTable);
     filtersLayout->addLayout(filterButtons);
-    m_rows.insert(EventField::Filters, addRow(tr("filters"), filtersBox, QStringLiteral("filters"), nullptr));
+    m_rows.insert(EventField::Filters,
+                  addRow(tr("filters"), filtersBox, QStringLiteral("filters"), nullptr, m_filtersTable));
 
     auto* valueBox = new QWidget;
     auto* valueLayout = new QHBoxLayout(valueBox);
@@ -426,7 +449,8 @@ void ComposerWidget::buildUi()
     valueLayout->addWidget(m_valueEdit, 1);
     valueLayout->addWidget(m_computedValueLabel);
     valueLayout->addWidget(useComputed);
-    m_rows.insert(EventField::Value, addRow(tr("value"), valueBox, QStringLiteral("value"), nullptr));
+    m_rows.insert(EventField::Value,
+                  addRow(tr("value"), valueBox, QStringLiteral("value"), nullptr, m_valueEdit));
 
     m_currencyEdit = new QComboBox;
     m_currencyEdit->setObjectName(QStringLiteral("currencyEdit"));
@@ -588,7 +612,7 @@ void ComposerWidget::buildUi()
     });
     connect(useComputed, &QPushButton::clicked, this, [this] {
         if (const auto value = computedValue())
-            m_valueEdit->setText(QString::number(*value, 'f', 2));
+            m_valueEdit->setText(QString::number(*value, 'g', 12)); // no rounding for the validator to flag
     });
     connect(m_jsonEdit, &QPlainTextEdit::textChanged, this, &ComposerWidget::onJsonEdited);
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
@@ -656,8 +680,14 @@ void ComposerWidget::applyKindVisibility()
                field == EventField::EventName || field == EventField::UserToken ||
                field == EventField::AuthenticatedUserToken || field == EventField::Timestamp;
     };
-    for (auto it = m_rows.cbegin(); it != m_rows.cend(); ++it)
-        m_form->setRowVisible(it.value(), shown(it.key()));
+    // The row's label and field are shown and hidden themselves: QFormLayout::setRowVisible() (Qt 6.4) was
+    // seen to lose rows for good after some sequences of kind switches.
+    for (auto it = m_rows.cbegin(); it != m_rows.cend(); ++it) {
+        const bool visible = shown(it.key());
+        it.value()->setVisible(visible);
+        if (QLabel* label = m_rowLabels.value(it.value()))
+            label->setVisible(visible);
+    }
     m_objectsTable->setColumnHidden(PositionColumn, !shown(EventField::Positions));
     const bool objectData = shown(EventField::ObjectData);
     for (const int column : {PriceColumn, QuantityColumn, DiscountColumn})
@@ -794,9 +824,7 @@ void ComposerWidget::fillForm(const Event& event)
         }
     }
     m_userCombo->setCurrentIndex(userIndex);
-    const bool custom = m_userCombo->currentData().toString() == kCustomUser;
-    m_userTokenEdit->setReadOnly(!custom);
-    m_authenticatedUserTokenEdit->setReadOnly(!custom);
+    setTokensReadOnly(m_userCombo->currentData().toString() != kCustomUser);
 
     m_timestampNowCheck->setChecked(!event.timestamp.has_value());
     m_timestampEdit->setEnabled(event.timestamp.has_value());
@@ -933,9 +961,14 @@ void ComposerWidget::showIssues()
         QString root = path.root;
         if (root == QLatin1String("eventSubtype"))
             root = QStringLiteral("eventType");
-        if (!m_issueLabels.contains(root))
+        // An issue of a field the form does not show now (or has no place for) goes to the summary under
+        // the form: it is never lost.
+        if (!m_issueLabels.contains(root) ||
+            (!root.isEmpty() && !m_issueLabels.value(root)->isVisibleTo(m_formPage)))
             root.clear();
-        lines[root] << issueLine(issue);
+        const bool named = issue.field.isEmpty() || issue.field.contains(QLatin1Char('['));
+        lines[root] << (root.isEmpty() && !named ? issue.field + QStringLiteral(": ") + issueLine(issue)
+                                                 : issueLine(issue));
         if (!worst.contains(root) || static_cast<int>(issue.severity) < static_cast<int>(worst.value(root)))
             worst.insert(root, issue.severity);
         if (path.index >= 0) {
@@ -965,8 +998,14 @@ void ComposerWidget::showIssues()
     for (auto it = m_issueLabels.cbegin(); it != m_issueLabels.cend(); ++it) {
         QLabel* label = it.value();
         const QStringList text = lines.value(it.key());
-        label->setText(text.join(QLatin1Char('\n')));
-        label->setVisible(!text.isEmpty());
+        if (label == m_eventIssue) {
+            label->setText(text.join(QLatin1Char('\n')));
+            label->setVisible(!text.isEmpty());
+        } else {
+            // The field's line stays (empty when there is no issue): see addRow().
+            label->setText(text.join(QStringLiteral(" \u00b7 ")));
+            label->setToolTip(text.join(QLatin1Char('\n')));
+        }
         const bool error = worst.value(it.key(), Severity::Info) == Severity::Error;
         label->setProperty("issueSeverity", text.isEmpty() ? QString()
                                             : error        ? QStringLiteral("error")
@@ -1063,8 +1102,7 @@ void ComposerWidget::applyUserTokens()
 {
     const QString id = m_userCombo->currentData().toString();
     const bool custom = id == kCustomUser;
-    m_userTokenEdit->setReadOnly(!custom);
-    m_authenticatedUserTokenEdit->setReadOnly(!custom);
+    setTokensReadOnly(!custom);
     if (custom)
         return;
     const auto user = id.isEmpty() ? m_users->globalUser() : m_users->user(id);
@@ -1073,6 +1111,16 @@ void ComposerWidget::applyUserTokens()
     m_userTokenEdit->setText(user ? user->userToken : QString());
     m_authenticatedUserTokenEdit->setText(user ? user->authenticatedUserToken : QString());
     m_updating = wasUpdating;
+}
+
+void ComposerWidget::setTokensReadOnly(bool readOnly)
+{
+    m_userTokenEdit->setReadOnly(readOnly);
+    m_authenticatedUserTokenEdit->setReadOnly(readOnly);
+    m_userTokenNote->setVisible(readOnly);
+    const QString tip = readOnly ? m_userTokenNote->text() : QString();
+    m_userTokenEdit->setToolTip(tip);
+    m_authenticatedUserTokenEdit->setToolTip(tip);
 }
 
 QString ComposerWidget::newQueryID()
@@ -1172,30 +1220,19 @@ void ComposerWidget::updateObjectSearch(const QString& text)
 
 std::optional<double> ComposerWidget::computedValue() const
 {
-    double total = 0;
-    bool any = false;
-    for (int row = 0; row < m_objectsTable->rowCount(); ++row) {
-        const auto price = amountFromText(cellText(m_objectsTable, row, PriceColumn));
-        if (!price || !price->toDouble())
-            continue;
-        bool ok = false;
-        qint64 quantity = cellText(m_objectsTable, row, QuantityColumn).toLongLong(&ok);
-        if (!ok)
-            quantity = 1;
-        double line = *price->toDouble() * static_cast<double>(quantity);
-        if (const auto discount = amountFromText(cellText(m_objectsTable, row, DiscountColumn)))
-            line -= discount->toDouble().value_or(0);
-        total += line;
-        any = true;
-    }
-    return any ? std::optional<double>(total) : std::nullopt;
+    // The validator's own computation, so that "Use computed" never writes a value it then flags.
+    const Event event = formEvent();
+    if (!event.objectData)
+        return std::nullopt;
+    const std::optional<Validator::ExpectedValue> expected = Validator::expectedValue(*event.objectData);
+    return expected ? std::optional<double>(expected->gross) : std::nullopt;
 }
 
 void ComposerWidget::updateComputedValue()
 {
     const auto value = computedValue();
     m_computedValueLabel->setText(
-        value ? tr("\u03a3 price \u00d7 quantity \u2212 discount = %1 %2")
+        value ? tr("\u03a3 price \u00d7 quantity = %1 %2")
                     .arg(QString::number(*value, 'f', 2), m_currencyEdit->currentText())
               : QString());
 }
@@ -1223,6 +1260,16 @@ void ComposerWidget::send()
         m_settings->rememberEventName(*m_event.eventName);
     refreshEventNames();
     Q_EMIT sendRequested(eventsToSend());
+    resetOneEventUser();
+}
+
+void ComposerWidget::resetOneEventUser()
+{
+    // "This event only: <user>" means that: the next event is the global user's again.
+    const QString id = m_userCombo->currentData().toString();
+    if (id == kGlobalUser || id == kCustomUser)
+        return;
+    m_userCombo->setCurrentIndex(m_userCombo->findData(kGlobalUser));
 }
 
 void ComposerWidget::queue()
@@ -1231,6 +1278,7 @@ void ComposerWidget::queue()
         m_settings->rememberEventName(*m_event.eventName);
     refreshEventNames();
     Q_EMIT queueRequested(eventsToSend());
+    resetOneEventUser();
 }
 
 void ComposerWidget::loadExample()

@@ -83,7 +83,8 @@ private:
     };
     IssueColours issueColours() const;
     void buildUi();
-    QWidget* addRow(const QString& label, QWidget* field, const QString& issueName, QLabel** issueLabel);
+    QWidget* addRow(const QString& label, QWidget* field, const QString& issueName, QLabel** issueLabel,
+                    QWidget* keyWidget = nullptr);
     void applyKindVisibility();
     void onFormChanged();
     void onJsonEdited();
@@ -93,6 +94,8 @@ private:
     void showIssues();
     void refreshUsers();
     void applyUserTokens();
+    void setTokensReadOnly(bool readOnly);
+    void resetOneEventUser();
     void addObjectRow(const QString& objectID);
     void refreshTitles();
     void updateObjectSearch(const QString& text);
@@ -144,4 +147,7 @@ private:
     // Issue label per field root ("eventName", "positions", ...), and the row widget per EventField.
     QHash<QString, QLabel*> m_issueLabels;
     QHash<EventField, QWidget*> m_rows;
+    QHash<QWidget*, QLabel*> m_rowLabels; // the form's label of each row
+    QLabel* m_userTokenNote = nullptr;
+    QWidget* m_formPage = nullptr; // why the token fields are read-only
 };
