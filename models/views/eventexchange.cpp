@@ -10,6 +10,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QSaveFile>
 #include <QUrl>
 #include <QUrlQuery>
@@ -309,6 +310,25 @@ QByteArray csvRow(const LogRecord& r)
     return row;
 }
 
+QByteArray exportLine(const LogRecord& record)
+{
+    const QByteArray line = singleLine(record.rawJson);
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(line, &error);
+    if (error.error == QJsonParseError::NoError && doc.isObject())
+        return line;
+    // Whatever was logged, the file parses: a body that is not a JSON object (a malformed request, a refused
+    // one) travels as its text, with the facts that say what it was.
+    QJsonObject unparsed;
+    unparsed.insert(QStringLiteral("rawText"), QString::fromUtf8(record.rawJson));
+    unparsed.insert(QStringLiteral("requestId"), record.requestId);
+    unparsed.insert(QStringLiteral("httpStatus"), record.httpStatus);
+    unparsed.insert(QStringLiteral("message"), record.message);
+    unparsed.insert(QStringLiteral("receivedAt"),
+                    QDateTime::fromMSecsSinceEpoch(record.receivedAtMs).toUTC().toString(Qt::ISODateWithMs));
+    return QJsonDocument(unparsed).toJson(QJsonDocument::Compact);
+}
+
 ExportResult exportRecords(const EventLog& log, const QList<qint64>& ids, Format format, const QString& path,
                            const std::function<void(qint64 written)>& progress,
                            const std::atomic<bool>* cancel)
@@ -334,12 +354,12 @@ ExportResult exportRecords(const EventLog& log, const QList<qint64>& ids, Format
         for (const LogRecord& record : records) {
             switch (format) {
             case Format::Ndjson:
-                chunk += singleLine(record.rawJson) + '\n';
+                chunk += exportLine(record) + '\n';
                 break;
             case Format::Json:
                 if (result.written > 0)
                     chunk += ",\n";
-                chunk += singleLine(record.rawJson);
+                chunk += exportLine(record);
                 break;
             case Format::Csv:
                 chunk += csvRow(record);
@@ -370,9 +390,127 @@ bool isInsightsHost(const QString& host)
     return h.startsWith(QLatin1String("insights")) && h.endsWith(QLatin1String(".algolia.io"));
 }
 
+namespace {
+
+// RFC 4180: fields separated by commas, quoted with "" when they hold a comma, a quote or a line break.
+QList<QStringList> parseCsv(const QString& text)
+{
+    QList<QStringList> rows;
+    QStringList row;
+    QString field;
+    bool quoted = false;
+    bool fieldStarted = false;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        if (quoted) {
+            if (c == u'"' && i + 1 < text.size() && text.at(i + 1) == u'"') {
+                field += u'"';
+                ++i;
+            } else if (c == u'"') {
+                quoted = false;
+            } else {
+                field += c;
+            }
+            continue;
+        }
+        if (c == u'"' && field.isEmpty()) {
+            quoted = true;
+            fieldStarted = true;
+        } else if (c == u',') {
+            row << field;
+            field.clear();
+            fieldStarted = true;
+        } else if (c == u'\n' || c == u'\r') {
+            if (c == u'\r' && i + 1 < text.size() && text.at(i + 1) == u'\n')
+                ++i;
+            if (fieldStarted || !field.isEmpty() || !row.isEmpty()) {
+                row << field;
+                rows << row;
+            }
+            row.clear();
+            field.clear();
+            fieldStarted = false;
+        } else {
+            field += c;
+            fieldStarted = true;
+        }
+    }
+    if (fieldStarted || !field.isEmpty() || !row.isEmpty()) {
+        row << field;
+        rows << row;
+    }
+    return rows;
+}
+
+bool looksLikeCsv(const QByteArray& trimmed)
+{
+    // A header line of column names: "id,receivedAt,…" (the debugger's export) or "eventType,eventName,…".
+    static const QRegularExpression header(QStringLiteral("^[A-Za-z_][\\w .-]*(,[\\w .-]*)+\\r?$"));
+    const qsizetype end = trimmed.indexOf('\n');
+    return header.match(QString::fromUtf8(trimmed.left(end < 0 ? trimmed.size() : end))).hasMatch();
+}
+
+// The events of a CSV file as NDJSON: the "event" column (the debugger's own export) when there is one,
+// else one event per row from the columns named like Insights fields (a cell that is JSON — a number, an
+// array — is taken as such, any other text as a string; empty cells are left out).
+QByteArray csvToNdjson(const QByteArray& data, QString* error)
+{
+    const QList<QStringList> rows = parseCsv(QString::fromUtf8(data));
+    if (rows.size() < 2) {
+        *error = QStringLiteral("The CSV file has no rows under its header");
+        return {};
+    }
+    const QStringList header = rows.first();
+    const qsizetype eventColumn = header.indexOf(QStringLiteral("event"));
+    static const QStringList fields{
+        QStringLiteral("eventType"), QStringLiteral("eventSubtype"), QStringLiteral("eventName"),
+        QStringLiteral("index"),     QStringLiteral("userToken"),    QStringLiteral("authenticatedUserToken"),
+        QStringLiteral("timestamp"), QStringLiteral("queryID"),      QStringLiteral("objectIDs"),
+        QStringLiteral("positions"), QStringLiteral("filters"),      QStringLiteral("objectData"),
+        QStringLiteral("value"),     QStringLiteral("currency")};
+    if (eventColumn < 0 && !header.contains(QStringLiteral("eventType"))) {
+        *error = QStringLiteral("The CSV file has neither an \"event\" column nor an \"eventType\" column");
+        return {};
+    }
+    QByteArray ndjson;
+    for (qsizetype r = 1; r < rows.size(); ++r) {
+        const QStringList& row = rows.at(r);
+        if (eventColumn >= 0) {
+            if (eventColumn < row.size() && !row.at(eventColumn).trimmed().isEmpty())
+                ndjson += singleLine(row.at(eventColumn).toUtf8()) + '\n';
+            continue;
+        }
+        QJsonObject event;
+        for (qsizetype c = 0; c < header.size() && c < row.size(); ++c) {
+            const QString& name = header.at(c);
+            const QString cell = row.at(c).trimmed();
+            if (!fields.contains(name) || cell.isEmpty())
+                continue;
+            const QJsonDocument asJson = QJsonDocument::fromJson("[" + cell.toUtf8() + "]");
+            const bool json = !asJson.isNull() && asJson.array().size() == 1 &&
+                              !asJson.array().first().isString() && name != QLatin1String("userToken") &&
+                              name != QLatin1String("authenticatedUserToken");
+            event.insert(name, json ? asJson.array().first() : QJsonValue(cell));
+        }
+        ndjson += QJsonDocument(event).toJson(QJsonDocument::Compact) + '\n';
+    }
+    return ndjson;
+}
+
+} // namespace
+
 ImportResult importData(const QByteArray& data, const ValidationContext& context, qint64 nowMs)
 {
-    const QByteArray trimmed = data.trimmed();
+    QByteArray trimmed = data.trimmed();
+    if (looksLikeCsv(trimmed)) {
+        QString error;
+        trimmed = csvToNdjson(trimmed, &error).trimmed();
+        if (!error.isEmpty()) {
+            ImportResult result;
+            result.error = error;
+            return result;
+        }
+    }
     if (trimmed.startsWith('{')) {
         // A HAR file is one JSON object with log.entries.
         QJsonParseError error;

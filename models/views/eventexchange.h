@@ -51,6 +51,10 @@ struct ExportResult
 ExportResult exportRecords(const EventLog& log, const QList<qint64>& ids, Format format, const QString& path,
                            const std::function<void(qint64 written)>& progress,
                            const std::atomic<bool>* cancel);
+// One record as an NDJSON line / JSON array element: its event JSON, or, when what was logged is not a JSON
+// object (a malformed request), an object carrying that text as a string ("rawText") with the request's
+// id, status, message and time. Every export parses, whatever was logged.
+QByteArray exportLine(const LogRecord& record);
 // The CSV header and one row, for tests and small copies.
 QByteArray csvHeader();
 QByteArray csvRow(const LogRecord& record);
@@ -63,9 +67,11 @@ struct ImportResult
     QString error;            // the file is unusable as a whole
 };
 
-// Reads NDJSON, a JSON request body / single event / array, or a HAR file (its POSTs to Insights hosts) and
-// judges the events with the shared validator. A HAR entry is a real request and is judged as a batch; events
-// of an NDJSON or JSON file are a collection (an export of mixed verdicts), so each is judged on its own.
+// Reads NDJSON, a JSON request body / single event / array, CSV (the debugger's own export, with its "event"
+// column, or one event per row with columns named like the event's fields), or a HAR file (its POSTs to
+// Insights hosts) and judges the events with the shared validator. A HAR entry is a real request and is
+// judged as a batch; events of an NDJSON, JSON or CSV file are a collection (an export of mixed verdicts), so
+// each is judged on its own.
 ImportResult importData(const QByteArray& data, const ValidationContext& context, qint64 nowMs);
 bool isInsightsHost(const QString& host);
 

@@ -7,6 +7,9 @@
 #include "event/eventcodec.h"
 
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTest>
 
 class TestEventExchange final : public QObject
@@ -22,6 +25,9 @@ private Q_SLOTS:
     void csvHasOneRowPerEvent();
     void exportCanBeCancelled();
     void refusesUnusableFiles();
+    void exportsParseWithAMalformedRequestLogged_data();
+    void exportsParseWithAMalformedRequestLogged();
+    void importsCsv();
 };
 
 namespace {
@@ -215,4 +221,93 @@ void TestEventExchange::refusesUnusableFiles()
 }
 
 QTEST_GUILESS_MAIN(TestEventExchange)
+void TestEventExchange::exportsParseWithAMalformedRequestLogged_data()
+{
+    QTest::addColumn<int>("format");
+    QTest::addRow("ndjson") << static_cast<int>(EventExchange::Format::Ndjson);
+    QTest::addRow("json") << static_cast<int>(EventExchange::Format::Json);
+}
+
+void TestEventExchange::exportsParseWithAMalformedRequestLogged()
+{
+    QFETCH(int, format);
+    LogFixture::OpenLog fixture = LogFixture::open();
+    QList<LogRecord> records = LogFixture::records(0, 3);
+    // What a broken client sent: not JSON at all, and a body cut in the middle (with a line break).
+    records[1].rawJson = QByteArrayLiteral("eventType=click&userToken=abc");
+    records[1].httpStatus = 400;
+    records[1].accepted = false;
+    records[2].rawJson = QByteArrayLiteral("{\"events\":[{\"eventType\":\n\"cli");
+    records[2].httpStatus = 400;
+    records[2].accepted = false;
+    fixture.log->append(records);
+    fixture.log->flush();
+    LogQuery all;
+    all.limit = 0;
+    const QString path = fixture.dir->filePath(QStringLiteral("export.out"));
+    const auto result = EventExchange::exportRecords(
+        *fixture.log, fixture.log->ids(all), static_cast<EventExchange::Format>(format), path, {}, nullptr);
+    QVERIFY(result.error.isEmpty());
+    QCOMPARE(result.written, 3);
+    const QByteArray written = readFile(path);
+    QList<QJsonObject> objects;
+    if (static_cast<EventExchange::Format>(format) == EventExchange::Format::Ndjson) {
+        for (const QByteArray& line : written.trimmed().split('\n')) {
+            QJsonParseError error;
+            const QJsonDocument doc = QJsonDocument::fromJson(line, &error);
+            QVERIFY2(error.error == QJsonParseError::NoError && doc.isObject(), line.constData());
+            objects << doc.object();
+        }
+    } else {
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(written, &error);
+        QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString()));
+        for (const QJsonValue& value : doc.object().value(QLatin1String("events")).toArray())
+            objects << value.toObject();
+    }
+    QCOMPARE(objects.size(), 3);
+    QCOMPARE(objects[0].value(QLatin1String("eventType")).toString(), QStringLiteral("click"));
+    // The raw text is kept, as a string, with what the request was.
+    QCOMPARE(objects[1].value(QLatin1String("rawText")).toString(),
+             QStringLiteral("eventType=click&userToken=abc"));
+    QCOMPARE(objects[1].value(QLatin1String("httpStatus")).toInt(), 400);
+    QCOMPARE(objects[2].value(QLatin1String("rawText")).toString(), QString::fromUtf8(records[2].rawJson));
+}
+
+void TestEventExchange::importsCsv()
+{
+    // The debugger's own CSV export reads back.
+    LogFixture::OpenLog fixture = LogFixture::open();
+    fixture.log->append(LogFixture::records(0, 10));
+    fixture.log->flush();
+    LogQuery all;
+    all.limit = 0;
+    const QString path = fixture.dir->filePath(QStringLiteral("events.csv"));
+    QVERIFY(EventExchange::exportRecords(*fixture.log, fixture.log->ids(all), EventExchange::Format::Csv,
+                                         path, {}, nullptr)
+                .error.isEmpty());
+    EventExchange::ImportResult imported = EventExchange::importData(readFile(path), context(), 1);
+    QVERIFY2(imported.error.isEmpty(), qPrintable(imported.error));
+    QCOMPARE(imported.records.size(), 10);
+    QCOMPARE(imported.records[3].eventName, LogFixture::record(3).eventName);
+    QCOMPARE(imported.records[3].source, EventSource::Imported);
+
+    // A hand-made sheet: one event per row, columns named like the fields; JSON cells for arrays.
+    const QByteArray sheet = "eventType,eventName,index,userToken,objectIDs,timestamp\r\n"
+                             "view,Viewed,products,user-1,\"[\"\"sku-1\"\",\"\"sku-2\"\"]\",\r\n"
+                             "click,\"Clicked, twice\",products,user-2,\"[\"\"sku-3\"\"]\",\r\n";
+    imported = EventExchange::importData(sheet, context(), 1);
+    QVERIFY2(imported.error.isEmpty(), qPrintable(imported.error));
+    QCOMPARE(imported.records.size(), 2);
+    QCOMPARE(imported.records[0].eventType, QStringLiteral("view"));
+    QCOMPARE(imported.records[1].eventName, QStringLiteral("Clicked, twice"));
+    QCOMPARE(imported.records[1].userToken, QStringLiteral("user-2"));
+    QVERIFY(imported.records[0].rawJson.contains("\"objectIDs\":[\"sku-1\",\"sku-2\"]"));
+
+    // A CSV that is not about events says so.
+    imported = EventExchange::importData("name,price\r\nshoe,12\r\n", context(), 1);
+    QVERIFY(imported.records.isEmpty());
+    QVERIFY2(imported.error.contains(QLatin1String("eventType")), qPrintable(imported.error));
+}
+
 #include "tst_eventexchange.moc"
