@@ -20,6 +20,10 @@ void EventStats::add(const LogRecord& record)
         ++bucket.rejected;
         ++type.rejected;
     }
+    const QString& token =
+        record.authenticatedUserToken.isEmpty() ? record.userToken : record.authenticatedUserToken;
+    if (!token.isEmpty() && (m_userTokens.size() < kMaxUserTokens || m_userTokens.contains(token)))
+        ++m_userTokens[token];
     for (const Issue& issue : record.issues) {
         if (!issue.isError())
             continue;
@@ -39,6 +43,10 @@ void EventStats::merge(const EventStats& other)
             bucket.byType[t.key()].accepted += t->accepted;
             bucket.byType[t.key()].rejected += t->rejected;
         }
+    }
+    for (auto it = other.m_userTokens.cbegin(); it != other.m_userTokens.cend(); ++it) {
+        if (m_userTokens.size() < kMaxUserTokens || m_userTokens.contains(it.key()))
+            m_userTokens[it.key()] += it.value();
     }
     for (auto it = other.m_errorsBySecond.cbegin(); it != other.m_errorsBySecond.cend(); ++it) {
         QHash<QString, qint64>& messages = m_errorsBySecond[it.key()];
@@ -120,4 +128,18 @@ QList<QPair<QString, qint64>> EventStats::topErrors(int count) const
     if (sorted.size() > count)
         sorted.resize(count);
     return sorted;
+}
+
+QList<QPair<QString, qint64>> EventStats::topUserTokens(int count) const
+{
+    QList<QPair<QString, qint64>> tokens;
+    tokens.reserve(m_userTokens.size());
+    for (auto it = m_userTokens.cbegin(); it != m_userTokens.cend(); ++it)
+        tokens.append({it.key(), it.value()});
+    std::sort(tokens.begin(), tokens.end(), [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    if (tokens.size() > count)
+        tokens.resize(count);
+    return tokens;
 }

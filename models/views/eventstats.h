@@ -43,6 +43,10 @@ public:
     QMap<QString, TypeCounts> byType(qint64 nowMs, int windowSeconds) const;
     // The most frequent error messages of the last hour, most frequent first.
     QList<QPair<QString, qint64>> topErrors(int count) const;
+    // The user tokens seen (the authenticated one when set), most events first; at most kMaxUserTokens are
+    // counted, so memory stays bounded on a log of millions of visitors.
+    static constexpr int kMaxUserTokens = 1000;
+    QList<QPair<QString, qint64>> topUserTokens(int count) const;
 
 private:
     struct Bucket
@@ -52,6 +56,7 @@ private:
         QHash<QString, TypeCounts> byType;
     };
     QMap<qint64, Bucket> m_buckets; // by second since the epoch
+    QHash<QString, qint64> m_userTokens;
     QMap<qint64, QHash<QString, qint64>>
         m_errorsBySecond; // message counts by second, pruned with the buckets
 };

@@ -91,12 +91,15 @@ ProfileEstimate estimate(const QList<LogRecord>& records, const QList<const Inde
         else
             ++result.eventsSkipped;
     }
-    double strongest = 0;
+    // Relative affinity: each value's share of all the weighted interest the user's events show, so the
+    // bars sum to 100 % and compare with each other (scaled to the strongest, every value of a lone event
+    // read 100).
+    double total = 0;
     for (const double score : std::as_const(scores))
-        strongest = std::max(strongest, score);
+        total += score;
     for (auto it = scores.cbegin(); it != scores.cend(); ++it)
         result.affinities.append(
-            {it.key().first, it.key().second, strongest > 0 ? 100.0 * it.value() / strongest : 0});
+            {it.key().first, it.key().second, total > 0 ? 100.0 * it.value() / total : 0});
     std::sort(result.affinities.begin(), result.affinities.end(), [](const Affinity& a, const Affinity& b) {
         if (a.score != b.score)
             return a.score > b.score;

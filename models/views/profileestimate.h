@@ -14,14 +14,14 @@ struct Affinity
 {
     QString attribute;
     QString value;
-    double score = 0; // 0..100, relative to the strongest affinity
+    double score = 0; // 0..100: the value's share (%) of all the user's weighted interest
 };
 
 struct ProfileEstimate
 {
     int eventsUsed = 0;         // accepted events with at least one objectID found in a catalog
     int eventsSkipped = 0;      // rejected, filter-based, or with no record in any catalog
-    QList<Affinity> affinities; // strongest first
+    QList<Affinity> affinities; // strongest first (the top N: their scores may sum to less than 100)
 };
 
 namespace ProfileEstimator {

@@ -5,6 +5,7 @@
 #include "catalog/indexcatalog.h"
 #include "log/eventlog.h"
 
+#include <QAbstractItemView>
 #include <QBarCategoryAxis>
 #include <QBarSeries>
 #include <QBarSet>
@@ -17,8 +18,11 @@
 #include <QHeaderView>
 #include <QHorizontalBarSeries>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLineSeries>
 #include <QPointer>
+#include <QResizeEvent>
+#include <QSignalBlocker>
 #include <QTextBrowser>
 #include <QThreadPool>
 #include <QTreeWidget>
@@ -36,6 +40,7 @@ constexpr qint64 kBackfill = 200'000;   // records looked at when the charts ope
 constexpr int kBins = 60;
 constexpr int kTopErrors = 8;
 constexpr int kProfileEvents = 1000;
+constexpr int kProfileTokens = 50; // tokens of the log offered for the profile preview
 
 QChartView* makeView(QChart* chart, QWidget* parent, const QString& name)
 {
@@ -96,6 +101,21 @@ ChartsPane::ChartsPane(EventLog* log, QWidget* parent)
     // By event type.
     m_typeChart = new QChart;
     m_typeChart->setTitle(tr("By event type"));
+    m_typeAccepted = new QBarSet(tr("Accepted"), m_typeChart);
+    m_typeAccepted->setColor(QColor(0x2e, 0x7d, 0x32));
+    m_typeRejected = new QBarSet(tr("Rejected"), m_typeChart);
+    m_typeRejected->setColor(QColor(0xc0, 0x39, 0x2b));
+    auto* typeBars = new QBarSeries(m_typeChart);
+    typeBars->append(m_typeAccepted);
+    typeBars->append(m_typeRejected);
+    m_typeChart->addSeries(typeBars);
+    m_typeX = new QBarCategoryAxis(m_typeChart);
+    m_typeY = new QValueAxis(m_typeChart);
+    m_typeY->setLabelFormat(QStringLiteral("%.0f"));
+    m_typeChart->addAxis(m_typeX, Qt::AlignBottom);
+    m_typeChart->addAxis(m_typeY, Qt::AlignLeft);
+    typeBars->attachAxis(m_typeX);
+    typeBars->attachAxis(m_typeY);
 
     m_topErrors = new QTreeWidget(this);
     m_topErrors->setObjectName(QStringLiteral("topErrors"));
@@ -108,14 +128,35 @@ ChartsPane::ChartsPane(EventLog* log, QWidget* parent)
     // Profile preview.
     m_profileUser = new QComboBox(this);
     m_profileUser->setObjectName(QStringLiteral("profileUser"));
+    m_profileUser->setEditable(true);
+    m_profileUser->setInsertPolicy(QComboBox::NoInsert);
+    m_profileUser->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_profileUser->setMinimumContentsLength(20);
     connect(m_profileUser, &QComboBox::activated, this,
             [this](int index) { showProfile(m_profileUser->itemData(index).toString()); });
+    connect(m_profileUser->lineEdit(), &QLineEdit::returnPressed, this, [this] {
+        const int index = m_profileUser->findText(m_profileUser->currentText());
+        showProfile(index >= 0 ? m_profileUser->itemData(index).toString()
+                               : m_profileUser->currentText().trimmed());
+    });
     m_profileLabel = new QLabel(this);
     m_profileLabel->setObjectName(QStringLiteral("profileEstimateLabel"));
     m_profileLabel->setWordWrap(true);
     m_profileChart = new QChart;
-    m_profileChart->setTitle(tr("Profile preview (estimate)"));
+    m_profileChart->setTitle(tr("Profile preview (estimate, relative affinity %)"));
     m_profileChart->legend()->hide();
+    m_profileSet = new QBarSet(tr("Estimated affinity"), m_profileChart);
+    auto* profileBars = new QHorizontalBarSeries(m_profileChart);
+    profileBars->append(m_profileSet);
+    m_profileChart->addSeries(profileBars);
+    m_profileY = new QBarCategoryAxis(m_profileChart);
+    m_profileY->setTruncateLabels(false); // "genre: running" must be readable
+    m_profileX = new QValueAxis(m_profileChart);
+    m_profileX->setLabelFormat(QStringLiteral("%.0f"));
+    m_profileChart->addAxis(m_profileY, Qt::AlignLeft);
+    m_profileChart->addAxis(m_profileX, Qt::AlignBottom);
+    profileBars->attachAxis(m_profileY);
+    profileBars->attachAxis(m_profileX);
     m_realProfile = new QTextBrowser(this);
     m_realProfile->setObjectName(QStringLiteral("realProfile"));
     m_realProfile->setPlaceholderText(tr("Algolia's own profile appears here when credentials allow."));
@@ -143,6 +184,7 @@ ChartsPane::ChartsPane(EventLog* log, QWidget* parent)
     connect(&m_refreshTimer, &QTimer::timeout, this, &ChartsPane::refresh);
     if (m_log)
         connect(m_log, &EventLog::recordsAppended, this, [this] {
+            m_profileStale = !m_profileToken.isEmpty();
             if (isVisible())
                 feed();
         });
@@ -151,7 +193,9 @@ ChartsPane::ChartsPane(EventLog* log, QWidget* parent)
             // A clear or a deletion: count again from what is left.
             m_stats = EventStats();
             m_fedUpTo = -1;
+            m_counted = false;
             m_dirty = true;
+            m_profileStale = !m_profileToken.isEmpty();
             if (isVisible())
                 feed();
         });
@@ -174,11 +218,38 @@ void ChartsPane::setCatalogs(QList<std::shared_ptr<const IndexCatalog>> catalogs
 
 void ChartsPane::setTestUsers(const QList<DebuggerTestUser>& users)
 {
+    m_testUsers = users;
+    rebuildProfileUsers();
+    // A renamed, logged-in or rotated user: the preview follows.
+    if (!m_profileToken.isEmpty())
+        showProfile(m_profileToken);
+}
+
+void ChartsPane::rebuildProfileUsers()
+{
+    // The test users first, then the tokens the log holds (a website's visitors too), most events first.
+    // The box is editable: any token can be typed.
+    QStringList tokens;
+    const QSignalBlocker blocker(m_profileUser);
     m_profileUser->clear();
-    m_profileUser->addItem(tr("(choose a test user)"), QString());
-    for (const DebuggerTestUser& user : users)
+    m_profileUser->addItem(tr("(choose or type a user token)"), QString());
+    for (const DebuggerTestUser& user : std::as_const(m_testUsers)) {
         m_profileUser->addItem(user.name + QStringLiteral(" (") + user.userToken + QLatin1Char(')'),
                                user.userToken);
+        tokens << user.userToken;
+    }
+    for (const auto& [token, count] : m_stats.topUserTokens(kProfileTokens)) {
+        if (tokens.contains(token))
+            continue;
+        m_profileUser->addItem(tr("%1 (%n event(s))", nullptr, static_cast<int>(count)).arg(token), token);
+        tokens << token;
+    }
+    m_profileTokens = tokens;
+    const int index = m_profileUser->findData(m_profileToken);
+    if (index >= 0)
+        m_profileUser->setCurrentIndex(index);
+    else
+        m_profileUser->setEditText(m_profileToken);
 }
 
 void ChartsPane::setClock(std::function<qint64()> nowMs)
@@ -221,8 +292,10 @@ void ChartsPane::feed()
     const qint64 lastId = m_log->lastId();
     if (m_fedUpTo < 0)
         m_fedUpTo = std::max<qint64>(0, lastId - kBackfill);
-    if (lastId <= m_fedUpTo)
+    if (lastId <= m_fedUpTo) {
+        m_counted = true; // nothing (more) to count
         return;
+    }
     m_feeding = true;
     const qint64 from = m_fedUpTo;
     const qint64 oldestMs = m_now() - static_cast<qint64>(EventStats::kHorizonSeconds) * 1000;
@@ -254,6 +327,7 @@ void ChartsPane::feed()
             [this, delta = std::move(delta), upTo]() {
                 m_feeding = false;
                 m_stats.merge(delta);
+                m_counted = true;
                 m_fedUpTo = std::max(m_fedUpTo, upTo);
                 m_dirty = true;
                 if (m_feedAgain || (m_log && m_log->lastId() > m_fedUpTo)) {
@@ -269,6 +343,27 @@ void ChartsPane::feed()
 void ChartsPane::refresh()
 {
     const qint64 now = m_now();
+    if (!m_counted) {
+        // Not "0 accepted · 0 rejected" while the log is still being counted.
+        m_totals->setText(tr("Counting the log's events…"));
+        return;
+    }
+    if (m_profileStale && !m_profileToken.isEmpty()) {
+        m_profileStale = false;
+        showProfile(m_profileToken);
+    }
+    // New tokens in the log join the profile's list (not while the user is choosing in it).
+    QStringList tokens;
+    for (const DebuggerTestUser& user : std::as_const(m_testUsers))
+        tokens << user.userToken;
+    for (const auto& entry : m_stats.topUserTokens(kProfileTokens)) {
+        if (!tokens.contains(entry.first))
+            tokens << entry.first;
+    }
+    if (tokens != m_profileTokens && !m_profileUser->view()->isVisible() &&
+        !m_profileUser->lineEdit()->hasFocus())
+        rebuildProfileUsers();
+    updateTimeAxis();
     // The chart moves with the clock even when no event arrives, so redraw each tick while shown.
     m_stats.prune(now);
     m_dirty = false;
@@ -295,37 +390,29 @@ void ChartsPane::refresh()
     m_shownRejected = m_stats.rejected(now, m_windowSeconds);
     m_totals->setText(tr("%1 accepted · %2 rejected").arg(m_shownAccepted).arg(m_shownRejected));
 
-    // By event type: accepted and rejected bars per type.
-    m_typeChart->removeAllSeries();
-    for (QAbstractAxis* axis : m_typeChart->axes())
-        m_typeChart->removeAxis(axis);
+    // By event type: accepted and rejected bars per type. The series and axes are made once and refilled:
+    // removing an axis from a chart hands it back to the caller, so rebuilding them each second leaked them.
     const QMap<QString, EventStats::TypeCounts> types = m_stats.byType(now, m_windowSeconds);
-    auto* acceptedSet = new QBarSet(tr("Accepted"));
-    acceptedSet->setColor(QColor(0x2e, 0x7d, 0x32));
-    auto* rejectedSet = new QBarSet(tr("Rejected"));
-    rejectedSet->setColor(QColor(0xc0, 0x39, 0x2b));
     QStringList categories;
+    QList<qreal> acceptedCounts;
+    QList<qreal> rejectedCounts;
     double typePeak = 1;
     for (auto it = types.cbegin(); it != types.cend(); ++it) {
         categories << it.key();
-        *acceptedSet << static_cast<double>(it->accepted);
-        *rejectedSet << static_cast<double>(it->rejected);
+        acceptedCounts << static_cast<qreal>(it->accepted);
+        rejectedCounts << static_cast<qreal>(it->rejected);
         typePeak = std::max({typePeak, static_cast<double>(it->accepted), static_cast<double>(it->rejected)});
     }
-    auto* bars = new QBarSeries;
-    bars->append(acceptedSet);
-    bars->append(rejectedSet);
-    m_typeChart->addSeries(bars);
-    auto* typeX = new QBarCategoryAxis;
-    typeX->append(categories);
-    auto* typeY = new QValueAxis;
-    typeY->setRange(0, typePeak * 1.1);
-    typeY->applyNiceNumbers();
-    typeY->setLabelFormat(QStringLiteral("%.0f"));
-    m_typeChart->addAxis(typeX, Qt::AlignBottom);
-    m_typeChart->addAxis(typeY, Qt::AlignLeft);
-    bars->attachAxis(typeX);
-    bars->attachAxis(typeY);
+    if (m_typeX->categories() != categories) {
+        m_typeX->clear();
+        m_typeX->append(categories);
+    }
+    m_typeAccepted->remove(0, m_typeAccepted->count());
+    m_typeAccepted->append(acceptedCounts);
+    m_typeRejected->remove(0, m_typeRejected->count());
+    m_typeRejected->append(rejectedCounts);
+    m_typeY->setRange(0, typePeak * 1.1);
+    m_typeY->applyNiceNumbers();
 
     m_topErrors->clear();
     for (const auto& [message, count] : m_stats.topErrors(kTopErrors)) {
@@ -335,6 +422,30 @@ void ChartsPane::refresh()
     Q_EMIT refreshed();
 }
 
+void ChartsPane::updateTimeAxis()
+{
+    // Labels that read: seconds only when the window is short enough for them to differ, and no more ticks
+    // than fit the plot's width side by side (QtCharts elides labels that do not fit: "…").
+    const QString format = m_windowSeconds <= 300 ? QStringLiteral("HH:mm:ss") : QStringLiteral("HH:mm");
+    const QFontMetrics metrics(m_rateX->labelsFont());
+    const int labelWidth = metrics.horizontalAdvance(QStringLiteral("00:00:00").left(format.size())) + 16;
+    const qreal plotWidth = m_rateChart->plotArea().width() > 0 ? m_rateChart->plotArea().width() : 300;
+    const int fit = static_cast<int>(plotWidth / (labelWidth * 1.5)) + 1;
+    // Ticks at least a minute apart in HH:mm, so that no two read the same.
+    const int distinct = format.size() == 5 ? std::max(2, m_windowSeconds / 60 + 1) : 60;
+    const int ticks = std::clamp(std::min(fit, distinct), 2, 7);
+    if (m_rateX->format() != format)
+        m_rateX->setFormat(format);
+    if (m_rateX->tickCount() != ticks)
+        m_rateX->setTickCount(ticks);
+}
+
+void ChartsPane::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    updateTimeAxis();
+}
+
 void ChartsPane::showProfile(const QString& userToken)
 {
     m_profileToken = userToken;
@@ -342,6 +453,8 @@ void ChartsPane::showProfile(const QString& userToken)
     const int index = m_profileUser->findData(userToken);
     if (index >= 0)
         m_profileUser->setCurrentIndex(index);
+    else
+        m_profileUser->setEditText(userToken);
     m_realProfile->clear();
     if (userToken.isEmpty() || !m_log) {
         m_profile = ProfileEstimate();
@@ -380,12 +493,30 @@ void ChartsPane::setProfileFetcher(ProfileFetcher fetcher)
 
 void ChartsPane::drawProfile()
 {
-    m_profileChart->removeAllSeries();
-    for (QAbstractAxis* axis : m_profileChart->axes())
-        m_profileChart->removeAxis(axis);
+    QStringList categories;
+    QList<qreal> scores;
+    double strongest = 0;
+    if (!m_profileToken.isEmpty() && !m_catalogs.isEmpty()) {
+        // Strongest at the top: horizontal bars are drawn bottom-up.
+        for (auto it = m_profile.affinities.crbegin(); it != m_profile.affinities.crend(); ++it) {
+            categories << it->attribute + QStringLiteral(": ") + it->value;
+            scores << it->score;
+            strongest = std::max(strongest, it->score);
+        }
+    }
+    if (m_profileY->categories() != categories) {
+        m_profileY->clear();
+        m_profileY->append(categories);
+    }
+    m_profileSet->remove(0, m_profileSet->count());
+    m_profileSet->append(scores);
+    // The axis fits the strongest share, so that the bars compare (relative affinity, in %).
+    m_profileX->setRange(0, std::max(10.0, std::min(100.0, strongest * 1.15)));
+    m_profileX->applyNiceNumbers();
+
     if (m_profileToken.isEmpty()) {
         m_profileLabel->setText(
-            tr("Choose a test user to preview the affinities Personalization could learn."));
+            tr("Choose a user token to preview the affinities Personalization could learn."));
         return;
     }
     if (m_catalogs.isEmpty()) {
@@ -394,29 +525,10 @@ void ChartsPane::drawProfile()
                "is made of."));
         return;
     }
-    m_profileLabel->setText(tr("Estimate, not Algolia's profile: affinities from %1 of this user's events "
-                               "and the index's attributes, "
-                               "weighted view < click < add to cart < purchase (%2 events not usable).")
-                                .arg(m_profile.eventsUsed)
-                                .arg(m_profile.eventsSkipped));
-    auto* set = new QBarSet(tr("Estimated affinity"));
-    QStringList categories;
-    // Strongest at the top: horizontal bars are drawn bottom-up.
-    for (auto it = m_profile.affinities.crbegin(); it != m_profile.affinities.crend(); ++it) {
-        categories << it->attribute + QStringLiteral(": ") + it->value;
-        *set << it->score;
-    }
-    auto* series = new QHorizontalBarSeries;
-    series->append(set);
-    m_profileChart->addSeries(series);
-    auto* y = new QBarCategoryAxis;
-    y->append(categories);
-    y->setTruncateLabels(false); // "genre: running" must be readable
-    auto* x = new QValueAxis;
-    x->setRange(0, 100);
-    x->setLabelFormat(QStringLiteral("%.0f"));
-    m_profileChart->addAxis(y, Qt::AlignLeft);
-    m_profileChart->addAxis(x, Qt::AlignBottom);
-    series->attachAxis(y);
-    series->attachAxis(x);
+    m_profileLabel->setText(
+        tr("Estimate, not Algolia's profile: each value's share (%) of the interest shown "
+           "by %1 of this user's events and the index's attributes, "
+           "weighted view < click < add to cart < purchase (%2 events not usable).")
+            .arg(m_profile.eventsUsed)
+            .arg(m_profile.eventsSkipped));
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "debuggerpanel.h"
 #include "views/eventstats.h"
 #include "views/profileestimate.h"
 
@@ -23,7 +24,6 @@ class QLineSeries;
 class QThreadPool;
 class QTreeWidget;
 class QValueAxis;
-struct DebuggerTestUser;
 
 // Charts of the live traffic (QtCharts): events per second over the last 5, 15 or 60 minutes, accepted
 // against rejected, by event type; the most frequent error messages; and a profile preview for a test user,
@@ -68,12 +68,15 @@ Q_SIGNALS:
 
 protected:
     void showEvent(QShowEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
     void hideEvent(QHideEvent* event) override;
 
 private:
     void feed();
     void refresh();
     void drawProfile();
+    void rebuildProfileUsers();
+    void updateTimeAxis();
 
     EventLog* m_log = nullptr;
     QList<std::shared_ptr<const IndexCatalog>> m_catalogs;
@@ -84,6 +87,10 @@ private:
     bool m_feeding = false;
     bool m_feedAgain = false;
     bool m_dirty = true;
+    bool m_counted = false;      // the first count of the log is in (until then no totals are shown)
+    bool m_profileStale = false; // events came or went since the profile preview was drawn
+    QList<DebuggerTestUser> m_testUsers;
+    QStringList m_profileTokens;
     qint64 m_shownAccepted = 0;
     qint64 m_shownRejected = 0;
     QTimer m_refreshTimer;
@@ -98,10 +105,17 @@ private:
     QDateTimeAxis* m_rateX = nullptr;
     QValueAxis* m_rateY = nullptr;
     QChart* m_typeChart = nullptr;
+    QBarSet* m_typeAccepted = nullptr;
+    QBarSet* m_typeRejected = nullptr;
+    QBarCategoryAxis* m_typeX = nullptr;
+    QValueAxis* m_typeY = nullptr;
     QTreeWidget* m_topErrors = nullptr;
     QComboBox* m_profileUser = nullptr;
     QLabel* m_profileLabel = nullptr;
     QChart* m_profileChart = nullptr;
+    QBarSet* m_profileSet = nullptr;
+    QBarCategoryAxis* m_profileY = nullptr;
+    QValueAxis* m_profileX = nullptr;
     class QTextBrowser* m_realProfile = nullptr;
     ProfileFetcher m_profileFetcher;
     ProfileEstimate m_profile;
