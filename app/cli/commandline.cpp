@@ -19,7 +19,8 @@ constexpr const char* kUsageHead =
     "Usage: insights-debugger [COMMAND] [OPTIONS]\n"
     "\n"
     "Without a command, the desktop window starts (embedded endpoint on, sample data loaded).\n"
-    "Desktop options: --data-dir DIR, --port N (0 = any free port), --screenshot FILE (PNG, then exit).\n";
+    "Desktop options: --data-dir DIR, --port N (0 = any free port), --screenshot FILE (PNG, then exit)\n"
+    "  [--size WxH (default 1366x768)] [--theme light|dark].\n";
 
 constexpr const char* kUsageCommands =
     "\n"

@@ -72,8 +72,10 @@ public:
 
     Preference<QByteArray> geometry;
     Preference<QByteArray> windowState;
-    Preference<QByteArray> mainSplitter;
-    Preference<QByteArray> sideSplitter;
+    Preference<QByteArray> tableHeader;    // the live table's columns, order, widths and sort
+    Preference<QStringList> recentFilters; // the filter bar's recent filters
+    Preference<QString> theme;             // "system", "light" or "dark" (View > Theme)
+    Preference<int> zoomPercent;           // View > Zoom, in percent of the system font
     Preference<QString> selectedUserId;
     Preference<int> composerTab;
     Preference<QByteArray> composerDraft; // the composer's event when the window closed (its JSON)

@@ -76,7 +76,10 @@ SortKey sortKeyOf(const LogRecord& record, EventTableModel::Column column,
         key.text = record.index;
         break;
     case Column::UserToken:
-        key.text = effectiveToken(record);
+        key.text = record.userToken;
+        break;
+    case Column::AuthenticatedUserToken:
+        key.text = record.authenticatedUserToken;
         break;
     case Column::EventType:
         key.text = record.eventType + QLatin1Char(' ') + record.eventSubtype;
@@ -168,6 +171,8 @@ QString EventTableModel::columnName(Column column)
         return tr("Index");
     case Column::UserToken:
         return tr("User Token");
+    case Column::AuthenticatedUserToken:
+        return tr("Authenticated User Token");
     case Column::EventType:
         return tr("Event Type");
     case Column::EventName:
@@ -374,7 +379,9 @@ QVariant EventTableModel::displayValue(const LogRecord& record, Column column) c
     case Column::Index:
         return record.index;
     case Column::UserToken:
-        return effectiveToken(record);
+        return record.userToken;
+    case Column::AuthenticatedUserToken:
+        return record.authenticatedUserToken;
     case Column::EventType:
         return record.eventSubtype.isEmpty()
                    ? record.eventType

@@ -30,15 +30,17 @@ class EventTableModel final : public QAbstractTableModel
 public:
     enum class Column
     {
+        // The columns read at a glance first (shown by default), then the ones a click away.
         Status,
         Http,
-        Device,
-        Agent,
-        Index,
-        UserToken,
         EventType,
         EventName,
+        UserToken, // the userToken field, as sent
+        Index,
         ReceivedAt,
+        AuthenticatedUserToken,
+        Device,
+        Agent,
         Source,
         Request,
         TestUser,

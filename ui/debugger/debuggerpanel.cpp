@@ -4,6 +4,7 @@
 #include "detailspane.h"
 #include "eventtablestyle.h"
 #include "filterbar.h"
+#include "style/icons.h"
 
 #include "catalog/indexcatalog.h"
 #include "event/event.h"
@@ -15,6 +16,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QDateTime>
+#include <QEvent>
 #include <QFile>
 #include <QFileDialog>
 #include <QHBoxLayout>
@@ -25,13 +27,11 @@
 #include <QProgressDialog>
 #include <QPushButton>
 #include <QScrollBar>
-#include <QSettings>
 #include <QSignalBlocker>
-#include <QSplitter>
-#include <QTabWidget>
 #include <QTableView>
 #include <QThreadPool>
 #include <QTimer>
+#include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -40,8 +40,6 @@
 
 namespace {
 
-const QString kHeaderKey = QStringLiteral("debugger/tableHeader");
-const QString kSplitterKey = QStringLiteral("debugger/splitter");
 constexpr int kProgressThreshold = 10'000; // exports larger than this show progress and can be cancelled
 constexpr int kSelectionLimit = 10'000;    // rows a copy or resend acts on at most
 
@@ -52,13 +50,41 @@ QThreadPool& workers()
     return pool;
 }
 
-QToolButton* makeButton(QWidget* parent, const QString& name, const QString& text, const QString& tip = {})
+// The columns a first start shows, and their widths: the ones people read at a glance fit 1366 px beside the
+// composer dock; the others are one click away in the Columns menu. Returns the header's state.
+QByteArray defaultColumns(QHeaderView* header)
+{
+    using Column = EventTableModel::Column;
+    const QFontMetrics metrics = header->fontMetrics();
+    const auto width = [&](const QString& sample) { return metrics.horizontalAdvance(sample) + 24; };
+    for (int column = 0; column < header->count(); ++column)
+        header->setSectionHidden(column, true);
+    const std::pair<Column, int> shown[] = {
+        {Column::Status, width(QStringLiteral("Rejected (batch)"))},
+        {Column::Http, width(QStringLiteral("HTTP"))},
+        {Column::EventType, width(QStringLiteral("conversion"))},
+        {Column::EventName, width(QStringLiteral("Product Clicked"))},
+        {Column::UserToken, width(QStringLiteral("anonymous-0f3c2a1b"))},
+        {Column::Index, width(QStringLiteral("products"))},
+        {Column::ReceivedAt, width(QStringLiteral("12:34:56.789 · 59 s ago"))},
+    };
+    for (const auto& [column, pixels] : shown) {
+        header->setSectionHidden(static_cast<int>(column), false);
+        header->resizeSection(static_cast<int>(column), pixels);
+    }
+    header->setStretchLastSection(false);
+    return header->saveState();
+}
+
+QToolButton* makeButton(QWidget* parent, const QString& name, const QString& text, const QString& tip,
+                        Icons::Icon icon)
 {
     auto* button = new QToolButton(parent);
     button->setObjectName(name);
     button->setText(text);
     button->setToolTip(tip);
-    button->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    button->setIcon(Icons::icon(icon));
+    button->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     return button;
 }
 
@@ -74,21 +100,23 @@ DebuggerPanel::DebuggerPanel(EventLog* log, QWidget* parent)
 
     // Live controls.
     m_pause = makeButton(this, QStringLiteral("pauseButton"), tr("Pause"),
-                         tr("Freeze the table; new events keep being recorded and are counted"));
+                         tr("Freeze the table; new events keep being recorded and are counted"),
+                         Icons::Icon::Pause);
     m_pause->setCheckable(true);
-    m_newEvents =
-        makeButton(this, QStringLiteral("newEventsButton"), QString(), tr("Show the new events now"));
-    m_newEvents->setVisible(false);
+    m_newEvents = makeButton(this, QStringLiteral("newEventsButton"), QString(),
+                             tr("Show the new events now"), Icons::Icon::Follow);
     m_followTail = makeButton(this, QStringLiteral("followTailButton"), tr("Follow"),
-                              tr("Keep the newest event in view while the table is scrolled to the bottom"));
+                              tr("Keep the newest event in view"), Icons::Icon::Follow);
     m_followTail->setCheckable(true);
     m_followTail->setChecked(true);
-    m_clear =
-        makeButton(this, QStringLiteral("clearButton"), tr("Clear…"), tr("Delete every event from the log"));
-    m_columns = makeButton(this, QStringLiteral("columnsButton"), tr("Columns"), tr("Choose the columns"));
+    m_clear = makeButton(this, QStringLiteral("clearButton"), tr("Clear…"),
+                         tr("Delete every event from the log"), Icons::Icon::Clear);
+    m_columns = makeButton(this, QStringLiteral("columnsButton"), tr("Columns"), tr("Choose the columns"),
+                           Icons::Icon::Columns);
     m_columns->setPopupMode(QToolButton::InstantPopup);
 
-    auto* copy = makeButton(this, QStringLiteral("copyButton"), tr("Copy"), tr("Copy the selected events"));
+    auto* copy = makeButton(this, QStringLiteral("copyButton"), tr("Copy"), tr("Copy the selected events"),
+                            Icons::Icon::Copy);
     copy->setPopupMode(QToolButton::InstantPopup);
     auto* copyMenu = new QMenu(copy);
     copyMenu->addAction(tr("Copy as JSON"), this, &DebuggerPanel::copyAsJson);
@@ -97,34 +125,46 @@ DebuggerPanel::DebuggerPanel(EventLog* log, QWidget* parent)
     copy->setMenu(copyMenu);
 
     m_resend = makeButton(this, QStringLiteral("resendButton"), tr("Resend"),
-                          tr("Send the selected events again to the current target"));
+                          tr("Send the selected events again to the current target"), Icons::Icon::Resend);
     m_resend->setEnabled(false);
     m_resend->setPopupMode(QToolButton::InstantPopup);
     m_resend->setMenu(new QMenu(m_resend));
     rebuildResendMenu();
 
-    auto* exportButton =
-        makeButton(this, QStringLiteral("exportButton"), tr("Export"), tr("Save events to a file"));
+    auto* exportButton = makeButton(this, QStringLiteral("exportButton"), tr("Export"),
+                                    tr("Save events to a file"), Icons::Icon::Export);
     exportButton->setPopupMode(QToolButton::InstantPopup);
     auto* exportMenu = new QMenu(exportButton);
     exportMenu->addAction(tr("Export the rows shown…"), this, [this] { chooseExport(true); });
     exportMenu->addAction(tr("Export every event…"), this, [this] { chooseExport(false); });
     exportButton->setMenu(exportMenu);
-    auto* importButton = makeButton(this, QStringLiteral("importButton"), tr("Import…"),
-                                    tr("Read events from NDJSON, JSON or a HAR capture"));
+    auto* importButton =
+        makeButton(this, QStringLiteral("importButton"), tr("Import…"),
+                   tr("Read events from NDJSON, JSON, CSV or a HAR capture"), Icons::Icon::Import);
     connect(importButton, &QToolButton::clicked, this, &DebuggerPanel::chooseImport);
 
     m_counts = new QLabel(this);
     m_counts->setObjectName(QStringLiteral("rowCountLabel"));
 
+    // A tool bar, not a row of buttons: in a narrow window the buttons that do not fit go to its overflow
+    // menu instead of widening the window (minimum size 1024×640 with the docks).
+    auto* toolBar = new QToolBar(this);
+    toolBar->setObjectName(QStringLiteral("debuggerToolBar"));
+    toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolBar->setIconSize(QSize(16, 16));
+    toolBar->addWidget(m_pause);
+    // In a tool bar a widget is shown and hidden through its action.
+    m_newEventsAction = toolBar->addWidget(m_newEvents);
+    m_newEventsAction->setVisible(false);
+    for (QWidget* w : std::initializer_list<QWidget*>{m_followTail, m_clear, m_columns})
+        toolBar->addWidget(w);
+    toolBar->addSeparator();
+    for (QWidget* w : std::initializer_list<QWidget*>{copy, m_resend, exportButton, importButton})
+        toolBar->addWidget(w);
+    m_counts->setMinimumWidth(m_counts->fontMetrics().horizontalAdvance(QStringLiteral("000,000 events")));
     auto* controls = new QHBoxLayout;
     controls->setContentsMargins(0, 0, 0, 0);
-    for (QWidget* w : std::initializer_list<QWidget*>{m_pause, m_newEvents, m_followTail, m_clear, m_columns})
-        controls->addWidget(w);
-    controls->addSpacing(12);
-    for (QWidget* w : std::initializer_list<QWidget*>{copy, m_resend, exportButton, importButton})
-        controls->addWidget(w);
-    controls->addStretch(1);
+    controls->addWidget(toolBar, 1);
     controls->addWidget(m_counts);
 
     // The table.
@@ -141,40 +181,27 @@ DebuggerPanel::DebuggerPanel(EventLog* log, QWidget* parent)
     // Uniform row heights: a fixed section size lets the view place any of a million rows without measuring.
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    m_fontHeight = m_table->fontMetrics().height();
     m_table->verticalHeader()->hide();
     QHeaderView* header = m_table->horizontalHeader();
     header->setSectionsMovable(true);
     header->setHighlightSections(false);
     header->setContextMenuPolicy(Qt::CustomContextMenu);
     header->setSortIndicator(static_cast<int>(EventTableModel::Column::ReceivedAt), Qt::AscendingOrder);
-    header->resizeSection(static_cast<int>(EventTableModel::Column::ReceivedAt), 190);
-    header->resizeSection(static_cast<int>(EventTableModel::Column::Http), 50);
-    header->resizeSection(static_cast<int>(EventTableModel::Column::Warnings), 70);
-    header->setSectionHidden(static_cast<int>(EventTableModel::Column::Request), true);
-    restoreHeaderState();
+    m_defaultHeaderState = defaultColumns(header);
     m_table->setSortingEnabled(true);
 
+    // Shown by the main window in docks of their own; a panel on its own (tests, benchmarks) keeps them
+    // hidden.
     m_details = new DetailsPane(log, this);
+    m_details->hide();
     m_charts = new ChartsPane(log, this);
-    auto* side = new QTabWidget(this);
-    side->setObjectName(QStringLiteral("sideTabs"));
-    side->addTab(m_details, tr("Details"));
-    side->addTab(m_charts, tr("Charts"));
-
-    auto* splitter = new QSplitter(Qt::Horizontal, this);
-    splitter->setObjectName(QStringLiteral("debuggerSplitter"));
-    splitter->addWidget(m_table);
-    splitter->addWidget(side);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
-    splitter->restoreState(QSettings().value(kSplitterKey).toByteArray());
-    connect(splitter, &QSplitter::splitterMoved, this,
-            [splitter] { QSettings().setValue(kSplitterKey, splitter->saveState()); });
+    m_charts->hide();
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_filterBar);
     layout->addLayout(controls);
-    layout->addWidget(splitter, 1);
+    layout->addWidget(m_table, 1);
 
     buildColumnsMenu();
 
@@ -182,6 +209,7 @@ DebuggerPanel::DebuggerPanel(EventLog* log, QWidget* parent)
     connect(m_pause, &QToolButton::toggled, this, [this](bool paused) {
         m_model->setPaused(paused);
         m_pause->setText(paused ? tr("Resume") : tr("Pause"));
+        m_pause->setIcon(Icons::icon(paused ? Icons::Icon::Resume : Icons::Icon::Pause));
         updateCounts();
     });
     connect(m_newEvents, &QToolButton::clicked, m_model, &EventTableModel::showPending);
@@ -190,22 +218,16 @@ DebuggerPanel::DebuggerPanel(EventLog* log, QWidget* parent)
     connect(m_model, &EventTableModel::loadingChanged, this, &DebuggerPanel::updateCounts);
     connect(m_model, &QAbstractItemModel::modelReset, this, &DebuggerPanel::updateCounts);
     connect(m_model, &QAbstractItemModel::rowsRemoved, this, &DebuggerPanel::updateCounts);
-    connect(m_model, &QAbstractItemModel::rowsAboutToBeInserted, this, [this] {
-        const QScrollBar* bar = m_table->verticalScrollBar();
-        m_wasAtBottom = bar->value() >= bar->maximum() - 1;
-    });
+    // Follow keeps the newest row in view whatever the scroll position: as rows stream in, when the rows are
+    // loaded (a restart, a new filter) and when it is switched on.
     connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] {
         updateCounts();
-        const auto sort = m_model->currentSort();
-        if (!m_followTail->isChecked() || !m_wasAtBottom || m_scrollScheduled ||
-            sort.column != EventTableModel::Column::ReceivedAt || sort.order != Qt::AscendingOrder)
-            return;
-        // Follow the tail once per event-loop turn however many batches came in.
-        m_scrollScheduled = true;
-        QTimer::singleShot(0, this, [this] {
-            m_scrollScheduled = false;
-            m_table->scrollToBottom();
-        });
+        scheduleFollow();
+    });
+    connect(m_model, &EventTableModel::reloaded, this, &DebuggerPanel::scheduleFollow);
+    connect(m_followTail, &QToolButton::toggled, this, [this](bool on) {
+        if (on)
+            scheduleFollow();
     });
     connect(m_model, &EventTableModel::recordsFetched, this, [this] {
         if (m_waitingForId > 0)
@@ -245,23 +267,39 @@ DebuggerPanel::DebuggerPanel(EventLog* log, QWidget* parent)
 
 DebuggerPanel::~DebuggerPanel()
 {
-    saveHeaderState();
     if (m_exportCancel)
         m_exportCancel->store(true);
     // Workers post back to this panel: wait for them before it goes away.
     workers().waitForDone();
 }
 
-void DebuggerPanel::saveHeaderState() const
+QByteArray DebuggerPanel::saveHeaderState() const
 {
-    QSettings().setValue(kHeaderKey, m_table->horizontalHeader()->saveState());
+    return m_table->horizontalHeader()->saveState();
 }
 
-void DebuggerPanel::restoreHeaderState()
+void DebuggerPanel::restoreHeaderState(const QByteArray& state)
 {
-    const QByteArray state = QSettings().value(kHeaderKey).toByteArray();
-    if (!state.isEmpty())
-        m_table->horizontalHeader()->restoreState(state);
+    // A header saved with another set of columns is refused (restoreState checks the count): defaults stay.
+    if (state.isEmpty() || !m_table->horizontalHeader()->restoreState(state))
+        return;
+    syncColumnsMenu();
+}
+
+void DebuggerPanel::resetColumns()
+{
+    m_table->horizontalHeader()->restoreState(m_defaultHeaderState);
+    syncColumnsMenu();
+}
+
+void DebuggerPanel::syncColumnsMenu()
+{
+    const QHeaderView* header = m_table->horizontalHeader();
+    const QList<QAction*> actions = m_columns->menu()->actions();
+    for (int column = 0; column < actions.size(); ++column) {
+        const QSignalBlocker blocker(actions.at(column));
+        actions.at(column)->setChecked(!header->isSectionHidden(column));
+    }
 }
 
 void DebuggerPanel::buildColumnsMenu()
@@ -274,10 +312,8 @@ void DebuggerPanel::buildColumnsMenu()
             menu->addAction(EventTableModel::columnName(static_cast<EventTableModel::Column>(column)));
         action->setCheckable(true);
         action->setChecked(!header->isSectionHidden(column));
-        connect(action, &QAction::toggled, this, [this, header, column](bool shown) {
-            header->setSectionHidden(column, !shown);
-            saveHeaderState();
-        });
+        connect(action, &QAction::toggled, this,
+                [header, column](bool shown) { header->setSectionHidden(column, !shown); });
     }
     m_columns->setMenu(menu);
 }
@@ -351,8 +387,42 @@ void DebuggerPanel::updateCounts()
         text += tr(" · paused");
     m_counts->setText(text);
     const int pending = m_model->pendingCount();
-    m_newEvents->setVisible(pending > 0);
+    m_newEventsAction->setVisible(pending > 0);
     m_newEvents->setText(tr("%1 new").arg(pending));
+}
+
+void DebuggerPanel::changeEvent(QEvent* event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() != QEvent::FontChange)
+        return;
+    // Zoom: rows and columns grow with the font, so that nothing the user saw gets cut off.
+    const int height = m_table->fontMetrics().height();
+    if (height == m_fontHeight || m_fontHeight <= 0) {
+        m_fontHeight = height;
+        return;
+    }
+    QHeaderView* header = m_table->horizontalHeader();
+    for (int section = 0; section < header->count(); ++section)
+        header->resizeSection(section, header->sectionSize(section) * height / m_fontHeight);
+    m_table->verticalHeader()->setDefaultSectionSize(height + 6);
+    m_fontHeight = height;
+}
+
+void DebuggerPanel::scheduleFollow()
+{
+    const auto sort = m_model->currentSort();
+    if (!m_followTail->isChecked() || m_scrollScheduled || sort.column != EventTableModel::Column::ReceivedAt)
+        return;
+    // Once per event-loop turn however many batches came in.
+    m_scrollScheduled = true;
+    QTimer::singleShot(0, this, [this] {
+        m_scrollScheduled = false;
+        if (m_model->currentSort().order == Qt::AscendingOrder)
+            m_table->scrollToBottom();
+        else
+            m_table->scrollToTop();
+    });
 }
 
 void DebuggerPanel::onCurrentRowChanged()
@@ -565,8 +635,9 @@ void DebuggerPanel::chooseExport(bool filteredOnly)
 
 void DebuggerPanel::chooseImport()
 {
-    const QString path = QFileDialog::getOpenFileName(
-        this, tr("Import events"), QString(), tr("Events (*.ndjson *.jsonl *.json *.har);;All files (*)"));
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Import events"), QString(),
+                                     tr("Events (*.ndjson *.jsonl *.json *.csv *.har);;All files (*)"));
     if (!path.isEmpty())
         importFrom(path);
 }

@@ -12,6 +12,7 @@
 #include <memory>
 
 class ChartsPane;
+class QAction;
 class DetailsPane;
 class EventLog;
 class EventTableModel;
@@ -35,8 +36,10 @@ struct DebuggerTestUser
     QColor colour;
 };
 
-// The live events debugger: filter bar, live table over the event log, details pane, charts and actions.
-// The main window embeds it as its central area; the composition root passes the services in.
+// The live events debugger: filter bar, live table over the event log and its actions; it also drives the
+// details pane and the charts, which the main window shows in docks of their own (detailsPane(),
+// chartsPane()). The main window embeds it as its central widget; the composition root passes the services
+// in.
 class DebuggerPanel final : public QWidget
 {
     Q_OBJECT
@@ -68,13 +71,25 @@ public:
     // .ndjson, .json, .csv) off the GUI thread; over 10,000 rows a progress dialog offers to cancel.
     // exportFinished() reports the outcome.
     void exportTo(const QString& path, bool filteredOnly);
-    // Imports NDJSON, JSON or HAR as source "imported", judged by the validator; importFinished() reports.
+    // Imports NDJSON, JSON, CSV or HAR as source "imported", judged by the validator; importFinished()
+    // reports.
     void importFrom(const QString& path);
 
     // For the main window's menus and tests.
     EventTableModel* tableModel() const { return m_model; }
     QTableView* tableView() const { return m_table; }
     DetailsPane* detailsPane() const { return m_details; }
+    ChartsPane* chartsPane() const { return m_charts; }
+    FilterBar* filterBar() const { return m_filterBar; }
+
+    // The table header (columns shown, their order and widths, the sort), for the window state.
+    QByteArray saveHeaderState() const;
+    void restoreHeaderState(const QByteArray& state);
+    // The columns of a first start.
+    void resetColumns();
+
+protected:
+    void changeEvent(QEvent* event) override;
 
 Q_SIGNALS:
     void exportFinished(const EventExchange::ExportResult& result);
@@ -84,8 +99,8 @@ Q_SIGNALS:
 
 private:
     void buildColumnsMenu();
-    void saveHeaderState() const;
-    void restoreHeaderState();
+    void syncColumnsMenu();
+    void scheduleFollow();
     void onFilterChanged(const EventFilter& filter);
     void updateCounts();
     void onCurrentRowChanged();
@@ -119,6 +134,7 @@ private:
     ChartsPane* m_charts = nullptr;
     QToolButton* m_pause = nullptr;
     QToolButton* m_newEvents = nullptr;
+    QAction* m_newEventsAction = nullptr; // its place in the tool bar (shows and hides it)
     QToolButton* m_followTail = nullptr;
     QToolButton* m_clear = nullptr;
     QToolButton* m_columns = nullptr;
@@ -127,7 +143,8 @@ private:
     QMessageBox* m_clearConfirmation = nullptr;
     QProgressDialog* m_exportProgress = nullptr;
     std::shared_ptr<std::atomic<bool>> m_exportCancel;
-    bool m_wasAtBottom = true;
+    QByteArray m_defaultHeaderState;
+    int m_fontHeight = 0; // the table's font height the column widths were made for
     bool m_scrollScheduled = false;
     qint64 m_waitingForId = 0;
     class QTimer* m_relativeTimeTimer = nullptr;

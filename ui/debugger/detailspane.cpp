@@ -11,6 +11,8 @@
 #include <QLabel>
 #include <QRegularExpression>
 #include <QSplitter>
+#include <QStyle>
+#include <QStyledItemDelegate>
 #include <QTabWidget>
 #include <QTextBrowser>
 #include <QTreeWidget>
@@ -21,16 +23,52 @@ namespace {
 constexpr int kTimelineLimit = 200;
 constexpr int kRequestLimit = 1000;
 
+// Rows as tall as their text wrapped to its column's width (the view's own size hint measures one line).
+class WrappingDelegate final : public QStyledItemDelegate
+{
+public:
+    explicit WrappingDelegate(QTreeView* view)
+        : QStyledItemDelegate(view)
+        , m_view(view)
+    {}
+
+    QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override
+    {
+        QSize size = QStyledItemDelegate::sizeHint(option, index);
+        const int margin = m_view->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, m_view) + 1;
+        const int width = m_view->header()->sectionSize(index.column()) - 2 * margin;
+        if (width <= 0)
+            return size;
+        const QRect text = option.fontMetrics.boundingRect(QRect(0, 0, width, 0), Qt::TextWordWrap,
+                                                           index.data(Qt::DisplayRole).toString());
+        size.setHeight(std::max(size.height(), text.height() + 2 * margin));
+        return size;
+    }
+
+private:
+    QTreeView* m_view;
+};
+
+// A list of short facts (first columns, sized to their contents) and a text (the last column, wrapped to
+// the pane's width: "will it count" and verdicts are read, not hovered; nothing is cut off at any width).
 QTreeWidget* makeTree(QWidget* parent, const QString& name, const QStringList& headers)
 {
     auto* tree = new QTreeWidget(parent);
     tree->setObjectName(name);
     tree->setHeaderLabels(headers);
     tree->setRootIsDecorated(false);
-    tree->setUniformRowHeights(true);
+    tree->setUniformRowHeights(false); // rows as tall as their wrapped text
     tree->setWordWrap(true);
+    tree->setTextElideMode(Qt::ElideNone);
     tree->setAlternatingRowColors(true);
-    tree->header()->setStretchLastSection(true);
+    tree->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    tree->setItemDelegate(new WrappingDelegate(tree));
+    QHeaderView* header = tree->header();
+    header->setStretchLastSection(true);
+    for (int column = 0; column + 1 < headers.size(); ++column)
+        header->setSectionResizeMode(column, QHeaderView::ResizeToContents);
+    // The rows' heights depend on the last column's width: lay them out again when it changes.
+    QObject::connect(header, &QHeaderView::sectionResized, tree, [tree] { tree->doItemsLayout(); });
     return tree;
 }
 

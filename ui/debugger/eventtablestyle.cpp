@@ -1,6 +1,50 @@
 #include "eventtablestyle.h"
 
+#include "style/appearance.h"
+#include "style/icons.h"
 #include "views/eventtablemodel.h"
+
+#include <QApplication>
+
+namespace {
+
+// The verdict's badge: a shape per verdict (check, triangle, cross, dashed cross), so that the Status column
+// reads without colour too (cloud-off: not delivered; ban: request refused); its text says it in words.
+QVariant verdictBadge(const QVariant& verdict)
+{
+    if (!verdict.isValid()) // not fetched yet
+        return {};
+    Icons::Badge badge = Icons::Badge::Accepted;
+    switch (static_cast<Verdict>(verdict.toInt())) {
+    case Verdict::Accepted:
+        badge = Icons::Badge::Accepted;
+        break;
+    case Verdict::AcceptedWithWarnings:
+        badge = Icons::Badge::Warning;
+        break;
+    case Verdict::Rejected:
+        badge = Icons::Badge::Rejected;
+        break;
+    case Verdict::RejectedWithBatch:
+        badge = Icons::Badge::RejectedWithBatch;
+        break;
+    case Verdict::NotDelivered:
+        badge = Icons::Badge::NotDelivered;
+        break;
+    case Verdict::RequestRejected:
+        badge = Icons::Badge::RequestRejected;
+        break;
+    }
+    const bool dark = Appearance::isDark(QApplication::palette());
+    static QHash<int, QIcon> cache; // GUI thread only (views ask for data there)
+    const int key = static_cast<int>(badge) * 2 + (dark ? 1 : 0);
+    auto it = cache.find(key);
+    if (it == cache.end())
+        it = cache.insert(key, Icons::badge(badge, dark));
+    return *it;
+}
+
+} // namespace
 
 EventTableStyle::EventTableStyle(QObject* parent)
     : QIdentityProxyModel(parent)
@@ -43,6 +87,8 @@ QVariant EventTableStyle::data(const QModelIndex& index, int role) const
         const QColor colour = verdictColour(static_cast<Verdict>(verdict.toInt()));
         return colour.isValid() ? QVariant(colour) : QVariant();
     }
+    if (role == Qt::DecorationRole && index.column() == static_cast<int>(EventTableModel::Column::Status))
+        return verdictBadge(QIdentityProxyModel::data(index, EventTableModel::VerdictRole));
     if (role == Qt::DecorationRole && index.column() == static_cast<int>(EventTableModel::Column::TestUser)) {
         const QString token = QIdentityProxyModel::data(index, EventTableModel::UserTokenRole).toString();
         const auto it = m_colours.constFind(token);

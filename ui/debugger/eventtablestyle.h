@@ -7,8 +7,8 @@
 #include <QIdentityProxyModel>
 
 // Adds the looks to the live table's rows, which the Core-only model cannot carry: a background per verdict
-// (rejected, rejected with its batch, accepted with warnings, not delivered) and the test user's colour as a
-// swatch.
+// (rejected, rejected with its batch, accepted with warnings, not delivered), the verdict's badge in the
+// Status column and the test user's colour as a swatch.
 class EventTableStyle final : public QIdentityProxyModel
 {
     Q_OBJECT

@@ -3,13 +3,13 @@
 #include "debuggerpanel.h"
 
 #include <QComboBox>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QIcon>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QPixmap>
-#include <QSettings>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -17,7 +17,10 @@ namespace {
 
 constexpr int kDebounceMs = 300;
 constexpr int kRecentMax = 15;
-const QString kRecentKey = QStringLiteral("debugger/recentFilters");
+// The filter box never gets narrower than this many average characters (it shrank to "Fi…" in a crowded
+// window); long test user names are elided in their combo instead.
+constexpr int kFilterMinChars = 28;
+constexpr int kUserComboChars = 14;
 
 } // namespace
 
@@ -28,6 +31,7 @@ FilterBar::FilterBar(QWidget* parent)
     m_edit = new QLineEdit(this);
     m_edit->setObjectName(QStringLiteral("filterEdit"));
     m_edit->setClearButtonEnabled(true);
+    m_edit->setMinimumWidth(m_edit->fontMetrics().averageCharWidth() * kFilterMinChars);
     m_edit->setPlaceholderText(
         tr("Filter: httpCode=422 eventType=click userToken=… errors=true, or any text"));
     m_edit->setToolTip(
@@ -52,6 +56,8 @@ FilterBar::FilterBar(QWidget* parent)
     m_testUser->setObjectName(QStringLiteral("testUserFilter"));
     m_testUser->addItem(tr("All users"));
     m_testUser->setToolTip(tr("Only one test user's events"));
+    m_testUser->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_testUser->setMinimumContentsLength(kUserComboChars);
 
     m_error = new QLabel(this);
     m_error->setObjectName(QStringLiteral("filterError"));
@@ -82,9 +88,19 @@ FilterBar::FilterBar(QWidget* parent)
     });
     connect(m_errorsOnly, &QToolButton::toggled, this, &FilterBar::setErrorsOnly);
     connect(m_testUser, &QComboBox::activated, this, &FilterBar::selectTestUser);
+    rebuildRecentMenu();
+}
 
-    const QSettings settings;
-    m_recent = settings.value(kRecentKey).toStringList();
+void FilterBar::changeEvent(QEvent* event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange)
+        m_edit->setMinimumWidth(m_edit->fontMetrics().averageCharWidth() * kFilterMinChars);
+}
+
+void FilterBar::setRecentFilters(const QStringList& filters)
+{
+    m_recent = filters.mid(0, kRecentMax);
     rebuildRecentMenu();
 }
 
@@ -150,9 +166,8 @@ void FilterBar::remember(const QString& text)
     m_recent.prepend(text);
     while (m_recent.size() > kRecentMax)
         m_recent.removeLast();
-    QSettings settings;
-    settings.setValue(kRecentKey, m_recent);
     rebuildRecentMenu();
+    Q_EMIT recentFiltersChanged(m_recent);
 }
 
 void FilterBar::rebuildRecentMenu()

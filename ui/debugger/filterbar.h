@@ -14,8 +14,8 @@ class QToolButton;
 struct DebuggerTestUser;
 
 // The filter bar: the dashboard's `field=value` syntax with free text, a one-click "errors only", a filter
-// per test user and the recent filters (kept in QSettings). A text that does not parse says why and where,
-// and the table keeps the last good filter.
+// per test user and the recent filters (kept by the main window in the data folder's window state). A text
+// that does not parse says why and where, and the table keeps the last good filter.
 class FilterBar final : public QWidget
 {
     Q_OBJECT
@@ -30,11 +30,16 @@ public:
     void setText(const QString& text);
     void setTestUsers(const QList<DebuggerTestUser>& users);
     QStringList recentFilters() const { return m_recent; }
+    void setRecentFilters(const QStringList& filters);
     // The error of the text as typed, empty when it parses.
     QString errorText() const;
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 Q_SIGNALS:
     void filterChanged(const EventFilter& filter);
+    void recentFiltersChanged(const QStringList& filters);
 
 private:
     void apply();

@@ -1,11 +1,15 @@
 #include "desktopapp.h"
 
 #include "composer/composerwidget.h"
+#include "debugger/debuggerpanel.h"
+#include "debugger/detailspane.h"
 #include "desktopsession.h"
 #include "log/eventlog.h"
 #include "mainwindow.h"
 #include "datafolder/datafolder.h"
+#include "style/appearance.h"
 #include "users/testusermodel.h"
+#include "views/eventtablemodel.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -16,6 +20,8 @@
 #include <QImage>
 #include <QMessageBox>
 #include <QPixmap>
+#include <QRegularExpression>
+#include <QTableView>
 #include <QTimer>
 
 #include <cstdio>
@@ -36,10 +42,13 @@ bool waitFor(const std::function<bool()>& done, int timeoutMs)
 
 } // namespace
 
-int renderScreenshot(DesktopSession& session, const QString& path)
+int renderScreenshot(DesktopSession& session, const QString& path, const ScreenshotOptions& options)
 {
     MainWindow* window = session.window();
-    window->resize(1440, 900);
+    // Not saved: a screenshot run never changes the data folder's look.
+    if (options.theme)
+        Appearance::applyTheme(*options.theme);
+    window->resize(options.size);
     window->show();
     ComposerWidget* composer = window->composer();
     composer->loadExample();
@@ -66,6 +75,16 @@ int renderScreenshot(DesktopSession& session, const QString& path)
     QElapsedTimer settle;
     settle.start();
     waitFor([&] { return settle.elapsed() > 400; }, 1000);
+
+    // The newest rejected event is selected: the details dock shows its verdict and "will it count".
+    if (QTableView* table = window->debuggerPanel()->tableView(); table->model()->rowCount() > 0) {
+        const QModelIndex last = table->model()->index(table->model()->rowCount() - 1, 0);
+        table->setCurrentIndex(last);
+        const qint64 id = last.data(EventTableModel::RecordIdRole).toLongLong();
+        waitFor([&] { return window->debuggerPanel()->detailsPane()->recordId() == id; }, 3000);
+        settle.restart();
+        waitFor([&] { return settle.elapsed() > 300; }, 1000);
+    }
 
     const QPixmap pixmap = window->grab();
     if (pixmap.isNull() || !pixmap.save(path, "PNG")) {
@@ -97,8 +116,31 @@ int runDesktopApp(int argc, char** argv)
     const QCommandLineOption screenshotOption(
         QStringLiteral("screenshot"),
         QStringLiteral("Start with sample content, save the window as a PNG, exit."), QStringLiteral("FILE"));
-    parser.addOptions({dataDirOption, portOption, screenshotOption});
+    const QCommandLineOption sizeOption(
+        QStringLiteral("size"), QStringLiteral("With --screenshot: the window's size (default 1366x768)."),
+        QStringLiteral("WxH"));
+    const QCommandLineOption themeOption(
+        QStringLiteral("theme"), QStringLiteral("With --screenshot: light or dark (default: as saved)."),
+        QStringLiteral("light|dark"));
+    parser.addOptions({dataDirOption, portOption, screenshotOption, sizeOption, themeOption});
     parser.process(app);
+    ScreenshotOptions shot;
+    if (parser.isSet(sizeOption)) {
+        static const QRegularExpression pattern(QStringLiteral("^(\\d{3,5})x(\\d{3,5})$"));
+        const QRegularExpressionMatch match = pattern.match(parser.value(sizeOption));
+        if (!match.hasMatch()) {
+            std::fprintf(stderr, "insights-debugger: --size takes WIDTHxHEIGHT, e.g. 1366x768\n");
+            return 2;
+        }
+        shot.size = QSize(match.captured(1).toInt(), match.captured(2).toInt());
+    }
+    if (parser.isSet(themeOption)) {
+        shot.theme = Appearance::themeFromName(parser.value(themeOption));
+        if (!shot.theme || *shot.theme == Appearance::Theme::System) {
+            std::fprintf(stderr, "insights-debugger: --theme takes light or dark\n");
+            return 2;
+        }
+    }
 
     DesktopOptions options;
     options.dataDir = parser.value(dataDirOption);
@@ -128,7 +170,7 @@ int runDesktopApp(int argc, char** argv)
         return 1;
     }
     if (!screenshot.isEmpty())
-        return renderScreenshot(*created.session, screenshot);
+        return renderScreenshot(*created.session, screenshot, shot);
 
     MainWindow* window = created.session->window();
     window->show();

@@ -1,12 +1,23 @@
 #pragma once
 
+#include "style/appearance.h"
+
+#include <QSize>
 #include <QString>
+
+#include <optional>
 
 class DesktopSession;
 
 // The desktop window: builds the services, shows the main window and runs the event loop.
-// Options: --data-dir DIR, --port N, --screenshot FILE.
+// Options: --data-dir DIR, --port N, --screenshot FILE [--size WxH] [--theme light|dark].
 int runDesktopApp(int argc, char** argv);
 
+struct ScreenshotOptions
+{
+    QSize size{1366, 768};                  // the window's size: a laptop's screen by default
+    std::optional<Appearance::Theme> theme; // unset: the data folder's saved theme
+};
+
 // Renders the session's main window with sample content into a PNG at `path`. Returns the exit status.
-int renderScreenshot(DesktopSession& session, const QString& path);
+int renderScreenshot(DesktopSession& session, const QString& path, const ScreenshotOptions& options = {});

@@ -3,7 +3,10 @@
 #include "catalog/catalogset.h"
 #include "composer/composerwidget.h"
 #include "composer/testuserspanel.h"
+#include "debugger/chartspane.h"
 #include "debugger/debuggerpanel.h"
+#include "debugger/detailspane.h"
+#include "debugger/filterbar.h"
 #include "desktopsession.h"
 #include "event/eventcodec.h"
 #include "event/eventkind.h"
@@ -11,14 +14,18 @@
 #include "settings/appsettings.h"
 #include "settingsdialog.h"
 #include "snippets.h"
+#include "style/appearance.h"
+#include "style/icons.h"
 #include "users/testusermodel.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDir>
+#include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -31,7 +38,8 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSaveFile>
-#include <QSplitter>
+#include <QScreen>
+#include <QScrollArea>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QToolBar>
@@ -44,6 +52,9 @@
 #include "secrets/secretstore.h"
 
 namespace {
+
+// Bumped when the docks change in a way an older saved layout would not fit.
+constexpr int kLayoutVersion = 2;
 
 struct TargetChoice
 {
@@ -77,8 +88,8 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
     m_usersPanel = new TestUsersPanel(session->users());
 
     auto* queuePage = new QWidget;
+    queuePage->setObjectName(QStringLiteral("queuePage"));
     auto* queueLayout = new QVBoxLayout(queuePage);
-    queueLayout->setContentsMargins(0, 0, 0, 0);
     m_queueList = new QListWidget;
     m_queueList->setObjectName(QStringLiteral("queueList"));
     m_queueList->setToolTip(tr("Double-click an event to edit it in the composer"));
@@ -93,37 +104,19 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
     queueLayout->addWidget(m_queueList, 1);
     queueLayout->addLayout(queueButtons);
 
-    m_sideTabs = new QTabWidget;
-    m_sideTabs->setObjectName(QStringLiteral("sideTabs"));
-    m_sideTabs->addTab(m_usersPanel, tr("Test users"));
-    m_sideTabs->addTab(queuePage, tr("Queue"));
-
-    m_sideSplitter = new QSplitter(Qt::Vertical);
-    m_sideSplitter->setObjectName(QStringLiteral("sideSplitter"));
-    m_sideSplitter->addWidget(m_composer);
-    m_sideSplitter->addWidget(m_sideTabs);
-    m_sideSplitter->setStretchFactor(0, 3);
-    m_sideSplitter->setStretchFactor(1, 1);
-
     m_debugger = new DebuggerPanel(session->log());
     m_debugger->setObjectName(QStringLiteral("debuggerPanel"));
     m_debugger->setResendHandler([this](const QList<Event>& events) { sendEvents(events); });
     m_debugger->setProfileFetcher([this](const QString& userToken, std::function<void(const QString&)> done) {
         fetchAlgoliaProfile(userToken, std::move(done));
     });
-
-    m_mainSplitter = new QSplitter(Qt::Horizontal);
-    m_mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
-    m_mainSplitter->addWidget(m_sideSplitter);
-    m_mainSplitter->addWidget(m_debugger);
-    m_mainSplitter->setStretchFactor(0, 2);
-    m_mainSplitter->setStretchFactor(1, 3);
-    m_mainSplitter->setSizes({560, 880}); // first run; restoreWindowState() applies the user's layout
-    setCentralWidget(m_mainSplitter);
+    // The live table is the product's centre: it gets the window; everything else is a dock around it.
+    setCentralWidget(m_debugger);
 
     createActions();
     createMenusAndToolBar();
     createStatusBar();
+    createDocks(queuePage);
 
     connect(m_composer, &ComposerWidget::sendRequested, this, &MainWindow::sendEvents);
     connect(m_composer, &ComposerWidget::queueRequested, this, &MainWindow::queueEvents);
@@ -220,7 +213,11 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
     m_composer->setFocus();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    // The table goes first: it points at the details and charts, which live in their docks.
+    delete takeCentralWidget();
+}
 
 void MainWindow::createActions()
 {
@@ -257,6 +254,39 @@ void MainWindow::createActions()
     m_quitAction = action(QStringLiteral("quitAction"), tr("Quit"), QKeySequence::Quit);
     m_aboutAction =
         action(QStringLiteral("aboutAction"), tr("About Insights Events Debugger"), QKeySequence());
+    m_resetLayoutAction = action(QStringLiteral("resetLayoutAction"), tr("Reset layout"), QKeySequence());
+    m_zoomInAction =
+        action(QStringLiteral("zoomInAction"), tr("Zoom in"), QKeySequence(Qt::CTRL | Qt::Key_Equal));
+    // Ctrl+= and Ctrl++ (the plus sign is shifted on most layouts), as browsers do.
+    m_zoomInAction->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Equal),
+                                  QKeySequence(Qt::CTRL | Qt::Key_Plus), QKeySequence::ZoomIn});
+    m_zoomOutAction =
+        action(QStringLiteral("zoomOutAction"), tr("Zoom out"), QKeySequence(Qt::CTRL | Qt::Key_Minus));
+    m_zoomResetAction =
+        action(QStringLiteral("zoomResetAction"), tr("Reset zoom"), QKeySequence(Qt::CTRL | Qt::Key_0));
+    for (QAction* zoom : {m_zoomInAction, m_zoomOutAction, m_zoomResetAction})
+        addAction(zoom); // the keys work wherever the focus is
+
+    const std::pair<QAction*, Icons::Icon> icons[] = {
+        {m_sendAction, Icons::Icon::Send},
+        {m_queueAction, Icons::Icon::Queue},
+        {m_sendQueueAction, Icons::Icon::SendQueue},
+        {m_retryFailedAction, Icons::Icon::Retry},
+        {m_generateQueryIdAction, Icons::Icon::GenerateQueryId},
+        {m_jsonTabAction, Icons::Icon::JsonTab},
+        {m_newUserAction, Icons::Icon::NewUser},
+        {m_importAction, Icons::Icon::ImportRecords},
+        {m_fetchAction, Icons::Icon::FetchIndex},
+        {m_settingsAction, Icons::Icon::Settings},
+        {m_quitAction, Icons::Icon::Quit},
+        {m_aboutAction, Icons::Icon::About},
+        {m_resetLayoutAction, Icons::Icon::ResetLayout},
+        {m_zoomInAction, Icons::Icon::ZoomIn},
+        {m_zoomOutAction, Icons::Icon::ZoomOut},
+        {m_zoomResetAction, Icons::Icon::ZoomReset},
+    };
+    for (const auto& [action, icon] : icons)
+        action->setIcon(Icons::icon(icon));
 
     connect(m_sendAction, &QAction::triggered, m_composer, &ComposerWidget::send);
     connect(m_queueAction, &QAction::triggered, m_composer, &ComposerWidget::queue);
@@ -272,6 +302,139 @@ void MainWindow::createActions()
     connect(m_settingsAction, &QAction::triggered, this, [this] { showSettings(); });
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
     connect(m_aboutAction, &QAction::triggered, this, &MainWindow::showAbout);
+    connect(m_resetLayoutAction, &QAction::triggered, this, &MainWindow::resetLayout);
+    connect(m_zoomInAction, &QAction::triggered, this, [this] { setZoom(m_zoom + Appearance::kZoomStep); });
+    connect(m_zoomOutAction, &QAction::triggered, this, [this] { setZoom(m_zoom - Appearance::kZoomStep); });
+    connect(m_zoomResetAction, &QAction::triggered, this, [this] { setZoom(100); });
+}
+
+QDockWidget* MainWindow::makeDock(const QString& name, const QString& title, QWidget* content, bool scrolled)
+{
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName(name);
+    if (scrolled) {
+        // Forms taller than a laptop screen scroll inside their dock instead of raising the window's
+        // minimum size.
+        auto* scroll = new QScrollArea(dock);
+        scroll->setObjectName(name + QStringLiteral("Scroll"));
+        scroll->setWidgetResizable(true);
+        scroll->setFrameShape(QFrame::NoFrame);
+        scroll->setWidget(content);
+        dock->setWidget(scroll);
+    } else {
+        dock->setWidget(content);
+    }
+    return dock;
+}
+
+void MainWindow::registerDock(QDockWidget* dock)
+{
+    dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable |
+                      QDockWidget::DockWidgetClosable);
+    QAction* toggle = dock->toggleViewAction();
+    toggle->setObjectName(dock->objectName() + QStringLiteral("ToggleAction"));
+    m_panelsMenu->addAction(toggle);
+    m_docks.append(dock);
+}
+
+void MainWindow::createDocks(QWidget* queuePage)
+{
+    // The dock areas at the left take the full height: the bottom docks sit under the table only.
+    setCorner(Qt::TopLeftCorner, Qt::LeftDockWidgetArea);
+    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowNestedDocks |
+                   QMainWindow::AllowTabbedDocks | QMainWindow::GroupedDragging);
+
+    m_composerDock = makeDock(QStringLiteral("composerDock"), tr("Composer"), m_composer, false);
+    m_usersDock = makeDock(QStringLiteral("testUsersDock"), tr("Test users"), m_usersPanel, false);
+    m_outboxDock = makeDock(QStringLiteral("outboxDock"), tr("Queue"), queuePage, false);
+    m_detailsDock = makeDock(QStringLiteral("detailsDock"), tr("Details"), m_debugger->detailsPane(), false);
+    m_chartsDock = makeDock(QStringLiteral("chartsDock"), tr("Charts"), m_debugger->chartsPane(), true);
+    for (QDockWidget* dock : {m_composerDock, m_usersDock, m_outboxDock, m_detailsDock, m_chartsDock})
+        registerDock(dock);
+    arrangeDefaultDocks();
+}
+
+void MainWindow::arrangeDefaultDocks()
+{
+    // Composer above test users and the queue at the left; details and charts under the table. At 1366 px
+    // this leaves the table the width of its main columns.
+    for (QDockWidget* dock : std::as_const(m_docks)) {
+        dock->setFloating(false);
+        removeDockWidget(dock);
+    }
+    addDockWidget(Qt::LeftDockWidgetArea, m_composerDock);
+    addDockWidget(Qt::LeftDockWidgetArea, m_usersDock);
+    splitDockWidget(m_composerDock, m_usersDock, Qt::Vertical);
+    tabifyDockWidget(m_usersDock, m_outboxDock);
+    addDockWidget(Qt::BottomDockWidgetArea, m_detailsDock);
+    tabifyDockWidget(m_detailsDock, m_chartsDock);
+    for (const FeatureDock& feature : std::as_const(m_featureDocks))
+        placeFeatureDock(feature.dock, feature.area);
+    for (QDockWidget* dock : std::as_const(m_docks))
+        dock->show();
+    m_usersDock->raise();
+    m_detailsDock->raise();
+    resizeDocks({m_composerDock}, {std::min(460, width() / 3)}, Qt::Horizontal);
+    resizeDocks({m_composerDock, m_usersDock}, {3, 1}, Qt::Vertical);
+    resizeDocks({m_detailsDock}, {height() * 2 / 5}, Qt::Vertical);
+}
+
+void MainWindow::placeFeatureDock(QDockWidget* dock, Qt::DockWidgetArea area)
+{
+    // Tabbed with the docks already in that area, so that a new feature never narrows the table.
+    for (QDockWidget* other : std::as_const(m_docks)) {
+        if (other != dock && dockWidgetArea(other) == area && !other->isFloating()) {
+            tabifyDockWidget(other, dock);
+            return;
+        }
+    }
+    addDockWidget(area, dock);
+}
+
+void MainWindow::addFeatureDock(QDockWidget* dock, Qt::DockWidgetArea area)
+{
+    Q_ASSERT(!dock->objectName().isEmpty()); // saveState() and restoreState() find docks by their name
+    dock->setParent(this);
+    registerDock(dock);
+    m_featureDocks.append({dock, area});
+    // Added after the saved layout was applied: its saved place, if the layout has one, comes back now.
+    if (m_layoutRestored && restoreDockWidget(dock))
+        return;
+    placeFeatureDock(dock, area);
+}
+
+void MainWindow::setTheme(Appearance::Theme theme)
+{
+    m_theme = theme;
+    Appearance::applyTheme(theme);
+    for (QAction* choice : m_themeActions->actions())
+        choice->setChecked(choice->data().toString() == Appearance::themeName(theme));
+    m_session->windowState()->theme.setValue(Appearance::themeName(theme));
+}
+
+void MainWindow::setZoom(int percent)
+{
+    m_zoom = Appearance::clampZoom(percent);
+    Appearance::applyZoom(m_zoom);
+    m_zoomInAction->setEnabled(m_zoom < Appearance::kMaxZoom);
+    m_zoomOutAction->setEnabled(m_zoom > Appearance::kMinZoom);
+    m_session->windowState()->zoomPercent.setValue(m_zoom);
+    statusBar()->showMessage(tr("Zoom %1 %").arg(m_zoom), 2000);
+}
+
+void MainWindow::showDock(QDockWidget* dock)
+{
+    dock->show();
+    dock->raise();
+}
+
+void MainWindow::resetLayout()
+{
+    arrangeDefaultDocks();
+    m_debugger->resetColumns();
 }
 
 void MainWindow::createMenusAndToolBar()
@@ -331,9 +494,41 @@ void MainWindow::createMenusAndToolBar()
     userAction(QStringLiteral("deleteUserAction"), tr("Delete"), QKeySequence(Qt::CTRL | Qt::Key_Delete),
                &TestUsersPanel::deleteSelected);
 
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    m_viewMenu->setObjectName(QStringLiteral("viewMenu"));
+    m_panelsMenu = m_viewMenu->addMenu(tr("Panels"));
+    m_panelsMenu->setObjectName(QStringLiteral("panelsMenu"));
+    m_viewMenu->addAction(m_resetLayoutAction);
+    m_viewMenu->addSeparator();
+    QMenu* themeMenu = m_viewMenu->addMenu(Icons::icon(Icons::Icon::Theme), tr("Theme"));
+    themeMenu->setObjectName(QStringLiteral("themeMenu"));
+    auto* themes = new QActionGroup(this);
+    themes->setExclusive(true);
+    const std::pair<Appearance::Theme, QString> themeChoices[] = {
+        {Appearance::Theme::System, tr("System")},
+        {Appearance::Theme::Light, tr("Light")},
+        {Appearance::Theme::Dark, tr("Dark")},
+    };
+    for (const auto& [theme, label] : themeChoices) {
+        QAction* choice = themeMenu->addAction(label);
+        const QString name = Appearance::themeName(theme);
+        choice->setObjectName(QStringLiteral("theme") + name.at(0).toUpper() + name.mid(1) +
+                              QStringLiteral("Action"));
+        choice->setCheckable(true);
+        choice->setData(name);
+        themes->addAction(choice);
+        connect(choice, &QAction::triggered, this, [this, theme = theme] { setTheme(theme); });
+    }
+    m_themeActions = themes;
+    m_viewMenu->addSeparator();
+    m_viewMenu->addAction(m_zoomInAction);
+    m_viewMenu->addAction(m_zoomOutAction);
+    m_viewMenu->addAction(m_zoomResetAction);
+
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     QAction* shortcuts = help->addAction(tr("Keyboard shortcuts"));
     shortcuts->setObjectName(QStringLiteral("shortcutsAction"));
+    shortcuts->setIcon(Icons::icon(Icons::Icon::Shortcuts));
     shortcuts->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Slash));
     connect(shortcuts, &QAction::triggered, this, [this] {
         auto* box = new QMessageBox(QMessageBox::NoIcon, tr("Keyboard shortcuts"), shortcutsText(),
@@ -348,7 +543,8 @@ void MainWindow::createMenusAndToolBar()
 
     QToolBar* toolbar = addToolBar(tr("Main"));
     toolbar->setObjectName(QStringLiteral("mainToolBar"));
-    toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolbar->setIconSize(QSize(18, 18));
     toolbar->addWidget(new QLabel(tr(" Send to: ")));
     m_targetCombo = new QComboBox;
     m_targetCombo->setObjectName(QStringLiteral("targetCombo"));
@@ -458,11 +654,20 @@ void MainWindow::refreshEndpointStatus()
 void MainWindow::restoreWindowState()
 {
     WindowState* state = m_session->windowState();
-    if (!restoreGeometry(state->geometry.value()))
-        resize(1400, 860);
-    restoreState(state->windowState.value());
-    m_mainSplitter->restoreState(state->mainSplitter.value());
-    m_sideSplitter->restoreState(state->sideSplitter.value());
+    if (!restoreGeometry(state->geometry.value())) {
+        // A first start: a laptop's screen, or less on a smaller one.
+        const QSize available = screen() ? screen()->availableSize() : QSize(1366, 768);
+        resize(QSize(1366, 768).boundedTo(available));
+        arrangeDefaultDocks(); // the dock sizes follow the window's
+    }
+    // A state saved by another layout version (the splitters before the docks) is refused: the default
+    // arrangement stays.
+    restoreState(state->windowState.value(), kLayoutVersion);
+    m_layoutRestored = true;
+    setTheme(Appearance::themeFromName(state->theme.value()).value_or(Appearance::Theme::System));
+    setZoom(state->zoomPercent.value());
+    m_debugger->restoreHeaderState(state->tableHeader.value());
+    m_debugger->filterBar()->setRecentFilters(state->recentFilters.value());
     if (auto* tabs = m_composer->findChild<QTabWidget*>(QStringLiteral("composerTabs")))
         tabs->setCurrentIndex(state->composerTab.value());
     const int target = m_targetCombo->findData(m_session->settings()->target.value());
@@ -489,9 +694,9 @@ void MainWindow::saveWindowState()
 {
     WindowState* state = m_session->windowState();
     state->geometry.setValue(saveGeometry());
-    state->windowState.setValue(saveState());
-    state->mainSplitter.setValue(m_mainSplitter->saveState());
-    state->sideSplitter.setValue(m_sideSplitter->saveState());
+    state->windowState.setValue(saveState(kLayoutVersion));
+    state->tableHeader.setValue(m_debugger->saveHeaderState());
+    state->recentFilters.setValue(m_debugger->filterBar()->recentFilters());
     if (auto* tabs = m_composer->findChild<QTabWidget*>(QStringLiteral("composerTabs")))
         state->composerTab.setValue(tabs->currentIndex());
     state->selectedUserId.setValue(m_usersPanel->selectedUserId());
@@ -598,7 +803,7 @@ void MainWindow::queueEvents(const QList<Event>& events)
     m_queue.append(events);
     saveQueue();
     refreshQueue();
-    m_sideTabs->setCurrentIndex(1);
+    showDock(m_outboxDock);
     statusBar()->showMessage(tr("%n event(s) queued", nullptr, queuedCount()), 5000);
 }
 
@@ -617,7 +822,7 @@ void MainWindow::refreshQueue()
     m_queueList->clear();
     for (const Event& event : std::as_const(m_queue))
         m_queueList->addItem(eventSummary(event));
-    m_sideTabs->setTabText(1, m_queue.isEmpty() ? tr("Queue") : tr("Queue (%1)").arg(m_queue.size()));
+    m_outboxDock->setWindowTitle(m_queue.isEmpty() ? tr("Queue") : tr("Queue (%1)").arg(m_queue.size()));
 }
 
 QString MainWindow::queuePath() const

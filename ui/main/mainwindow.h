@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "event/event.h"
+#include "style/appearance.h"
 
 #include <QList>
 #include <QMainWindow>
@@ -12,17 +13,23 @@ class ComposerWidget;
 class DebuggerPanel;
 class DesktopSession;
 class QAction;
+class QActionGroup;
 class QComboBox;
+class QDockWidget;
 class QLabel;
 class QListWidget;
-class QSplitter;
-class QTabWidget;
+class QMenu;
 class QToolButton;
 class SettingsDialog;
 class TestUsersPanel;
 
-// The main window: composer and test users on the left, the live debugger in the centre, the endpoint's
-// address in the status bar. It talks to services only through the session's interfaces and signals.
+// The main window: the live table in the centre; the composer, test users, queue, details and charts as docks
+// around it (movable, tabbable, floatable, closable, toggled from View > Panels, their arrangement saved in
+// the data folder's window state); the endpoint's address in the status bar. It talks to services only
+// through the session's interfaces and signals.
+//
+// A feature with a panel of its own (searches, plan checks, ...) adds it as a dock with one line in the
+// constructor, e.g. `addFeatureDock(new SearchesDock(...), Qt::BottomDockWidgetArea);`.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -33,6 +40,24 @@ public:
     ~MainWindow() override;
 
     ComposerWidget* composer() const { return m_composer; }
+    DebuggerPanel* debuggerPanel() const { return m_debugger; }
+
+    // Adds a feature's dock: movable, floatable, closable, listed in View > Panels, tabbed with the docks
+    // already in `area` (so the table keeps its width), its place saved and restored with the window state.
+    // The dock must have a unique objectName (the saved state knows docks by name). It may be called before
+    // or after the saved layout is applied.
+    void addFeatureDock(QDockWidget* dock, Qt::DockWidgetArea area);
+    // Every dock of the window, built-in and added, in the order they were added.
+    QList<QDockWidget*> docks() const { return m_docks; }
+    // Shows a dock and brings it to the front of its tab group.
+    void showDock(QDockWidget* dock);
+    // The default arrangement of the docks and the table's default columns (View > Reset layout).
+    void resetLayout();
+    // View > Theme and View > Zoom (kept in the window state).
+    void setTheme(Appearance::Theme theme);
+    Appearance::Theme theme() const { return m_theme; }
+    void setZoom(int percent);
+    int zoom() const { return m_zoom; }
     TestUsersPanel* testUsersPanel() const { return m_usersPanel; }
 
     // Sends events now to the current target (through the Insights client).
@@ -67,6 +92,11 @@ private:
     void createActions();
     void createMenusAndToolBar();
     void createStatusBar();
+    void createDocks(QWidget* queuePage);
+    QDockWidget* makeDock(const QString& name, const QString& title, QWidget* content, bool scrolled);
+    void registerDock(QDockWidget* dock);
+    void arrangeDefaultDocks();
+    void placeFeatureDock(QDockWidget* dock, Qt::DockWidgetArea area);
     void restoreWindowState();
     void distributeCatalogs();
     void distributeTestUsers();
@@ -83,10 +113,21 @@ private:
     ComposerWidget* m_composer = nullptr;
     TestUsersPanel* m_usersPanel = nullptr;
     DebuggerPanel* m_debugger = nullptr;
-    QWidget* m_centre = nullptr;
-    QSplitter* m_mainSplitter = nullptr;
-    QSplitter* m_sideSplitter = nullptr;
-    QTabWidget* m_sideTabs = nullptr;
+    QDockWidget* m_composerDock = nullptr;
+    QDockWidget* m_usersDock = nullptr;
+    QDockWidget* m_outboxDock = nullptr;
+    QDockWidget* m_detailsDock = nullptr;
+    QDockWidget* m_chartsDock = nullptr;
+    struct FeatureDock
+    {
+        QDockWidget* dock;
+        Qt::DockWidgetArea area;
+    };
+    QList<QDockWidget*> m_docks;
+    QList<FeatureDock> m_featureDocks;
+    bool m_layoutRestored = false;
+    QMenu* m_viewMenu = nullptr;
+    QMenu* m_panelsMenu = nullptr;
     QListWidget* m_queueList = nullptr;
     QComboBox* m_targetCombo = nullptr;
     QLabel* m_endpointLabel = nullptr;
@@ -110,6 +151,13 @@ private:
     QAction* m_quitAction = nullptr;
     QAction* m_aboutAction = nullptr;
     QAction* m_jsonTabAction = nullptr;
+    QAction* m_resetLayoutAction = nullptr;
+    QAction* m_zoomInAction = nullptr;
+    QAction* m_zoomOutAction = nullptr;
+    QAction* m_zoomResetAction = nullptr;
+    QActionGroup* m_themeActions = nullptr;
+    Appearance::Theme m_theme = Appearance::Theme::System;
+    int m_zoom = 100;
 
     QList<Event> m_queue;
 };

@@ -8,6 +8,7 @@
 #include "debugger/chartspane.h"
 #include "debugger/debuggerpanel.h"
 #include "debugger/detailspane.h"
+#include "debugger/filterbar.h"
 
 #include "catalog/indexcatalog.h"
 #include "event/event.h"
@@ -20,6 +21,7 @@
 #include <QDir>
 #include <QFile>
 #include <QHeaderView>
+#include <QIcon>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
@@ -28,8 +30,9 @@
 #include <QMessageBox>
 #include <QProgressDialog>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScrollBar>
-#include <QSettings>
+#include <QSet>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -57,6 +60,9 @@ private Q_SLOTS:
     void clearAsksFirst();
     void copyAndResendSelectedEvents();
     void screenshotOfTableAndDetails();
+    void followKeepsTheNewestRowInView();
+    void detailsWrapTheirTextAtANarrowWidth();
+    void verdictBadgesReadWithoutColour();
 
 private:
     struct Fixture
@@ -76,6 +82,14 @@ private:
         if (!found)
             qWarning("no child %s", qPrintable(name));
         return found;
+    }
+    // The details and the charts live in the main window's docks; a panel alone keeps them hidden, so a
+    // test shows one as a window of its own (still owned by the panel).
+    static void showAsWindow(QWidget* pane)
+    {
+        pane->setWindowFlag(Qt::Window);
+        pane->resize(700, 800);
+        pane->show();
     }
 };
 
@@ -106,10 +120,7 @@ void TestDebuggerPanel::initTestCase()
     QCoreApplication::setApplicationName(QStringLiteral("tst_debuggerpanel"));
 }
 
-void TestDebuggerPanel::init()
-{
-    QSettings().clear();
-}
+void TestDebuggerPanel::init() {}
 
 void TestDebuggerPanel::filterSyntaxSelectsRows()
 {
@@ -156,7 +167,8 @@ void TestDebuggerPanel::filterSyntaxSelectsRows()
     QTRY_COMPARE(userCell.data().toString(), QStringLiteral("Bob"));
     QCOMPARE(userCell.data(Qt::DecorationRole).value<QColor>(), QColor(Qt::blue));
 
-    // Recent filters are remembered, across panels.
+    // Recent filters are remembered; the main window keeps them in the data folder's window state (nothing in
+    // a global settings file: another panel starts without them).
     auto* recent = child<QToolButton>(f.panel.get(), QStringLiteral("recentFiltersButton"));
     QStringList texts;
     for (const QAction* action : recent->menu()->actions())
@@ -166,6 +178,8 @@ void TestDebuggerPanel::filterSyntaxSelectsRows()
     QVERIFY(!texts.contains(QStringLiteral("httpCode=42x")));
     DebuggerPanel other(f.log.log.get());
     auto* otherRecent = child<QToolButton>(&other, QStringLiteral("recentFiltersButton"));
+    QCOMPARE(otherRecent->menu()->actions().size(), 0);
+    other.filterBar()->setRecentFilters(f.panel->filterBar()->recentFilters());
     QCOMPARE(otherRecent->menu()->actions().size(), recent->menu()->actions().size());
 }
 
@@ -186,7 +200,7 @@ void TestDebuggerPanel::pauseAndResumeKeepEveryEvent()
 
     pause->click();
     QCOMPARE(table->model()->rowCount(), 220);
-    QVERIFY(!newEvents->isVisible());
+    QTRY_VERIFY(!newEvents->isVisible());
     LogQuery all;
     all.limit = 0;
     const QList<qint64> logIds = f.log.log->ids(all);
@@ -318,9 +332,8 @@ void TestDebuggerPanel::largeExportShowsProgressAndCancels()
 void TestDebuggerPanel::chartsUpdateAsEventsArrive()
 {
     Fixture f = make(0);
-    auto* tabs = child<QTabWidget>(f.panel.get(), QStringLiteral("sideTabs"));
     auto* charts = child<ChartsPane>(f.panel.get(), QStringLiteral("chartsPane"));
-    tabs->setCurrentWidget(charts);
+    showAsWindow(charts);
     QTRY_VERIFY(charts->isVisible());
     QCOMPARE(charts->shownAccepted() + charts->shownRejected(), 0);
 
@@ -358,7 +371,9 @@ void TestDebuggerPanel::profilePreviewIsAnEstimate()
     // user-1 viewed sku-1 (record 1): running, outdoor, Peak, 2024, all equal.
     QCOMPARE(charts->profile().eventsUsed, 1);
     QVERIFY(!charts->profile().affinities.isEmpty());
-    QCOMPARE(charts->profile().affinities.first().score, 100.0);
+    // Relative affinity: the lone event's four values share the user's interest (they used to read 100 each).
+    QCOMPARE(charts->profile().affinities.size(), 4);
+    QCOMPARE(charts->profile().affinities.first().score, 25.0);
     QStringList values;
     for (const Affinity& a : charts->profile().affinities)
         values << a.attribute + QLatin1Char('=') + a.value;
@@ -370,26 +385,38 @@ void TestDebuggerPanel::profilePreviewIsAnEstimate()
 
 void TestDebuggerPanel::columnsAreRemembered()
 {
-    const int agent = static_cast<int>(EventTableModel::Column::Agent);
+    const int index = static_cast<int>(EventTableModel::Column::Index);
     const int http = static_cast<int>(EventTableModel::Column::Http);
+    const int agent = static_cast<int>(EventTableModel::Column::Agent);
+    QByteArray saved;
     {
         Fixture f = make(5);
         auto* columns = child<QToolButton>(f.panel.get(), QStringLiteral("columnsButton"));
-        QAction* agentAction = columns->menu()->actions().at(agent);
-        QVERIFY(agentAction->isChecked());
-        agentAction->trigger();
+        // A first start shows the columns read at a glance; the others are in the menu.
         QHeaderView* header = f.panel->tableView()->horizontalHeader();
         QVERIFY(header->isSectionHidden(agent));
+        QVERIFY(!columns->menu()->actions().at(agent)->isChecked());
+        QAction* indexAction = columns->menu()->actions().at(index);
+        QVERIFY(indexAction->isChecked());
+        indexAction->trigger();
+        QVERIFY(header->isSectionHidden(index));
         header->moveSection(header->visualIndex(http), 0);
         header->resizeSection(http, 77);
+        saved = f.panel->saveHeaderState(); // the main window keeps it in the data folder's window state
     }
     Fixture f = make(5);
+    f.panel->restoreHeaderState(saved);
     QHeaderView* header = f.panel->tableView()->horizontalHeader();
-    QVERIFY(header->isSectionHidden(agent));
+    QVERIFY(header->isSectionHidden(index));
     QCOMPARE(header->visualIndex(http), 0);
     QCOMPARE(header->sectionSize(http), 77);
     auto* columns = child<QToolButton>(f.panel.get(), QStringLiteral("columnsButton"));
-    QVERIFY(!columns->menu()->actions().at(agent)->isChecked());
+    QVERIFY(!columns->menu()->actions().at(index)->isChecked());
+    // Reset: the first start's columns again.
+    f.panel->resetColumns();
+    QVERIFY(!header->isSectionHidden(index));
+    QVERIFY(columns->menu()->actions().at(index)->isChecked());
+    QCOMPARE(header->visualIndex(http), http);
 }
 
 void TestDebuggerPanel::clearAsksFirst()
@@ -470,12 +497,120 @@ void TestDebuggerPanel::screenshotOfTableAndDetails()
     QVERIFY(shot.save(folder + QStringLiteral("/debugger.png")));
 
     // And the charts, once they have counted the events.
-    auto* tabs = child<QTabWidget>(f.panel.get(), QStringLiteral("sideTabs"));
     auto* charts = child<ChartsPane>(f.panel.get(), QStringLiteral("chartsPane"));
-    tabs->setCurrentWidget(charts);
+    showAsWindow(charts);
     charts->showProfile(QStringLiteral("user-1"));
     QTRY_COMPARE(charts->shownAccepted() + charts->shownRejected(), 48);
-    QVERIFY(f.panel->grab().toImage().save(folder + QStringLiteral("/debugger-charts.png")));
+    QVERIFY(charts->grab().toImage().save(folder + QStringLiteral("/debugger-charts.png")));
+}
+
+void TestDebuggerPanel::followKeepsTheNewestRowInView()
+{
+    // A log that already holds events (as after a restart): Follow shows the newest at once.
+    Fixture f = make(2000, false);
+    QTableView* table = f.panel->tableView();
+    auto* follow = child<QToolButton>(f.panel.get(), QStringLiteral("followTailButton"));
+    QVERIFY(follow->isChecked());
+    QTRY_COMPARE(table->model()->rowCount(), 2000);
+    auto lastRowShown = [table] {
+        const int bottom = table->rowAt(table->viewport()->height() - 2);
+        return bottom == -1 || bottom == table->model()->rowCount() - 1;
+    };
+    QTRY_VERIFY(lastRowShown());
+    QVERIFY(table->rowAt(0) > 0);
+
+    // From any scroll position: new events bring the view to the newest.
+    table->scrollToTop();
+    QCOMPARE(table->rowAt(0), 0);
+    f.log.log->append(LogFixture::records(2000, 10));
+    QTRY_COMPARE(table->model()->rowCount(), 2010);
+    QTRY_VERIFY(lastRowShown());
+
+    // Off: the view stays where the user put it.
+    follow->setChecked(false);
+    table->scrollToTop();
+    f.log.log->append(LogFixture::records(2010, 10));
+    QTRY_COMPARE(table->model()->rowCount(), 2020);
+    QCoreApplication::processEvents();
+    QCOMPARE(table->rowAt(0), 0);
+    // And on again: back to the newest.
+    follow->setChecked(true);
+    QTRY_VERIFY(lastRowShown());
+}
+
+void TestDebuggerPanel::detailsWrapTheirTextAtANarrowWidth()
+{
+    Fixture f = make(48);
+    DetailsPane* details = f.panel->detailsPane();
+    showAsWindow(details);
+    details->resize(340, 700);
+    QTableView* table = f.panel->tableView();
+    QTRY_COMPARE(table->model()->rowCount(), 48);
+    table->setCurrentIndex(table->model()->index(36, 0)); // rejected with its batch: long reasons
+    QTRY_COMPARE(details->recordId(),
+                 table->model()->index(36, 0).data(EventTableModel::RecordIdRole).toLongLong());
+    auto* usefulness = child<QTreeWidget>(details, QStringLiteral("detailsUsefulness"));
+    QTRY_VERIFY(usefulness->isVisible());
+    const QFontMetrics metrics = usefulness->fontMetrics();
+    int wrapped = 0;
+    for (int i = 0; i < usefulness->topLevelItemCount(); ++i) {
+        QTreeWidgetItem* item = usefulness->topLevelItem(i);
+        const int width = usefulness->columnWidth(2);
+        const QString why = item->text(2);
+        // A reason wider than its column takes several lines instead of being cut off.
+        if (metrics.horizontalAdvance(why) > width + width / 5) {
+            QTRY_VERIFY2(usefulness->visualItemRect(item).height() >= 2 * metrics.height(),
+                         qPrintable(QStringLiteral("%1 px for \"%2\"")
+                                        .arg(usefulness->visualItemRect(item).height())
+                                        .arg(why)));
+            ++wrapped;
+        }
+        // The short columns are never cut: sized to their text.
+        QVERIFY(usefulness->columnWidth(1) >= metrics.horizontalAdvance(item->text(1)));
+    }
+    QVERIFY(wrapped > 0);
+    // The timeline shows the time of day in full.
+    auto* timeline = child<QTreeWidget>(details, QStringLiteral("detailsTimeline"));
+    QTRY_VERIFY(timeline->topLevelItemCount() > 0);
+    child<QTabWidget>(details, QStringLiteral("detailsTabs"))->setCurrentWidget(timeline);
+    QTRY_VERIFY(timeline->isVisible());
+    const QString when = timeline->topLevelItem(0)->text(0);
+    QVERIFY2(when.contains(QRegularExpression(QStringLiteral("\\d\\d:\\d\\d:\\d\\d"))), qPrintable(when));
+    QVERIFY(timeline->columnWidth(0) >= timeline->fontMetrics().horizontalAdvance(when));
+}
+
+void TestDebuggerPanel::verdictBadgesReadWithoutColour()
+{
+    Fixture f = make(48);
+    QTableView* table = f.panel->tableView();
+    QTRY_COMPARE(table->model()->rowCount(), 48);
+    // Accepted (0), rejected with its batch (36), the culprit (37): each has its own shape and word, so that
+    // they differ in grey too (colour-blind readers, a black and white print).
+    QList<QImage> shapes;
+    QStringList words;
+    for (const int row : {0, 36, 37}) {
+        const QModelIndex status =
+            table->model()->index(row, static_cast<int>(EventTableModel::Column::Status));
+        QTRY_VERIFY(status.data(Qt::DecorationRole).isValid());
+        const QIcon badge = status.data(Qt::DecorationRole).value<QIcon>();
+        QVERIFY(!badge.isNull());
+        const QImage drawn = badge.pixmap(24, 24).toImage();
+        const QImage grey = drawn.convertToFormat(QImage::Format_Grayscale8);
+        int inked = 0;
+        for (int y = 0; y < drawn.height(); ++y) {
+            for (int x = 0; x < drawn.width(); ++x)
+                inked += qAlpha(drawn.pixel(x, y)) > 0 ? 1 : 0;
+        }
+        QVERIFY2(inked > 20, qPrintable(QStringLiteral("row %1: an empty badge").arg(row)));
+        shapes << grey;
+        words << status.data().toString();
+    }
+    QVERIFY(shapes[0] != shapes[1] && shapes[1] != shapes[2] && shapes[0] != shapes[2]);
+    QCOMPARE(QSet<QString>(words.cbegin(), words.cend()).size(), 3);
+    // The tool bar's buttons have icons.
+    for (const QString& name : {QStringLiteral("pauseButton"), QStringLiteral("followTailButton"),
+                                QStringLiteral("exportButton"), QStringLiteral("importButton")})
+        QVERIFY2(!child<QToolButton>(f.panel.get(), name)->icon().isNull(), qPrintable(name));
 }
 
 QTEST_MAIN(TestDebuggerPanel)

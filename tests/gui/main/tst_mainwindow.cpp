@@ -16,8 +16,10 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
+#include <QColor>
 #include <QComboBox>
 #include <QDeadlineTimer>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QIcon>
 #include <QImage>
@@ -29,7 +31,6 @@
 #include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
-#include <QSplitter>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -211,16 +212,15 @@ void TestMainWindow::testUsersPersistAcrossRestart()
 void TestMainWindow::layoutAndTargetAreRestored()
 {
     QTemporaryDir dir;
-    QList<int> sizes;
     {
         auto session = open(dir.path());
         QVERIFY(session);
         MainWindow* window = session->window();
         window->resize(1500, 800);
         window->show();
-        auto* splitter = window->findChild<QSplitter*>(QStringLiteral("mainSplitter"));
-        splitter->setSizes({600, 900});
-        sizes = splitter->sizes();
+        auto* composerDock = window->findChild<QDockWidget*>(QStringLiteral("composerDock"));
+        QVERIFY(composerDock);
+        composerDock->setFloating(true);
         auto* target = window->findChild<QComboBox*>(QStringLiteral("targetCombo"));
         target->setCurrentIndex(target->findData(QStringLiteral("de")));
         window->close(); // closing saves the state
@@ -232,7 +232,7 @@ void TestMainWindow::layoutAndTargetAreRestored()
     QCOMPARE(session->settings()->target.value(), QStringLiteral("de"));
     QCOMPARE(window->findChild<QComboBox*>(QStringLiteral("targetCombo"))->currentData().toString(),
              QStringLiteral("de"));
-    QCOMPARE(window->findChild<QSplitter*>(QStringLiteral("mainSplitter"))->sizes(), sizes);
+    QVERIFY(window->findChild<QDockWidget*>(QStringLiteral("composerDock"))->isFloating());
     // The offscreen screen clamps heights; the width shows that the saved geometry was applied.
     QCOMPARE(window->width(), 1500);
 }
@@ -501,6 +501,36 @@ void TestMainWindow::screenshotOptionWritesAPng()
     QVERIFY2(colours.size() > 20, qPrintable(QString::number(colours.size())));
     // The sample events went through the embedded endpoint into the session's log.
     QVERIFY(QFile::exists(dir.filePath(QStringLiteral("data/events.sqlite"))));
+    QCOMPARE(image.size(), QSize(1366, 768)); // a laptop's screen by default
+
+    // A given size and theme: a dark 1024×640 window (the dark theme's pixels dominate).
+    const QString dark = dir.filePath(QStringLiteral("dark.png"));
+    process.setArguments({QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("data2")),
+                          QStringLiteral("--screenshot"), dark, QStringLiteral("--size"),
+                          QStringLiteral("1024x640"), QStringLiteral("--theme"), QStringLiteral("dark")});
+    process.start();
+    QVERIFY(process.waitForFinished(30000));
+    QCOMPARE(process.exitCode(), 0);
+    const QImage darkImage(dark);
+    QCOMPARE(darkImage.size(), QSize(1024, 640));
+    int darkPixels = 0;
+    int pixels = 0;
+    for (int y = 0; y < darkImage.height(); y += 5) {
+        for (int x = 0; x < darkImage.width(); x += 5) {
+            darkPixels += QColor(darkImage.pixel(x, y)).lightness() < 96 ? 1 : 0;
+            ++pixels;
+        }
+    }
+    QVERIFY2(darkPixels > pixels / 2, qPrintable(QStringLiteral("%1 of %2").arg(darkPixels).arg(pixels)));
+
+    // A size that does not parse is a usage error.
+    process.setArguments({QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("data3")),
+                          QStringLiteral("--screenshot"), dark, QStringLiteral("--size"),
+                          QStringLiteral("big")});
+    process.start();
+    QVERIFY(process.waitForFinished(30000));
+    QCOMPARE(process.exitCode(), 2);
+    QVERIFY(process.readAllStandardError().contains("--size takes WIDTHxHEIGHT"));
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -15,6 +15,7 @@ class TestEventTableModel final : public QObject
 
 private Q_SLOTS:
     void showsExistingRowsAndFetchesRecords();
+    void userTokenColumnsShowEachToken();
     void filterSelectsRows_data();
     void filterSelectsRows();
     void announcesNewEventsInBatches();
@@ -309,6 +310,33 @@ void TestEventTableModel::showsAlgoliasVerdictWhenAttached()
     QVERIFY(model.data(model.index(later, 0), Qt::ToolTipRole)
                 .toString()
                 .endsWith(QLatin1String("Algolia: 200 accepted")));
+}
+
+void TestEventTableModel::userTokenColumnsShowEachToken()
+{
+    // A logged-in visitor: userToken (anonymous) and authenticatedUserToken are two columns, each as sent;
+    // the row still belongs to the authenticated user for filters and test user colours.
+    LogFixture::OpenLog fixture = LogFixture::open();
+    QVERIFY(fixture.log);
+    QList<LogRecord> records = LogFixture::records(0, 2);
+    records[1].userToken = QStringLiteral("anonymous-1");
+    records[1].authenticatedUserToken = QStringLiteral("account-1");
+    fixture.log->append(records);
+    fixture.log->flush();
+    EventTableModel model(fixture.log.get());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QTRY_COMPARE(model.rowCount(), 2);
+    const QModelIndex token = model.index(1, static_cast<int>(EventTableModel::Column::UserToken));
+    QTRY_COMPARE(model.data(token).toString(), QStringLiteral("anonymous-1"));
+    QCOMPARE(model.data(model.index(1, static_cast<int>(EventTableModel::Column::AuthenticatedUserToken)))
+                 .toString(),
+             QStringLiteral("account-1"));
+    QCOMPARE(model.data(token, EventTableModel::UserTokenRole).toString(), QStringLiteral("account-1"));
+    QCOMPARE(model.data(model.index(0, static_cast<int>(EventTableModel::Column::AuthenticatedUserToken)))
+                 .toString(),
+             QString());
+    QCOMPARE(EventTableModel::columnName(EventTableModel::Column::AuthenticatedUserToken),
+             QStringLiteral("Authenticated User Token"));
 }
 
 QTEST_GUILESS_MAIN(TestEventTableModel)
