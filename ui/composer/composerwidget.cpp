@@ -270,9 +270,10 @@ void ComposerWidget::buildUi()
     m_formPage = formPage;
     m_form = new QFormLayout(formPage);
     m_form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    // In a narrow dock a field that does not fit beside its label goes under it, instead of the form
-    // scrolling sideways.
-    m_form->setRowWrapPolicy(QFormLayout::WrapLongRows);
+    // Labels above their fields: in a narrow dock the fields get the whole width instead of the form
+    // scrolling sideways (WrapLongRows would decide per row, but its height-for-width squashes rows inside
+    // a scroll area).
+    m_form->setRowWrapPolicy(QFormLayout::WrapAllRows);
 
     m_kindCombo = new QComboBox;
     m_kindCombo->setObjectName(QStringLiteral("kindCombo"));
