@@ -1,6 +1,7 @@
 #include "commandline.h"
 
 #include "checkcommand.h"
+#include "democommand.h"
 #include "diffcommand.h"
 #include "sendcommand.h"
 #include "servecommand.h"
@@ -30,6 +31,7 @@ constexpr const char* kUsageCommands =
     "  send FILE|-       send events to the embedded endpoint or to Algolia\n"
     "  check --plan FILE check a run's events against an event plan (CI verdict, JUnit)\n"
     "  diff RUN_A RUN_B  compare two runs (exports or data folders)\n"
+    "  demo              scripted shoppers searching and sending events to an endpoint\n"
     "  help              show this help\n"
     "  version           show the version\n"
     "\n"
@@ -69,6 +71,8 @@ std::optional<int> runCommandLine(int argc, char** argv)
         return runCheckCommand(argc - 1, argv + 1);
     if (std::strcmp(command, "diff") == 0)
         return runDiffCommand(argc - 1, argv + 1);
+    if (std::strcmp(command, "demo") == 0)
+        return runDemoCommand(argc - 1, argv + 1);
     if (std::strcmp(command, "help") == 0) {
         std::fputs(usage().constData(), stdout);
         return 0;

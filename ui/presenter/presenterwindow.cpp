@@ -1,0 +1,483 @@
+#include "presenterwindow.h"
+
+#include "catalog/indexcatalog.h"
+#include "log/eventlog.h"
+
+#include <QDateTime>
+#include <QFrame>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QLocale>
+#include <QProgressBar>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace {
+
+constexpr int kRenderMs = 250;        // at most four repaints a second, however fast events arrive
+constexpr int kInitialRecords = 2000; // what a freshly opened presenter reads back from the log
+constexpr int kFetchLimit = 5000;     // records read per catch-up step
+constexpr double kBaseScale = 1.6;    // the presenter's type relative to the application font
+
+// Type sizes relative to the presenter's base size.
+constexpr double kCounterScale = 2.2;
+constexpr double kHeadingScale = 1.25;
+
+QLabel* makeLabel(QWidget* parent, const QString& objectName, bool wrap = false)
+{
+    auto* label = new QLabel(parent);
+    label->setObjectName(objectName);
+    label->setWordWrap(wrap);
+    label->setTextFormat(Qt::PlainText);
+    return label;
+}
+
+QString number(qint64 value)
+{
+    return QLocale().toString(value);
+}
+
+// Verdicts read without colour: the badge text carries a symbol and a word; colour only adds to it.
+QString badgeStyle(PresenterStats::Badge badge)
+{
+    switch (badge) {
+    case PresenterStats::Badge::Accepted:
+        return QStringLiteral("color: white; background: #2e7d32; border-radius: 4px; padding: 2px 6px;");
+    case PresenterStats::Badge::Warning:
+        return QStringLiteral("color: black; background: #f9a825; border-radius: 4px; padding: 2px 6px;");
+    case PresenterStats::Badge::Rejected:
+        return QStringLiteral("color: white; background: #c62828; border-radius: 4px; padding: 2px 6px;");
+    case PresenterStats::Badge::RejectedWithBatch:
+        return QStringLiteral(
+            "color: #c62828; border: 2px solid #c62828; border-radius: 4px; padding: 0px 4px;");
+    }
+    return {};
+}
+
+} // namespace
+
+struct PresenterWindow::ShopperCard
+{
+    QFrame* frame = nullptr;
+    QLabel* title = nullptr;
+    QLabel* subtitle = nullptr;
+    QList<QLabel*> stageNames;
+    QList<QProgressBar*> stageBars;
+    QList<QLabel*> stageCounts;
+    QLabel* affinityHeading = nullptr;
+    QList<QLabel*> affinityNames;
+    QList<QProgressBar*> affinityBars;
+};
+
+PresenterWindow::PresenterWindow(EventLog* log, QWidget* parent)
+    : QWidget(parent, Qt::Window)
+    , m_log(log)
+    , m_now([] { return QDateTime::currentMSecsSinceEpoch(); })
+{
+    setObjectName(QStringLiteral("presenterWindow"));
+    setWindowTitle(tr("Insights Events Debugger — Presenter"));
+    buildUi();
+    applyFonts();
+
+    m_renderTimer.setSingleShot(true);
+    m_renderTimer.setInterval(kRenderMs);
+    connect(&m_renderTimer, &QTimer::timeout, this, &PresenterWindow::render);
+    // Events per second decays while nothing arrives: repaint once a second regardless.
+    auto* tick = new QTimer(this);
+    tick->setInterval(1000);
+    connect(tick, &QTimer::timeout, this, [this] {
+        if (isVisible())
+            render();
+    });
+    tick->start();
+
+    if (m_log) {
+        connect(m_log, &EventLog::recordsAppended, this, [this] {
+            if (isVisible())
+                fetchNew();
+        });
+        connect(m_log, &EventLog::recordsRemoved, this, [this] {
+            if (isVisible())
+                reload();
+        });
+    }
+    render();
+}
+
+PresenterWindow::~PresenterWindow() = default;
+
+void PresenterWindow::buildUi()
+{
+    auto* root = new QVBoxLayout(this);
+    root->setContentsMargins(24, 16, 24, 16);
+    root->setSpacing(12);
+
+    // Counters.
+    auto* counters = new QHBoxLayout;
+    counters->setSpacing(16);
+    auto addCounter = [&](QLabel*& value, const QString& name, const QString& caption) {
+        auto* box = new QVBoxLayout;
+        value = makeLabel(this, name);
+        value->setAlignment(Qt::AlignCenter);
+        auto* text = makeLabel(this, name + QStringLiteral("Caption"), true);
+        text->setText(caption);
+        text->setAlignment(Qt::AlignCenter);
+        m_counterCaptions << text;
+        box->addWidget(value);
+        box->addWidget(text);
+        counters->addLayout(box, 1);
+    };
+    addCounter(m_rate, QStringLiteral("presenterRate"), tr("events per second"));
+    addCounter(m_accepted, QStringLiteral("presenterAccepted"), tr("accepted"));
+    addCounter(m_rejected, QStringLiteral("presenterRejected"), tr("rejected"));
+    addCounter(m_personalization, QStringLiteral("presenterPersonalization"),
+               tr("will count for Personalization"));
+    root->addLayout(counters);
+
+    // Ticker and mistakes side by side.
+    auto* middle = new QHBoxLayout;
+    middle->setSpacing(24);
+    auto* tickerBox = new QVBoxLayout;
+    auto* tickerHeading = makeLabel(this, QStringLiteral("presenterTickerHeading"));
+    tickerHeading->setText(tr("Latest events"));
+    m_headings << tickerHeading;
+    tickerBox->addWidget(tickerHeading);
+    m_ticker = new QGridLayout;
+    m_ticker->setHorizontalSpacing(12);
+    m_ticker->setVerticalSpacing(2);
+    for (int row = 0; row < PresenterStats::kTickerSize; ++row) {
+        QList<QLabel*> labels;
+        for (const char* column : {"Badge", "What", "Name", "User"}) {
+            QLabel* label = makeLabel(
+                this, QStringLiteral("presenterTicker%1%2").arg(QString::fromLatin1(column)).arg(row));
+            labels << label;
+        }
+        labels[2]->setWordWrap(true);
+        for (int column = 0; column < labels.size(); ++column)
+            m_ticker->addWidget(labels[column], row, column);
+        m_tickerRows << labels;
+    }
+    m_ticker->setColumnStretch(2, 1);
+    tickerBox->addLayout(m_ticker);
+    tickerBox->addStretch(1);
+    middle->addLayout(tickerBox, 3);
+
+    auto* mistakesBox = new QVBoxLayout;
+    auto* mistakesHeading = makeLabel(this, QStringLiteral("presenterMistakesHeading"));
+    mistakesHeading->setText(tr("Mistakes caught"));
+    m_headings << mistakesHeading;
+    mistakesBox->addWidget(mistakesHeading);
+    m_noMistakes = makeLabel(this, QStringLiteral("presenterNoMistakes"), true);
+    m_noMistakes->setText(tr("None so far."));
+    mistakesBox->addWidget(m_noMistakes);
+    m_mistakes = new QGridLayout;
+    m_mistakes->setHorizontalSpacing(10);
+    for (int row = 0; row < kMistakeRows; ++row) {
+        QLabel* count = makeLabel(this, QStringLiteral("presenterMistakeCount%1").arg(row));
+        count->setAlignment(Qt::AlignRight | Qt::AlignTop);
+        QLabel* message = makeLabel(this, QStringLiteral("presenterMistakeMessage%1").arg(row), true);
+        m_mistakes->addWidget(count, row, 0);
+        m_mistakes->addWidget(message, row, 1);
+        m_mistakeRows << QList<QLabel*>{count, message};
+    }
+    m_mistakes->setColumnStretch(1, 1);
+    mistakesBox->addLayout(m_mistakes);
+    mistakesBox->addStretch(1);
+    middle->addLayout(mistakesBox, 2);
+    root->addLayout(middle, 1);
+
+    // Shoppers.
+    auto* shoppersHeading = makeLabel(this, QStringLiteral("presenterShoppersHeading"));
+    shoppersHeading->setText(tr("Shoppers"));
+    m_headings << shoppersHeading;
+    root->addWidget(shoppersHeading);
+    m_noShoppers = makeLabel(this, QStringLiteral("presenterNoShoppers"), true);
+    m_noShoppers->setText(
+        tr("No shopper yet: start the demo shoppers, or send events from a website or a phone."));
+    root->addWidget(m_noShoppers);
+    auto* cards = new QHBoxLayout;
+    cards->setSpacing(16);
+    for (int i = 0; i < kShopperCards; ++i) {
+        auto card = std::make_shared<ShopperCard>();
+        card->frame = new QFrame(this);
+        card->frame->setObjectName(QStringLiteral("presenterShopper%1").arg(i));
+        card->frame->setFrameShape(QFrame::StyledPanel);
+        auto* grid = new QGridLayout(card->frame);
+        grid->setVerticalSpacing(3);
+        card->title = makeLabel(card->frame, QStringLiteral("presenterShopperTitle%1").arg(i));
+        card->subtitle = makeLabel(card->frame, QStringLiteral("presenterShopperSubtitle%1").arg(i));
+        grid->addWidget(card->title, 0, 0, 1, 3);
+        grid->addWidget(card->subtitle, 1, 0, 1, 3);
+        int row = 2;
+        for (int stage = 0; stage < PresenterStats::kStageCount; ++stage, ++row) {
+            QLabel* name = makeLabel(card->frame, QStringLiteral("presenterStage%1_%2").arg(i).arg(stage));
+            name->setText(PresenterStats::stageName(static_cast<PresenterStats::Stage>(stage)));
+            auto* bar = new QProgressBar(card->frame);
+            bar->setObjectName(QStringLiteral("presenterStageBar%1_%2").arg(i).arg(stage));
+            bar->setTextVisible(false);
+            bar->setRange(0, 1);
+            QLabel* count =
+                makeLabel(card->frame, QStringLiteral("presenterStageCount%1_%2").arg(i).arg(stage));
+            count->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            grid->addWidget(name, row, 0);
+            grid->addWidget(bar, row, 1);
+            grid->addWidget(count, row, 2);
+            card->stageNames << name;
+            card->stageBars << bar;
+            card->stageCounts << count;
+        }
+        card->affinityHeading = makeLabel(card->frame, QStringLiteral("presenterAffinityHeading%1").arg(i));
+        card->affinityHeading->setText(tr("Profile (estimate)"));
+        grid->addWidget(card->affinityHeading, row++, 0, 1, 3);
+        for (int a = 0; a < 3; ++a, ++row) {
+            QLabel* name = makeLabel(card->frame, QStringLiteral("presenterAffinity%1_%2").arg(i).arg(a));
+            auto* bar = new QProgressBar(card->frame);
+            bar->setObjectName(QStringLiteral("presenterAffinityBar%1_%2").arg(i).arg(a));
+            bar->setTextVisible(false);
+            bar->setRange(0, 100);
+            grid->addWidget(name, row, 0);
+            grid->addWidget(bar, row, 1, 1, 2);
+            card->affinityNames << name;
+            card->affinityBars << bar;
+        }
+        grid->setColumnStretch(1, 1);
+        cards->addWidget(card->frame, 1);
+        m_cards << card;
+    }
+    root->addLayout(cards);
+}
+
+void PresenterWindow::applyFonts()
+{
+    QFont base = QWidget::font();
+    base.setPointSizeF(std::max(6.0, base.pointSizeF()) * kBaseScale * m_zoom);
+    for (QLabel* label : findChildren<QLabel*>())
+        label->setFont(base);
+    QFont counter = base;
+    counter.setPointSizeF(base.pointSizeF() * kCounterScale);
+    counter.setBold(true);
+    for (QLabel* label : {m_rate, m_accepted, m_rejected, m_personalization})
+        label->setFont(counter);
+    QFont heading = base;
+    heading.setPointSizeF(base.pointSizeF() * kHeadingScale);
+    heading.setBold(true);
+    for (QLabel* label : std::as_const(m_headings))
+        label->setFont(heading);
+    for (const auto& card : std::as_const(m_cards)) {
+        QFont title = base;
+        title.setBold(true);
+        card->title->setFont(title);
+        const int barHeight = QFontMetrics(base).height() * 2 / 3;
+        for (QProgressBar* bar : card->stageBars + card->affinityBars)
+            bar->setFixedHeight(barHeight);
+    }
+}
+
+void PresenterWindow::setCatalogs(QList<std::shared_ptr<const IndexCatalog>> catalogs)
+{
+    m_catalogs = std::move(catalogs);
+    QList<const IndexCatalog*> raw;
+    for (const auto& catalog : std::as_const(m_catalogs))
+        raw << catalog.get();
+    m_stats.setCatalogs(raw);
+    if (isVisible())
+        reload();
+}
+
+void PresenterWindow::setClock(std::function<qint64()> nowMs)
+{
+    m_now = std::move(nowMs);
+}
+
+void PresenterWindow::setZoom(double zoom)
+{
+    m_zoom = std::clamp(zoom, 0.5, 3.0);
+    applyFonts();
+}
+
+void PresenterWindow::toggleFullScreen()
+{
+    if (isFullScreen())
+        showNormal();
+    else
+        showFullScreen();
+}
+
+void PresenterWindow::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    reload();
+}
+
+void PresenterWindow::keyPressEvent(QKeyEvent* event)
+{
+    if (event->key() == Qt::Key_F11) {
+        toggleFullScreen();
+        return;
+    }
+    if (event->key() == Qt::Key_Escape && isFullScreen()) {
+        showNormal();
+        return;
+    }
+    if (event->modifiers() & Qt::ControlModifier) {
+        if (event->key() == Qt::Key_Equal || event->key() == Qt::Key_Plus) {
+            setZoom(m_zoom + 0.1);
+            return;
+        }
+        if (event->key() == Qt::Key_Minus) {
+            setZoom(m_zoom - 0.1);
+            return;
+        }
+        if (event->key() == Qt::Key_0) {
+            setZoom(1.0);
+            return;
+        }
+    }
+    QWidget::keyPressEvent(event);
+}
+
+void PresenterWindow::reload()
+{
+    m_stats.clear();
+    ++m_generation;
+    m_fetching = false;
+    m_fetchAgain = false;
+    if (!m_log) {
+        render();
+        return;
+    }
+    // Start from the newest records, so that opening the presenter on a large log is quick.
+    LogQuery query;
+    query.kind = RecordKind::Event;
+    query.newestFirst = true;
+    query.limit = kInitialRecords;
+    m_fetching = true;
+    const int generation = m_generation;
+    m_log->queryAsync(query, this, [this, generation](QList<LogRecord> records) {
+        if (generation != m_generation)
+            return;
+        const qint64 now = m_now();
+        std::reverse(records.begin(), records.end());
+        for (const LogRecord& record : std::as_const(records))
+            m_stats.add(record, now);
+        m_fetching = false;
+        render();
+        fetchNew(); // whatever arrived meanwhile
+    });
+}
+
+void PresenterWindow::fetchNew()
+{
+    if (!m_log)
+        return;
+    if (m_fetching) {
+        m_fetchAgain = true;
+        return;
+    }
+    if (m_log->lastId() <= m_stats.lastId())
+        return;
+    LogQuery query;
+    query.kind = RecordKind::Event;
+    query.sinceId = m_stats.lastId();
+    query.limit = kFetchLimit;
+    m_fetching = true;
+    const int generation = m_generation;
+    m_log->queryAsync(query, this, [this, generation](QList<LogRecord> records) {
+        if (generation != m_generation)
+            return;
+        const qint64 now = m_now();
+        for (const LogRecord& record : std::as_const(records))
+            m_stats.add(record, now);
+        m_fetching = false;
+        if (!m_renderTimer.isActive())
+            m_renderTimer.start();
+        if (m_fetchAgain || records.size() >= kFetchLimit) {
+            m_fetchAgain = false;
+            fetchNew();
+        }
+    });
+}
+
+void PresenterWindow::render()
+{
+    m_rate->setText(QLocale().toString(m_stats.eventsPerSecond(m_now()), 'f', 1));
+    m_accepted->setText(number(m_stats.accepted()));
+    m_rejected->setText(number(m_stats.rejected()));
+    m_personalization->setText(number(m_stats.countsForPersonalization()));
+
+    const QList<PresenterStats::TickerEntry> ticker = m_stats.ticker();
+    for (int row = 0; row < m_tickerRows.size(); ++row) {
+        const QList<QLabel*>& labels = m_tickerRows[row];
+        const bool used = row < ticker.size();
+        for (QLabel* label : labels)
+            label->setVisible(used);
+        if (!used)
+            continue;
+        const PresenterStats::TickerEntry& entry = ticker[row];
+        labels[0]->setText(PresenterStats::badgeText(entry.badge));
+        labels[0]->setStyleSheet(badgeStyle(entry.badge));
+        labels[1]->setText(entry.what);
+        labels[2]->setText(entry.note.isEmpty() ? entry.eventName
+                                                : entry.eventName + QStringLiteral(" — ") + entry.note);
+        // Tokens are long and carry no meaning for an audience: the middle is elided, the whole in the
+        // tooltip.
+        const QFontMetrics metrics(labels[3]->font());
+        labels[3]->setText(
+            metrics.elidedText(entry.userToken, Qt::ElideMiddle, metrics.averageCharWidth() * 18));
+        labels[3]->setToolTip(entry.userToken);
+    }
+
+    const QList<PresenterStats::Mistake> mistakes = m_stats.mistakes(kMistakeRows);
+    m_noMistakes->setVisible(mistakes.isEmpty());
+    for (int row = 0; row < m_mistakeRows.size(); ++row) {
+        const bool used = row < mistakes.size();
+        for (QLabel* label : m_mistakeRows[row])
+            label->setVisible(used);
+        if (!used)
+            continue;
+        m_mistakeRows[row][0]->setText(QStringLiteral("×") + number(mistakes[row].count));
+        m_mistakeRows[row][1]->setText(mistakes[row].message);
+        m_mistakeRows[row][1]->setToolTip(mistakes[row].code);
+    }
+
+    const QList<PresenterStats::Shopper> shoppers = m_stats.shoppers(kShopperCards);
+    m_noShoppers->setVisible(shoppers.isEmpty());
+    for (int i = 0; i < m_cards.size(); ++i) {
+        ShopperCard& card = *m_cards[i];
+        const bool used = i < shoppers.size();
+        card.frame->setVisible(used);
+        if (!used)
+            continue;
+        const PresenterStats::Shopper& shopper = shoppers[i];
+        const QFontMetrics metrics(card.title->font());
+        const int width = std::max(80, card.frame->contentsRect().width() - 16);
+        card.title->setText(metrics.elidedText(shopper.userToken, Qt::ElideMiddle, width));
+        card.title->setToolTip(shopper.userToken);
+        card.subtitle->setText(
+            shopper.authenticatedUserToken.isEmpty()
+                ? tr("anonymous")
+                : metrics.elidedText(tr("logged in: %1").arg(shopper.authenticatedUserToken), Qt::ElideMiddle,
+                                     width));
+        const int most = std::max(1, *std::max_element(std::begin(shopper.stages), std::end(shopper.stages)));
+        for (int stage = 0; stage < PresenterStats::kStageCount; ++stage) {
+            card.stageBars[stage]->setRange(0, most);
+            card.stageBars[stage]->setValue(shopper.stages[stage]);
+            card.stageCounts[stage]->setText(number(shopper.stages[stage]));
+        }
+        card.affinityHeading->setVisible(!shopper.affinities.isEmpty());
+        for (int a = 0; a < card.affinityNames.size(); ++a) {
+            const bool has = a < shopper.affinities.size();
+            card.affinityNames[a]->setVisible(has);
+            card.affinityBars[a]->setVisible(has);
+            if (!has)
+                continue;
+            const Affinity& affinity = shopper.affinities[a];
+            card.affinityNames[a]->setText(affinity.value);
+            card.affinityNames[a]->setToolTip(affinity.attribute + QStringLiteral(": ") + affinity.value);
+            card.affinityBars[a]->setValue(static_cast<int>(affinity.score));
+        }
+    }
+}

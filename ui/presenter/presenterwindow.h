@@ -1,0 +1,81 @@
+#pragma once
+
+// The presenter view (issue 14 §2): a full-screen window for demos on a projector (1280×720 and up) with
+// large type — live counters, the latest events as a ticker with verdict badges, a funnel and a profile
+// estimate per shopper, and the mistakes caught. It follows the event log, so it shows scripted shoppers, a
+// website and a phone alike.
+
+#include "demo/presenterstats.h"
+
+#include <QList>
+#include <QTimer>
+#include <QWidget>
+
+#include <functional>
+#include <memory>
+
+class EventLog;
+class IndexCatalog;
+class QGridLayout;
+class QLabel;
+class QVBoxLayout;
+
+class PresenterWindow final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(PresenterWindow)
+
+public:
+    static constexpr int kShopperCards = 4;
+    static constexpr int kMistakeRows = 5;
+
+    explicit PresenterWindow(EventLog* log, QWidget* parent = nullptr);
+    ~PresenterWindow() override;
+
+    void setCatalogs(QList<std::shared_ptr<const IndexCatalog>> catalogs);
+    void setClock(std::function<qint64()> nowMs);
+    // Type size relative to the application font: 1.0 is the presenter's own large type; Ctrl+= / Ctrl+- /
+    // Ctrl+0 change it by 10 % steps (0.5 to 3.0).
+    void setZoom(double zoom);
+    double zoom() const { return m_zoom; }
+    // Full screen on, or back to a normal window (F11, Esc).
+    void toggleFullScreen();
+
+    const PresenterStats& stats() const { return m_stats; }
+
+protected:
+    void showEvent(QShowEvent* event) override;
+    void keyPressEvent(QKeyEvent* event) override;
+
+private:
+    struct ShopperCard;
+    void buildUi();
+    void applyFonts();
+    void reload();
+    void fetchNew();
+    void render();
+
+    EventLog* m_log = nullptr;
+    QList<std::shared_ptr<const IndexCatalog>> m_catalogs;
+    std::function<qint64()> m_now;
+    PresenterStats m_stats;
+    double m_zoom = 1.0;
+    bool m_fetching = false;
+    bool m_fetchAgain = false;
+    int m_generation = 0; // a clear of the log makes answers of earlier fetches stale
+    QTimer m_renderTimer;
+
+    QLabel* m_rate = nullptr;
+    QLabel* m_accepted = nullptr;
+    QLabel* m_rejected = nullptr;
+    QLabel* m_personalization = nullptr;
+    QList<QLabel*> m_counterCaptions;
+    QList<QLabel*> m_headings;
+    QGridLayout* m_ticker = nullptr;
+    QList<QList<QLabel*>> m_tickerRows; // badge, what, name, user, note
+    QGridLayout* m_mistakes = nullptr;
+    QList<QList<QLabel*>> m_mistakeRows; // count, code, message
+    QLabel* m_noMistakes = nullptr;
+    QList<std::shared_ptr<ShopperCard>> m_cards;
+    QLabel* m_noShoppers = nullptr;
+};
