@@ -12,6 +12,7 @@ namespace {
 constexpr qint64 kDayMs = 24LL * 3600 * 1000;
 constexpr double kMistakeRate = 0.5; // an enabled mistake is made on about half of the events it applies to
 constexpr qint64 kFallbackPriceCents = 1499;
+constexpr int kMaxPagesBrowsed = 3; // pages a shopper turns looking for something to its taste
 
 struct MistakeName
 {
@@ -169,6 +170,7 @@ DemoAction DemoShopper::next(const std::optional<DemoSearchAnswer>& answer, qint
         // A second page now and then: positions must then count the hits of the pages before.
         m_search.page = roll(0.35) ? 1 : 0;
         m_search.hitsPerPage = 10;
+        m_pagesBrowsed = 0;
         // The site's search keeps the anonymous token (InstantSearch does); only the events may switch.
         m_search.userToken = m_anonymousToken;
         m_step = Step::Click;
@@ -184,6 +186,20 @@ DemoAction DemoShopper::next(const std::optional<DemoSearchAnswer>& answer, qint
             // Nothing found (or the search failed): the shopper leaves; the visit ends without events.
             endVisit();
             return next(std::nullopt, nowMs);
+        }
+        const bool anyLiked = m_catalog && std::any_of(m_answer->objectIDs.begin(), m_answer->objectIDs.end(),
+                                                       [this](const QString& objectID) {
+                                                           return m_persona.likes(*m_catalog, objectID);
+                                                       });
+        if (!anyLiked && m_pagesBrowsed < kMaxPagesBrowsed && m_answer->page + 1 < m_answer->nbPages) {
+            // Nothing to the shopper's taste on this page: on to the next one, as people do.
+            ++m_pagesBrowsed;
+            m_search.page = m_answer->page + 1;
+            DemoAction action;
+            action.kind = DemoAction::Kind::Search;
+            action.thinkMs = think(800, 2500);
+            action.search = m_search;
+            return action;
         }
         const int hit = pickHit(*m_answer);
         m_objectID = m_answer->objectIDs[hit];

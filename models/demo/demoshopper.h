@@ -135,5 +135,6 @@ private:
     std::optional<DemoSearchAnswer> m_answer;
     QString m_objectID;
     int m_position = 0;
+    int m_pagesBrowsed = 0;
     qint64 m_quantity = 1;
 };

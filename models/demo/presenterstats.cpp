@@ -26,8 +26,8 @@ const Issue* firstNotable(const LogRecord& record)
     return warning;
 }
 
-bool countsForPersonalization(const LogRecord& record, const QList<const IndexCatalog*>& catalogs,
-                              qint64 nowMs)
+bool willCountForPersonalization(const LogRecord& record, const QList<const IndexCatalog*>& catalogs,
+                                 qint64 nowMs)
 {
     if (!record.accepted)
         return false;
@@ -107,7 +107,7 @@ void PresenterStats::add(const LogRecord& record, qint64 nowMs)
     ++m_total;
     if (record.accepted)
         ++m_accepted;
-    if (countsForPersonalization(record, m_catalogs, nowMs))
+    if (willCountForPersonalization(record, m_catalogs, nowMs))
         ++m_forPersonalization;
 
     const qint64 second = record.receivedAtMs / 1000;

@@ -2,6 +2,7 @@
 
 #include "catalog/indexcatalog.h"
 #include "log/eventlog.h"
+#include "qrcode.h"
 
 #include <QDateTime>
 #include <QFrame>
@@ -10,6 +11,7 @@
 #include <QKeyEvent>
 #include <QLabel>
 #include <QLocale>
+#include <QPixmap>
 #include <QProgressBar>
 #include <QVBoxLayout>
 
@@ -135,6 +137,17 @@ void PresenterWindow::buildUi()
     addCounter(m_rejected, QStringLiteral("presenterRejected"), tr("rejected"));
     addCounter(m_personalization, QStringLiteral("presenterPersonalization"),
                tr("will count for Personalization"));
+    auto* phone = new QVBoxLayout;
+    m_qrCode = makeLabel(this, QStringLiteral("presenterQrCode"));
+    m_qrCode->setAlignment(Qt::AlignCenter);
+    m_qrCaption = makeLabel(this, QStringLiteral("presenterQrCaption"), true);
+    m_qrCaption->setAlignment(Qt::AlignCenter);
+    m_qrCaption->setMaximumWidth(340);
+    phone->addWidget(m_qrCode);
+    phone->addWidget(m_qrCaption);
+    counters->addLayout(phone);
+    m_qrCode->hide();
+    m_qrCaption->hide();
     root->addLayout(counters);
 
     // Ticker and mistakes side by side.
@@ -266,6 +279,9 @@ void PresenterWindow::applyFonts()
     heading.setBold(true);
     for (QLabel* label : std::as_const(m_headings))
         label->setFont(heading);
+    QFont small = base;
+    small.setPointSizeF(base.pointSizeF() * 0.7);
+    m_qrCaption->setFont(small);
     for (const auto& card : std::as_const(m_cards)) {
         QFont title = base;
         title.setBold(true);
@@ -296,6 +312,19 @@ void PresenterWindow::setZoom(double zoom)
 {
     m_zoom = std::clamp(zoom, 0.5, 3.0);
     applyFonts();
+}
+
+void PresenterWindow::setStorefrontUrl(const QString& url, bool reachable)
+{
+    const QImage code = QrCode::image(url, 3);
+    m_qrCode->setPixmap(QPixmap::fromImage(code));
+    m_qrCode->setToolTip(url);
+    m_qrCaption->setText(reachable ? tr("Shop on your phone: %1").arg(url)
+                                   : tr("Phones cannot reach %1: listen on this machine's network address "
+                                        "(Settings) to let them shop.")
+                                         .arg(url));
+    m_qrCode->setVisible(!code.isNull());
+    m_qrCaption->setVisible(true);
 }
 
 void PresenterWindow::toggleFullScreen()

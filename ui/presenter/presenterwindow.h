@@ -38,6 +38,9 @@ public:
     // Ctrl+0 change it by 10 % steps (0.5 to 3.0).
     void setZoom(double zoom);
     double zoom() const { return m_zoom; }
+    // The demo storefront's address (GET /demo/ on the endpoint), shown as a QR code for phones in the room;
+    // `reachable` false when the endpoint listens on loopback only, which the caption then says.
+    void setStorefrontUrl(const QString& url, bool reachable);
     // Full screen on, or back to a normal window (F11, Esc).
     void toggleFullScreen();
 
@@ -78,4 +81,6 @@ private:
     QLabel* m_noMistakes = nullptr;
     QList<std::shared_ptr<ShopperCard>> m_cards;
     QLabel* m_noShoppers = nullptr;
+    QLabel* m_qrCode = nullptr;
+    QLabel* m_qrCaption = nullptr;
 };

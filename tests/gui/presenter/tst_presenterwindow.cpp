@@ -4,12 +4,15 @@
 #include "catalog/indexcatalog.h"
 #include "log/eventlog.h"
 #include "presenter/presenterwindow.h"
+#include "presenter/qrcode.h"
 
 #include <QApplication>
 #include <QDateTime>
 #include <QDir>
 #include <QLabel>
+#include <QProcess>
 #include <QProgressBar>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -178,6 +181,38 @@ private Q_SLOTS:
         m_log->remove(std::nullopt);
         QTRY_COMPARE(accepted->text(), QStringLiteral("0"));
         QTRY_VERIFY(window.findChild<QLabel*>(QStringLiteral("presenterNoShoppers"))->isVisibleTo(&window));
+    }
+
+    void qrCodeOpensTheStorefront()
+    {
+        // zbarimg (Debian's zbar-tools) reads the code as a phone's camera would.
+        const QString zbarimg = QStandardPaths::findExecutable(QStringLiteral("zbarimg"));
+        QVERIFY2(!zbarimg.isEmpty(), "zbarimg is needed (scripts/dev.sh test installs zbar-tools)");
+        const QString url = QStringLiteral("http://192.168.1.23:8421/demo/");
+        PresenterWindow window(m_log.get());
+        window.setStorefrontUrl(url, true);
+        window.resize(1280, 720);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* code = window.findChild<QLabel*>(QStringLiteral("presenterQrCode"));
+        auto* caption = window.findChild<QLabel*>(QStringLiteral("presenterQrCaption"));
+        QVERIFY(code && code->isVisibleTo(&window) && !code->pixmap().isNull());
+        QVERIFY(caption->text().contains(url));
+        verifyNothingCutOff(window);
+        const QString shown = m_dir.filePath(QStringLiteral("shown-qr.png"));
+        QVERIFY(code->pixmap().toImage().save(shown));
+        const QString large = m_dir.filePath(QStringLiteral("large-qr.png"));
+        QVERIFY(QrCode::image(url, 6).save(large));
+        for (const QString& file : {shown, large}) {
+            QProcess decode;
+            decode.start(zbarimg, {QStringLiteral("--raw"), QStringLiteral("-q"), file});
+            QVERIFY(decode.waitForFinished(30000));
+            QCOMPARE(QString::fromUtf8(decode.readAllStandardOutput()).trimmed(), url);
+        }
+        // Loopback only: the caption says why a phone cannot use it.
+        window.setStorefrontUrl(QStringLiteral("http://127.0.0.1:8421/demo/"), false);
+        QVERIFY(caption->text().contains(QStringLiteral("Phones cannot reach")));
+        QVERIFY(QrCode::image(QString(5000, QLatin1Char('x'))).isNull());
     }
 
     void zoomKeys()

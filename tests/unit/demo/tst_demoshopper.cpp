@@ -104,6 +104,7 @@ QList<Judged> runShop(const IndexCatalog& catalog, int count, quint64 seed, QSet
             answer.objectIDs = result.hitObjectIDs;
             answer.page = query.page();
             answer.hitsPerPage = query.hitsPerPage();
+            answer.nbPages = result.response.value(QStringLiteral("nbPages")).toInt();
             answers[chosen] = answer;
             judged.answer = answer;
             judged.json = action.search.query.toUtf8();
@@ -247,6 +248,7 @@ private Q_SLOTS:
         QVERIFY(clicks >= 12);
         QVERIFY(purchases >= 3);
         QVERIFY(secondPages >= 2); // positions across pages are exercised
+        qInfo("%d of %d clicks on records the persona likes", liked, clicks);
         QVERIFY2(liked * 10 >= clicks * 8, "preferences show in what shoppers click");
     }
 
