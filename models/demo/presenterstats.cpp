@@ -94,7 +94,7 @@ QString PresenterStats::badgeText(Badge badge)
     case Badge::Rejected:
         return QStringLiteral("✗ Rejected");
     case Badge::RejectedWithBatch:
-        return QStringLiteral("✗ Rejected with its batch");
+        return QStringLiteral("✗ Rejected (batch)");
     }
     return {};
 }

@@ -89,8 +89,7 @@ public:
     QList<Mistake> mistakes(int count) const;
 
     static QString stageName(Stage stage); // "View", "Click", "Add to cart", "Purchase"
-    static QString
-    badgeText(Badge badge); // "✓ Accepted", "! Warning", "✗ Rejected", "✗ Rejected with its batch"
+    static QString badgeText(Badge badge); // "✓ Accepted", "! Warning", "✗ Rejected", "✗ Rejected (batch)"
     static Badge badgeOf(const LogRecord& record);
     static std::optional<Stage> stageOf(const LogRecord& record);
 

@@ -22,10 +22,12 @@ namespace {
 constexpr int kRenderMs = 250;        // at most four repaints a second, however fast events arrive
 constexpr int kInitialRecords = 2000; // what a freshly opened presenter reads back from the log
 constexpr int kFetchLimit = 5000;     // records read per catch-up step
-constexpr double kBaseScale = 1.6;    // the presenter's type relative to the application font
+constexpr double kBaseScale = 1.5;    // the presenter's type relative to the application font
 
 // Type sizes relative to the presenter's base size.
-constexpr double kCounterScale = 2.2;
+constexpr double kCounterScale = 2.0;
+constexpr double kSmallScale = 0.75; // captions, stage names, mistake messages
+constexpr int kTickerRows = 6;       // what fits 720 pixels at +50 % zoom
 constexpr double kHeadingScale = 1.25;
 
 QLabel* makeLabel(QWidget* parent, const QString& objectName, bool wrap = false)
@@ -67,7 +69,6 @@ struct PresenterWindow::ShopperCard
     QLabel* title = nullptr;
     QLabel* subtitle = nullptr;
     QList<QLabel*> stageNames;
-    QList<QProgressBar*> stageBars;
     QList<QLabel*> stageCounts;
     QLabel* affinityHeading = nullptr;
     QList<QLabel*> affinityNames;
@@ -114,8 +115,8 @@ PresenterWindow::~PresenterWindow() = default;
 void PresenterWindow::buildUi()
 {
     auto* root = new QVBoxLayout(this);
-    root->setContentsMargins(24, 16, 24, 16);
-    root->setSpacing(12);
+    root->setContentsMargins(24, 10, 24, 10);
+    root->setSpacing(8);
 
     // Counters.
     auto* counters = new QHBoxLayout;
@@ -161,19 +162,18 @@ void PresenterWindow::buildUi()
     m_ticker = new QGridLayout;
     m_ticker->setHorizontalSpacing(12);
     m_ticker->setVerticalSpacing(2);
-    for (int row = 0; row < PresenterStats::kTickerSize; ++row) {
+    for (int row = 0; row < kTickerRows; ++row) {
         QList<QLabel*> labels;
-        for (const char* column : {"Badge", "What", "Name", "User"}) {
+        for (const char* column : {"Badge", "What", "User"}) {
             QLabel* label = makeLabel(
                 this, QStringLiteral("presenterTicker%1%2").arg(QString::fromLatin1(column)).arg(row));
             labels << label;
         }
-        labels[2]->setWordWrap(true);
         for (int column = 0; column < labels.size(); ++column)
             m_ticker->addWidget(labels[column], row, column);
         m_tickerRows << labels;
     }
-    m_ticker->setColumnStretch(2, 1);
+    m_ticker->setColumnStretch(1, 1);
     tickerBox->addLayout(m_ticker);
     tickerBox->addStretch(1);
     middle->addLayout(tickerBox, 3);
@@ -222,41 +222,38 @@ void PresenterWindow::buildUi()
         grid->setVerticalSpacing(3);
         card->title = makeLabel(card->frame, QStringLiteral("presenterShopperTitle%1").arg(i));
         card->subtitle = makeLabel(card->frame, QStringLiteral("presenterShopperSubtitle%1").arg(i));
-        grid->addWidget(card->title, 0, 0, 1, 3);
-        grid->addWidget(card->subtitle, 1, 0, 1, 3);
+        grid->addWidget(card->title, 0, 0, 1, 4);
+        grid->addWidget(card->subtitle, 1, 0, 1, 4);
         int row = 2;
-        for (int stage = 0; stage < PresenterStats::kStageCount; ++stage, ++row) {
+        // The funnel as four cells: stage name over its count of accepted events.
+        for (int stage = 0; stage < PresenterStats::kStageCount; ++stage) {
             QLabel* name = makeLabel(card->frame, QStringLiteral("presenterStage%1_%2").arg(i).arg(stage));
             name->setText(PresenterStats::stageName(static_cast<PresenterStats::Stage>(stage)));
-            auto* bar = new QProgressBar(card->frame);
-            bar->setObjectName(QStringLiteral("presenterStageBar%1_%2").arg(i).arg(stage));
-            bar->setTextVisible(false);
-            bar->setRange(0, 1);
+            name->setAlignment(Qt::AlignCenter);
             QLabel* count =
                 makeLabel(card->frame, QStringLiteral("presenterStageCount%1_%2").arg(i).arg(stage));
-            count->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
-            grid->addWidget(name, row, 0);
-            grid->addWidget(bar, row, 1);
-            grid->addWidget(count, row, 2);
+            count->setAlignment(Qt::AlignCenter);
+            grid->addWidget(name, row, stage);
+            grid->addWidget(count, row + 1, stage);
             card->stageNames << name;
-            card->stageBars << bar;
             card->stageCounts << count;
         }
+        row += 2;
         card->affinityHeading = makeLabel(card->frame, QStringLiteral("presenterAffinityHeading%1").arg(i));
         card->affinityHeading->setText(tr("Profile (estimate)"));
-        grid->addWidget(card->affinityHeading, row++, 0, 1, 3);
+        grid->addWidget(card->affinityHeading, row++, 0, 1, 4);
         for (int a = 0; a < 3; ++a, ++row) {
             QLabel* name = makeLabel(card->frame, QStringLiteral("presenterAffinity%1_%2").arg(i).arg(a));
             auto* bar = new QProgressBar(card->frame);
             bar->setObjectName(QStringLiteral("presenterAffinityBar%1_%2").arg(i).arg(a));
             bar->setTextVisible(false);
             bar->setRange(0, 100);
-            grid->addWidget(name, row, 0);
-            grid->addWidget(bar, row, 1, 1, 2);
+            grid->addWidget(name, row, 0, 1, 2);
+            grid->addWidget(bar, row, 2, 1, 2);
             card->affinityNames << name;
             card->affinityBars << bar;
         }
-        grid->setColumnStretch(1, 1);
+        grid->setRowStretch(row, 1);
         cards->addWidget(card->frame, 1);
         m_cards << card;
     }
@@ -280,14 +277,26 @@ void PresenterWindow::applyFonts()
     for (QLabel* label : std::as_const(m_headings))
         label->setFont(heading);
     QFont small = base;
-    small.setPointSizeF(base.pointSizeF() * 0.7);
+    small.setPointSizeF(base.pointSizeF() * kSmallScale);
     m_qrCaption->setFont(small);
+    for (QLabel* label : std::as_const(m_counterCaptions))
+        label->setFont(small);
+    for (const QList<QLabel*>& row : std::as_const(m_mistakeRows))
+        row[1]->setFont(small);
     for (const auto& card : std::as_const(m_cards)) {
         QFont title = base;
         title.setBold(true);
         card->title->setFont(title);
-        const int barHeight = QFontMetrics(base).height() * 2 / 3;
-        for (QProgressBar* bar : card->stageBars + card->affinityBars)
+        card->subtitle->setFont(small);
+        card->affinityHeading->setFont(small);
+        for (QLabel* name : card->stageNames + card->affinityNames)
+            name->setFont(small);
+        QFont count = base;
+        count.setBold(true);
+        for (QLabel* label : std::as_const(card->stageCounts))
+            label->setFont(count);
+        const int barHeight = QFontMetrics(base).height() / 2;
+        for (QProgressBar* bar : std::as_const(card->affinityBars))
             bar->setFixedHeight(barHeight);
     }
 }
@@ -448,15 +457,17 @@ void PresenterWindow::render()
         const PresenterStats::TickerEntry& entry = ticker[row];
         labels[0]->setText(PresenterStats::badgeText(entry.badge));
         labels[0]->setStyleSheet(badgeStyle(entry.badge));
+        // One line per event: the kind of event; its name and what went wrong are in the tooltip, and the
+        // mistakes are spelled out under "Mistakes caught".
         labels[1]->setText(entry.what);
-        labels[2]->setText(entry.note.isEmpty() ? entry.eventName
-                                                : entry.eventName + QStringLiteral(" — ") + entry.note);
+        labels[1]->setToolTip(entry.note.isEmpty() ? entry.eventName
+                                                   : entry.eventName + QStringLiteral(": ") + entry.note);
         // Tokens are long and carry no meaning for an audience: the middle is elided, the whole in the
         // tooltip.
-        const QFontMetrics metrics(labels[3]->font());
-        labels[3]->setText(
-            metrics.elidedText(entry.userToken, Qt::ElideMiddle, metrics.averageCharWidth() * 18));
-        labels[3]->setToolTip(entry.userToken);
+        const QFontMetrics metrics(labels[2]->font());
+        labels[2]->setText(
+            metrics.elidedText(entry.userToken, Qt::ElideMiddle, metrics.averageCharWidth() * 16));
+        labels[2]->setToolTip(entry.userToken);
     }
 
     const QList<PresenterStats::Mistake> mistakes = m_stats.mistakes(kMistakeRows);
@@ -490,12 +501,8 @@ void PresenterWindow::render()
                 ? tr("anonymous")
                 : metrics.elidedText(tr("logged in: %1").arg(shopper.authenticatedUserToken), Qt::ElideMiddle,
                                      width));
-        const int most = std::max(1, *std::max_element(std::begin(shopper.stages), std::end(shopper.stages)));
-        for (int stage = 0; stage < PresenterStats::kStageCount; ++stage) {
-            card.stageBars[stage]->setRange(0, most);
-            card.stageBars[stage]->setValue(shopper.stages[stage]);
+        for (int stage = 0; stage < PresenterStats::kStageCount; ++stage)
             card.stageCounts[stage]->setText(number(shopper.stages[stage]));
-        }
         card.affinityHeading->setVisible(!shopper.affinities.isEmpty());
         for (int a = 0; a < card.affinityNames.size(); ++a) {
             const bool has = a < shopper.affinities.size();

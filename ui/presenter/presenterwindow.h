@@ -27,7 +27,7 @@ class PresenterWindow final : public QWidget
 
 public:
     static constexpr int kShopperCards = 4;
-    static constexpr int kMistakeRows = 5;
+    static constexpr int kMistakeRows = 3;
 
     explicit PresenterWindow(EventLog* log, QWidget* parent = nullptr);
     ~PresenterWindow() override;
@@ -75,7 +75,7 @@ private:
     QList<QLabel*> m_counterCaptions;
     QList<QLabel*> m_headings;
     QGridLayout* m_ticker = nullptr;
-    QList<QList<QLabel*>> m_tickerRows; // badge, what, name, user, note
+    QList<QList<QLabel*>> m_tickerRows; // badge, what, user, note
     QGridLayout* m_mistakes = nullptr;
     QList<QList<QLabel*>> m_mistakeRows; // count, code, message
     QLabel* m_noMistakes = nullptr;

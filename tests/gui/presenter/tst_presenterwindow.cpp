@@ -18,8 +18,8 @@
 
 namespace {
 
-LogRecord event(int n, const QString& type, const QString& subtype, const QString& user,
-                const QString& object, bool accepted = true)
+LogRecord logged(int n, const QString& type, const QString& subtype, const QString& user,
+                 const QString& object, bool accepted = true)
 {
     LogRecord r;
     r.requestId = QStringLiteral("req-%1").arg(n);
@@ -104,8 +104,8 @@ private Q_SLOTS:
     void followsTheLogAndFitsAProjector()
     {
         // Events logged before the presenter opens are read back when it is shown.
-        m_log->append({event(1, QStringLiteral("view"), {}, QStringLiteral("anonymous-drama-fan"),
-                             QStringLiteral("m1"))});
+        m_log->append({logged(1, QStringLiteral("view"), {}, QStringLiteral("anonymous-drama-fan"),
+                              QStringLiteral("m1"))});
         m_log->flush();
 
         PresenterWindow window(m_log.get());
@@ -120,14 +120,14 @@ private Q_SLOTS:
         QTRY_COMPARE(accepted->text(), QStringLiteral("1"));
 
         // New events arrive while it is open: counters, ticker, funnel and profile follow.
-        m_log->append(
-            {event(2, QStringLiteral("click"), {}, QStringLiteral("anonymous-drama-fan"),
-                   QStringLiteral("m2")),
-             event(3, QStringLiteral("conversion"), QStringLiteral("addToCart"),
-                   QStringLiteral("anonymous-drama-fan"), QStringLiteral("m2")),
-             event(4, QStringLiteral("conversion"), QStringLiteral("purchase"),
-                   QStringLiteral("anonymous-drama-fan"), QStringLiteral("m2")),
-             event(5, QStringLiteral("view"), {}, QStringLiteral("bad token"), QStringLiteral("m3"), false)});
+        m_log->append({logged(2, QStringLiteral("click"), {}, QStringLiteral("anonymous-drama-fan"),
+                              QStringLiteral("m2")),
+                       logged(3, QStringLiteral("conversion"), QStringLiteral("addToCart"),
+                              QStringLiteral("anonymous-drama-fan"), QStringLiteral("m2")),
+                       logged(4, QStringLiteral("conversion"), QStringLiteral("purchase"),
+                              QStringLiteral("anonymous-drama-fan"), QStringLiteral("m2")),
+                       logged(5, QStringLiteral("view"), {}, QStringLiteral("bad token"),
+                              QStringLiteral("m3"), false)});
         QTRY_COMPARE(accepted->text(), QStringLiteral("4"));
         QTRY_COMPARE(rejected->text(), QStringLiteral("1"));
         QCOMPARE(personalization->text(), QStringLiteral("4"));
@@ -171,7 +171,10 @@ private Q_SLOTS:
                                     .arg(zoom)));
             window.resize(1280, 720);
             QApplication::processEvents();
+            QCOMPARE(window.size(), QSize(1280, 720));
             verifyNothingCutOff(window);
+            if (QTest::currentTestFailed())
+                return;
             const QString shot = QDir(QStringLiteral(INSIGHTS_BINARY_DIR))
                                      .filePath(QStringLiteral("presenter-%1.png").arg(int(zoom * 100)));
             window.grab().save(shot);
@@ -199,6 +202,8 @@ private Q_SLOTS:
         QVERIFY(code && code->isVisibleTo(&window) && !code->pixmap().isNull());
         QVERIFY(caption->text().contains(url));
         verifyNothingCutOff(window);
+        if (QTest::currentTestFailed())
+            return;
         const QString shown = m_dir.filePath(QStringLiteral("shown-qr.png"));
         QVERIFY(code->pixmap().toImage().save(shown));
         const QString large = m_dir.filePath(QStringLiteral("large-qr.png"));
