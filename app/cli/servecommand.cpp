@@ -1,9 +1,11 @@
 #include "servecommand.h"
+#include "demo/storefrontroute.h"
 
 #include "checkcommand.h"
 
 #include "catalog/indexcatalog.h"
 #include "datafolder/datafolder.h"
+#include "demo/storefrontroute.h"
 #include "endpoint/embeddedendpoint.h"
 #include "event/compatibilityprofile.h"
 #include "event/eventcodec.h"
@@ -16,6 +18,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QHostAddress>
 #include <QLocale>
 #include <QSocketNotifier>
@@ -333,6 +336,16 @@ int runServeCommand(int argc, char** argv)
     if (*searchMode != SearchMode::Off) // clicks cited by later conversions, before their answer goes
         QObject::connect(&endpoint, &EmbeddedEndpoint::recordsLogged, &searches,
                          &SearchService::noteLoggedEvents, Qt::DirectConnection);
+    // The demo storefront (/demo/) for phones in the room, when there is a catalog to shop and a search to
+    // answer it (issue 14 §4).
+    if (!catalogs.isEmpty() && *searchMode == SearchMode::Local) {
+        const QString storeIndex = catalogs.first()->indexName().isEmpty()
+                                       ? QFileInfo(parser.values(catalog).first()).completeBaseName()
+                                       : catalogs.first()->indexName();
+        if (const std::shared_ptr<StorefrontRoute> store =
+                StorefrontRoute::create(storeIndex, QStringLiteral("Demo store")))
+            endpoint.addRouteHandler(store);
+    }
     if (parser.isSet(plan)) {
         const PlanChecksRoute route = makePlanChecksRoute(parser.value(plan), parser.values(catalog), log);
         if (!route.handler)

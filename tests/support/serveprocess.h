@@ -31,8 +31,9 @@ public:
     {
         m_process.setProcessChannelMode(QProcess::SeparateChannels);
         m_process.start(QString::fromLocal8Bit(qgetenv("INSIGHTS_DEBUGGER_EXE")),
-                        {QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                         QStringLiteral("--data-dir"), dataDir, QStringLiteral("--quiet")} +
+                        QStringList{QStringLiteral("serve"), QStringLiteral("--listen"),
+                                    QStringLiteral("127.0.0.1:0"), QStringLiteral("--data-dir"), dataDir,
+                                    QStringLiteral("--quiet")} +
                             extra);
         const bool ready = QTest::qWaitFor(
             [this] {
