@@ -150,6 +150,10 @@ constexpr qint64 kMaxRowsPerTransaction = 50'000;
 constexpr int kAnnounceIntervalMs = 50;
 // How often the watch thread looks for other processes' commits (and checkpoints).
 constexpr int kWatchIntervalMs = 200;
+// The WAL size past which the watch thread empties it with a TRUNCATE checkpoint. With the largest
+// transaction (kMaxRowsPerTransaction) and one watch interval of writes at full rate on top, the WAL stays
+// under EventLog::kWalBoundBytes.
+constexpr qint64 kWalTruncateAtBytes = 64 * 1024 * 1024;
 
 QString sqliteError(sqlite3* db)
 {
@@ -573,6 +577,12 @@ struct EventLog::Private
     // every acknowledgement back by milliseconds. The connection reads the database at once: a connection
     // that never read it has no WAL open, and its checkpoints did nothing.
     sqlite3* watcher = nullptr;
+    QString walPath; // path + "-wal"
+    // Set while the watch thread runs a TRUNCATE checkpoint: the writer waits instead of starting its next
+    // transaction, or back-to-back transactions would keep the checkpoint out for good.
+    std::atomic<bool> checkpointPending{false};
+    std::mutex walMutex;
+    std::condition_variable checkpointDone;
     std::thread checkpointThread;
     std::mutex checkpointMutex;
     std::condition_variable checkpointWake;
@@ -596,6 +606,8 @@ struct EventLog::Private
     void prepareWriter();
     void writerLoop();
     void checkpointLoop();
+    void boundWal();
+    void yieldWhileWalIsOverBound();
     struct Counters
     {
         qint64 lastId = 0;  // the ids' high-water mark, over every process
@@ -820,7 +832,17 @@ QString EventLog::Private::openWatcher()
         SQLITE_OK)
         return QStringLiteral("Cannot open the event log %1 a second time: %2.")
             .arg(QDir::toNativeSeparators(path), sqliteError(watcher));
-    sqlite3_busy_timeout(watcher, kBusyTimeoutMs);
+    // Its busy wait polls every millisecond (SQLite's default backs off to 100 ms): the writer pauses while
+    // this connection waits for the write lock to checkpoint, so the wait should end as soon as it can.
+    sqlite3_busy_handler(
+        watcher,
+        [](void*, int attempts) -> int {
+            if (attempts >= kBusyTimeoutMs)
+                return 0;
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            return 1;
+        },
+        nullptr);
     // Its first read, here: the WAL and shared memory are open from now on (checkpoints work at once, and
     // the files this log holds open do not change later).
     if (!scalar(watcher, "PRAGMA data_version"))
@@ -887,10 +909,40 @@ void EventLog::Private::checkpointLoop()
                                 [this] { return checkpointStopping; });
         lock.unlock();
         watchForOtherWriters(dataVersion, counters, lastDataVersion);
-        // PASSIVE never waits for the writer or readers; what it cannot copy now it copies next time.
-        sqlite3_wal_checkpoint_v2(watcher, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        boundWal();
         lock.lock();
     }
+}
+
+void EventLog::Private::boundWal()
+{
+    // PASSIVE never waits for the writer or readers; what it cannot copy now it copies next time. Under
+    // continuous writes it never reaches the end of the WAL, so the WAL is never restarted and only grows.
+    sqlite3_wal_checkpoint_v2(watcher, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (QFileInfo(walPath).size() <= kWalTruncateAtBytes)
+        return;
+    // TRUNCATE waits for the transaction in progress and for readers of older snapshots, holds writers back
+    // while it copies the rest, then empties the file: a pause of tens of milliseconds every few seconds at
+    // full rate, against a WAL that grows without bound.
+    checkpointPending = true;
+    const int rc = sqlite3_wal_checkpoint_v2(watcher, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        qWarning("EventLog: checkpoint failed: %s", sqlite3_errmsg(watcher));
+    {
+        std::lock_guard lock(walMutex);
+        checkpointPending = false;
+    }
+    checkpointDone.notify_all();
+}
+
+void EventLog::Private::yieldWhileWalIsOverBound()
+{
+    // At most a second: a reader holding an old snapshot can keep the checkpoint out, and a late
+    // acknowledgement is better than none (the next checkpoint catches up).
+    if (!checkpointPending)
+        return;
+    std::unique_lock lock(walMutex);
+    checkpointDone.wait_for(lock, std::chrono::seconds(1), [this] { return !checkpointPending; });
 }
 
 void EventLog::Private::writerLoop()
@@ -930,6 +982,7 @@ void EventLog::Private::writerLoop()
 
 void EventLog::Private::commitAppends(std::deque<Job>& jobs)
 {
+    yieldWhileWalIsOverBound();
     bool ok = exec(writer, "BEGIN IMMEDIATE");
     std::optional<Counters> counters = ok ? countersInTransaction() : std::nullopt;
     ok = ok && counters;
@@ -1319,6 +1372,7 @@ EventLog::EventLog(const EventLogOptions& options)
 {
     d->q = this;
     d->path = options.path;
+    d->walPath = options.path + QStringLiteral("-wal");
     d->retention = std::max<qint64>(0, options.retention);
     d->announceTimer = new QTimer(this);
     d->announceTimer->setSingleShot(true);
