@@ -1449,56 +1449,106 @@ void EventLog::flush()
     d->runOnWriter<bool>([] { return true; });
 }
 
-QList<LogRecord> EventLog::query(const LogQuery& query) const
+namespace {
+
+// Records a read failure for the caller that asked for it.
+void readFailed(QString* error, const QString& reason)
+{
+    if (error)
+        *error = reason.isEmpty() ? QStringLiteral("unknown error") : reason;
+}
+
+// Steps `s` through its rows, calling `row` for each; false (and `error` set) when it stops on an error.
+template <typename Row>
+bool readRows(sqlite3* db, Statement& s, QString* error, Row row)
+{
+    if (!s) {
+        readFailed(error, sqliteError(db));
+        return false;
+    }
+    int rc;
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW)
+        row();
+    if (rc != SQLITE_DONE) {
+        readFailed(error, sqliteError(db));
+        sqlite3_reset(s.get());
+        return false;
+    }
+    return true;
+}
+
+const QString kNoReadConnection = QStringLiteral("no read connection to the event log");
+
+} // namespace
+
+QList<LogRecord> EventLog::query(const LogQuery& query, QString* error) const
 {
     QList<LogRecord> out;
+    if (error)
+        error->clear();
     sqlite3* db = d->reader();
-    if (!db)
+    if (!db) {
+        readFailed(error, kNoReadConnection);
         return out;
+    }
     const Filter filter = buildFilter(query);
     Statement s(db, kRecordColumns + filter.where + orderAndLimit(query));
-    if (!s)
-        return out;
-    filter.bindTo(s);
-    while (sqlite3_step(s.get()) == SQLITE_ROW)
-        out.append(readRecord(s));
+    if (s)
+        filter.bindTo(s);
+    readRows(db, s, error, [&] { out.append(readRecord(s)); });
     return out;
 }
 
-QList<qint64> EventLog::ids(const LogQuery& query) const
+QList<qint64> EventLog::ids(const LogQuery& query, QString* error) const
 {
     QList<qint64> out;
+    if (error)
+        error->clear();
     sqlite3* db = d->reader();
-    if (!db)
+    if (!db) {
+        readFailed(error, kNoReadConnection);
         return out;
+    }
     const Filter filter = buildFilter(query);
     const QByteArray from =
         filter.needsPayload ? " FROM events e JOIN payloads p ON p.id = e.id" : " FROM events e";
     Statement s(db, "SELECT e.id" + from + filter.where + orderAndLimit(query));
-    if (!s)
-        return out;
-    filter.bindTo(s);
-    while (sqlite3_step(s.get()) == SQLITE_ROW)
-        out.append(s.integer(0));
+    if (s)
+        filter.bindTo(s);
+    readRows(db, s, error, [&] { out.append(s.integer(0)); });
     return out;
 }
 
-QList<LogRecord> EventLog::records(const QList<qint64>& ids) const
+QList<LogRecord> EventLog::records(const QList<qint64>& ids, QString* error) const
 {
     QList<LogRecord> out;
+    if (error)
+        error->clear();
     sqlite3* db = d->reader();
-    if (!db || ids.isEmpty())
+    if (!db) {
+        readFailed(error, kNoReadConnection);
+        return out;
+    }
+    if (ids.isEmpty())
         return out;
     out.reserve(ids.size());
     Statement s(db, kRecordColumns + QByteArray(" WHERE e.id = ?"));
-    if (!s)
+    if (!s) {
+        readFailed(error, sqliteError(db));
         return out;
+    }
     // One short read transaction, so the records come from one snapshot.
     exec(db, "BEGIN");
     for (const qint64 id : ids) {
         s.bind(1, id);
-        if (sqlite3_step(s.get()) == SQLITE_ROW)
+        const int rc = sqlite3_step(s.get());
+        if (rc == SQLITE_ROW) {
             out.append(readRecord(s));
+        } else if (rc != SQLITE_DONE) {
+            readFailed(error, sqliteError(db));
+            sqlite3_reset(s.get());
+            break;
+        }
         sqlite3_reset(s.get());
     }
     exec(db, "COMMIT");
@@ -1527,19 +1577,24 @@ std::optional<RawRequest> EventLog::rawRequest(const QString& requestId) const
     return raw;
 }
 
-qint64 EventLog::count(const LogQuery& query) const
+qint64 EventLog::count(const LogQuery& query, QString* error) const
 {
+    if (error)
+        error->clear();
     sqlite3* db = d->reader();
-    if (!db)
+    if (!db) {
+        readFailed(error, kNoReadConnection);
         return 0;
+    }
     const Filter filter = buildFilter(query);
     const QByteArray from =
         filter.needsPayload ? " FROM events e JOIN payloads p ON p.id = e.id" : " FROM events e";
     Statement s(db, "SELECT count(*)" + from + filter.where);
-    if (!s)
-        return 0;
-    filter.bindTo(s);
-    return sqlite3_step(s.get()) == SQLITE_ROW ? s.integer(0) : 0;
+    if (s)
+        filter.bindTo(s);
+    qint64 count = 0;
+    readRows(db, s, error, [&] { count = s.integer(0); });
+    return count;
 }
 
 LogStats EventLog::stats() const

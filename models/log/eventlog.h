@@ -187,16 +187,19 @@ public:
     void flush();
 
     // Synchronous reads on a per-thread read connection: call from worker threads or the endpoint's
-    // threads, never from the GUI thread (use the async variants there).
-    QList<LogRecord> query(const LogQuery& query) const;
+    // threads, never from the GUI thread (use the async variants there). When a read fails part-way (a
+    // corrupted page, an I/O error), what was read so far is returned and `error`, when given, gets SQLite's
+    // reason ("database disk image is malformed"); it is left empty on success. A caller answering a
+    // request must check it: a short result is not a complete one (the automation API answers 500).
+    QList<LogRecord> query(const LogQuery& query, QString* error = nullptr) const;
     // The ids matching `query`, in the query's order, honouring its limit (limit <= 0: all of them).
-    QList<qint64> ids(const LogQuery& query) const;
+    QList<qint64> ids(const LogQuery& query, QString* error = nullptr) const;
     // The records with these ids, in the order given; ids that no longer exist are skipped.
-    QList<LogRecord> records(const QList<qint64>& ids) const;
+    QList<LogRecord> records(const QList<qint64>& ids, QString* error = nullptr) const;
     // The request as received of the records with this request id (the newest such request), if stored.
     std::optional<RawRequest> rawRequest(const QString& requestId) const;
     // How many records match `query` (sinceId/beforeId/filters apply, limit does not).
-    qint64 count(const LogQuery& query) const;
+    qint64 count(const LogQuery& query, QString* error = nullptr) const;
     LogStats stats() const;
     qint64 count() const;  // all records committed (cheap, no query)
     qint64 lastId() const; // the highest id committed so far, 0 when none ever was (cheap, no query)
