@@ -1,5 +1,6 @@
 #include "embeddedendpoint.h"
 
+#include "connectionwatchdog.h"
 #include "endpointhttp.h"
 #include "routehandler.h"
 
@@ -124,6 +125,20 @@ HeaderList requestHeaders(MHD_Connection* connection)
     return headers;
 }
 
+// The request line and headers as they were on the wire, give or take the line ends' spelling.
+qint64 requestHeadBytes(MHD_Connection* connection, const Request& request)
+{
+    qint64 total = request.method.size() + request.target.size() + 12; // " ", " HTTP/1.1\r\n"
+    MHD_get_connection_values(
+        connection, MHD_HEADER_KIND,
+        [](void* cls, MHD_ValueKind, const char* key, const char* value) -> MHD_Result {
+            *static_cast<qint64*>(cls) += static_cast<qint64>(qstrlen(key) + qstrlen(value) + 4);
+            return MHD_YES;
+        },
+        &total);
+    return total + 2;
+}
+
 HeaderList queryArguments(MHD_Connection* connection)
 {
     HeaderList arguments;
@@ -173,6 +188,12 @@ QString remoteAddressOf(MHD_Connection* connection)
     return QHostAddress(info->client_addr).toString();
 }
 
+ConnectionWatchdog::Watch* watchOf(MHD_Connection* connection)
+{
+    const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? static_cast<ConnectionWatchdog::Watch*>(info->socket_context) : nullptr;
+}
+
 QString newRequestId()
 {
     const quint64 random = QRandomGenerator::global()->generate64();
@@ -210,7 +231,11 @@ struct EmbeddedEndpoint::Private
     // Extra routes (INTERFACES.md §2), asked in order before the endpoint's own; changed only while stopped.
     QList<std::shared_ptr<EndpointRouteHandler>> handlers;
 
+    ConnectionWatchdog watchdog;
+
     static void* onUri(void* cls, const char* uri, MHD_Connection* connection);
+    static void onConnection(void* cls, MHD_Connection* connection, void** socketContext,
+                             MHD_ConnectionNotificationCode code);
     static MHD_Result onAccess(void* cls, MHD_Connection* connection, const char* url, const char* method,
                                const char* version, const char* uploadData, size_t* uploadDataSize,
                                void** requestContext);
@@ -293,7 +318,13 @@ MHD_Result EmbeddedEndpoint::Private::onAccess(void* cls, MHD_Connection* connec
     if (!request->begun) {
         request->begun = true;
         ++d->activeRequests;
+        ConnectionWatchdog::headersReceived(watchOf(connection));
         request->method = QByteArray(method);
+        // libmicrohttpd's own limit is its memory pool (twice ours, see start()): the exact limit and its
+        // readable answer are ours.
+        if (const qint64 head = requestHeadBytes(connection, *request); head > d->options.maxHeaderBytes)
+            return d->respond(connection, 431, headersTooLargeBody(head, d->options.maxHeaderBytes),
+                              isInsightsRoute(matchRoute(request->path).route));
         if (const QByteArray transfer =
                 headerValue(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING).trimmed().toLower();
             !transfer.isEmpty() && transfer != "chunked")
@@ -315,6 +346,7 @@ MHD_Result EmbeddedEndpoint::Private::onAccess(void* cls, MHD_Connection* connec
         const qint64 limit = d->profile.load()->maxBodyBytes;
         const auto size = static_cast<qint64>(*uploadDataSize);
         *uploadDataSize = 0;
+        ConnectionWatchdog::bodyReceived(watchOf(connection), size);
         if (!request->keepsBody())
             return MHD_YES;
         if (!request->overLimit && request->body.size() + size > limit) {
@@ -541,7 +573,8 @@ MHD_Result EmbeddedEndpoint::Private::onFullRequest(MHD_Connection* connection, 
                        request->answerContentType);
     }
     if (request->phase == Request::Phase::Waiting)
-        return MHD_YES; // not resumed yet
+        return MHD_YES;                                 // not resumed yet
+    ConnectionWatchdog::answering(watchOf(connection)); // the request is whole: no deadline from here
     if (request->handler)
         return handOver(connection, request);
     const Route route = request->route.route;
@@ -790,10 +823,26 @@ MHD_Result EmbeddedEndpoint::Private::automationStats(MHD_Connection* connection
     return respond(connection, 200, statsJson(log->stats(), log->lastId()), false);
 }
 
-void EmbeddedEndpoint::Private::onCompleted(void* cls, MHD_Connection*, void** requestContext,
+void EmbeddedEndpoint::Private::onConnection(void* cls, MHD_Connection* connection, void** socketContext,
+                                             MHD_ConnectionNotificationCode code)
+{
+    auto* d = static_cast<Private*>(cls);
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const MHD_ConnectionInfo* info =
+            MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socketContext = d->watchdog.add(info ? info->connect_fd : -1);
+    } else {
+        // Called before libmicrohttpd closes the socket: the watchdog forgets it first.
+        d->watchdog.remove(static_cast<ConnectionWatchdog::Watch*>(*socketContext));
+        *socketContext = nullptr;
+    }
+}
+
+void EmbeddedEndpoint::Private::onCompleted(void* cls, MHD_Connection* connection, void** requestContext,
                                             MHD_RequestTerminationCode)
 {
     auto* d = static_cast<Private*>(cls);
+    d->watchdog.requestFinished(watchOf(connection));
     auto* request = static_cast<Request*>(*requestContext);
     if (!request)
         return;
@@ -873,9 +922,13 @@ std::optional<QString> EmbeddedEndpoint::start(const EndpointOptions& options)
         QMutexLocker locker(&d->stoppingMutex);
         d->stopping = false;
     }
-    // MHD keeps the request line and headers in the connection's memory pool: its size is the header limit
-    // (plus room for the read and write buffers).
-    const auto memoryLimit = static_cast<size_t>(std::max(options.maxHeaderBytes, 4096) + 16 * 1024);
+    // MHD keeps the request line and headers in the connection's memory pool, with its read buffer (which
+    // grows by doubling) and the answer: at least twice the header limit plus room for those, so that every
+    // request within our limit reaches the access handler, which enforces the limit exactly (431 with a JSON
+    // body). Only heads too big for the pool get MHD's own 431 (an HTML body).
+    // 512 KB by default: libmicrohttpd maps the pool lazily, so a connection costs what it uses.
+    const auto memoryLimit =
+        static_cast<size_t>(std::max(std::max(options.maxHeaderBytes, 4096) * 2 + 64 * 1024, 512 * 1024));
     // An option array, so that the thread pool option is passed only when there is a pool.
     QList<MHD_OptionItem> items{
         {MHD_OPTION_SOCK_ADDR, 0, const_cast<sockaddr*>(socketAddress)},
@@ -886,13 +939,24 @@ std::optional<QString> EmbeddedEndpoint::start(const EndpointOptions& options)
         {MHD_OPTION_STRICT_FOR_CLIENT, 1, nullptr},
         {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&Private::onCompleted), d.get()},
         {MHD_OPTION_URI_LOG_CALLBACK, reinterpret_cast<intptr_t>(&Private::onUri), d.get()},
+        {MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&Private::onConnection), d.get()},
+        // 11 §4: one address (a slowloris, a runaway script) cannot take every slot.
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+         std::clamp(options.perAddressConnectionLimit, 1, std::max(options.connectionLimit, 1)), nullptr},
         {MHD_OPTION_EXTERNAL_LOGGER, reinterpret_cast<intptr_t>(&Private::onLog), d.get()},
     };
     if (threads > 1)
         items.append({MHD_OPTION_THREAD_POOL_SIZE, static_cast<intptr_t>(threads), nullptr});
     items.append({MHD_OPTION_END, 0, nullptr});
+    WatchdogLimits limits;
+    limits.headerTimeoutMs = std::max(options.headerTimeoutSeconds, 1) * 1000;
+    limits.idleTimeoutMs = std::max(options.idleTimeoutSeconds, 1) * 1000;
+    limits.minBodyBytesPerSecond = std::max<qint64>(options.minBodyBytesPerSecond, 0);
+    d->watchdog.start(limits);
     d->daemon = MHD_start_daemon(flags, options.port, nullptr, nullptr, &Private::onAccess, d.get(),
                                  MHD_OPTION_ARRAY, items.data(), MHD_OPTION_END);
+    if (!d->daemon)
+        d->watchdog.stop();
     if (!d->daemon)
         return QStringLiteral("cannot listen on %1:%2 (address in use or not available)")
             .arg(options.host)
@@ -926,6 +990,7 @@ void EmbeddedEndpoint::stop()
     if (listener != MHD_INVALID_SOCKET)
         ::close(listener);
     d->daemon = nullptr;
+    d->watchdog.stop();
 }
 
 EndpointCounters EmbeddedEndpoint::counters() const

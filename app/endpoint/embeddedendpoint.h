@@ -27,10 +27,17 @@ struct EndpointOptions
     QString profileName = QStringLiteral("current");
 
     // Transport limits (issue 3 §1). Defaults suit a developer machine; tests shorten the timeout.
-    int idleTimeoutSeconds = 30;    // a client silent this long mid-request (or idle) is dropped
-    int connectionLimit = 1000;     // concurrent connections
-    int maxHeaderBytes = 32 * 1024; // request line + headers (MHD's per-connection memory pool)
-    int threads = 0;                // MHD worker threads; 0 = one per core (at most 4)
+    int idleTimeoutSeconds = 30; // a client silent this long mid-request (or idle) is dropped
+    int connectionLimit = 1000;  // concurrent connections
+    // Slow clients (issue 11 §4): one address holds at most this many connections; a request's line and
+    // headers must arrive within headerTimeoutSeconds of the connection (of the previous answer plus the idle
+    // timeout on keep-alive), its body at minBodyBytesPerSecond on average after that long.
+    int perAddressConnectionLimit = 256;
+    int headerTimeoutSeconds = 10;
+    qint64 minBodyBytesPerSecond = 8 * 1024;
+    // Request line + headers. Browsers send every cookie of 127.0.0.1 to every port (11 §2): 64 KB at least.
+    int maxHeaderBytes = 64 * 1024;
+    int threads = 0; // MHD worker threads; 0 = one per core (at most 4)
 };
 
 // What the endpoint answered since it was created: cheap to read at any time (atomic counters), for

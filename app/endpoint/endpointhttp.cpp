@@ -182,6 +182,16 @@ QByteArray tooLargeBody()
     return QByteArrayLiteral(R"({"status":413,"message":"Request Entity Too Large"})");
 }
 
+QByteArray headersTooLargeBody(qint64 bytes, qint64 limit)
+{
+    return statusBody(431,
+                      QStringLiteral("Request Header Fields Too Large: %1 bytes of request line and headers, "
+                                     "the debugger accepts %2. Browsers send every cookie of the "
+                                     "endpoint's host: clear some, or raise the limit")
+                          .arg(bytes)
+                          .arg(limit));
+}
+
 QList<QPair<QByteArray, QByteArray>> corsPreflightHeaders(QByteArrayView requestedHeaders,
                                                           bool privateNetworkRequested)
 {

@@ -50,6 +50,8 @@ QByteArray invalidCredentialsBody();
 QByteArray notFoundBody();
 QByteArray methodNotAllowedBody();
 QByteArray tooLargeBody();
+// 431 for a request line and headers over the limit; Algolia publishes no body for it (unverified).
+QByteArray headersTooLargeBody(qint64 bytes, qint64 limit);
 inline constexpr char kJsonContentType[] = "application/json; charset=utf-8";
 
 // CORS answer headers (insights-api.md §5.4). `requestedHeaders` is Access-Control-Request-Headers, echoed so
