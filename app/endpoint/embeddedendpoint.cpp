@@ -1,5 +1,6 @@
 #include "embeddedendpoint.h"
 
+#include "chunkedanswer.h"
 #include "connectionwatchdog.h"
 #include "endpointhttp.h"
 #include "routehandler.h"
@@ -261,6 +262,9 @@ struct EmbeddedEndpoint::Private
                        const HeaderList& headers = {}, bool announce = true,
                        const QByteArray& contentType = kJsonContentType) const;
     MHD_Result automationGate(MHD_Connection* connection, bool* refused) const;
+    // A JSON answer written page by page as the producer makes it (chunked): 11 §5.
+    MHD_Result respondStream(MHD_Connection* connection, int status, bool cors,
+                             ChunkedAnswer::Producer producer) const;
 };
 
 MHD_Result EmbeddedEndpoint::Private::respond(MHD_Connection* connection, int status, const QByteArray& body,
@@ -288,6 +292,36 @@ MHD_Result EmbeddedEndpoint::Private::respond(MHD_Connection* connection, int st
             ++requestsRefused;
         emit q->requestHandled(status, 0);
     }
+    return result;
+}
+
+MHD_Result EmbeddedEndpoint::Private::respondStream(MHD_Connection* connection, int status, bool cors,
+                                                    ChunkedAnswer::Producer producer) const
+{
+    auto* answer = new ChunkedAnswer(std::move(producer));
+    MHD_Response* response = MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, 64 * 1024,
+        [](void* cls, uint64_t, char* buffer, size_t max) -> ssize_t {
+            const qsizetype count =
+                static_cast<ChunkedAnswer*>(cls)->read(buffer, static_cast<qsizetype>(max));
+            // MHD_CONTENT_READER_END_OF_STREAM, spelled without its C cast (-Wold-style-cast).
+            return count > 0 ? static_cast<ssize_t>(count) : static_cast<ssize_t>(-1);
+        },
+        answer, [](void* cls) { delete static_cast<ChunkedAnswer*>(cls); });
+    if (!response) {
+        delete answer;
+        return MHD_NO;
+    }
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, kJsonContentType);
+    if (cors) {
+        MHD_add_response_header(response, "Access-Control-Allow-Origin", "*");
+        MHD_add_response_header(response, "Access-Control-Expose-Headers",
+                                "x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset");
+    }
+    const MHD_Result result = MHD_queue_response(connection, static_cast<unsigned int>(status), response);
+    MHD_destroy_response(response);
+    ++requestsAnswered;
+    emit q->requestHandled(status, 0);
     return result;
 }
 
@@ -688,9 +722,11 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
             eventsAccepted += acceptedCount;
         }
         if (!ok) {
-            request->status = 500;
+            // Never 200 for an event not stored; 503 so that Algolia's clients retry (they retry 5xx), with
+            // SQLite's reason for the developer.
+            request->status = 503;
             request->answer =
-                statusBody(500, QStringLiteral("The event log could not store the events: %1").arg(error));
+                statusBody(503, QStringLiteral("The event log could not store the events: %1").arg(error));
         } else if (!announced.isEmpty()) {
             for (qsizetype i = 0; i < announced.size(); ++i)
                 announced[i].id = firstId + i;
@@ -725,42 +761,7 @@ MHD_Result EmbeddedEndpoint::Private::debuggerFeed(MHD_Connection* connection)
     if (const QByteArray text = queryValue(arguments, "limit"); !text.isEmpty())
         limit = std::clamp(text.toInt(), 1, 1000);
 
-    // Newest first, page by page, until the window's start: the feed asks for recent seconds, so this reads
-    // few pages however large the log is.
-    QList<LogRecord> window;
-    LogQuery query;
-    query.newestFirst = true;
-    query.limit = 500;
-    bool done = false;
-    while (!done && window.size() < limit) {
-        const QList<LogRecord> page = log->query(query);
-        if (page.isEmpty())
-            break;
-        for (const LogRecord& record : page) {
-            if (record.receivedAtMs < start) {
-                done = true;
-                break;
-            }
-            const bool received =
-                record.source == EventSource::Endpoint ||
-                (record.source == EventSource::Sent && record.target == QLatin1String("local"));
-            if (received && record.receivedAtMs <= end) {
-                window.append(record);
-                if (window.size() >= limit)
-                    break;
-            }
-        }
-        query.beforeId = page.constLast().id;
-    }
-    std::reverse(window.begin(), window.end());
-    QByteArray body = "{\"events\":[";
-    for (qsizetype i = 0; i < window.size(); ++i) {
-        if (i)
-            body += ',';
-        body += feedRecordJson(window.at(i));
-    }
-    body += "]}";
-    return respond(connection, 200, body, true);
+    return respondStream(connection, 200, true, debuggerFeedProducer(log, start, end, limit));
 }
 
 MHD_Result EmbeddedEndpoint::Private::deleteUserToken(MHD_Connection* connection, const QString& token)
@@ -805,17 +806,7 @@ MHD_Result EmbeddedEndpoint::Private::automationEvents(MHD_Connection* connectio
     query.limit = 1000;
     if (const QString limit = text("limit"); !limit.isEmpty())
         query.limit = std::clamp(limit.toInt(), 1, 10000);
-    const QList<LogRecord> records = log->query(query);
-    QByteArray body = "{\"events\":[";
-    for (qsizetype i = 0; i < records.size(); ++i) {
-        if (i)
-            body += ',';
-        body += automationRecordJson(records.at(i));
-    }
-    const qint64 lastId = records.isEmpty() ? query.sinceId : records.constLast().id;
-    body += "],\"lastId\":" + QByteArray::number(lastId) +
-            ",\"hasMore\":" + (records.size() >= query.limit ? "true" : "false") + '}';
-    return respond(connection, 200, body, false);
+    return respondStream(connection, 200, false, automationEventsProducer(log, query));
 }
 
 MHD_Result EmbeddedEndpoint::Private::automationStats(MHD_Connection* connection)

@@ -27,6 +27,11 @@ QByteArray embeddedJson(const QByteArray& raw)
 {
     if (raw.isEmpty())
         return QByteArrayLiteral("null");
+    // Parsing a large event only to embed it would cost several times its size (11 §5). A body that decoded
+    // to no event is logged cut to RecordBuilder::kRequestBodyKept bytes, so every longer raw text is an
+    // event sliced from a parsed body, hence JSON.
+    if (raw.size() > RecordBuilder::kRequestBodyKept)
+        return raw;
     QJsonParseError error{};
     const QJsonDocument document = QJsonDocument::fromJson(raw, &error);
     if (error.error == QJsonParseError::NoError && !document.isNull())

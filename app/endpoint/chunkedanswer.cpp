@@ -1,0 +1,193 @@
+#include "chunkedanswer.h"
+
+#include "endpointhttp.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+ChunkedAnswer::ChunkedAnswer(Producer producer)
+    : m_producer(std::move(producer))
+{}
+
+qsizetype ChunkedAnswer::read(char* buffer, qsizetype max)
+{
+    while (m_offset >= m_pending.size()) {
+        if (m_done)
+            return 0;
+        std::optional<QByteArray> next = m_producer();
+        if (!next) {
+            m_done = true;
+            m_pending.clear();
+            m_offset = 0;
+            return 0;
+        }
+        m_pending = std::move(*next);
+        m_offset = 0;
+    }
+    const qsizetype count = std::min(max, m_pending.size() - m_offset);
+    std::memcpy(buffer, m_pending.constData() + m_offset, static_cast<size_t>(count));
+    m_offset += count;
+    if (m_offset >= m_pending.size()) {
+        m_pending = QByteArray(); // free the page as soon as it is written
+        m_offset = 0;
+    }
+    return count;
+}
+
+AdaptivePage::AdaptivePage(int maxRecords, qsizetype targetBytes)
+    : m_max(std::max(maxRecords, 1))
+    , m_target(targetBytes)
+    , m_size(1)
+{}
+
+void AdaptivePage::observe(int records, qsizetype bytes)
+{
+    if (records <= 0)
+        return;
+    const qsizetype perRecord = std::max<qsizetype>(1, bytes / records);
+    // Grow by doubling at most: small records followed by large ones must not make one huge page.
+    m_size = static_cast<int>(std::clamp<qsizetype>(m_target / perRecord, 1, std::min(m_max, 2 * m_size)));
+}
+
+namespace {
+
+bool isReceived(const LogRecord& record)
+{
+    return record.source == EventSource::Endpoint ||
+           (record.source == EventSource::Sent && record.target == QLatin1String("local"));
+}
+
+} // namespace
+
+ChunkedAnswer::Producer automationEventsProducer(const EventLog* log, LogQuery query)
+{
+    struct State
+    {
+        int stage = 0; // 0 head, 1 pages, 2 tail, 3 done
+        int remaining = 0;
+        int emitted = 0;
+        qint64 lastId = 0;
+        AdaptivePage page{500};
+    };
+    auto state = std::make_shared<State>();
+    state->remaining = query.limit;
+    state->lastId = query.sinceId;
+    const int limit = query.limit;
+    return [log, query, limit, state]() mutable -> std::optional<QByteArray> {
+        switch (state->stage) {
+        case 0:
+            state->stage = 1;
+            return QByteArrayLiteral("{\"events\":[");
+        case 1: {
+            if (state->remaining > 0) {
+                LogQuery page = query;
+                page.sinceId = state->lastId;
+                page.limit = std::min(state->page.size(), state->remaining);
+                const QList<LogRecord> records = log->query(page);
+                QByteArray chunk;
+                for (const LogRecord& record : records) {
+                    if (state->emitted++ > 0)
+                        chunk += ',';
+                    chunk += EndpointHttp::automationRecordJson(record);
+                }
+                state->page.observe(static_cast<int>(records.size()), chunk.size());
+                state->remaining -= static_cast<int>(records.size());
+                if (!records.isEmpty())
+                    state->lastId = records.constLast().id;
+                if (records.size() < page.limit)
+                    state->remaining = 0; // the log has no more
+                if (!chunk.isEmpty())
+                    return chunk;
+            }
+            state->stage = 3;
+            return "],\"lastId\":" + QByteArray::number(state->lastId) +
+                   ",\"hasMore\":" + (state->emitted >= limit ? "true" : "false") + '}';
+        }
+        default:
+            return std::nullopt;
+        }
+    };
+}
+
+ChunkedAnswer::Producer debuggerFeedProducer(const EventLog* log, qint64 startMs, qint64 endMs, int limit)
+{
+    struct State
+    {
+        bool started = false;
+        bool done = false;
+        QSet<qint64> ids;
+        qint64 nextAfter = 0; // the second pass reads ids > nextAfter
+        qint64 lastWanted = 0;
+        int emitted = 0;
+        AdaptivePage page{500};
+    };
+    auto state = std::make_shared<State>();
+    return [log, startMs, endMs, limit, state]() -> std::optional<QByteArray> {
+        if (state->done)
+            return std::nullopt;
+        if (!state->started) {
+            state->started = true;
+            // Newest first, a block of ids at a time, until the window's start: the feed asks for recent
+            // seconds, so this reads few blocks however large the log is. Each block is read oldest first
+            // (an id range: no sort of large rows), and only ids are kept.
+            AdaptivePage page(500);
+            bool reachedStart = false;
+            qint64 high = log->lastId();
+            while (!reachedStart && high > 0 && state->ids.size() < limit) {
+                LogQuery query;
+                query.sinceId = std::max<qint64>(0, high - page.size());
+                query.limit = static_cast<int>(high - query.sinceId);
+                const QList<LogRecord> records = log->query(query);
+                qsizetype bytes = 0;
+                for (auto it = records.crbegin(); it != records.crend(); ++it) {
+                    const LogRecord& record = *it;
+                    bytes += record.rawJson.size();
+                    if (record.id > high)
+                        continue;
+                    if (record.receivedAtMs < startMs) {
+                        reachedStart = true;
+                        break;
+                    }
+                    if (isReceived(record) && record.receivedAtMs <= endMs) {
+                        state->ids.insert(record.id);
+                        if (state->ids.size() >= limit)
+                            break;
+                    }
+                }
+                page.observe(static_cast<int>(std::max<qsizetype>(records.size(), 1)),
+                             std::max<qsizetype>(bytes, 1));
+                high = query.sinceId;
+            }
+            if (!state->ids.isEmpty()) {
+                state->nextAfter = *std::min_element(state->ids.cbegin(), state->ids.cend()) - 1;
+                state->lastWanted = *std::max_element(state->ids.cbegin(), state->ids.cend());
+            }
+            return QByteArrayLiteral("{\"events\":[");
+        }
+        while (!state->ids.isEmpty() && state->nextAfter < state->lastWanted) {
+            LogQuery query;
+            query.sinceId = state->nextAfter;
+            query.limit = state->page.size();
+            const QList<LogRecord> records = log->query(query);
+            if (records.isEmpty())
+                break;
+            QByteArray chunk;
+            for (const LogRecord& record : records) {
+                if (record.id > state->lastWanted)
+                    break;
+                if (!state->ids.contains(record.id))
+                    continue;
+                if (state->emitted++ > 0)
+                    chunk += ',';
+                chunk += EndpointHttp::feedRecordJson(record);
+            }
+            state->page.observe(static_cast<int>(records.size()), std::max<qsizetype>(chunk.size(), 1));
+            state->nextAfter = records.constLast().id;
+            if (!chunk.isEmpty())
+                return chunk;
+        }
+        state->done = true;
+        return QByteArrayLiteral("]}");
+    };
+}
