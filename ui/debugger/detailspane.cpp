@@ -146,6 +146,13 @@ DetailsPane::DetailsPane(EventLog* log, QWidget* parent)
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
+    m_planNotesLabel = new QLabel(this);
+    m_planNotesLabel->setObjectName(QStringLiteral("detailsPlanNotes"));
+    m_planNotesLabel->setWordWrap(true);
+    m_planNotesLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_planNotesLabel->setTextFormat(Qt::PlainText);
+    m_planNotesLabel->hide();
+
     m_tabs = new QTabWidget(this);
     m_tabs->setObjectName(QStringLiteral("detailsTabs"));
 
@@ -181,6 +188,7 @@ DetailsPane::DetailsPane(EventLog* log, QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_summary);
+    layout->addWidget(m_planNotesLabel);
     layout->addWidget(m_tabs, 1);
 
     const auto jump = [this](QTreeWidgetItem* item) {
@@ -219,12 +227,27 @@ void DetailsPane::setClock(std::function<qint64()> nowMs)
     m_now = std::move(nowMs);
 }
 
+void DetailsPane::setPlanNotes(std::function<QStringList(qint64 recordId)> notes)
+{
+    m_planNotes = std::move(notes);
+    refreshPlanNotes();
+}
+
+void DetailsPane::refreshPlanNotes()
+{
+    const QStringList lines = m_planNotes && m_record ? m_planNotes(m_record->id) : QStringList();
+    m_planNotesLabel->setText(lines.isEmpty() ? QString()
+                                              : tr("Plan: ") + lines.join(QStringLiteral("\n      ")));
+    m_planNotesLabel->setVisible(!lines.isEmpty());
+}
+
 void DetailsPane::clear()
 {
     ++m_generation;
     m_record.reset();
     m_markedFields.clear();
     m_summary->setText(tr("Select an event to see its details."));
+    refreshPlanNotes();
     m_json->clear();
     m_issues->clear();
     m_usefulness->clear();
@@ -295,6 +318,7 @@ void DetailsPane::showRecord(const LogRecord& record)
     if (!record.accepted && !record.message.isEmpty())
         summary += QStringLiteral("<br/>Algolia's answer: %1").arg(record.message.toHtmlEscaped());
     m_summary->setText(summary);
+    refreshPlanNotes();
 
     m_json->setHtml(jsonHtml(record.rawJson, record.issues));
 

@@ -38,6 +38,12 @@ public:
     void showRecord(const LogRecord& record);
     void clear();
 
+    // The event plan's notes on a record (issue 15, the Checks dock): which checks it satisfied or broke, a
+    // line each; shown under the summary, hidden when empty. refreshPlanNotes() after the plan's verdicts
+    // changed.
+    void setPlanNotes(std::function<QStringList(qint64 recordId)> notes);
+    void refreshPlanNotes();
+
     qint64 recordId() const { return m_record ? m_record->id : 0; }
     // The top-level fields marked in the JSON because an issue names them.
     QStringList markedFields() const { return m_markedFields; }
@@ -63,6 +69,8 @@ private:
 
     QTabWidget* m_tabs = nullptr;
     QLabel* m_summary = nullptr;
+    std::function<QStringList(qint64)> m_planNotes;
+    QLabel* m_planNotesLabel = nullptr;
     QTextBrowser* m_json = nullptr;
     QTreeWidget* m_issues = nullptr;
     QTreeWidget* m_usefulness = nullptr;

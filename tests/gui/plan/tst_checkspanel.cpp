@@ -5,6 +5,7 @@
 
 #include "checks/checkspanel.h"
 #include "debugger/debuggerpanel.h"
+#include "debugger/detailspane.h"
 #include "event/eventcodec.h"
 #include "log/eventlog.h"
 #include "views/eventtablemodel.h"
@@ -155,6 +156,9 @@ void ChecksPanelTest::init()
     layout->addWidget(m_debugger, 1);
     // The main window's hook: a check clicked filters the live table.
     connect(m_checks, &ChecksPanel::filterRequested, m_debugger, &DebuggerPanel::setFilterText);
+    ChecksPanel* checks = m_checks;
+    m_debugger->detailsPane()->setPlanNotes([checks](qint64 id) { return checks->notesFor(id); });
+    connect(m_checks, &ChecksPanel::reportUpdated, m_debugger->detailsPane(), &DetailsPane::refreshPlanNotes);
     m_window->resize(1200, 700);
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
@@ -209,6 +213,14 @@ void ChecksPanelTest::followsLiveEventsAndFiltersTheTable()
     QTest::mouseClick(tree->viewport(), Qt::LeftButton, {}, nameCell(tree, purchased));
     QCOMPARE(m_debugger->filterText(), QStringLiteral("eventName=Purchased"));
     QTRY_COMPARE_WITH_TIMEOUT(m_debugger->tableView()->model()->rowCount(), 1, 10000);
+    // Its details say which expectation it broke, and which field.
+    QTableView* table = m_debugger->tableView();
+    table->setCurrentIndex(table->model()->index(0, 0));
+    auto* notes = m_debugger->detailsPane()->findChild<QLabel*>(QStringLiteral("detailsPlanNotes"));
+    QVERIFY(notes);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        notes->text().contains(QStringLiteral("✗ broke Purchased: objectData[1].queryID")), 10000);
+    QVERIFY(notes->isVisible());
     // Clicking the token rule shows the user whose token broke it.
     QTreeWidgetItem* suspicious = findCheck(tree, QStringLiteral("token:suspicious"));
     tree->scrollToItem(suspicious);
