@@ -96,10 +96,10 @@ class Checker
 public:
     Checker(const Plan& plan, const QList<CheckRecord>& records, const CheckOptions& options)
         : m_plan(plan)
-        , m_records(records)
+        , m_records(withoutRequests(records, m_owned))
         , m_options(options)
     {
-        for (const CheckRecord& record : records) {
+        for (const CheckRecord& record : m_records) {
             if (record.isSearch) {
                 m_searchesRecorded = true;
                 ++m_report.searchesChecked;
@@ -731,7 +731,21 @@ private:
         }
     }
 
+    // Refused requests carry no event: the checks never see them (copied only when there are some).
+    static const QList<CheckRecord>& withoutRequests(const QList<CheckRecord>& records,
+                                                     QList<CheckRecord>& owned)
+    {
+        if (std::none_of(records.cbegin(), records.cend(), [](const CheckRecord& r) { return r.isRequest; }))
+            return records;
+        for (const CheckRecord& record : records) {
+            if (!record.isRequest)
+                owned.append(record);
+        }
+        return owned;
+    }
+
     const Plan& m_plan;
+    QList<CheckRecord> m_owned; // declared before m_records, which may refer to it
     const QList<CheckRecord>& m_records;
     const CheckOptions& m_options;
     bool m_searchesRecorded = false;
@@ -744,6 +758,12 @@ CheckRecord checkRecordFromLog(const LogRecord& record)
 {
     CheckRecord out;
     out.id = record.id;
+    out.isSearch = record.kind == RecordKind::Search;
+    out.isRequest = record.kind == RecordKind::Request;
+    if (out.isSearch) {
+        out.searchIndex = record.index;
+        out.searchQueryId = record.queryId;
+    }
     out.timeMs = record.timestampMs > 0 ? record.timestampMs : record.receivedAtMs;
     out.userToken = record.userToken;
     out.authenticatedUserToken = record.authenticatedUserToken;
@@ -753,6 +773,8 @@ CheckRecord checkRecordFromLog(const LogRecord& record)
     out.issues = record.issues;
     if (!record.remoteAddress.isEmpty() || !record.userAgent.isEmpty())
         out.client = record.remoteAddress + QLatin1Char(' ') + record.userAgent;
+    if (record.kind != RecordKind::Event)
+        return out;
     DecodedBatch decoded = EventCodec::decodeEvent(record.rawJson);
     if (!decoded.events.isEmpty())
         out.event = std::move(decoded.events.first());

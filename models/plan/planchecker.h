@@ -24,10 +24,11 @@ struct CheckRecord
     qint64 id = 0;
     qint64 timeMs = 0; // the event's own timestamp, else when it was received
     bool isSearch = false;
-    QString searchIndex;   // isSearch: the index searched
-    QString searchQueryId; // isSearch: the queryID the search returned
-    Event event;           // decoded from the record's JSON (empty for searches)
-    QString userToken;     // the userToken field (searches: the token the search carried)
+    bool isRequest = false; // a request refused before any event was judged: no event, never checked
+    QString searchIndex;    // isSearch: the index searched
+    QString searchQueryId;  // isSearch: the queryID the search returned
+    Event event;            // decoded from the record's JSON (empty for searches)
+    QString userToken;      // the userToken field (searches: the token the search carried)
     QString authenticatedUserToken;
     bool accepted = true;
     int httpStatus = 200;

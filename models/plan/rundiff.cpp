@@ -19,7 +19,7 @@ RunFacts factsOf(const QList<CheckRecord>& records)
 {
     RunFacts facts;
     for (const CheckRecord& record : records) {
-        if (record.isSearch)
+        if (record.isSearch || record.isRequest)
             continue;
         const QString name = record.event.eventName.value_or(QString());
         ++facts.counts[{name, record.event.eventType.value_or(QString())}];
@@ -74,9 +74,9 @@ RunDiff diffRuns(const QList<CheckRecord>& a, const QList<CheckRecord>& b, const
     const RunFacts factsA = factsOf(a);
     const RunFacts factsB = factsOf(b);
     for (const CheckRecord& record : a)
-        diff.recordsA += record.isSearch ? 0 : 1;
+        diff.recordsA += record.isSearch || record.isRequest ? 0 : 1;
     for (const CheckRecord& record : b)
-        diff.recordsB += record.isSearch ? 0 : 1;
+        diff.recordsB += record.isSearch || record.isRequest ? 0 : 1;
 
     QSet<QPair<QString, QString>> keys;
     for (auto it = factsA.counts.begin(); it != factsA.counts.end(); ++it)

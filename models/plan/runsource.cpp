@@ -110,6 +110,9 @@ RunLoadResult fromAutomationPage(const QByteArray& json, qint64& lastId)
         const QJsonObject object = value.toObject();
         LogRecord record;
         record.id = static_cast<qint64>(object.value(QStringLiteral("id")).toDouble());
+        record.kind =
+            recordKindFromName(object.value(QStringLiteral("kind")).toString()).value_or(RecordKind::Event);
+        record.queryId = object.value(QStringLiteral("queryID")).toString();
         record.requestId = object.value(QStringLiteral("requestId")).toString();
         record.receivedAtMs = static_cast<qint64>(object.value(QStringLiteral("receivedAt")).toDouble());
         record.source = eventSourceFromName(object.value(QStringLiteral("source")).toString())

@@ -50,7 +50,7 @@ Plan starterPlan(const QList<CheckRecord>& records)
     QList<QString> order;
     QHash<QString, Seen> seen;
     for (const CheckRecord& record : records) {
-        if (record.isSearch || !record.accepted)
+        if (record.isSearch || record.isRequest || !record.accepted)
             continue;
         const QString name = record.event.eventName.value_or(QString());
         if (name.isEmpty())
@@ -93,7 +93,7 @@ Plan starterPlan(const QList<CheckRecord>& records)
     QHash<QString, QStringList> namesByUser;
     QList<QString> users;
     for (const CheckRecord& record : records) {
-        if (record.isSearch || !record.accepted || record.userToken.isEmpty())
+        if (record.isSearch || record.isRequest || !record.accepted || record.userToken.isEmpty())
             continue;
         const QString name = record.event.eventName.value_or(QString());
         if (name.isEmpty())

@@ -2,6 +2,7 @@
 // users, windows, login transitions, token churn, suspicious tokens, pending states and unplanned events.
 
 #include "catalog/indexcatalog.h"
+#include "log/eventlog.h"
 #include "plan/plan.h"
 #include "plan/planchecker.h"
 
@@ -142,6 +143,7 @@ private Q_SLOTS:
     void passedFollowsNotMetAndUnplanned();
     void interleavedUsersGetOneInstanceEach();
     void fieldHelpers();
+    void logRecordsOfEveryKind();
 
 private:
     CheckReport check(const QList<CheckRecord>& records, bool runEnded, qint64 nowSeconds) const;
@@ -491,6 +493,62 @@ void PlanCheckerTest::fieldHelpers()
              (QStringList{QStringLiteral("eventType"), QStringLiteral("queryID"),
                           QStringLiteral("objectData"), QStringLiteral("pageType"),
                           QStringLiteral("objectData[].color"), QStringLiteral("objectData[].queryID")}));
+}
+
+void PlanCheckerTest::logRecordsOfEveryKind()
+{
+    // A search the endpoint answered, the view and click that followed it, and a refused request between.
+    LogRecord search;
+    search.id = 1;
+    search.kind = RecordKind::Search;
+    search.index = QStringLiteral("movies");
+    search.userToken = kUserA;
+    search.queryId = QStringLiteral("q1");
+    search.receivedAtMs = kStart;
+    search.accepted = true;
+    LogRecord refused;
+    refused.id = 2;
+    refused.kind = RecordKind::Request;
+    refused.httpStatus = 401;
+    refused.receivedAtMs = kStart + 1000;
+    LogRecord view;
+    view.id = 3;
+    view.userToken = kUserA;
+    view.accepted = true;
+    view.receivedAtMs = kStart + 2000;
+    view.rawJson = "{\"eventType\":\"view\",\"eventName\":\"Product Viewed\",\"index\":\"movies\","
+                   "\"userToken\":\"" +
+                   kUserA.toUtf8() + "\",\"objectIDs\":[\"movie-0001\"]}";
+    LogRecord click = view;
+    click.id = 4;
+    click.receivedAtMs = kStart + 3000;
+    click.rawJson = "{\"eventType\":\"click\",\"eventName\":\"Search Result Clicked\",\"index\":\"movies\","
+                    "\"userToken\":\"" +
+                    kUserA.toUtf8() +
+                    "\",\"queryID\":\"q1\",\"objectIDs\":[\"movie-0001\"],"
+                    "\"positions\":[1]}";
+
+    const CheckRecord asSearch = checkRecordFromLog(search);
+    QVERIFY(asSearch.isSearch);
+    QCOMPARE(asSearch.searchIndex, QStringLiteral("movies"));
+    QCOMPARE(asSearch.searchQueryId, QStringLiteral("q1"));
+    QVERIFY(checkRecordFromLog(refused).isRequest);
+    QCOMPARE(checkRecordFromLog(click).event.queryID, std::optional<QString>(QStringLiteral("q1")));
+
+    QList<CheckRecord> records;
+    for (const LogRecord& record : {search, refused, view, click})
+        records.append(checkRecordFromLog(record));
+    const CheckReport report = check(records, false, 10);
+    QCOMPARE(report.recordsChecked, 2); // the refused request is not an event
+    QCOMPARE(report.searchesChecked, 1);
+    QVERIFY(report.unplanned.isEmpty());
+    // With searches recorded, the funnel's first steps are checked: it waits for the cart, not "not
+    // checkable".
+    const CheckResult* funnel = report.result(QStringLiteral("journey:Search to purchase"));
+    QCOMPARE(funnel->status, CheckStatus::Pending);
+    QCOMPARE(funnel->instances.constFirst().stepsDone, 3);
+    QCOMPARE(funnel->instances.constFirst().recordIds, (QList<qint64>{1, 3, 4}));
+    QVERIFY(!funnel->summary.contains(QLatin1String("not checkable")));
 }
 
 QTEST_GUILESS_MAIN(PlanCheckerTest)
