@@ -5,6 +5,8 @@
 #include <QJsonObject>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 namespace {
 
@@ -20,14 +22,22 @@ std::optional<QJsonObject> objectOf(const QByteArray& body, QString* error)
     return document.object();
 }
 
-// Scores are integers in Algolia's examples; a string score is read as a number when it is one.
+// Scores are integers in Algolia's examples; a string score is read as a number when it is one. Anything
+// else, "nan" and "inf" included (QString::toDouble reads them), is 0: a NaN would break the sort by score.
 double number(const QJsonValue& value)
 {
-    if (value.isDouble())
-        return value.toDouble();
-    if (value.isString())
-        return value.toString().toDouble();
-    return 0;
+    const double read = value.isDouble()   ? value.toDouble()
+                        : value.isString() ? value.toString().toDouble()
+                                           : 0;
+    return std::isfinite(read) ? read : 0;
+}
+
+// An affinity's score (1..20 per Algolia) as an int; a value beyond int's range is clamped, since casting it
+// would be undefined (found by fuzz_profiles).
+int intScore(double score)
+{
+    return static_cast<int>(std::clamp(score, static_cast<double>(std::numeric_limits<int>::min()),
+                                       static_cast<double>(std::numeric_limits<int>::max())));
 }
 
 } // namespace
@@ -86,7 +96,7 @@ std::optional<AdvancedProfile> parseAdvanced(const QByteArray& body, QString* er
             affinity.indices.append(index.toString());
         const QJsonValue value = entry.value(QLatin1String("value"));
         affinity.value = value.isString() ? value.toString() : QString::number(value.toDouble());
-        affinity.score = static_cast<int>(number(entry.value(QLatin1String("score"))));
+        affinity.score = intScore(number(entry.value(QLatin1String("score"))));
         affinity.lastUpdatedAt = entry.value(QLatin1String("lastUpdatedAt")).toString();
         profile.affinities.append(std::move(affinity));
     }

@@ -9,6 +9,8 @@
 #include <QFile>
 #include <QTest>
 
+#include <limits>
+
 Q_DECLARE_METATYPE(SendStatus)
 
 namespace {
@@ -52,6 +54,7 @@ private Q_SLOTS:
     void classicProfile();
     void advancedProfile();
     void unreadableProfiles();
+    void outOfRangeProfileScores();
 };
 
 void TestClientRules::targets_data()
@@ -264,6 +267,25 @@ void TestClientRules::unreadableProfiles()
     QVERIFY(!error.isEmpty());
     QVERIFY(!ProfileParser::parseAdvanced(R"({"type":"basic"})", &error));
     QCOMPARE(error, QStringLiteral("the profile has no userID"));
+}
+
+// Found by fuzz_profiles: a score beyond int's range was cast (undefined behaviour); "nan"/"inf" strings,
+// which QString::toDouble reads, would break the sort by score.
+void TestClientRules::outOfRangeProfileScores()
+{
+    const std::optional<AdvancedProfile> advanced = ProfileParser::parseAdvanced(
+        R"({"userID":"u","affinities":[{"name":"a","score":1e40},{"name":"b","score":"nan"},{"name":"c","score":-1e40}]})");
+    QVERIFY(advanced);
+    QCOMPARE(advanced->affinities.size(), 3);
+    QCOMPARE(advanced->affinities.at(0).score, std::numeric_limits<int>::max());
+    QCOMPARE(advanced->affinities.at(1).score, 0);
+    QCOMPARE(advanced->affinities.at(2).score, std::numeric_limits<int>::min());
+    const std::optional<PersonalizationProfile> classic =
+        ProfileParser::parseClassic(R"({"userToken":"u","scores":{"brand":{"x":"inf","y":3}}})");
+    QVERIFY(classic);
+    QCOMPARE(classic->scores.size(), 2);
+    QCOMPARE(classic->scores.at(0).score, 3.0);
+    QCOMPARE(classic->scores.at(1).score, 0.0);
 }
 
 QTEST_GUILESS_MAIN(TestClientRules)
