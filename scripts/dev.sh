@@ -69,8 +69,10 @@ configure_and_build() {
 # The sanitized tree: clang, ASan + UBSan everywhere, the libFuzzer targets (cmake/InsightsSanitizers.cmake).
 # Warnings are the gcc tree's job (-Werror there); this one looks for what only shows at run time.
 sanitize_dir=$here/build-sanitize
+# -O1 and line tables only: the usual sanitizer build, stack traces with lines, about a third less build time.
 configure_sanitized() {
-    CC=clang CXX=clang++ CI=false configure_and_build RelWithDebInfo "$sanitize_dir" -DINSIGHTS_FUZZ=ON "$@"
+    CC=clang CXX=clang++ CI=false configure_and_build RelWithDebInfo "$sanitize_dir" -DINSIGHTS_FUZZ=ON \
+        "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG" "$@"
 }
 
 run_ctest() {

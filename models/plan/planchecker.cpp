@@ -546,7 +546,10 @@ private:
                 {QStringLiteral("userToken"), &record.userToken},
                 {QStringLiteral("authenticatedUserToken"), &record.authenticatedUserToken}};
             bool broken = false;
-            for (const auto& [field, value] : fields) {
+            for (const auto& entry : fields) {
+                // Not a structured binding: clang 14 (the sanitized tree) cannot capture one in a lambda.
+                const QString& field = entry.first;
+                const QString* value = entry.second;
                 if (value->isEmpty())
                     continue;
                 tokens.insert(*value);
