@@ -1,11 +1,10 @@
 #include "indexbrowser.h"
 
+#include "client/httptransport.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
-#include <QNetworkRequest>
 
 namespace {
 
@@ -23,7 +22,7 @@ QString titleOf(const QJsonObject& hit)
 
 IndexBrowser::IndexBrowser(QObject* parent)
     : QObject(parent)
-    , m_network(new QNetworkAccessManager(this))
+    , m_transport(new HttpTransport(this))
 {}
 
 IndexBrowser::~IndexBrowser()
@@ -53,12 +52,11 @@ void IndexBrowser::start(const BrowseRequest& request)
 
 void IndexBrowser::cancel()
 {
-    if (!m_reply)
+    if (!m_running)
         return;
-    QNetworkReply* reply = std::exchange(m_reply, nullptr);
-    reply->disconnect(this);
-    reply->abort();
-    reply->deleteLater();
+    m_running = false;
+    ++m_generation; // the aborted page's answer is ignored
+    m_transport->abort(m_requestId);
 }
 
 void IndexBrowser::requestPage(const QString& cursor)
@@ -66,11 +64,13 @@ void IndexBrowser::requestPage(const QString& cursor)
     QUrl url = m_request.baseUrl;
     url.setPath(QStringLiteral("/1/indexes/%1/browse")
                     .arg(QString::fromLatin1(QUrl::toPercentEncoding(m_request.indexName))));
-    QNetworkRequest request(url);
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    request.setRawHeader(QByteArrayLiteral("x-algolia-application-id"), m_request.appId.toUtf8());
-    request.setRawHeader(QByteArrayLiteral("x-algolia-api-key"), m_request.apiKey.toUtf8());
-    request.setTransferTimeout(m_request.transferTimeoutMs);
+    SendRequest request;
+    request.method = QByteArrayLiteral("POST");
+    request.url = url;
+    request.headers = {{QByteArrayLiteral("content-type"), QByteArrayLiteral("application/json")},
+                       {QByteArrayLiteral("x-algolia-application-id"), m_request.appId.toUtf8()},
+                       {QByteArrayLiteral("x-algolia-api-key"), m_request.apiKey.toUtf8()}};
+    request.timeoutMs = m_request.transferTimeoutMs;
     // The cursor goes in the body: it can be longer than a URL may be.
     QJsonObject body{
         {QLatin1String("hitsPerPage"), m_request.hitsPerPage},
@@ -80,23 +80,23 @@ void IndexBrowser::requestPage(const QString& cursor)
     };
     if (!cursor.isEmpty())
         body.insert(QLatin1String("cursor"), cursor);
-    m_reply = m_network->post(request, QJsonDocument(body).toJson(QJsonDocument::Compact));
-    QNetworkReply* reply = m_reply;
-    connect(reply, &QNetworkReply::finished, this, [this, reply] { onReply(reply); });
+    request.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    m_running = true;
+    const quint64 generation = ++m_generation;
+    m_requestId = m_transport->execute(request, this, [this, generation](const SendResult& result) {
+        if (generation == m_generation)
+            onResult(result);
+    });
 }
 
-void IndexBrowser::onReply(QNetworkReply* reply)
+void IndexBrowser::onResult(const SendResult& result)
 {
-    if (reply != m_reply)
-        return;
-    m_reply = nullptr;
-    reply->deleteLater();
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const QByteArray data = reply->readAll();
-    const QJsonObject answer = QJsonDocument::fromJson(data).object();
-    if (reply->error() != QNetworkReply::NoError || status != 200) {
+    m_running = false;
+    const int status = result.httpStatus;
+    const QJsonObject answer = QJsonDocument::fromJson(result.body).object();
+    if (!result.isSuccess() || status != 200) {
         const QString message = answer.value(QLatin1String("message")).toString();
-        QString error = status > 0 ? tr("HTTP %1").arg(status) : reply->errorString();
+        QString error = status > 0 ? tr("HTTP %1").arg(status) : result.errorString;
         if (!message.isEmpty())
             error += QStringLiteral(": ") + message;
         finish({std::nullopt, error, status});

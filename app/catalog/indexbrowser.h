@@ -8,8 +8,8 @@
 
 #include <optional>
 
-class QNetworkAccessManager;
-class QNetworkReply;
+class HttpTransport;
+struct SendResult;
 
 struct BrowseRequest
 {
@@ -42,7 +42,7 @@ public:
 
     void start(const BrowseRequest& request);
     void cancel();
-    bool isRunning() const { return m_reply != nullptr; }
+    bool isRunning() const { return m_running; }
 
     static QUrl defaultBaseUrl(const QString& appId);
 
@@ -53,11 +53,13 @@ Q_SIGNALS:
 
 private:
     void requestPage(const QString& cursor);
-    void onReply(QNetworkReply* reply);
+    void onResult(const SendResult& result);
     void finish(BrowseResult result);
 
-    QNetworkAccessManager* m_network;
-    QNetworkReply* m_reply = nullptr;
+    HttpTransport* m_transport; // the app's one HTTP client
+    quint64 m_requestId = 0;
+    quint64 m_generation = 0; // a page's answer counts only for the browse that asked for it
+    bool m_running = false;
     BrowseRequest m_request;
     IndexCatalog m_catalog;
     int m_total = 0;

@@ -1,5 +1,6 @@
 #include "checkcommand.h"
 
+#include "client/httptransport.h"
 #include "datafolder/datafolder.h"
 #include "endpoint/endpointhttp.h"
 #include "endpoint/routehandler.h"
@@ -13,9 +14,6 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QEventLoop>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
-#include <QNetworkRequest>
 #include <QSaveFile>
 #include <QStandardPaths>
 #include <QUrl>
@@ -42,7 +40,7 @@ int fail(const QString& message)
 RunLoadResult fetchRun(const QUrl& base, qint64 sinceId)
 {
     RunLoadResult result;
-    QNetworkAccessManager manager;
+    HttpTransport transport; // the app's one HTTP client
     qint64 since = sinceId;
     for (;;) {
         QUrl url = base;
@@ -52,20 +50,24 @@ RunLoadResult fetchRun(const QUrl& base, qint64 sinceId)
         query.addQueryItem(QStringLiteral("since"), QString::number(since));
         query.addQueryItem(QStringLiteral("limit"), QString::number(kPageSize));
         url.setQuery(query);
-        QNetworkRequest request(url);
-        request.setTransferTimeout(kRequestTimeoutMs);
-        QNetworkReply* reply = manager.get(request);
+        SendRequest request;
+        request.method = QByteArrayLiteral("GET");
+        request.url = url;
+        request.timeoutMs = kRequestTimeoutMs;
+        SendResult answer;
         QEventLoop loop;
-        QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        transport.execute(request, &loop, [&](const SendResult& result) {
+            answer = result;
+            loop.quit();
+        });
         loop.exec();
-        reply->deleteLater();
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (reply->error() != QNetworkReply::NoError && status == 0) {
+        const int status = answer.httpStatus;
+        if (status == 0) {
             result.error =
-                QStringLiteral("cannot reach %1: %2").arg(url.toDisplayString(), reply->errorString());
+                QStringLiteral("cannot reach %1: %2").arg(url.toDisplayString(), answer.errorString);
             return result;
         }
-        const QByteArray body = reply->readAll();
+        const QByteArray body = answer.body;
         if (status != 200) {
             result.error = QStringLiteral("%1 answered %2: %3")
                                .arg(url.toDisplayString())

@@ -12,10 +12,8 @@
 #include <QUrl>
 
 #include <functional>
+#include <memory>
 #include <optional>
-
-class QNetworkAccessManager;
-class QNetworkReply;
 
 // One HTTP request as a value (practice 5: request -> handler -> result).
 struct SendRequest
@@ -25,8 +23,8 @@ struct SendRequest
     QByteArray body;
     QList<QPair<QByteArray, QByteArray>> headers; // may hold the API key: never print a SendRequest
     int timeoutMs = 30'000;                       // transfer timeout (no bytes moving for this long)
-    // Send the body gzip-encoded (Content-Encoding: gzip) when that makes it smaller: fewer bytes, and a
-    // request that fits in fewer TCP writes (Qt's HTTP sockets do not disable Nagle's algorithm).
+    // Send the body gzip-encoded (Content-Encoding: gzip) when that makes it smaller: fewer bytes on the
+    // wire (a choice per target; the sockets have Nagle's algorithm off either way).
     bool gzipBody = false;
     // `body` is already gzip-encoded (stored so in the outbox): sent with Content-Encoding: gzip as is.
     bool bodyIsGzip = false;
@@ -68,8 +66,10 @@ std::optional<qint64> parseRetryAfterMs(const QByteArray& value, qint64 nowMs);
 QString messageFromBody(const QByteArray& body);
 } // namespace HttpHeaders
 
-// Runs SendRequests on the one QNetworkAccessManager of the service that owns it. Keep-alive comes from
-// reusing that manager's connections; every reply is deleteLater()'d once its handler has run.
+// The app's one HTTP client: every request the app makes goes through an HttpTransport. It wraps libcurl
+// (a multi handle on a thread of its own, keep-alive connections reused, TCP_NODELAY on: Qt 6.4's
+// QNetworkAccessManager leaves Nagle's algorithm on, so a request's last segment waited for the server's
+// delayed ACK, about 40 ms, on every request). Results come back on this object's thread.
 class HttpTransport final : public QObject
 {
     Q_OBJECT
@@ -84,26 +84,26 @@ public:
     // Starts the request; `handler` runs on this object's thread once, unless `context` is gone by then.
     // Returns an id for abort().
     quint64 execute(const SendRequest& request, QObject* context, Handler handler);
+    // Ends the request at once: its handler runs before abort() returns, with SendStatus::Cancelled.
     void abort(quint64 id);
     void abortAll();
     int inFlight() const;
 
+    class Worker;
+
 private:
-    void finish(QNetworkReply* reply);
+    void finish(quint64 id, const SendResult& result);
 
     struct Pending
     {
-        quint64 id = 0;
         QPointer<QObject> context;
         Handler handler;
-        QElapsedTimer timer;
         QByteArray sentRequestId;
-        bool aborted = false;
     };
 
-    QNetworkAccessManager* m_network = nullptr;
-    QHash<QNetworkReply*, Pending> m_pending;
+    QHash<quint64, Pending> m_pending;
     quint64 m_nextId = 1;
+    std::unique_ptr<Worker> m_worker; // last member: stopped (and joined) first
 };
 
 Q_DECLARE_METATYPE(SendResult)

@@ -148,7 +148,7 @@ public:
     void fetchProfiles(const QString& userToken, Region region);
     void fetchProfile(ProfileKind kind, const QString& userToken, Region region);
 
-    // The transport of this service (one QNetworkAccessManager), for the feed poller.
+    // The transport of this service (the app's HTTP client, one libcurl multi handle), for the feed poller.
     HttpTransport* transport() const { return m_transport; }
     // Headers carrying the credentials (x-algolia-application-id, x-algolia-api-key). Contains the key.
     QList<QPair<QByteArray, QByteArray>> authHeaders() const;
