@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "catalog/catalogset.h"
+#include "checks/checkspanel.h"
 #include "composer/composerwidget.h"
 #include "composer/testuserspanel.h"
 #include "debugger/chartspane.h"
@@ -11,6 +12,7 @@
 #include "event/eventcodec.h"
 #include "event/eventkind.h"
 #include "fetchindexdialog.h"
+#include "presenter/presenterwindow.h"
 #include "settings/appsettings.h"
 #include "settingsdialog.h"
 #include "snippets.h"
@@ -117,6 +119,7 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
     createMenusAndToolBar();
     createStatusBar();
     createDocks(queuePage);
+    createFeatureDocks();
 
     connect(m_composer, &ComposerWidget::sendRequested, this, &MainWindow::sendEvents);
     connect(m_composer, &ComposerWidget::queueRequested, this, &MainWindow::queueEvents);
@@ -392,6 +395,45 @@ void MainWindow::placeFeatureDock(QDockWidget* dock, Qt::DockWidgetArea area)
         }
     }
     addDockWidget(area, dock);
+}
+
+// The panels and windows of features beside the table: the event plan's checks (issue 15) and the presenter
+// view for demos (issue 14).
+void MainWindow::createFeatureDocks()
+{
+    auto* checks = new ChecksPanel(m_session->log());
+    auto* checksDock = new QDockWidget(tr("Checks"), this);
+    checksDock->setObjectName(QStringLiteral("checksDock"));
+    checksDock->setWidget(checks);
+    addFeatureDock(checksDock, Qt::BottomDockWidgetArea);
+    connect(checks, &ChecksPanel::filterRequested, m_debugger, &DebuggerPanel::setFilterText);
+    DetailsPane* details = m_debugger->detailsPane();
+    details->setPlanNotes([checks](qint64 recordId) { return checks->notesFor(recordId); });
+    connect(checks, &ChecksPanel::reportUpdated, details, &DetailsPane::refreshPlanNotes);
+
+    auto* presenter = new QAction(tr("&Presenter view"), this);
+    presenter->setObjectName(QStringLiteral("presenterAction"));
+    presenter->setShortcut(QKeySequence(Qt::Key_F11));
+    presenter->setToolTip(tr("A full-screen view for demos: counters, latest events, shoppers' funnels and "
+                             "profiles, mistakes caught"));
+    connect(presenter, &QAction::triggered, this, &MainWindow::togglePresenter);
+    m_viewMenu->addSeparator();
+    m_viewMenu->addAction(presenter);
+}
+
+void MainWindow::togglePresenter()
+{
+    if (!m_presenter) {
+        m_presenter = new PresenterWindow(m_session->log(), this);
+        m_presenter->setCatalogs(m_session->catalogs()->catalogs());
+        connect(m_session->catalogs(), &CatalogSet::changed, m_presenter,
+                [this] { m_presenter->setCatalogs(m_session->catalogs()->catalogs()); });
+    }
+    if (m_presenter->isVisible()) {
+        m_presenter->close();
+        return;
+    }
+    m_presenter->showFullScreen();
 }
 
 void MainWindow::addFeatureDock(QDockWidget* dock, Qt::DockWidgetArea area)

@@ -20,6 +20,7 @@ class QLabel;
 class QListWidget;
 class QMenu;
 class QToolButton;
+class PresenterWindow;
 class SettingsDialog;
 class TestUsersPanel;
 
@@ -76,6 +77,8 @@ public:
     void applyTarget();
     // Algolia's real profiles of a token (both APIs) for the debugger's profile preview, as text.
     void fetchAlgoliaProfile(const QString& userToken, std::function<void(const QString&)> done);
+    // View > Presenter view (F11): the presenter window for demos, full screen, or closed again.
+    void togglePresenter();
     // Opens the settings dialog (non-modal, deleted on close) and returns it.
     SettingsDialog* showSettings();
     void importRecords();
@@ -89,6 +92,7 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    void createFeatureDocks();
     void createActions();
     void createMenusAndToolBar();
     void createStatusBar();
@@ -158,6 +162,7 @@ private:
     QActionGroup* m_themeActions = nullptr;
     Appearance::Theme m_theme = Appearance::Theme::System;
     int m_zoom = 100;
+    PresenterWindow* m_presenter = nullptr;
 
     QList<Event> m_queue;
 };
