@@ -513,6 +513,10 @@ void PresenterWindow::render()
             const Affinity& affinity = shopper.affinities[a];
             card.affinityNames[a]->setText(affinity.value);
             card.affinityNames[a]->setToolTip(affinity.attribute + QStringLiteral(": ") + affinity.value);
+            // Scores are shares of the shopper's interest; the strongest fills its bar so that the others
+            // read against it.
+            card.affinityBars[a]->setRange(0,
+                                           std::max(1, static_cast<int>(shopper.affinities.first().score)));
             card.affinityBars[a]->setValue(static_cast<int>(affinity.score));
         }
     }
