@@ -1,8 +1,8 @@
 #include "sendcommand.h"
 
 #include "client/insightsclient.h"
-#include "secrets/keychainsecretstore.h"
 #include "datafolder/datafolder.h"
+#include "secrets/keychainsecretstore.h"
 
 #include "event/eventcodec.h"
 #include "log/eventlog.h"

@@ -1,12 +1,12 @@
 #include "desktopapp.h"
 
 #include "composer/composerwidget.h"
+#include "datafolder/datafolder.h"
 #include "debugger/debuggerpanel.h"
 #include "debugger/detailspane.h"
 #include "desktopsession.h"
 #include "log/eventlog.h"
 #include "mainwindow.h"
-#include "datafolder/datafolder.h"
 #include "style/appearance.h"
 #include "users/testusermodel.h"
 #include "views/eventtablemodel.h"

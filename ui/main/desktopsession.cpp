@@ -1,10 +1,10 @@
 #include "desktopsession.h"
 
 #include "catalog/catalogset.h"
+#include "datafolder/datafolder.h"
 #include "log/eventlog.h"
 #include "mainwindow.h"
 #include "settings/appsettings.h"
-#include "datafolder/datafolder.h"
 #include "users/testusermodel.h"
 
 #include <QDir>
