@@ -1,6 +1,8 @@
 #include "presenterstats.h"
 
 #include "event/eventcodec.h"
+#include "event/vocabulary.h"
+#include "log/recordbuilder.h"
 #include "views/eventusefulness.h"
 
 #include <algorithm>
@@ -49,13 +51,21 @@ void PresenterStats::setCatalogs(QList<const IndexCatalog*> catalogs)
 
 PresenterStats::Badge PresenterStats::badgeOf(const LogRecord& record)
 {
-    const bool ownError = std::any_of(record.issues.begin(), record.issues.end(),
-                                      [](const Issue& issue) { return issue.isError(); });
-    if (!record.accepted)
-        return ownError ? Badge::Rejected : Badge::RejectedWithBatch;
-    const bool warning = std::any_of(record.issues.begin(), record.issues.end(),
-                                     [](const Issue& issue) { return issue.severity == Severity::Warning; });
-    return warning ? Badge::Warning : Badge::Accepted;
+    switch (verdictOf(record)) {
+    case Verdict::Accepted:
+        return Badge::Accepted;
+    case Verdict::AcceptedWithWarnings:
+        return Badge::Warning;
+    case Verdict::Rejected:
+        return Badge::Rejected;
+    case Verdict::RejectedWithBatch:
+        return Badge::RejectedWithBatch;
+    case Verdict::NotDelivered:
+        return Badge::NotDelivered;
+    case Verdict::RequestRejected:
+        return Badge::RequestRejected;
+    }
+    return Badge::Rejected;
 }
 
 std::optional<PresenterStats::Stage> PresenterStats::stageOf(const LogRecord& record)
@@ -95,6 +105,10 @@ QString PresenterStats::badgeText(Badge badge)
         return QStringLiteral("✗ Rejected");
     case Badge::RejectedWithBatch:
         return QStringLiteral("✗ Rejected (batch)");
+    case Badge::NotDelivered:
+        return QStringLiteral("⌀ Not delivered");
+    case Badge::RequestRejected:
+        return QStringLiteral("⊘ Request rejected");
     }
     return {};
 }

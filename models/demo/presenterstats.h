@@ -24,12 +24,16 @@ public:
     static constexpr int kMaxShoppers = 500;        // least recently seen shoppers are forgotten beyond this
 
     // How an event reads on a badge: by words and a symbol as well as by colour.
+    // How an event reads on a badge: by words and a symbol as well as by colour. One badge per verdict of the
+    // vocabulary (verdictOf decides which), in the presenter's short words for large type.
     enum class Badge
     {
         Accepted,          // accepted, nothing to say
         Warning,           // accepted, but with a warning (it may not count)
         Rejected,          // the event broke a rule
         RejectedWithBatch, // another event of its request broke a rule
+        NotDelivered,      // sent by the app, never judged (transport error, 5xx, 429)
+        RequestRejected,   // refused before its events were judged (401, 404, 413, ...)
     };
 
     struct TickerEntry
@@ -89,7 +93,7 @@ public:
     QList<Mistake> mistakes(int count) const;
 
     static QString stageName(Stage stage); // "View", "Click", "Add to cart", "Purchase"
-    static QString badgeText(Badge badge); // "✓ Accepted", "! Warning", "✗ Rejected", "✗ Rejected (batch)"
+    static QString badgeText(Badge badge); // "✓ Accepted", "! Warning", "✗ Rejected", "✗ Rejected (batch)", …
     static Badge badgeOf(const LogRecord& record);
     static std::optional<Stage> stageOf(const LogRecord& record);
 

@@ -55,8 +55,12 @@ QString badgeStyle(PresenterStats::Badge badge)
     case PresenterStats::Badge::Rejected:
         return QStringLiteral("color: white; background: #c62828; border-radius: 4px; padding: 2px 6px;");
     case PresenterStats::Badge::RejectedWithBatch:
+    case PresenterStats::Badge::RequestRejected:
         return QStringLiteral(
             "color: #c62828; border: 2px solid #c62828; border-radius: 4px; padding: 0px 4px;");
+    case PresenterStats::Badge::NotDelivered:
+        return QStringLiteral(
+            "color: #6d4c41; border: 2px dashed #6d4c41; border-radius: 4px; padding: 0px 4px;");
     }
     return {};
 }
