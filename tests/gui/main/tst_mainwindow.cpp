@@ -18,6 +18,7 @@
 #include <QClipboard>
 #include <QColor>
 #include <QComboBox>
+#include <QDateTime>
 #include <QDeadlineTimer>
 #include <QDockWidget>
 #include <QElapsedTimer>
@@ -57,6 +58,7 @@ private Q_SLOTS:
     void busyPortLeavesTheEndpointOffWithTheReason();
     void failedSendsAreCountedAndRetried();
     void screenshotOptionWritesAPng();
+    void checksDockAndPresenterFromTheViewMenu();
 
 private:
     static std::unique_ptr<DesktopSession> open(const QString& dataDir);
@@ -531,6 +533,50 @@ void TestMainWindow::screenshotOptionWritesAPng()
     QVERIFY(process.waitForFinished(30000));
     QCOMPARE(process.exitCode(), 2);
     QVERIFY(process.readAllStandardError().contains("--size takes WIDTHxHEIGHT"));
+}
+
+void TestMainWindow::checksDockAndPresenterFromTheViewMenu()
+{
+    QTemporaryDir dir;
+    for (int start = 0; start < 2; ++start) { // and again after a restart on the same data folder
+        auto session = open(dir.path());
+        QVERIFY(session);
+        MainWindow* window = session->window();
+        window->resize(1366, 768);
+        window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window));
+        QDockWidget* checks = nullptr;
+        for (QDockWidget* dock : window->docks()) {
+            if (dock->objectName() == u"checksDock")
+                checks = dock;
+        }
+        QVERIFY2(checks, "the Checks dock is one of the window's docks");
+        auto* presenterAction = window->findChild<QAction*>(QStringLiteral("presenterAction"));
+        QVERIFY(presenterAction);
+        QCOMPARE(presenterAction->shortcut(), QKeySequence(Qt::Key_F11));
+        presenterAction->trigger();
+        auto* presenter = window->findChild<QWidget*>(QStringLiteral("presenterWindow"));
+        QVERIFY(presenter);
+        QTRY_VERIFY(presenter->isVisible());
+        // The presenter follows the log: an event logged now is counted.
+        LogRecord record;
+        record.requestId = QStringLiteral("req-presenter");
+        record.receivedAtMs = QDateTime::currentMSecsSinceEpoch();
+        record.accepted = true;
+        record.httpStatus = 200;
+        record.eventType = QStringLiteral("view");
+        record.eventName = QStringLiteral("Product Viewed");
+        record.index = QStringLiteral("movies");
+        record.userToken = QStringLiteral("anonymous-presenter");
+        record.rawJson = "{\"eventType\":\"view\",\"eventName\":\"Product Viewed\",\"index\":\"movies\","
+                         "\"userToken\":\"anonymous-presenter\",\"objectIDs\":[\"movie-0001\"]}";
+        session->log()->append({record});
+        auto* accepted = presenter->findChild<QLabel*>(QStringLiteral("presenterAccepted"));
+        QVERIFY(accepted);
+        QTRY_COMPARE(accepted->text(), QString::number(start + 1));
+        presenterAction->trigger();
+        QTRY_VERIFY(!presenter->isVisible());
+    }
 }
 
 QTEST_MAIN(TestMainWindow)
