@@ -21,6 +21,7 @@ AppSettings::AppSettings(const QString& dataDir, QObject* parent)
     , endpointBindAddress(m_settings.get(), QStringLiteral("endpoint/bindAddress"),
                           QStringLiteral("127.0.0.1"))
     , endpointRequiredAppId(m_settings.get(), QStringLiteral("endpoint/requiredAppId"), QString())
+    , searchMode(m_settings.get(), QStringLiteral("endpoint/searchMode"), QStringLiteral("local"))
     , pollAlgoliaFeed(m_settings.get(), QStringLiteral("send/pollAlgoliaFeed"), true)
     , compatibilityProfile(m_settings.get(), QStringLiteral("validation/profile"), QStringLiteral("current"))
     , logRetention(m_settings.get(), QStringLiteral("log/retention"), 1'000'000)

@@ -36,6 +36,9 @@ public:
     Preference<int> endpointPort;
     Preference<QString> endpointBindAddress;
     Preference<QString> endpointRequiredAppId; // empty = accept any credentials
+    // How the endpoint answers Algolia's search routes: "local" (from the loaded catalogs), "relay" (to the
+    // site's Algolia app) or "off" (app/search/searchmode.h holds the names).
+    Preference<QString> searchMode;
 
     // Poll Algolia's debugger feed (GET /1/events) while sending to an Algolia region with a key: Algolia's
     // own verdict on sent events, and the events a live site sends.

@@ -18,12 +18,16 @@ struct MistakeName
 {
     DemoMistake mistake;
     const char* name;
+    const char* description;
 };
 constexpr MistakeName kMistakeNames[] = {
-    {DemoMistake::MissingQueryId, "missing-queryid"},    {DemoMistake::WrongPosition, "wrong-position"},
-    {DemoMistake::BadTokenCharacters, "bad-token"},      {DemoMistake::EmailToken, "email-token"},
-    {DemoMistake::StaleTimestamp, "stale-timestamp"},    {DemoMistake::ObjectNotInIndex, "unknown-object"},
-    {DemoMistake::TokenSwitchedAtLogin, "token-switch"},
+    {DemoMistake::MissingQueryId, "missing-queryid", "Missing queryID after search"},
+    {DemoMistake::WrongPosition, "wrong-position", "Position within the page, not absolute"},
+    {DemoMistake::BadTokenCharacters, "bad-token", "userToken with characters Algolia refuses"},
+    {DemoMistake::EmailToken, "email-token", "Authenticated token is an email address"},
+    {DemoMistake::StaleTimestamp, "stale-timestamp", "Timestamp older than Algolia's window"},
+    {DemoMistake::ObjectNotInIndex, "unknown-object", "objectID not in the index"},
+    {DemoMistake::TokenSwitchedAtLogin, "token-switch", "userToken switched at login"},
 };
 
 } // namespace
@@ -33,6 +37,15 @@ QString demoMistakeName(DemoMistake mistake)
     for (const MistakeName& entry : kMistakeNames) {
         if (entry.mistake == mistake)
             return QString::fromLatin1(entry.name);
+    }
+    return {};
+}
+
+QString demoMistakeDescription(DemoMistake mistake)
+{
+    for (const MistakeName& entry : kMistakeNames) {
+        if (entry.mistake == mistake)
+            return QString::fromLatin1(entry.description);
     }
     return {};
 }

@@ -32,7 +32,8 @@ enum class DemoMistake
 };
 inline constexpr int kDemoMistakeCount = 7;
 
-QString demoMistakeName(DemoMistake mistake); // "missing-queryid", "wrong-position", …
+QString demoMistakeName(DemoMistake mistake);        // "missing-queryid", "wrong-position", …
+QString demoMistakeDescription(DemoMistake mistake); // "Missing queryID after search", …
 std::optional<DemoMistake> demoMistakeFromName(QStringView name);
 QList<DemoMistake> allDemoMistakes();
 

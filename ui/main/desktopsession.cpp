@@ -5,21 +5,27 @@
 #include "log/eventlog.h"
 #include "mainwindow.h"
 #include "settings/appsettings.h"
+#include "snippets.h"
 #include "users/testusermodel.h"
 
 #include <QDir>
+#include <QHostAddress>
 #include <QObject>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QThread>
+#include <QUrl>
 
 #include <atomic>
 #include <memory>
+#include <thread>
 
 #include "client/algoliafeed.h"
 #include "client/insightsclient.h"
+#include "demo/storefrontroute.h"
 #include "endpoint/embeddedendpoint.h"
 #include "outbox/outbox.h"
+#include "search/searchservice.h"
 #include "secrets/inmemorysecretstore.h"
 #include "secrets/keychainsecretstore.h"
 
@@ -27,6 +33,10 @@
 // reverse by ~Services().
 struct DesktopSession::Services
 {
+    // Before the endpoint: the endpoint holds the search routes' handlers until it is gone.
+    std::unique_ptr<SearchService> searches;
+    std::thread historyLoader; // reads earlier searches from the log at start, off the GUI thread
+    std::atomic<bool> historyLoaded{false};
     std::unique_ptr<EmbeddedEndpoint> endpoint;
     std::unique_ptr<SecretStore> secrets;
     // The client and its outbox live on their own thread: outbox writes never run on the GUI thread.
@@ -74,6 +84,9 @@ struct DesktopSession::Services
         if (endpoint)
             endpoint->stop(); // lets in-flight requests commit before the log goes
         endpoint.reset();
+        if (historyLoader.joinable())
+            historyLoader.join();
+        searches.reset();
     }
 };
 
@@ -164,6 +177,7 @@ DesktopSession::CreateResult DesktopSession::create(const DesktopOptions& option
         session->m_services->secrets = std::make_unique<KeychainSecretStore>();
     session->m_services->endpoint = std::make_unique<EmbeddedEndpoint>(session->m_log.get());
     session->m_services->endpoint->setCatalogs(session->m_catalogs->catalogs());
+    session->setUpSearches();
     if (options.startEndpoint) {
         const QString requiredAppId = session->m_settings->endpointRequiredAppId.value();
         if (!requiredAppId.isEmpty()) {
@@ -240,6 +254,65 @@ DesktopSession::CreateResult DesktopSession::create(const DesktopOptions& option
     }
     result.session = std::move(session);
     return result;
+}
+
+// Algolia's search routes on the endpoint (issue 12), as `serve --search` has them: answered from the loaded
+// catalogs (or relayed), recorded, and checked against the events that cite them; the demo storefront
+// (GET /demo/) for phones, on the first catalog (the sample, always loaded first).
+void DesktopSession::setUpSearches()
+{
+    Services& services = *m_services;
+    services.searches = std::make_unique<SearchService>(m_log.get());
+    services.searches->setMode(searchMode());
+    services.searches->setCatalogs(m_catalogs->catalogs());
+    EmbeddedEndpoint* endpoint = services.endpoint.get();
+    for (const auto& handler : services.searches->routeHandlers())
+        endpoint->addRouteHandler(handler);
+    endpoint->setSearchLookup(services.searches->lookup());
+    SearchService* searches = services.searches.get();
+    // Direct: a conversion sent right after its click must see the click.
+    QObject::connect(endpoint, &EmbeddedEndpoint::recordsLogged, searches, &SearchService::noteLoggedEvents,
+                     Qt::DirectConnection);
+    QObject::connect(m_catalogs.get(), &CatalogSet::changed, searches,
+                     [this, searches] { searches->setCatalogs(m_catalogs->catalogs()); });
+    QObject::connect(m_settings.get(), &AppSettings::changed, searches,
+                     [this, searches] { searches->setMode(searchMode()); });
+    // Earlier searches, so that events citing them are linked after a restart; the history is thread-safe and
+    // the endpoint answers meanwhile (an event citing a search not read yet gets the "no search" info).
+    services.historyLoader = std::thread([searches, &services] {
+        searches->loadHistory();
+        services.historyLoaded = true;
+    });
+    if (const QList<std::shared_ptr<const IndexCatalog>> catalogs = m_catalogs->catalogs();
+        !catalogs.isEmpty())
+        if (const std::shared_ptr<StorefrontRoute> store =
+                StorefrontRoute::create(catalogs.first()->indexName(), QObject::tr("Demo store")))
+            endpoint->addRouteHandler(store);
+}
+
+bool DesktopSession::isSearchHistoryLoaded() const
+{
+    return m_services && m_services->historyLoaded;
+}
+
+SearchMode DesktopSession::searchMode() const
+{
+    return searchModeFromName(m_settings->searchMode.value()).value_or(SearchMode::Local);
+}
+
+QString DesktopSession::storefrontUrl() const
+{
+    const QString base = endpointBaseUrl();
+    if (base.isEmpty() || m_catalogs->catalogs().isEmpty())
+        return {};
+    return Snippets::reachableBaseUrl(base) + QStringLiteral("/demo/");
+}
+
+bool DesktopSession::isEndpointReachableFromNetwork() const
+{
+    const EmbeddedEndpoint* endpoint = this->endpoint();
+    return endpoint && endpoint->isListening() &&
+           !QHostAddress(QUrl(endpoint->baseUrl()).host()).isLoopback();
 }
 
 void DesktopSession::startAlgoliaFeed(int intervalMs)

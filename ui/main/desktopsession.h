@@ -1,6 +1,7 @@
 #pragma once
 
 #include "client/insightstarget.h"
+#include "search/searchmode.h"
 
 #include <QList>
 #include <QString>
@@ -48,6 +49,8 @@ public:
     DesktopSession& operator=(const DesktopSession&) = delete;
 
     QString dataDir() const { return m_dataDir; }
+    // The port given with --port for this run (it wins over the setting), if any.
+    std::optional<quint16> portOverride() const { return m_portOverride; }
     bool exampleOnFirstRun() const { return m_exampleOnFirstRun; }
     AppSettings* settings() const { return m_settings.get(); }
     WindowState* windowState() const { return m_windowState.get(); }
@@ -67,6 +70,15 @@ public:
     // "http://127.0.0.1:8421" when listening, else empty; endpointError() says why not.
     QString endpointBaseUrl() const;
     QString endpointError() const { return m_endpointError; }
+    // How the endpoint answers Algolia's search routes (the "search mode" setting).
+    SearchMode searchMode() const;
+    // Whether the searches recorded before this start are read back (events citing them are linked).
+    bool isSearchHistoryLoaded() const;
+    // The demo storefront (GET /demo/) at an address other machines can use when the endpoint listens on
+    // the network ("http://192.168.1.20:8421/demo/"), else on loopback; empty when the endpoint is off.
+    QString storefrontUrl() const;
+    // Whether the endpoint listens on an address other machines can reach (not loopback only).
+    bool isEndpointReachableFromNetwork() const;
     // Restarts the endpoint with the current settings (after the settings dialog).
     void restartEndpoint();
     // The API key the endpoint requires (with the required app ID); kept in memory, never in the settings.
@@ -82,6 +94,7 @@ private:
     DesktopSession() = default;
     void updateClientLocalHost();
     void startAlgoliaFeed(int intervalMs);
+    void setUpSearches();
     struct Services;
 
     QString m_dataDir;

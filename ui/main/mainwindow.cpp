@@ -8,6 +8,7 @@
 #include "debugger/debuggerpanel.h"
 #include "debugger/detailspane.h"
 #include "debugger/filterbar.h"
+#include "demoshoppers.h"
 #include "desktopsession.h"
 #include "event/eventcodec.h"
 #include "event/eventkind.h"
@@ -419,6 +420,15 @@ void MainWindow::createFeatureDocks()
     connect(presenter, &QAction::triggered, this, &MainWindow::togglePresenter);
     m_viewMenu->addSeparator();
     m_viewMenu->addAction(presenter);
+
+    m_demoShoppers = new DemoShoppers(m_session, this);
+    QMenu* demo = menuBar()->addMenu(tr("&Demo"));
+    demo->setObjectName(QStringLiteral("demoMenu"));
+    m_demoShoppers->populateMenu(demo);
+    for (QAction* action : demo->actions())
+        addAction(action); // shortcuts work wherever the focus is
+    connect(m_demoShoppers, &DemoShoppers::statusChanged, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 10'000); });
 }
 
 void MainWindow::togglePresenter()
@@ -428,6 +438,8 @@ void MainWindow::togglePresenter()
         m_presenter->setCatalogs(m_session->catalogs()->catalogs());
         connect(m_session->catalogs(), &CatalogSet::changed, m_presenter,
                 [this] { m_presenter->setCatalogs(m_session->catalogs()->catalogs()); });
+        m_presenter->setStorefrontUrl(m_session->storefrontUrl(),
+                                      m_session->isEndpointReachableFromNetwork());
     }
     if (m_presenter->isVisible()) {
         m_presenter->close();
@@ -678,7 +690,11 @@ void MainWindow::copySnippet(const QString& text, const QString& what)
 
 void MainWindow::refreshEndpointStatus()
 {
-    const QString base = m_session->endpointBaseUrl();
+    // An address that works where it is typed: a wildcard bind address shows as this machine's.
+    const QString base = Snippets::reachableBaseUrl(m_session->endpointBaseUrl());
+    if (m_presenter)
+        m_presenter->setStorefrontUrl(m_session->storefrontUrl(),
+                                      m_session->isEndpointReachableFromNetwork());
     if (!base.isEmpty()) {
         m_endpointLabel->setText(tr("Endpoint: %1").arg(base));
         m_endpointLabel->setToolTip(

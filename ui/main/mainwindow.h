@@ -11,6 +11,7 @@
 
 class ComposerWidget;
 class DebuggerPanel;
+class DemoShoppers;
 class DesktopSession;
 class QAction;
 class QActionGroup;
@@ -138,6 +139,7 @@ private:
     QToolButton* m_copyButton = nullptr;
     QLabel* m_secretsLabel = nullptr;
     QLabel* m_outboxLabel = nullptr;
+    DemoShoppers* m_demoShoppers = nullptr;
     QToolButton* m_undoDeleteButton = nullptr;
     QTimer m_undoDeleteTimer;
     qint64 m_waitingEvents = 0;

@@ -10,10 +10,14 @@
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QGroupBox>
+#include <QHostAddress>
 #include <QLabel>
 #include <QLineEdit>
+#include <QNetworkInterface>
 #include <QSpinBox>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 #include "endpoint/embeddedendpoint.h"
 #include "secrets/secretstore.h"
@@ -70,13 +74,52 @@ SettingsDialog::SettingsDialog(DesktopSession* session, QWidget* parent)
     m_port->setRange(0, 65535);
     m_port->setSpecialValueText(tr("any free port"));
     m_port->setValue(settings->endpointPort.value());
+    if (const std::optional<quint16> port = session->portOverride()) {
+        // This run's port came from --port: show the one in use, not a setting that does not apply now.
+        m_port->setValue(*port);
+        m_port->setEnabled(false);
+        m_port->setToolTip(tr("Set by --port for this run"));
+    }
     m_bind = new QComboBox;
     m_bind->setObjectName(QStringLiteral("bindCombo"));
     m_bind->setEditable(true);
-    m_bind->addItem(QStringLiteral("127.0.0.1"));
-    m_bind->addItem(QStringLiteral("0.0.0.0"));
-    m_bind->setToolTip(tr("0.0.0.0 lets phones and other machines on the network send events here"));
+    // Loopback first (the default: only this machine), then each address of this machine, then all of them.
+    m_bind->addItem(QStringLiteral("127.0.0.1"), tr("this machine only"));
+    for (const QHostAddress& address : QNetworkInterface::allAddresses()) {
+        if (address.protocol() == QAbstractSocket::IPv4Protocol && !address.isLoopback() &&
+            !address.isLinkLocal())
+            m_bind->addItem(address.toString(), tr("machines on this network"));
+    }
+    m_bind->addItem(QStringLiteral("0.0.0.0"), tr("every network of this machine"));
+    m_bind->setToolTip(tr("An address other than 127.0.0.1 lets phones and other machines on the network "
+                          "send events and open the demo storefront"));
     m_bind->setCurrentText(settings->endpointBindAddress.value());
+    m_bindWarning = new QLabel;
+    m_bindWarning->setObjectName(QStringLiteral("bindWarningLabel"));
+    m_bindWarning->setWordWrap(true);
+    auto updateBindWarning = [this] {
+        const QHostAddress address(m_bind->currentText().trimmed());
+        const bool open = !address.isNull() && !address.isLoopback();
+        m_bindWarning->setVisible(open);
+        m_bindWarning->setText(
+            tr("Anyone on the network can send events to this endpoint and read its log through the "
+               "automation API%1.")
+                .arg(m_requiredAppId->text().trimmed().isEmpty()
+                         ? tr(": set a required application ID and key")
+                         : QString()));
+    };
+    m_searchMode = new QComboBox;
+    m_searchMode->setObjectName(QStringLiteral("searchModeCombo"));
+    const std::pair<SearchMode, QString> searchModes[] = {
+        {SearchMode::Local, tr("local: answered from the loaded index catalogs")},
+        {SearchMode::Relay, tr("relay: forwarded to the site's Algolia application")},
+        {SearchMode::Off, tr("off: 404, the site searches Algolia directly")},
+    };
+    for (const auto& [mode, label] : searchModes)
+        m_searchMode->addItem(label, searchModeName(mode));
+    m_searchMode->setCurrentIndex(std::max(0, m_searchMode->findData(searchModeName(session->searchMode()))));
+    m_searchMode->setToolTip(tr("How the endpoint answers Algolia's search routes; every search is recorded "
+                                "and the events citing it are checked against it"));
     m_requiredAppId = new QLineEdit(settings->endpointRequiredAppId.value());
     m_requiredAppId->setObjectName(QStringLiteral("requiredAppIdEdit"));
     m_requiredAppId->setPlaceholderText(tr("any (no credentials checked)"));
@@ -86,8 +129,13 @@ SettingsDialog::SettingsDialog(DesktopSession* session, QWidget* parent)
     m_requiredApiKey->setPlaceholderText(tr("any"));
     endpointForm->addRow(tr("Port"), m_port);
     endpointForm->addRow(tr("Bind address"), m_bind);
+    endpointForm->addRow(QString(), m_bindWarning);
     endpointForm->addRow(tr("Required application ID"), m_requiredAppId);
     endpointForm->addRow(tr("Required API key"), m_requiredApiKey);
+    endpointForm->addRow(tr("Search"), m_searchMode);
+    connect(m_bind, &QComboBox::currentTextChanged, this, updateBindWarning);
+    connect(m_requiredAppId, &QLineEdit::textChanged, this, updateBindWarning);
+    updateBindWarning();
     layout->addWidget(endpoint);
 
     auto* validation = new QGroupBox(tr("Validation and log"));
@@ -140,11 +188,13 @@ void SettingsDialog::apply()
     m_session->log()->setRetention(m_retention->value());
 
     const bool endpointChanged =
-        settings->endpointPort.value() != m_port->value() ||
+        (!m_session->portOverride() && settings->endpointPort.value() != m_port->value()) ||
         settings->endpointBindAddress.value() != m_bind->currentText().trimmed() ||
         settings->endpointRequiredAppId.value() != m_requiredAppId->text().trimmed() ||
         !m_requiredApiKey->text().isEmpty();
-    settings->endpointPort.setValue(m_port->value());
+    if (!m_session->portOverride())
+        settings->endpointPort.setValue(m_port->value());
+    settings->searchMode.setValue(m_searchMode->currentData().toString());
     settings->endpointBindAddress.setValue(m_bind->currentText().trimmed());
     settings->endpointRequiredAppId.setValue(m_requiredAppId->text().trimmed());
 

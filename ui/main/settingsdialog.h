@@ -10,7 +10,8 @@ class QSpinBox;
 class QLabel;
 
 // Preferences: target and region, credentials (the key goes to the SecretStore, masked here), the embedded
-// endpoint's port, bind address and required credentials, the compatibility profile and log retention.
+// endpoint's port, bind address (this machine's addresses listed) and required credentials, its search mode,
+// the compatibility profile and log retention.
 class SettingsDialog final : public QDialog
 {
     Q_OBJECT
@@ -36,6 +37,8 @@ private:
     QCheckBox* m_pollFeed = nullptr;
     QSpinBox* m_port = nullptr;
     QComboBox* m_bind = nullptr;
+    QLabel* m_bindWarning = nullptr;
+    QComboBox* m_searchMode = nullptr;
     QLineEdit* m_requiredAppId = nullptr;
     QLineEdit* m_requiredApiKey = nullptr;
     QComboBox* m_profile = nullptr;
