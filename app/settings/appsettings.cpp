@@ -1,19 +1,53 @@
 #include "appsettings.h"
 
+#include "datafolder/userfile.h"
+
 #include <QDir>
+#include <QVariantMap>
 
 namespace {
 
-std::unique_ptr<QSettings> openIni(const QString& dataDir, const QString& fileName)
+// Opens an INI file of the data folder. QSettings writes atomically (QSaveFile) but, given a file it cannot
+// parse, it would keep what it understood and write that back over the rest: such a file is kept aside as
+// `name.broken-<time>` first, and what could be read is carried over. A file that cannot be read is
+// reported. `problem` gets the message for the user, empty when the file was fine.
+std::unique_ptr<QSettings> openIni(const QString& dataDir, const QString& fileName, QString& problem)
 {
-    return std::make_unique<QSettings>(QDir(dataDir).filePath(fileName), QSettings::IniFormat);
+    const QString path = QDir(dataDir).filePath(fileName);
+    auto settings = std::make_unique<QSettings>(path, QSettings::IniFormat);
+    switch (settings->status()) {
+    case QSettings::NoError:
+        return settings;
+    case QSettings::AccessError:
+        problem = QStringLiteral("cannot read %1; settings changed now may not be saved").arg(path);
+        UserFile::report(problem);
+        return settings;
+    case QSettings::FormatError:
+        break;
+    }
+    QVariantMap readable;
+    const QStringList keys = settings->allKeys();
+    for (const QString& key : keys)
+        readable.insert(key, settings->value(key));
+    settings.reset();
+    const UserFile::SetAside aside = UserFile::setAside(
+        path, QStringLiteral("not a valid INI file; the %1 setting(s) that could be read were kept")
+                  .arg(readable.size()));
+    problem = aside.message;
+    settings = std::make_unique<QSettings>(path, QSettings::IniFormat);
+    if (!aside.keptAs.isEmpty()) {
+        for (auto it = readable.cbegin(); it != readable.cend(); ++it)
+            settings->setValue(it.key(), it.value());
+        settings->sync();
+    }
+    return settings;
 }
 
 } // namespace
 
 AppSettings::AppSettings(const QString& dataDir, QObject* parent)
     : QObject(parent)
-    , m_settings(openIni(dataDir, QStringLiteral("settings.ini")))
+    , m_settings(openIni(dataDir, QStringLiteral("settings.ini"), m_loadProblem))
     , target(m_settings.get(), QStringLiteral("send/target"), QStringLiteral("local"))
     , customTargetUrl(m_settings.get(), QStringLiteral("send/customUrl"), QString())
     , appId(m_settings.get(), QStringLiteral("send/appId"), QString())
@@ -63,7 +97,7 @@ void AppSettings::rememberEventName(const QString& name)
 }
 
 WindowState::WindowState(const QString& dataDir)
-    : m_settings(openIni(dataDir, QStringLiteral("window-state.ini")))
+    : m_settings(openIni(dataDir, QStringLiteral("window-state.ini"), m_loadProblem))
     , geometry(m_settings.get(), QStringLiteral("window/geometry"), QByteArray())
     , windowState(m_settings.get(), QStringLiteral("window/state"), QByteArray())
     , tableHeader(m_settings.get(), QStringLiteral("window/tableHeader"), QByteArray())

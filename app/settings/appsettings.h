@@ -17,7 +17,8 @@ class AppSettings final : public QObject
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(AppSettings)
 
-    // First member on purpose: the preferences below point into it, so it must be built before them.
+    QString m_loadProblem; // before m_settings: opening the file sets it
+    // Built before the preferences on purpose: they point into it.
     std::unique_ptr<QSettings> m_settings;
 
 public:
@@ -25,6 +26,9 @@ public:
     ~AppSettings() override;
 
     QString filePath() const;
+    // What was wrong with the file when it was opened (kept aside as `name.broken-<time>`, or unreadable),
+    // for the window; empty when fine.
+    QString loadProblem() const { return m_loadProblem; }
     // Writes pending changes to disk and announces them.
     void sync();
 
@@ -63,7 +67,8 @@ Q_SIGNALS:
 // Window geometry and layout, apart from preferences: resetting one never touches the other.
 class WindowState final
 {
-    std::unique_ptr<QSettings> m_settings; // first: the preferences point into it
+    QString m_loadProblem;                 // before m_settings: opening the file sets it
+    std::unique_ptr<QSettings> m_settings; // before the preferences: they point into it
 
 public:
     explicit WindowState(const QString& dataDir);
@@ -71,6 +76,7 @@ public:
     Q_DISABLE_COPY_MOVE(WindowState)
 
     QString filePath() const;
+    QString loadProblem() const { return m_loadProblem; } // as AppSettings::loadProblem()
     void sync();
 
     Preference<QByteArray> geometry;

@@ -1,6 +1,7 @@
 #include "indexcatalog.h"
 
-#include <QFile>
+#include "datafolder/userfile.h"
+
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -131,13 +132,13 @@ IndexCatalog::LoadResult IndexCatalog::fromJson(const QByteArray& data, const QS
 
 IndexCatalog::LoadResult IndexCatalog::fromFile(const QString& path, const QString& indexName)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
+    const UserFile::ReadResult read = UserFile::read(path, kMaxFileBytes);
+    if (!read.bytes) {
         LoadResult result;
-        result.error = QStringLiteral("cannot read %1: %2").arg(path, file.errorString());
+        result.error = read.missing ? QStringLiteral("cannot read %1: no such file").arg(path) : read.problem;
         return result;
     }
-    LoadResult result = fromJson(file.readAll(), indexName);
+    LoadResult result = fromJson(*read.bytes, indexName);
     if (!result.error.isEmpty())
         result.error = QFileInfo(path).fileName() + QStringLiteral(": ") + result.error;
     return result;

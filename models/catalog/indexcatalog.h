@@ -28,7 +28,11 @@ public:
     // Reads records from bytes (JSON array, {"hits":[…]} or NDJSON). Records without a string objectID are
     // counted in `skipped`.
     static LoadResult fromJson(const QByteArray& data, const QString& indexName = {});
+    // Reads a records file; refuses what is not a regular file (a folder, a FIFO, /dev/zero) and files over
+    // kMaxFileBytes, with a message naming the file, before reading anything.
     static LoadResult fromFile(const QString& path, const QString& indexName = {});
+    // 512 MB: well above a large index export, below what would exhaust a desktop's memory once parsed.
+    static constexpr qint64 kMaxFileBytes = 512LL * 1024 * 1024;
 
     const QString& indexName() const { return m_indexName; }
     void setIndexName(const QString& name) { m_indexName = name; }

@@ -1,20 +1,19 @@
 #include "testusermodel.h"
 
+#include "datafolder/userfile.h"
 #include "event/event.h"
 #include "event/eventkind.h"
 #include "event/validator.h"
 
 #include <QDateTime>
-#include <QDir>
-#include <QFile>
-#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSaveFile>
+#include <QSet>
 #include <QUuid>
 
 #include <algorithm>
+#include <utility>
 
 namespace {
 
@@ -31,6 +30,19 @@ const QStringList& laneColours()
 }
 
 constexpr int kFileVersion = 1;
+// Far above any real set of test users (100,000 users take about 20 MB); a bigger file is not ours.
+constexpr qint64 kMaxFileBytes = 256 * 1024 * 1024;
+
+// The first lane colour not in `used`; when all are, they cycle with the number of users.
+QString colourNotIn(const QSet<QString>& used, qsizetype userCount)
+{
+    const QStringList& colours = laneColours();
+    for (const QString& colour : colours) {
+        if (!used.contains(colour))
+            return colour;
+    }
+    return colours.at(userCount % colours.size());
+}
 
 } // namespace
 
@@ -288,35 +300,47 @@ IssueList TestUserModel::tokenIssues(const QString& userToken, const QString& au
 
 QString TestUserModel::nextColour() const
 {
-    const QStringList& colours = laneColours();
-    for (const QString& colour : colours) {
-        const bool used = std::any_of(m_users.cbegin(), m_users.cend(),
-                                      [&](const TestUser& user) { return user.colour == colour; });
-        if (!used)
-            return colour;
-    }
-    return colours.at(m_users.size() % colours.size());
+    QSet<QString> used;
+    for (const TestUser& user : m_users)
+        used.insert(user.colour);
+    return colourNotIn(used, m_users.size());
 }
 
 void TestUserModel::load()
 {
-    QFile file(m_filePath);
-    if (!file.exists())
+    const UserFile::ReadResult read = UserFile::read(m_filePath, kMaxFileBytes);
+    if (read.missing)
         return;
-    if (!file.open(QIODevice::ReadOnly)) {
-        m_lastError = QStringLiteral("Cannot read %1: %2").arg(m_filePath, file.errorString());
+    if (!read.bytes) {
+        m_loadProblem = read.problem + QStringLiteral("; test users will not be saved until it can be read");
+        m_lastError = m_loadProblem;
+        m_saveRefused = true;
+        UserFile::report(m_loadProblem);
         return;
     }
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(file.readAll(), &parseError);
-    if (!document.isObject()) {
-        m_lastError = QStringLiteral("Cannot read %1: %2").arg(m_filePath, parseError.errorString());
+    QJsonParseError parseError{};
+    const QJsonDocument document = QJsonDocument::fromJson(*read.bytes, &parseError);
+    const QJsonValue usersValue = document.object().value(QLatin1String("users"));
+    if (parseError.error != QJsonParseError::NoError || !document.isObject() || !usersValue.isArray()) {
+        const QString why =
+            parseError.error != QJsonParseError::NoError
+                ? QStringLiteral("%1 at byte %2").arg(parseError.errorString()).arg(parseError.offset)
+                : QStringLiteral("not an object with a \"users\" array");
+        const UserFile::SetAside aside = UserFile::setAside(m_filePath, why);
+        m_loadProblem = aside.message;
+        m_lastError = m_loadProblem;
+        m_saveRefused = aside.keptAs.isEmpty();
         return;
     }
     const QJsonObject root = document.object();
     beginResetModel();
     m_users.clear();
-    const QJsonArray users = root.value(QLatin1String("users")).toArray();
+    const QJsonArray users = usersValue.toArray();
+    m_users.reserve(users.size());
+    // Ids seen so far, and colours in use: one lookup per user, not a scan of the users before it.
+    QSet<QString> ids;
+    ids.reserve(users.size());
+    QList<TestUser> withoutColour;
     for (const QJsonValue& value : users) {
         const QJsonObject object = value.toObject();
         TestUser user;
@@ -325,22 +349,35 @@ void TestUserModel::load()
         user.userToken = object.value(QLatin1String("userToken")).toString();
         user.authenticatedUserToken = object.value(QLatin1String("authenticatedUserToken")).toString();
         user.colour = object.value(QLatin1String("colour")).toString();
-        if (user.id.isEmpty() || rowOf(user.id) >= 0)
+        if (user.id.isEmpty() || ids.contains(user.id))
             continue;
+        ids.insert(user.id);
         if (user.userToken.isEmpty())
             user.userToken = newAnonymousToken();
-        if (user.colour.isEmpty())
-            user.colour = nextColour();
         m_users.append(user);
     }
+    QSet<QString> colours;
+    for (const TestUser& user : std::as_const(m_users))
+        colours.insert(user.colour);
+    for (qsizetype row = 0; row < m_users.size(); ++row) {
+        TestUser& user = m_users[row];
+        if (user.colour.isEmpty()) {
+            user.colour = colourNotIn(colours, row);
+            colours.insert(user.colour);
+        }
+    }
     m_globalUserId = root.value(QLatin1String("globalUserId")).toString();
-    if (rowOf(m_globalUserId) < 0)
+    if (!ids.contains(m_globalUserId))
         m_globalUserId.clear();
     endResetModel();
 }
 
 void TestUserModel::save()
 {
+    if (m_saveRefused) {
+        m_lastError = m_loadProblem;
+        return;
+    }
     QJsonArray users;
     for (const TestUser& user : std::as_const(m_users)) {
         QJsonObject object{
@@ -358,12 +395,5 @@ void TestUserModel::save()
         {QLatin1String("globalUserId"), m_globalUserId},
         {QLatin1String("users"), users},
     };
-    QDir().mkpath(QFileInfo(m_filePath).absolutePath());
-    // QSaveFile: a crash mid-write leaves the previous file, never half a file.
-    QSaveFile file(m_filePath);
-    if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(root).toJson()) < 0 || !file.commit()) {
-        m_lastError = QStringLiteral("Cannot save %1: %2").arg(m_filePath, file.errorString());
-        return;
-    }
-    m_lastError.clear();
+    m_lastError = UserFile::writeAtomically(m_filePath, QJsonDocument(root).toJson());
 }

@@ -53,6 +53,9 @@ public:
 
     // The error of the last load or save, empty when it went well.
     QString lastError() const { return m_lastError; }
+    // What was wrong with the file when it was read, for the window: it could not be parsed (and was kept
+    // aside as `name.broken-<time>`), or could not be read (and is then never saved over). Empty when fine.
+    QString loadProblem() const { return m_loadProblem; }
     QString filePath() const { return m_filePath; }
 
     const QList<TestUser>& users() const { return m_users; }
@@ -94,4 +97,6 @@ private:
     QList<TestUser> m_users;
     QString m_globalUserId;
     QString m_lastError;
+    QString m_loadProblem;
+    bool m_saveRefused = false; // the file exists but could not be read: never replace it
 };

@@ -209,6 +209,11 @@ ComposerWidget::ComposerWidget(AppSettings* settings, TestUserModel* users, QWid
 
 ComposerWidget::~ComposerWidget() = default;
 
+QString ComposerWidget::templatesProblem() const
+{
+    return m_templates->loadProblem();
+}
+
 QWidget* ComposerWidget::addRow(const QString& label, QWidget* field, const QString& issueName,
                                 QLabel** issueLabel, QWidget* keyWidget)
 {

@@ -42,6 +42,8 @@ public:
     ~ComposerWidget() override;
 
     void setCatalogs(QList<std::shared_ptr<const IndexCatalog>> catalogs);
+    // What was wrong with the templates file when it was read (TemplateStore::loadProblem()), else empty.
+    QString templatesProblem() const;
 
     EventKind kind() const { return m_kind; }
     void setKind(EventKind kind);

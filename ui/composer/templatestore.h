@@ -5,7 +5,7 @@
 #include <QString>
 #include <QStringList>
 
-// Named event templates, kept as the events' JSON in one file of the data folder.
+// Named event templates, kept as the events' JSON in one file of the data folder (written atomically).
 class TemplateStore final
 {
 public:
@@ -16,6 +16,9 @@ public:
     bool save(const QString& name, const QByteArray& eventJson);
     bool remove(const QString& name);
     QString lastError() const { return m_lastError; }
+    // What was wrong with the file when it was read: it could not be parsed (and was kept aside as
+    // `name.broken-<time>`), or could not be read (and is then never saved over). Empty when fine.
+    QString loadProblem() const { return m_loadProblem; }
 
 private:
     void load();
@@ -24,4 +27,6 @@ private:
     QString m_filePath;
     QMap<QString, QByteArray> m_templates;
     QString m_lastError;
+    QString m_loadProblem;
+    bool m_saveRefused = false;
 };

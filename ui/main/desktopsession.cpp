@@ -2,6 +2,7 @@
 
 #include "catalog/catalogset.h"
 #include "datafolder/datafolder.h"
+#include "datafolder/userfile.h"
 #include "log/eventlog.h"
 #include "mainwindow.h"
 #include "settings/appsettings.h"
@@ -138,6 +139,11 @@ DesktopSession::CreateResult DesktopSession::create(const DesktopOptions& option
     // 1. Preferences and window state.
     session->m_settings = std::make_unique<AppSettings>(session->m_dataDir);
     session->m_windowState = std::make_unique<WindowState>(session->m_dataDir);
+    for (const QString& problem :
+         {session->m_settings->loadProblem(), session->m_windowState->loadProblem()}) {
+        if (!problem.isEmpty())
+            session->m_fileProblems << problem;
+    }
 
     // 2. The event log: everything else writes into it or reads from it.
     EventLogOptions logOptions;
@@ -157,12 +163,22 @@ DesktopSession::CreateResult DesktopSession::create(const DesktopOptions& option
     for (const QString& entry : imported) {
         // Stored as "index=path".
         const qsizetype equals = entry.indexOf(QLatin1Char('='));
-        if (equals > 0)
+        if (equals <= 0)
+            continue;
+        const IndexCatalog::LoadResult loaded =
             session->m_catalogs->importFile(entry.mid(equals + 1), entry.left(equals));
+        if (!loaded.catalog) {
+            const QString problem =
+                QObject::tr("Index %1 not loaded: %2").arg(entry.left(equals), loaded.error);
+            UserFile::report(problem);
+            session->m_fileProblems << problem;
+        }
     }
 
     // 4. Test users; a first run gets one anonymous user, made global, so that events carry a token.
     session->m_users = std::make_unique<TestUserModel>(data.filePath(QStringLiteral("test-users.json")));
+    if (!session->m_users->loadProblem().isEmpty())
+        session->m_fileProblems << session->m_users->loadProblem();
     if (session->m_users->rowCount() == 0) {
         const QString id = session->m_users->create(QStringLiteral("Shopper 1"));
         session->m_users->setGlobalUser(id);

@@ -5,6 +5,7 @@
 
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <memory>
 #include <optional>
@@ -66,6 +67,9 @@ public:
     // Whether the feed is polling now (as last decided on the client's thread).
     bool isAlgoliaFeedRunning() const;
     MainWindow* window() const { return m_window.get(); }
+    // Files of the data folder that could not be read at start (kept aside, unreadable, refused), one line
+    // each, already written to stderr; the window shows them.
+    QStringList fileProblems() const { return m_fileProblems; }
 
     // "http://127.0.0.1:8421" when listening, else empty; endpointError() says why not.
     QString endpointBaseUrl() const;
@@ -102,6 +106,7 @@ private:
     bool m_exampleOnFirstRun = true;
     QString m_endpointError;
     QString m_endpointApiKey;
+    QStringList m_fileProblems;
     std::unique_ptr<AppSettings> m_settings;
     std::unique_ptr<WindowState> m_windowState;
     std::unique_ptr<EventLog> m_log;

@@ -215,6 +215,24 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
     applyTarget();
     refreshEndpointStatus();
     m_composer->setFocus();
+    showFileProblems();
+}
+
+void MainWindow::showFileProblems()
+{
+    QStringList problems = m_session->fileProblems();
+    if (!m_composer->templatesProblem().isEmpty())
+        problems << m_composer->templatesProblem();
+    if (problems.isEmpty())
+        return;
+    // Not modal: the window stays usable; the files are safe (kept aside, or left untouched).
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("Some files could not be read"),
+                                problems.join(QStringLiteral("\n\n")), QMessageBox::Close, this);
+    box->setObjectName(QStringLiteral("fileProblemsBox"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setModal(false);
+    box->show();
+    statusBar()->showMessage(problems.constFirst(), 30'000);
 }
 
 MainWindow::~MainWindow()

@@ -93,6 +93,8 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    // Files that could not be read at start (kept aside, unreadable, refused): told in a message box.
+    void showFileProblems();
     void createFeatureDocks();
     void createActions();
     void createMenusAndToolBar();

@@ -1,7 +1,12 @@
 // Records files as users bring them: a JSON array, an Algolia browse/export {"hits":[…]}, NDJSON.
 #include "catalog/indexcatalog.h"
 
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
+
+#include <sys/stat.h>
 
 class TestIndexCatalog final : public QObject
 {
@@ -12,6 +17,8 @@ private Q_SLOTS:
     void readsTheUsualShapes();
     void reportsUnusableFiles_data();
     void reportsUnusableFiles();
+    void refusesWhatIsNotARecordsFile_data();
+    void refusesWhatIsNotARecordsFile();
     void searchMatchesEveryWord();
 };
 
@@ -60,6 +67,40 @@ void TestIndexCatalog::reportsUnusableFiles()
     QVERIFY2(result.error.contains(expected), qPrintable(result.error));
     QVERIFY(IndexCatalog::fromFile(QStringLiteral("/nonexistent.json"))
                 .error.contains(QLatin1String("cannot read")));
+}
+
+void TestIndexCatalog::refusesWhatIsNotARecordsFile_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("expected");
+    QTest::addRow("device") << QStringLiteral("/dev/zero") << QStringLiteral("not a regular file");
+    QTest::addRow("folder") << QStringLiteral("folder") << QStringLiteral("not a regular file");
+    QTest::addRow("fifo") << QStringLiteral("fifo") << QStringLiteral("not a regular file");
+    QTest::addRow("over 512 MB") << QStringLiteral("large") << QStringLiteral("over the limit of 512 MB");
+}
+
+void TestIndexCatalog::refusesWhatIsNotARecordsFile()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    QString path = dir.filePath(QStringLiteral("records.json"));
+    if (kind.startsWith(QLatin1Char('/'))) {
+        path = kind;
+    } else if (kind == QLatin1String("folder")) {
+        QVERIFY(QDir().mkpath(path));
+    } else if (kind == QLatin1String("fifo")) {
+        QCOMPARE(::mkfifo(QFile::encodeName(path).constData(), 0600), 0);
+    } else {
+        // Sparse: one byte over the limit costs no disk space.
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        QVERIFY(file.resize(IndexCatalog::kMaxFileBytes + 1));
+    }
+    // Refused before reading: reading any of these would block, or exhaust memory.
+    const IndexCatalog::LoadResult result = IndexCatalog::fromFile(path);
+    QVERIFY(!result.catalog);
+    QVERIFY2(result.error.contains(expected) && result.error.contains(path), qPrintable(result.error));
 }
 
 void TestIndexCatalog::searchMatchesEveryWord()

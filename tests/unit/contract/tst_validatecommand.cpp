@@ -183,6 +183,20 @@ void TestValidateCommand::badInputGetsOneLineAndStatus2_data()
                                                     QStringLiteral("-")}
                                      << QByteArray("{}") << QStringLiteral("unknown profile '2019'");
     QTest::addRow("no file") << QStringList{} << QByteArray() << QStringLiteral("give one input file");
+    QTest::addRow("catalog is a device")
+        << QStringList{QStringLiteral("--catalog"), QStringLiteral("/dev/zero"), QStringLiteral("-")}
+        << QByteArray("{}") << QStringLiteral("/dev/zero is not a regular file");
+    QTest::addRow("catalog is a folder")
+        << QStringList{QStringLiteral("--catalog"), m_dir.path(), QStringLiteral("-")} << QByteArray("{}")
+        << QStringLiteral("is not a regular file (a folder)");
+    {
+        QFile large(m_dir.filePath(QStringLiteral("large-catalog.json")));
+        if (!large.open(QIODevice::WriteOnly) || !large.resize(512LL * 1024 * 1024 + 1))
+            qFatal("cannot make a sparse file");
+        QTest::addRow("catalog over 512 MB")
+            << QStringList{QStringLiteral("--catalog"), large.fileName(), QStringLiteral("-")}
+            << QByteArray("{}") << QStringLiteral("over the limit of 512 MB");
+    }
     QTest::addRow("unknown option") << QStringList{QStringLiteral("--frobnicate"), QStringLiteral("-")}
                                     << QByteArray() << QStringLiteral("frobnicate");
 }

@@ -1,6 +1,9 @@
 #include "settings/appsettings.h"
+#include "stderrcapture.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -15,6 +18,8 @@ private Q_SLOTS:
     void windowStateIsKeptApart();
     void eventNameHistoryIsMostRecentFirstAndCapped();
     void unreadableValueFallsBackToDefault();
+    void brokenFileIsKeptAsideWithWhatCouldBeRead();
+    void unreadableFileIsReported();
 };
 
 void TestAppSettings::defaultsApplyToAFreshFolder()
@@ -97,6 +102,59 @@ void TestAppSettings::unreadableValueFallsBackToDefault()
     AppSettings settings(dir.path());
     // A hand-edited, unreadable number falls back to the default instead of becoming port 0.
     QCOMPARE(settings.endpointPort.value(), 8421);
+}
+
+void TestAppSettings::brokenFileIsKeptAsideWithWhatCouldBeRead()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("settings.ini"));
+    // A hand edit gone wrong: the section header lost its bracket after the port was set.
+    const QByteArray content = "[endpoint]\nport=9100\n[send\nappId=APP1\n";
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(content);
+    }
+    StderrCapture stderrCapture;
+    QString problem;
+    {
+        AppSettings settings(dir.path());
+        problem = settings.loadProblem();
+        // What could be read is kept in use.
+        QCOMPARE(settings.endpointPort.value(), 9100);
+        settings.target.setValue(QStringLiteral("de"));
+        settings.sync();
+    }
+    const QString told = QString::fromLocal8Bit(stderrCapture.text());
+    const QStringList aside =
+        QDir(dir.path()).entryList({QStringLiteral("settings.ini.broken-*")}, QDir::Files);
+    QCOMPARE(aside.size(), 1);
+    QFile kept(dir.filePath(aside.constFirst()));
+    QVERIFY(kept.open(QIODevice::ReadOnly));
+    QCOMPARE(kept.readAll(), content);
+    QVERIFY2(problem.contains(aside.constFirst()), qPrintable(problem));
+    QVERIFY2(told.contains(aside.constFirst()), qPrintable(told));
+
+    AppSettings reopened(dir.path());
+    QVERIFY2(reopened.loadProblem().isEmpty(), qPrintable(reopened.loadProblem()));
+    QCOMPARE(reopened.endpointPort.value(), 9100);
+    QCOMPARE(reopened.target.value(), QStringLiteral("de"));
+}
+
+void TestAppSettings::unreadableFileIsReported()
+{
+    QTemporaryDir dir;
+    // A folder where the file should be: unreadable whoever runs the test (root reads any file).
+    QVERIFY(QDir(dir.path()).mkdir(QStringLiteral("window-state.ini")));
+    StderrCapture stderrCapture;
+    WindowState state(dir.path());
+    const QString told = QString::fromLocal8Bit(stderrCapture.text());
+    QVERIFY2(state.loadProblem().contains(state.filePath()), qPrintable(state.loadProblem()));
+    QVERIFY2(told.contains(state.filePath()), qPrintable(told));
+    QCOMPARE(state.zoomPercent.value(), 100);
+    QVERIFY(QFileInfo(state.filePath()).isDir());
+    AppSettings settings(dir.path());
+    QVERIFY(settings.loadProblem().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestAppSettings)

@@ -1,10 +1,15 @@
+#include "stderrcapture.h"
 #include "users/testusermodel.h"
 
 #include <QAbstractItemModelTester>
+#include <QDir>
+#include <QFileInfo>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <sys/stat.h>
 
 class TestTestUserModel final : public QObject
 {
@@ -17,7 +22,11 @@ private Q_SLOTS:
     void globalUserFollowsRemoval();
     void personalDataTokenIsFlagged_data();
     void personalDataTokenIsFlagged();
-    void unreadableFileIsReportedNotLost();
+    void brokenFileIsKeptAsideWithAMessage_data();
+    void brokenFileIsKeptAsideWithAMessage();
+    void unreadableFileIsReportedAndNeverReplaced_data();
+    void unreadableFileIsReportedAndNeverReplaced();
+    void duplicateIdsAreReadOnce();
 };
 
 void TestTestUserModel::anonymousTokenHasSearchInsightsShape()
@@ -147,17 +156,121 @@ void TestTestUserModel::personalDataTokenIsFlagged()
         QCOMPARE(!shown.isEmpty(), flagged);
 }
 
-void TestTestUserModel::unreadableFileIsReportedNotLost()
+void TestTestUserModel::brokenFileIsKeptAsideWithAMessage_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    // A real file of five users, cut short as a full disk or a crash of another writer would leave it.
+    QByteArray five;
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("users.json"));
+        {
+            TestUserModel model(path);
+            for (int n = 1; n <= 5; ++n)
+                model.create(QStringLiteral("User %1").arg(n));
+        }
+        QFile file(path);
+        if (file.open(QIODevice::ReadOnly))
+            five = file.readAll();
+    }
+    QTest::addRow("truncated") << five.left(five.size() / 2);
+    QTest::addRow("garbage") << QByteArray("\x89PNG\r\n\x1a\n\0\0garbage", 17);
+    QTest::addRow("empty") << QByteArray();
+    QTest::addRow("JSON array") << QByteArray("[1,2,3]");
+    QTest::addRow("object without users") << QByteArray(R"({"version":1})");
+}
+
+void TestTestUserModel::brokenFileIsKeptAsideWithAMessage()
+{
+    QFETCH(QByteArray, content);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("users.json"));
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        QCOMPARE(file.write(content), content.size());
+    }
+    StderrCapture stderrCapture;
+    TestUserModel model(path);
+    const QString told = QString::fromLocal8Bit(stderrCapture.text());
+    QCOMPARE(model.rowCount(), 0);
+
+    const QStringList aside =
+        QDir(dir.path()).entryList({QStringLiteral("users.json.broken-*")}, QDir::Files);
+    QCOMPARE(aside.size(), 1);
+    QFile kept(dir.filePath(aside.constFirst()));
+    QVERIFY(kept.open(QIODevice::ReadOnly));
+    QCOMPARE(kept.readAll(), content); // byte for byte: nothing of it is lost
+    QVERIFY(!QFile::exists(path));
+
+    // The user is told where it went, on stderr and through the model (for the window).
+    QVERIFY2(model.loadProblem().contains(path) && model.loadProblem().contains(aside.constFirst()),
+             qPrintable(model.loadProblem()));
+    QVERIFY2(told.contains(aside.constFirst()), qPrintable(told));
+
+    // A new file is started; the kept one stays as it was.
+    model.create(QStringLiteral("Fresh"));
+    QVERIFY2(model.lastError().isEmpty(), qPrintable(model.lastError()));
+    TestUserModel reopened(path);
+    QCOMPARE(reopened.rowCount(), 1);
+    QVERIFY(reopened.loadProblem().isEmpty());
+    QCOMPARE(QDir(dir.path()).entryList({QStringLiteral("users.json.broken-*")}, QDir::Files), aside);
+}
+
+void TestTestUserModel::unreadableFileIsReportedAndNeverReplaced_data()
+{
+    QTest::addColumn<QString>("kind");
+    // Tests run as root too, where file permissions do not stop reading: a folder and a FIFO cannot be read
+    // whoever runs them (and reading a FIFO would block the start for ever).
+    QTest::addRow("folder") << QStringLiteral("folder");
+    QTest::addRow("fifo") << QStringLiteral("fifo");
+}
+
+void TestTestUserModel::unreadableFileIsReportedAndNeverReplaced()
+{
+    QFETCH(QString, kind);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("users.json"));
+    if (kind == QLatin1String("folder"))
+        QVERIFY(QDir().mkpath(path));
+    else
+        QCOMPARE(::mkfifo(QFile::encodeName(path).constData(), 0600), 0);
+
+    StderrCapture stderrCapture;
+    TestUserModel model(path);
+    const QString told = QString::fromLocal8Bit(stderrCapture.text());
+    QCOMPARE(model.rowCount(), 0);
+    QVERIFY2(model.loadProblem().contains(path), qPrintable(model.loadProblem()));
+    QVERIFY2(told.contains(path), qPrintable(told));
+
+    // Changes stay in memory and are refused on disk, with the reason: the file is never replaced.
+    const QString id = model.create(QStringLiteral("Shopper"));
+    QVERIFY(model.user(id));
+    QCOMPARE(model.lastError(), model.loadProblem());
+    const QFileInfo after(path);
+    QVERIFY(after.exists());
+    QCOMPARE(after.isDir(), kind == QLatin1String("folder"));
+    QVERIFY(QDir(dir.path()).entryList({QStringLiteral("users.json.broken-*")}, QDir::AllEntries).isEmpty());
+}
+
+void TestTestUserModel::duplicateIdsAreReadOnce()
 {
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("users.json"));
     QFile file(path);
     QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write("{ not json");
+    file.write(R"({"version":1,"globalUserId":"b","users":[{"id":"a","label":"A"},{"id":"b","label":"B"},)"
+               R"({"id":"a","label":"A again"},{"label":"no id"}]})");
     file.close();
     TestUserModel model(path);
-    QCOMPARE(model.rowCount(), 0);
-    QVERIFY(model.lastError().contains(path));
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.users().at(0).label, QStringLiteral("A"));
+    QCOMPARE(model.globalUserId(), QStringLiteral("b"));
+    // Missing tokens and colours are filled in, colours distinct.
+    QVERIFY(model.users().at(0).userToken.startsWith(QLatin1String("anonymous-")));
+    QVERIFY(!model.users().at(0).colour.isEmpty());
+    QVERIFY(model.users().at(0).colour != model.users().at(1).colour);
+    QVERIFY(model.loadProblem().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestTestUserModel)
