@@ -180,6 +180,20 @@ void PresenterStats::add(const LogRecord& record, qint64 nowMs)
     }
 }
 
+PresenterStats::Snapshot PresenterStats::snapshot(qint64 nowMs, int shoppers, int mistakes) const
+{
+    Snapshot out;
+    out.atMs = nowMs;
+    out.eventsPerSecond = eventsPerSecond(nowMs);
+    out.accepted = accepted();
+    out.rejected = rejected();
+    out.countsForPersonalization = countsForPersonalization();
+    out.ticker = ticker();
+    out.mistakes = this->mistakes(mistakes);
+    out.shoppers = this->shoppers(shoppers);
+    return out;
+}
+
 void PresenterStats::clear()
 {
     const QList<const IndexCatalog*> catalogs = m_catalogs;

@@ -23,7 +23,6 @@ public:
     static constexpr int kRecordsPerShopper = 200;  // a shopper's newest events kept for its profile estimate
     static constexpr int kMaxShoppers = 500;        // least recently seen shoppers are forgotten beyond this
 
-    // How an event reads on a badge: by words and a symbol as well as by colour.
     // How an event reads on a badge: by words and a symbol as well as by colour. One badge per verdict of the
     // vocabulary (verdictOf decides which), in the presenter's short words for large type.
     enum class Badge
@@ -91,6 +90,21 @@ public:
     QList<Shopper> shoppers(int count) const;
     // Most frequent first.
     QList<Mistake> mistakes(int count) const;
+
+    // What the presenter shows at one moment, computed where the records are read (a worker thread): the
+    // window only paints it.
+    struct Snapshot
+    {
+        qint64 atMs = 0;
+        double eventsPerSecond = 0;
+        qint64 accepted = 0;
+        qint64 rejected = 0;
+        qint64 countsForPersonalization = 0;
+        QList<TickerEntry> ticker;
+        QList<Mistake> mistakes;
+        QList<Shopper> shoppers; // with their profile estimates
+    };
+    Snapshot snapshot(qint64 nowMs, int shoppers, int mistakes) const;
 
     static QString stageName(Stage stage); // "View", "Click", "Add to cart", "Purchase"
     static QString badgeText(Badge badge); // "✓ Accepted", "! Warning", "✗ Rejected", "✗ Rejected (batch)", …

@@ -99,6 +99,9 @@ void DemoShoppers::populateMenu(QMenu* menu)
                            .arg(toggle->shortcut().toString(QKeySequence::NativeText)));
     connect(toggle, &QAction::triggered, this, [this, toggle](bool on) {
         if (!on) {
+            // Requests in flight are answered first: until then the action says so and waits.
+            toggle->setEnabled(false);
+            toggle->setText(tr("Stopping demo shoppers…"));
             stop();
             return;
         }
@@ -109,6 +112,7 @@ void DemoShoppers::populateMenu(QMenu* menu)
     });
     connect(this, &DemoShoppers::runningChanged, toggle, [toggle](bool running) {
         toggle->setChecked(running);
+        toggle->setEnabled(true);
         toggle->setText(running ? tr("Stop demo shoppers") : tr("Start demo shoppers"));
     });
     QMenu* mistakes = menu->addMenu(tr("Mistakes to make"));

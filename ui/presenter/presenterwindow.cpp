@@ -14,8 +14,10 @@
 #include <QPixmap>
 #include <QProgressBar>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
+#include <utility>
 
 namespace {
 
@@ -92,12 +94,13 @@ PresenterWindow::PresenterWindow(EventLog* log, QWidget* parent)
     m_renderTimer.setSingleShot(true);
     m_renderTimer.setInterval(kRenderMs);
     connect(&m_renderTimer, &QTimer::timeout, this, &PresenterWindow::render);
-    // Events per second decays while nothing arrives: repaint once a second regardless.
+    connect(&m_jobWatcher, &QFutureWatcher<FetchResult>::finished, this, &PresenterWindow::jobFinished);
+    // Events per second decays while nothing arrives: a fresh snapshot once a second regardless.
     auto* tick = new QTimer(this);
     tick->setInterval(1000);
     connect(tick, &QTimer::timeout, this, [this] {
         if (isVisible())
-            render();
+            fetchNew();
     });
     tick->start();
 
@@ -114,7 +117,10 @@ PresenterWindow::PresenterWindow(EventLog* log, QWidget* parent)
     render();
 }
 
-PresenterWindow::~PresenterWindow() = default;
+PresenterWindow::~PresenterWindow()
+{
+    m_job.waitForFinished(); // it reads the log, which may go right after the window
+}
 
 void PresenterWindow::buildUi()
 {
@@ -308,12 +314,8 @@ void PresenterWindow::applyFonts()
 void PresenterWindow::setCatalogs(QList<std::shared_ptr<const IndexCatalog>> catalogs)
 {
     m_catalogs = std::move(catalogs);
-    QList<const IndexCatalog*> raw;
-    for (const auto& catalog : std::as_const(m_catalogs))
-        raw << catalog.get();
-    m_stats.setCatalogs(raw);
     if (isVisible())
-        reload();
+        reload(); // else at the next show
 }
 
 void PresenterWindow::setClock(std::function<qint64()> nowMs)
@@ -383,74 +385,79 @@ void PresenterWindow::keyPressEvent(QKeyEvent* event)
 
 void PresenterWindow::reload()
 {
-    m_stats.clear();
     ++m_generation;
-    m_fetching = false;
+    // A fresh tally; the one a job may still be filling is dropped with its stale answer.
+    m_stats = std::make_shared<PresenterStats>();
+    QList<const IndexCatalog*> raw;
+    for (const auto& catalog : std::as_const(m_catalogs))
+        raw << catalog.get();
+    m_stats->setCatalogs(raw);
     m_fetchAgain = false;
-    if (!m_log) {
-        render();
-        return;
-    }
-    // Start from the newest records, so that opening the presenter on a large log is quick.
-    LogQuery query;
-    query.kind = RecordKind::Event;
-    query.newestFirst = true;
-    query.limit = kInitialRecords;
-    m_fetching = true;
-    const int generation = m_generation;
-    m_log->queryAsync(query, this, [this, generation](QList<LogRecord> records) {
-        if (generation != m_generation)
-            return;
-        const qint64 now = m_now();
-        std::reverse(records.begin(), records.end());
-        for (const LogRecord& record : std::as_const(records))
-            m_stats.add(record, now);
-        m_fetching = false;
-        render();
-        fetchNew(); // whatever arrived meanwhile
-    });
+    fetchNew(); // what is shown stays until the new tally is ready: no flash of zeros
 }
 
+// Reading, decoding and tallying the records (profile estimates decode each event's objects) run on a worker
+// thread, one job at a time; the window only paints the snapshot a job hands back.
 void PresenterWindow::fetchNew()
 {
     if (!m_log)
         return;
-    if (m_fetching) {
+    if (m_job.isRunning()) {
         m_fetchAgain = true;
         return;
     }
-    if (m_log->lastId() <= m_stats.lastId())
-        return;
     LogQuery query;
     query.kind = RecordKind::Event;
-    query.sinceId = m_stats.lastId();
-    query.limit = kFetchLimit;
-    m_fetching = true;
+    if (m_stats->lastId() == 0) {
+        // Start from the newest records, so that opening the presenter on a large log is quick.
+        query.newestFirst = true;
+        query.limit = kInitialRecords;
+    } else {
+        query.sinceId = m_stats->lastId();
+        query.limit = kFetchLimit;
+    }
     const int generation = m_generation;
-    m_log->queryAsync(query, this, [this, generation](QList<LogRecord> records) {
-        if (generation != m_generation)
-            return;
-        const qint64 now = m_now();
+    EventLog* log = m_log;
+    const std::shared_ptr<PresenterStats> stats = m_stats;
+    const QList<std::shared_ptr<const IndexCatalog>> catalogs = m_catalogs; // alive while the job reads them
+    const qint64 now = m_now();
+    m_job = QtConcurrent::run([log, stats, catalogs, query, now, generation] {
+        QList<LogRecord> records = log->query(query);
+        if (query.newestFirst)
+            std::reverse(records.begin(), records.end());
         for (const LogRecord& record : std::as_const(records))
-            m_stats.add(record, now);
-        m_fetching = false;
-        if (!m_renderTimer.isActive())
-            m_renderTimer.start();
-        if (m_fetchAgain || records.size() >= kFetchLimit) {
-            m_fetchAgain = false;
-            fetchNew();
-        }
+            stats->add(record, now);
+        FetchResult result;
+        result.generation = generation;
+        result.fullPage = query.limit > 0 && records.size() >= query.limit && !query.newestFirst;
+        result.snapshot = stats->snapshot(now, kShopperCards, kMistakeRows);
+        return result;
     });
+    m_jobWatcher.setFuture(m_job);
+}
+
+void PresenterWindow::jobFinished()
+{
+    const FetchResult result = m_job.result();
+    if (result.generation != m_generation) {
+        fetchNew(); // the log was cleared or the catalogs changed meanwhile: read again for the new tally
+        return;
+    }
+    m_snapshot = result.snapshot;
+    if (!m_renderTimer.isActive())
+        m_renderTimer.start();
+    if (std::exchange(m_fetchAgain, false) || result.fullPage)
+        fetchNew();
 }
 
 void PresenterWindow::render()
 {
-    m_rate->setText(QLocale().toString(m_stats.eventsPerSecond(m_now()), 'f', 1));
-    m_accepted->setText(number(m_stats.accepted()));
-    m_rejected->setText(number(m_stats.rejected()));
-    m_personalization->setText(number(m_stats.countsForPersonalization()));
+    m_rate->setText(QLocale().toString(m_snapshot.eventsPerSecond, 'f', 1));
+    m_accepted->setText(number(m_snapshot.accepted));
+    m_rejected->setText(number(m_snapshot.rejected));
+    m_personalization->setText(number(m_snapshot.countsForPersonalization));
 
-    const QList<PresenterStats::TickerEntry> ticker = m_stats.ticker();
+    const QList<PresenterStats::TickerEntry>& ticker = m_snapshot.ticker;
     for (int row = 0; row < m_tickerRows.size(); ++row) {
         const QList<QLabel*>& labels = m_tickerRows[row];
         const bool used = row < ticker.size();
@@ -474,7 +481,7 @@ void PresenterWindow::render()
         labels[2]->setToolTip(entry.userToken);
     }
 
-    const QList<PresenterStats::Mistake> mistakes = m_stats.mistakes(kMistakeRows);
+    const QList<PresenterStats::Mistake>& mistakes = m_snapshot.mistakes;
     m_noMistakes->setVisible(mistakes.isEmpty());
     for (int row = 0; row < m_mistakeRows.size(); ++row) {
         const bool used = row < mistakes.size();
@@ -487,7 +494,7 @@ void PresenterWindow::render()
         m_mistakeRows[row][1]->setToolTip(mistakes[row].code);
     }
 
-    const QList<PresenterStats::Shopper> shoppers = m_stats.shoppers(kShopperCards);
+    const QList<PresenterStats::Shopper>& shoppers = m_snapshot.shoppers;
     m_noShoppers->setVisible(shoppers.isEmpty());
     for (int i = 0; i < m_cards.size(); ++i) {
         ShopperCard& card = *m_cards[i];

@@ -7,6 +7,8 @@
 
 #include "demo/presenterstats.h"
 
+#include <QFuture>
+#include <QFutureWatcher>
 #include <QList>
 #include <QTimer>
 #include <QWidget>
@@ -44,7 +46,8 @@ public:
     // Full screen on, or back to a normal window (F11, Esc).
     void toggleFullScreen();
 
-    const PresenterStats& stats() const { return m_stats; }
+    // What the window shows now (the latest tally of a worker thread).
+    const PresenterStats::Snapshot& snapshot() const { return m_snapshot; }
 
 protected:
     void showEvent(QShowEvent* event) override;
@@ -57,13 +60,23 @@ private:
     void reload();
     void fetchNew();
     void render();
+    void jobFinished();
+    struct FetchResult
+    {
+        int generation = 0;
+        bool fullPage = false; // more records may be waiting
+        PresenterStats::Snapshot snapshot;
+    };
 
     EventLog* m_log = nullptr;
     QList<std::shared_ptr<const IndexCatalog>> m_catalogs;
     std::function<qint64()> m_now;
-    PresenterStats m_stats;
+    // Touched by one job at a time on a worker thread; replaced (not cleared) by reload().
+    std::shared_ptr<PresenterStats> m_stats = std::make_shared<PresenterStats>();
+    PresenterStats::Snapshot m_snapshot;
+    QFuture<FetchResult> m_job;
+    QFutureWatcher<FetchResult> m_jobWatcher;
     double m_zoom = 1.0;
-    bool m_fetching = false;
     bool m_fetchAgain = false;
     int m_generation = 0; // a clear of the log makes answers of earlier fetches stale
     QTimer m_renderTimer;
