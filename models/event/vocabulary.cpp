@@ -74,3 +74,14 @@ bool isAcceptedVerdict(Verdict verdict)
 {
     return verdict == Verdict::Accepted || verdict == Verdict::AcceptedWithWarnings;
 }
+
+QString SearchWords::hitCount(qint64 hits)
+{
+    return hits == 1 ? QStringLiteral("1 hit") : QStringLiteral("%1 hits").arg(hits);
+}
+
+QString SearchWords::queryText(const QString& query)
+{
+    return query.isEmpty() ? QStringLiteral("(empty query)")
+                           : QString(QChar(0x201C) + query + QChar(0x201D)); // “red shoes”
+}

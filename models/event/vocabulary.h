@@ -52,3 +52,14 @@ std::optional<Verdict> verdictFromKey(QStringView key);
 QList<Verdict> allVerdicts();
 // Accepted or accepted with warnings: the events Algolia stored.
 bool isAcceptedVerdict(Verdict verdict);
+
+// How a recorded search reads where an event reads its verdict and its type (the table's Status and Event
+// type columns, the details pane, the timeline, exports): a search has no verdict, it is a search.
+namespace SearchWords {
+inline constexpr QLatin1String Status("Search"); // the Status column and the details' title
+inline constexpr QLatin1String Key("search");    // exports' "status" (beside the verdict keys above)
+// "1 hit", "12 hits": the search's nbHits where an event shows its type.
+QString hitCount(qint64 hits);
+// A search for nothing (InstantSearch's first page load) reads "(empty query)" rather than "".
+QString queryText(const QString& query);
+} // namespace SearchWords

@@ -64,6 +64,11 @@ Verdict verdictFor(int httpStatus, bool accepted, const IssueList& ownIssues)
 
 Verdict verdictOf(const LogRecord& record)
 {
+    // A refused request carries an error issue (why it was refused), yet no event of it broke a rule.
+    if (record.kind == RecordKind::Request)
+        return record.httpStatus == 0 || record.httpStatus == 429 || record.httpStatus >= 500
+                   ? Verdict::NotDelivered
+                   : Verdict::RequestRejected;
     return verdictFor(record.httpStatus, record.accepted, record.issues);
 }
 

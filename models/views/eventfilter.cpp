@@ -1,5 +1,7 @@
 #include "eventfilter.h"
 
+#include "event/vocabulary.h"
+
 #include <QList>
 
 #include <algorithm>
@@ -22,6 +24,8 @@ enum class Slot
     EventName,
     RequestId,
     Source,
+    Kind,
+    QueryId,
 };
 
 const QList<QLatin1String>& knownKeys()
@@ -30,7 +34,8 @@ const QList<QLatin1String>& knownKeys()
         QLatin1String("httpCode"),     QLatin1String("status"), QLatin1String("eventType"),
         QLatin1String("eventSubtype"), QLatin1String("errors"), QLatin1String("warnings"),
         QLatin1String("userToken"),    QLatin1String("index"),  QLatin1String("eventName"),
-        QLatin1String("requestId"),    QLatin1String("source"),
+        QLatin1String("requestId"),    QLatin1String("source"), QLatin1String("kind"),
+        QLatin1String("queryID"),
     };
     return keys;
 }
@@ -221,31 +226,30 @@ QString quoted(const QString& value)
     return out;
 }
 
-// The source names of eventlog.h's eventSourceName(), repeated here so that the filter does not need the
-// log's implementation to link (the unit test links the filter alone).
-constexpr std::pair<EventSource, const char16_t*> kSourceNames[] = {
-    {EventSource::Endpoint, u"endpoint"},
-    {EventSource::Sent, u"sent"},
-    {EventSource::Algolia, u"algolia"},
-    {EventSource::Imported, u"imported"},
-};
-
-QString sourceName(EventSource source)
+// "a, b, c or d": the values a key takes, for its error message.
+QString oneOf(const QStringList& values)
 {
-    for (const auto& [value, name] : kSourceNames) {
-        if (value == source)
-            return QString::fromUtf16(name);
-    }
-    return {};
+    if (values.size() < 2)
+        return values.join(QString());
+    return values.mid(0, values.size() - 1).join(QStringLiteral(", ")) + QStringLiteral(" or ") +
+           values.last();
 }
 
-std::optional<EventSource> sourceFromName(QStringView text)
+QStringList sourceNames()
 {
-    for (const auto& [value, name] : kSourceNames) {
-        if (text.compare(QStringView(name), Qt::CaseInsensitive) == 0)
-            return value;
-    }
-    return std::nullopt;
+    QStringList names;
+    for (const EventSource source :
+         {EventSource::Endpoint, EventSource::Sent, EventSource::Algolia, EventSource::Imported})
+        names << eventSourceName(source);
+    return names;
+}
+
+QStringList kindNames()
+{
+    QStringList names;
+    for (const RecordKind kind : {RecordKind::Event, RecordKind::Search, RecordKind::Request})
+        names << recordKindName(kind);
+    return names;
 }
 
 EventFilterParseResult failure(int position, int length, QString message)
@@ -270,7 +274,7 @@ bool EventFilter::operator==(const EventFilter& other) const
            hasErrors == other.hasErrors && hasWarnings == other.hasWarnings && eventType == other.eventType &&
            eventSubtype == other.eventSubtype && userToken == other.userToken && index == other.index &&
            eventName == other.eventName && requestId == other.requestId && source == other.source &&
-           freeText == other.freeText;
+           kind == other.kind && queryId == other.queryId && freeText == other.freeText;
 }
 
 bool EventFilter::matches(const LogRecord& record) const
@@ -309,6 +313,10 @@ bool EventFilter::matches(const LogRecord& record) const
         return false;
     if (source && record.source != *source)
         return false;
+    if (kind && record.kind != *kind)
+        return false;
+    if (!queryId.isEmpty() && record.queryId != queryId)
+        return false;
     if (!freeText.isEmpty()) {
         const QString raw = QString::fromUtf8(record.rawJson);
         for (const QString& word : freeText) {
@@ -335,6 +343,8 @@ LogQuery EventFilter::toLogQuery() const
     query.eventName = eventName;
     query.requestId = requestId;
     query.source = source;
+    query.kind = kind;
+    query.queryId = queryId;
     query.freeText = freeText;
     return query;
 }
@@ -365,7 +375,11 @@ QString EventFilter::toString() const
     if (!requestId.isEmpty())
         parts << QStringLiteral("requestId=") + quoted(requestId);
     if (source)
-        parts << QStringLiteral("source=") + sourceName(*source);
+        parts << QStringLiteral("source=") + eventSourceName(*source);
+    if (kind)
+        parts << QStringLiteral("kind=") + recordKindName(*kind);
+    if (!queryId.isEmpty())
+        parts << QStringLiteral("queryID=") + quoted(queryId);
     for (const QString& word : freeText)
         parts << quoted(word);
     return parts.join(QLatin1Char(' '));
@@ -467,9 +481,10 @@ EventFilterParseResult EventFilter::parse(QStringView text)
             continue;
         }
         if (*key == u"eventType" || *key == u"eventSubtype") {
-            static const QStringList types{QStringLiteral("click"), QStringLiteral("conversion"),
-                                           QStringLiteral("view"), QStringLiteral("instantsearch")};
-            static const QStringList subtypes{QStringLiteral("addToCart"), QStringLiteral("purchase")};
+            QStringList types;
+            for (const QLatin1String& type : EventTypes::all())
+                types << QString(type);
+            const QStringList subtypes{EventSubtypes::AddToCart, EventSubtypes::Purchase};
             const auto find = [&](const QStringList& list) -> QString {
                 for (const QString& item : list) {
                     if (item.compare(value, Qt::CaseInsensitive) == 0)
@@ -492,19 +507,25 @@ EventFilterParseResult EventFilter::parse(QStringView text)
                 continue;
             }
             return failure(valuePos, valueLen,
-                           *key == u"eventType"
-                               ? QStringLiteral("eventType takes click, conversion, view, instantsearch, "
-                                                "addToCart or purchase")
-                               : QStringLiteral("eventSubtype takes addToCart or purchase"));
+                           *key == u"eventType" ? QStringLiteral("eventType takes ") + oneOf(types + subtypes)
+                                                : QStringLiteral("eventSubtype takes ") + oneOf(subtypes));
         }
         if (*key == u"source") {
-            const std::optional<EventSource> source = sourceFromName(value);
+            const std::optional<EventSource> source = eventSourceFromName(value);
             if (!source)
-                return failure(valuePos, valueLen,
-                               QStringLiteral("source takes endpoint, sent, algolia or imported"));
+                return failure(valuePos, valueLen, QStringLiteral("source takes ") + oneOf(sourceNames()));
             if (!claim(Slot::Source))
                 return twice();
             filter.source = source;
+            continue;
+        }
+        if (*key == u"kind") {
+            const std::optional<RecordKind> kind = recordKindFromName(value);
+            if (!kind)
+                return failure(valuePos, valueLen, QStringLiteral("kind takes ") + oneOf(kindNames()));
+            if (!claim(Slot::Kind))
+                return twice();
+            filter.kind = kind;
             continue;
         }
         struct TextKey
@@ -518,6 +539,7 @@ EventFilterParseResult EventFilter::parse(QStringView text)
             {u"index", Slot::Index, &EventFilter::index},
             {u"eventName", Slot::EventName, &EventFilter::eventName},
             {u"requestId", Slot::RequestId, &EventFilter::requestId},
+            {u"queryID", Slot::QueryId, &EventFilter::queryId},
         };
         for (const TextKey& textKey : textKeys) {
             if (*key == QStringView(textKey.name)) {

@@ -12,7 +12,9 @@ struct EventFilterParseResult;
 
 // What the debugger's filter bar asks for, typed: the dashboard's `field=value` syntax
 // (`httpCode=422 status=4XX eventType=click errors=true userToken=… index=… eventName=…`) combined with AND
-// (a space or the word AND), plus free text searched in the event's raw JSON. Every condition must hold.
+// (a space or the word AND), plus free text searched in the record's raw JSON (an event's JSON, a search's
+// JSON with its query and hits, a refused request's body). `kind=event|search|request` picks the records of
+// one kind, `queryID=…` a search and the events that cite it. Every condition must hold.
 struct EventFilter
 {
     std::optional<int> httpCode;       // httpCode=422 or status=422
@@ -27,6 +29,8 @@ struct EventFilter
     QString eventName;                 // eventName="Product Clicked"
     QString requestId;                 // requestId=…: the events of one request
     std::optional<EventSource> source; // source=endpoint|sent|algolia|imported
+    std::optional<RecordKind> kind;    // kind=event|search|request
+    QString queryId;                   // queryID=…: the search that returned it and the events citing it
     QStringList freeText;              // words (or quoted phrases) found in the raw JSON, case-insensitive
 
     bool isEmpty() const;

@@ -61,7 +61,9 @@ SortKey sortKeyOf(const LogRecord& record, EventTableModel::Column column,
     key.id = record.id;
     switch (column) {
     case Column::Status:
-        key.number = static_cast<int>(verdictOf(record));
+        // Searches after every verdict: they have none.
+        key.number = record.kind == RecordKind::Search ? static_cast<int>(allVerdicts().size())
+                                                       : static_cast<int>(verdictOf(record));
         break;
     case Column::Http:
         key.number = record.httpStatus;
@@ -82,10 +84,12 @@ SortKey sortKeyOf(const LogRecord& record, EventTableModel::Column column,
         key.text = record.authenticatedUserToken;
         break;
     case Column::EventType:
-        key.text = record.eventType + QLatin1Char(' ') + record.eventSubtype;
+        key.text = record.kind == RecordKind::Event
+                       ? record.eventType + QLatin1Char(' ') + record.eventSubtype
+                       : RecordText::of(record).type;
         break;
     case Column::EventName:
-        key.text = record.eventName;
+        key.text = record.kind == RecordKind::Event ? record.eventName : RecordText::of(record).name;
         break;
     case Column::ReceivedAt:
         key.number = record.receivedAtMs;
@@ -233,9 +237,17 @@ const LogRecord* EventTableModel::recordAt(int row) const
         return nullptr;
     const auto it = m_cache.constFind(m_ids[row]);
     if (it != m_cache.cend())
-        return &it.value();
+        return &it->record;
     prefetch(row - kFetchWindow / 2, row + kFetchWindow / 2);
     return nullptr;
+}
+
+const RecordTexts* EventTableModel::textsAt(int row) const
+{
+    if (row < 0 || row >= m_ids.size())
+        return nullptr;
+    const auto it = m_cache.constFind(m_ids[row]);
+    return it != m_cache.cend() ? &it->texts : nullptr;
 }
 
 void EventTableModel::prefetch(int firstRow, int lastRow) const
@@ -328,7 +340,7 @@ void EventTableModel::storeRecords(const QList<LogRecord>& records, quint64 gene
     for (const LogRecord& record : records) {
         if (!m_cache.contains(record.id))
             m_cacheOrder << record.id;
-        m_cache.insert(record.id, record);
+        m_cache.insert(record.id, CachedRow{record, RecordText::of(record)});
     }
     if (m_cache.size() > kCacheCapacity) {
         // Drop the oldest fetches, a quarter of the cache at a time so eviction is not paid on every fetch.
@@ -360,11 +372,11 @@ void EventTableModel::storeRecords(const QList<LogRecord>& records, quint64 gene
     Q_EMIT recordsFetched();
 }
 
-QVariant EventTableModel::displayValue(const LogRecord& record, Column column) const
+QVariant EventTableModel::displayValue(const LogRecord& record, const RecordTexts& texts, Column column) const
 {
     switch (column) {
     case Column::Status: {
-        QString local = verdictName(verdictOf(record));
+        QString local = texts.status;
         // Algolia's own status, once its debugger feed reported the event: it can disagree with ours.
         if (record.algoliaStatus)
             local += tr(" · Algolia %1").arg(*record.algoliaStatus);
@@ -383,11 +395,9 @@ QVariant EventTableModel::displayValue(const LogRecord& record, Column column) c
     case Column::AuthenticatedUserToken:
         return record.authenticatedUserToken;
     case Column::EventType:
-        return record.eventSubtype.isEmpty()
-                   ? record.eventType
-                   : QString(record.eventType + QStringLiteral(" · ") + record.eventSubtype);
+        return texts.type;
     case Column::EventName:
-        return record.eventName;
+        return texts.name;
     case Column::ReceivedAt: {
         const QDateTime at = QDateTime::fromMSecsSinceEpoch(record.receivedAtMs);
         const qint64 now = m_now();
@@ -427,7 +437,7 @@ QVariant EventTableModel::data(const QModelIndex& index, int role) const
     if (role == RecordIdRole)
         return m_ids[index.row()];
     if (role != Qt::DisplayRole && role != Qt::ToolTipRole && role != RawValueRole && role != VerdictRole &&
-        role != UserTokenRole && role != TestUserRole && role != Qt::TextAlignmentRole)
+        role != UserTokenRole && role != TestUserRole && role != KindRole && role != Qt::TextAlignmentRole)
         return {};
     const auto column = static_cast<Column>(index.column());
     if (role == Qt::TextAlignmentRole) {
@@ -438,9 +448,12 @@ QVariant EventTableModel::data(const QModelIndex& index, int role) const
     const LogRecord* record = recordAt(index.row());
     if (!record)
         return {};
+    const RecordTexts& texts = *textsAt(index.row());
     switch (role) {
     case Qt::DisplayRole:
-        return displayValue(*record, column);
+        return displayValue(*record, texts, column);
+    case KindRole:
+        return static_cast<int>(record->kind);
     case RawValueRole:
         return rawValue(*record, column);
     case VerdictRole:
@@ -459,6 +472,9 @@ QVariant EventTableModel::data(const QModelIndex& index, int role) const
         }
         if (column == Column::Agent)
             return record->agent;
+        // A long query, path or message is read in full on hover.
+        if (column == Column::EventType || column == Column::EventName)
+            return record->kind == RecordKind::Event ? QVariant() : QVariant(RecordText::oneLine(texts));
         return {};
     default:
         return {};

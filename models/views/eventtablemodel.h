@@ -1,6 +1,7 @@
 #pragma once
 
 #include "views/eventfilter.h"
+#include "views/recordtext.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
@@ -21,7 +22,9 @@ class QThreadPool;
 // (8 bytes a row) and a small cache of records around the rows the view asks for; the records are fetched
 // from the log on its reader threads (the GUI thread never runs a query). New events are stored at once and
 // announced once per 75 ms with a single beginInsertRows() (Wireshark's packet list); pause keeps buffering
-// and counts them.
+// and counts them. Searches and refused requests are rows of their own: their Status, Event type and Event
+// name cells read as RecordText says (a search: "Search", "12 hits", its query; a request: "Request
+// rejected", "POST /1/events", Algolia's message).
 class EventTableModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -55,6 +58,7 @@ public:
         VerdictRole,                     // int(Verdict) (event/vocabulary.h); invalid until fetched
         UserTokenRole,                   // the effective user token of the row
         TestUserRole,                    // the test user's name, empty when the token is not a test user's
+        KindRole,                        // int(RecordKind): an event, a search or a refused request
     };
 
     // How rows are ordered. Time order is the log's order and streams in live; any other column is sorted
@@ -102,6 +106,8 @@ public:
     int rowOfId(qint64 id) const;
     // The record of a row when it is in the cache, else null (and a fetch is started).
     const LogRecord* recordAt(int row) const;
+    // How that record reads (status, type, name), when it is in the cache, else null.
+    const RecordTexts* textsAt(int row) const;
     // The ids of every row, in row order (export of the filtered set).
     QList<qint64> allIds() const { return m_ids; }
     // Starts fetching the records of these rows now (e.g. the rows about to be shown).
@@ -137,7 +143,7 @@ private:
     void setLoading(bool loading);
     void storeRecords(const QList<LogRecord>& records, quint64 generation, int firstRow, int lastRow);
     void sortCustom(QList<qint64> ids);
-    QVariant displayValue(const LogRecord& record, Column column) const;
+    QVariant displayValue(const LogRecord& record, const RecordTexts& texts, Column column) const;
     QVariant rawValue(const LogRecord& record, Column column) const;
     bool isTimeOrder() const { return m_sort.column == Column::ReceivedAt; }
 
@@ -159,7 +165,12 @@ private:
 
     // The record cache: bounded, first-in first-out (the view asks for the rows it shows, so the oldest
     // fetch is the one least likely on screen).
-    mutable QHash<qint64, LogRecord> m_cache;
+    struct CachedRow
+    {
+        LogRecord record;
+        RecordTexts texts; // computed once when fetched (a search's query is read from its JSON)
+    };
+    mutable QHash<qint64, CachedRow> m_cache;
     mutable QList<qint64> m_cacheOrder;
     mutable QSet<qint64> m_inFlight;
     // Ids that changed in the log while a fetch of theirs was in flight: that answer may predate the change,

@@ -9,6 +9,7 @@
 #include "catalog/indexcatalog.h"
 #include "event/event.h"
 #include "event/eventcodec.h"
+#include "event/vocabulary.h"
 #include "log/eventlog.h"
 #include "views/eventtablemodel.h"
 
@@ -28,6 +29,7 @@
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSignalBlocker>
+#include <QStyle>
 #include <QTableView>
 #include <QThreadPool>
 #include <QTimer>
@@ -59,10 +61,16 @@ QByteArray defaultColumns(QHeaderView* header)
     const auto width = [&](const QString& sample) { return metrics.horizontalAdvance(sample) + 24; };
     for (int column = 0; column < header->count(); ++column)
         header->setSectionHidden(column, true);
+    // The Status column holds a badge and the longest status a row can read.
+    int status = metrics.horizontalAdvance(QString(SearchWords::Status));
+    for (const Verdict verdict : allVerdicts())
+        status = std::max(status, metrics.horizontalAdvance(verdictName(verdict)));
+    status += 24 + header->style()->pixelMetric(QStyle::PM_SmallIconSize) + 4;
     const std::pair<Column, int> shown[] = {
-        {Column::Status, width(QStringLiteral("Rejected (batch)"))},
+        {Column::Status, status},
         {Column::Http, width(QStringLiteral("HTTP"))},
-        {Column::EventType, width(QStringLiteral("conversion"))},
+        // "conversion · purchase", "POST /1/events" (a refused request), "43 hits" (a search).
+        {Column::EventType, width(QStringLiteral("POST /1/events"))},
         {Column::EventName, width(QStringLiteral("Product Clicked"))},
         {Column::UserToken, width(QStringLiteral("anonymous-0f3c2a1b"))},
         {Column::Index, width(QStringLiteral("products"))},
@@ -161,7 +169,7 @@ DebuggerPanel::DebuggerPanel(EventLog* log, QWidget* parent)
     toolBar->addSeparator();
     for (QWidget* w : std::initializer_list<QWidget*>{copy, m_resend, exportButton, importButton})
         toolBar->addWidget(w);
-    m_counts->setMinimumWidth(m_counts->fontMetrics().horizontalAdvance(QStringLiteral("000,000 events")));
+    m_counts->setMinimumWidth(m_counts->fontMetrics().horizontalAdvance(QStringLiteral("000,000 rows")));
     auto* controls = new QHBoxLayout;
     controls->setContentsMargins(0, 0, 0, 0);
     controls->addWidget(toolBar, 1);
@@ -380,7 +388,8 @@ void DebuggerPanel::onFilterChanged(const EventFilter& filter)
 
 void DebuggerPanel::updateCounts()
 {
-    QString text = tr("%n event(s)", nullptr, m_model->rowCount());
+    // Rows, not events: searches and refused requests are rows too.
+    QString text = m_model->rowCount() == 1 ? tr("1 row") : tr("%1 rows").arg(m_model->rowCount());
     if (m_model->isLoading())
         text += tr(" · loading…");
     if (m_model->isPaused())
@@ -511,23 +520,47 @@ void DebuggerPanel::copyText(const QString& text)
     Q_EMIT copied(text);
 }
 
+namespace {
+
+// The events among selected records: a search or a refused request is not something to send again.
+QList<LogRecord> eventsOnly(const QList<LogRecord>& records)
+{
+    QList<LogRecord> events;
+    for (const LogRecord& r : records) {
+        if (r.kind == RecordKind::Event)
+            events << r;
+    }
+    return events;
+}
+
+// A record as JSON text: an event's JSON as received; a search or a refused request as its export line,
+// which parses whatever the body was.
+QByteArray recordJson(const LogRecord& record)
+{
+    return record.kind == RecordKind::Event ? EventExchange::singleLine(record.rawJson)
+                                            : EventExchange::exportLine(record);
+}
+
+} // namespace
+
 void DebuggerPanel::copyAsJson()
 {
     withSelectedRecords([this](const QList<LogRecord>& records) {
         if (records.size() == 1) {
-            copyText(QString::fromUtf8(EventExchange::prettyJson(records.first().rawJson)));
+            copyText(QString::fromUtf8(EventExchange::prettyJson(recordJson(records.first()))));
             return;
         }
         QList<QByteArray> raws;
         for (const LogRecord& r : records)
-            raws << EventExchange::singleLine(r.rawJson);
+            raws << recordJson(r);
         copyText(QString::fromUtf8(EventExchange::prettyJson(EventCodec::encodeRawBatch(raws))));
     });
 }
 
 void DebuggerPanel::copyAsCurl()
 {
-    withSelectedRecords([this](const QList<LogRecord>& records) {
+    withSelectedRecords([this](const QList<LogRecord>& selected) {
+        const QList<LogRecord> records = eventsOnly(selected);
         QList<QByteArray> raws;
         for (const LogRecord& r : records)
             raws << r.rawJson;
@@ -537,9 +570,9 @@ void DebuggerPanel::copyAsCurl()
 
 void DebuggerPanel::copyAsSearchInsights()
 {
-    withSelectedRecords([this](const QList<LogRecord>& records) {
+    withSelectedRecords([this](const QList<LogRecord>& selected) {
         QStringList calls;
-        for (const LogRecord& r : records)
+        for (const LogRecord& r : eventsOnly(selected))
             calls << EventExchange::searchInsightsCall(r.rawJson);
         copyText(calls.join(QLatin1Char('\n')));
     });
@@ -570,7 +603,7 @@ void DebuggerPanel::resendSelected(bool freshTimestamps, const QString& asUserTo
         return;
     withSelectedRecords([this, freshTimestamps, asUserToken](const QList<LogRecord>& records) {
         QList<Event> events;
-        for (const LogRecord& r : records) {
+        for (const LogRecord& r : eventsOnly(records)) {
             const DecodedBatch decoded = EventCodec::decodeEvent(r.rawJson);
             if (decoded.events.isEmpty())
                 continue;

@@ -6,16 +6,13 @@
 
 #include <QApplication>
 
-namespace {
-
 // The verdict's badge: a shape per verdict (check, triangle, cross, dashed cross), so that the Status column
-// reads without colour too (cloud-off: not delivered; ban: request refused); its text says it in words.
-QVariant verdictBadge(const QVariant& verdict)
+// reads without colour too (cloud-off: not delivered; ban: request refused; a magnifier: a search, which has
+// no verdict); its text says it in words.
+QIcon EventTableStyle::badge(Verdict verdict, RecordKind kind)
 {
-    if (!verdict.isValid()) // not fetched yet
-        return {};
     Icons::Badge badge = Icons::Badge::Accepted;
-    switch (static_cast<Verdict>(verdict.toInt())) {
+    switch (verdict) {
     case Verdict::Accepted:
         badge = Icons::Badge::Accepted;
         break;
@@ -35,6 +32,8 @@ QVariant verdictBadge(const QVariant& verdict)
         badge = Icons::Badge::RequestRejected;
         break;
     }
+    if (kind == RecordKind::Search)
+        badge = Icons::Badge::Search;
     const bool dark = Appearance::isDark(QApplication::palette());
     static QHash<int, QIcon> cache; // GUI thread only (views ask for data there)
     const int key = static_cast<int>(badge) * 2 + (dark ? 1 : 0);
@@ -43,8 +42,6 @@ QVariant verdictBadge(const QVariant& verdict)
         it = cache.insert(key, Icons::badge(badge, dark));
     return *it;
 }
-
-} // namespace
 
 EventTableStyle::EventTableStyle(QObject* parent)
     : QIdentityProxyModel(parent)
@@ -84,11 +81,21 @@ QVariant EventTableStyle::data(const QModelIndex& index, int role) const
         const QVariant verdict = QIdentityProxyModel::data(index, EventTableModel::VerdictRole);
         if (!verdict.isValid()) // not fetched yet
             return {};
+        // A search is not judged: no verdict background (it would read "accepted" by colour).
+        if (static_cast<RecordKind>(QIdentityProxyModel::data(index, EventTableModel::KindRole).toInt()) ==
+            RecordKind::Search)
+            return {};
         const QColor colour = verdictColour(static_cast<Verdict>(verdict.toInt()));
         return colour.isValid() ? QVariant(colour) : QVariant();
     }
-    if (role == Qt::DecorationRole && index.column() == static_cast<int>(EventTableModel::Column::Status))
-        return verdictBadge(QIdentityProxyModel::data(index, EventTableModel::VerdictRole));
+    if (role == Qt::DecorationRole && index.column() == static_cast<int>(EventTableModel::Column::Status)) {
+        const QVariant verdict = QIdentityProxyModel::data(index, EventTableModel::VerdictRole);
+        if (!verdict.isValid()) // not fetched yet
+            return {};
+        return badge(
+            static_cast<Verdict>(verdict.toInt()),
+            static_cast<RecordKind>(QIdentityProxyModel::data(index, EventTableModel::KindRole).toInt()));
+    }
     if (role == Qt::DecorationRole && index.column() == static_cast<int>(EventTableModel::Column::TestUser)) {
         const QString token = QIdentityProxyModel::data(index, EventTableModel::UserTokenRole).toString();
         const auto it = m_colours.constFind(token);

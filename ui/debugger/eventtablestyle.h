@@ -1,9 +1,11 @@
 #pragma once
 
 #include "event/vocabulary.h"
+#include "log/eventlog.h"
 
 #include <QColor>
 #include <QHash>
+#include <QIcon>
 #include <QIdentityProxyModel>
 
 // Adds the looks to the live table's rows, which the Core-only model cannot carry: a background per verdict
@@ -22,6 +24,9 @@ public:
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
 
     static QColor verdictColour(Verdict verdict);
+    // The badge of a record's status, in this palette's tone: a shape per verdict, a magnifier for a search
+    // (which has no verdict). Cached; GUI thread only.
+    static QIcon badge(Verdict verdict, RecordKind kind);
 
 private:
     QHash<QString, QColor> m_colours;

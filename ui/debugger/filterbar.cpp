@@ -34,10 +34,7 @@ FilterBar::FilterBar(QWidget* parent)
     m_edit->setMinimumWidth(m_edit->fontMetrics().averageCharWidth() * kFilterMinChars);
     m_edit->setPlaceholderText(
         tr("Filter: httpCode=422 eventType=click userToken=… errors=true, or any text"));
-    m_edit->setToolTip(
-        tr("Fields: %1. Conditions are combined with AND (a space or the word AND); other words are "
-           "searched in the event JSON. Quote values with spaces: eventName=\"Product Clicked\".")
-            .arg(EventFilter::keys().join(QStringLiteral(", "))));
+    m_edit->setToolTip(helpText());
 
     m_recentButton = new QToolButton(this);
     m_recentButton->setObjectName(QStringLiteral("recentFiltersButton"));
@@ -91,6 +88,17 @@ FilterBar::FilterBar(QWidget* parent)
     rebuildRecentMenu();
 }
 
+QString FilterBar::helpText()
+{
+    return tr("Fields: %1. Conditions are combined with AND (a space or the word AND); other words are "
+              "searched in the record's JSON (an event, a search's query and hits, a refused request's "
+              "body). "
+              "kind=search shows the searches, kind=request the refused requests, kind=event the events; "
+              "queryID=… a search and the events that cite it. Quote values with spaces: "
+              "eventName=\"Product Clicked\".")
+        .arg(EventFilter::keys().join(QStringLiteral(", ")));
+}
+
 void FilterBar::changeEvent(QEvent* event)
 {
     QWidget::changeEvent(event);
@@ -138,6 +146,7 @@ void FilterBar::apply()
     m_error->clear();
     m_error->setVisible(false);
     m_edit->setStyleSheet(QString());
+    m_edit->setToolTip(helpText()); // the error's tooltip goes with the error
     syncControls(*result.filter);
     if (*result.filter == m_applied)
         return;

@@ -42,6 +42,8 @@ Q_SIGNALS:
     void recentFiltersChanged(const QStringList& filters);
 
 private:
+    // The syntax in a few lines: the filter box's tooltip.
+    static QString helpText();
     void apply();
     void remember(const QString& text);
     void rebuildRecentMenu();

@@ -96,6 +96,8 @@ const char* badgeFile(Icons::Badge which)
         return "cloud-off";
     case B::RequestRejected:
         return "ban";
+    case B::Search:
+        return "search";
     }
     return "";
 }
@@ -188,6 +190,8 @@ QColor badgeColour(Badge which, bool darkPalette)
         return darkPalette ? QColor(0xa5, 0xb4, 0xc4) : QColor(0x57, 0x60, 0x6a);
     case Badge::RequestRejected:
         return darkPalette ? QColor(0xd2, 0xa8, 0xff) : QColor(0x82, 0x50, 0xdf);
+    case Badge::Search:
+        return darkPalette ? QColor(0x6c, 0xb6, 0xff) : QColor(0x15, 0x65, 0xc0);
     }
     return {};
 }

@@ -51,6 +51,7 @@ enum class Badge
     RejectedWithBatch, // the culprit's batch-mates: a dashed cross
     NotDelivered,
     RequestRejected,
+    Search, // a recorded search: not a verdict, a magnifier
 };
 
 // The badge's icon in its colour for this palette (darker tones on light backgrounds, lighter on dark).

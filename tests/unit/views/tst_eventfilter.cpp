@@ -47,6 +47,8 @@ private Q_SLOTS:
     void matchesRecords_data();
     void matchesRecords();
     void mapsOntoLogQuery();
+    void selectsKindsAndQueryIds_data();
+    void selectsKindsAndQueryIds();
 };
 
 void TestEventFilter::parsesValidText_data()
@@ -82,6 +84,13 @@ void TestEventFilter::parsesValidText_data()
     QTest::addRow("quoted free text")
         << QStringLiteral("\"add to cart\" index=a") << QStringLiteral("index=a \"add to cart\"");
     QTest::addRow("source") << QStringLiteral("source=Imported") << QStringLiteral("source=imported");
+    QTest::addRow("kind search") << QStringLiteral("kind=Search") << QStringLiteral("kind=search");
+    QTest::addRow("kind request") << QStringLiteral("KIND=request") << QStringLiteral("kind=request");
+    QTest::addRow("kind event") << QStringLiteral("kind=event") << QStringLiteral("kind=event");
+    QTest::addRow("queryID") << QStringLiteral("queryid=0123456789abcdef0123456789abcdef")
+                             << QStringLiteral("queryID=0123456789abcdef0123456789abcdef");
+    QTest::addRow("kind and queryID")
+        << QStringLiteral("queryID=q1 AND kind=event shoes") << QStringLiteral("kind=event queryID=q1 shoes");
 }
 
 void TestEventFilter::parsesValidText()
@@ -120,6 +129,11 @@ void TestEventFilter::refusesBadText_data()
                                 << QStringLiteral("Missing closing quote");
     QTest::addRow("twice") << QStringLiteral("status=4XX httpCode=500") << 11 << QStringLiteral("conflicts");
     QTest::addRow("bad source") << QStringLiteral("source=browser") << 7 << QStringLiteral("source takes");
+    QTest::addRow("bad kind") << QStringLiteral("kind=searches") << 5
+                              << QStringLiteral("kind takes event, search or request");
+    QTest::addRow("kind twice") << QStringLiteral("kind=event kind=search") << 11
+                                << QStringLiteral("conflicts");
+    QTest::addRow("empty queryID") << QStringLiteral("queryID=\"\"") << 0 << QStringLiteral("needs a value");
 }
 
 void TestEventFilter::refusesBadText()
@@ -200,6 +214,65 @@ void TestEventFilter::mapsOntoLogQuery()
     QCOMPARE(query.eventName, QStringLiteral("N 1"));
     QCOMPARE(query.freeText, QStringList{QStringLiteral("word")});
     QCOMPARE(query.limit, 0);
+}
+
+void TestEventFilter::selectsKindsAndQueryIds_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<bool>("click");   // an event citing queryID q1
+    QTest::addColumn<bool>("search");  // the search that returned q1, query "red shoes"
+    QTest::addColumn<bool>("refused"); // a 401 request whose body names no queryID
+    QTest::addColumn<bool>("other");   // a search that returned q2
+
+    QTest::addRow("everything") << QString() << true << true << true << true;
+    QTest::addRow("kind=event") << QStringLiteral("kind=event") << true << false << false << false;
+    QTest::addRow("kind=search") << QStringLiteral("kind=search") << false << true << false << true;
+    QTest::addRow("kind=request") << QStringLiteral("kind=request") << false << false << true << false;
+    QTest::addRow("queryID") << QStringLiteral("queryID=q1") << true << true << false << false;
+    QTest::addRow("queryID of searches")
+        << QStringLiteral("queryID=q1 kind=search") << false << true << false << false;
+    // Free text reads each kind's JSON: a search's query, a request's body.
+    QTest::addRow("free text query") << QStringLiteral("\"red shoes\"") << false << true << false << false;
+    QTest::addRow("free text body") << QStringLiteral("not-json") << false << false << true << false;
+    QTest::addRow("status=4XX") << QStringLiteral("status=4XX") << false << false << true << false;
+}
+
+void TestEventFilter::selectsKindsAndQueryIds()
+{
+    QFETCH(QString, text);
+    QFETCH(bool, click);
+    QFETCH(bool, search);
+    QFETCH(bool, refused);
+    QFETCH(bool, other);
+    const EventFilterParseResult result = EventFilter::parse(text);
+    QVERIFY2(result.ok(), qPrintable(result.error));
+    const EventFilter& filter = *result.filter;
+
+    LogRecord event = record(200, true, QStringLiteral("click"), {}, QStringLiteral("alice"), false,
+                             QByteArrayLiteral("{\"queryID\":\"q1\"}"));
+    event.queryId = QStringLiteral("q1");
+    LogRecord searchRecord;
+    searchRecord.kind = RecordKind::Search;
+    searchRecord.httpStatus = 200;
+    searchRecord.accepted = true;
+    searchRecord.queryId = QStringLiteral("q1");
+    searchRecord.rawJson = QByteArrayLiteral("{\"query\":\"red shoes\",\"queryID\":\"q1\"}");
+    LogRecord refusedRecord;
+    refusedRecord.kind = RecordKind::Request;
+    refusedRecord.httpStatus = 401;
+    refusedRecord.rawJson = QByteArrayLiteral("this is not-json");
+    LogRecord otherSearch = searchRecord;
+    otherSearch.queryId = QStringLiteral("q2");
+    otherSearch.rawJson = QByteArrayLiteral("{\"query\":\"hat\",\"queryID\":\"q2\"}");
+
+    QCOMPARE(filter.matches(event), click);
+    QCOMPARE(filter.matches(searchRecord), search);
+    QCOMPARE(filter.matches(refusedRecord), refused);
+    QCOMPARE(filter.matches(otherSearch), other);
+    // The log runs the same conditions.
+    const LogQuery query = filter.toLogQuery();
+    QCOMPARE(query.kind, filter.kind);
+    QCOMPARE(query.queryId, filter.queryId);
 }
 
 QTEST_APPLESS_MAIN(TestEventFilter)

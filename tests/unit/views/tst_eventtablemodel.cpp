@@ -27,6 +27,9 @@ private Q_SLOTS:
     void followsRetentionTrims();
     void showsAlgoliasVerdictWhenAttached_data();
     void showsAlgoliasVerdictWhenAttached();
+    void showsEachKindOfRecord();
+    void kindAndQueryIdFiltersSelectRows_data();
+    void kindAndQueryIdFiltersSelectRows();
 };
 
 namespace {
@@ -337,6 +340,98 @@ void TestEventTableModel::userTokenColumnsShowEachToken()
              QString());
     QCOMPARE(EventTableModel::columnName(EventTableModel::Column::AuthenticatedUserToken),
              QStringLiteral("Authenticated User Token"));
+}
+
+void TestEventTableModel::showsEachKindOfRecord()
+{
+    LogFixture::OpenLog fixture = LogFixture::open();
+    fixture.log->append(LogFixture::everyKind());
+    fixture.log->flush();
+    EventTableModel model(fixture.log.get());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QTRY_COMPARE(model.rowCount(), 7);
+    using Column = EventTableModel::Column;
+    const auto cell = [&model](int row, Column column, int role = Qt::DisplayRole) {
+        return model.data(model.index(row, static_cast<int>(column)), role);
+    };
+    QTRY_VERIFY(model.recordAt(6) != nullptr);
+    QTRY_VERIFY(model.recordAt(0) != nullptr);
+
+    // A search reads as a search: its own status, its hits and query where an event's type and name are.
+    QCOMPARE(cell(0, Column::Status).toString(), QStringLiteral("Search"));
+    QCOMPARE(cell(0, Column::Status, EventTableModel::KindRole).toInt(),
+             static_cast<int>(RecordKind::Search));
+    QCOMPARE(cell(0, Column::EventType).toString(), QStringLiteral("43 hits"));
+    QCOMPARE(cell(0, Column::EventName).toString(), QStringLiteral("“red shoes”"));
+    QCOMPARE(cell(0, Column::Index).toString(), QStringLiteral("products"));
+    QCOMPARE(cell(0, Column::UserToken).toString(), QStringLiteral("user-1"));
+    QCOMPARE(cell(0, Column::Http).toInt(), 200);
+
+    // The click and the view stay events.
+    QCOMPARE(cell(1, Column::Status).toString(), QStringLiteral("Accepted"));
+    QCOMPARE(cell(1, Column::EventType).toString(), QStringLiteral("click"));
+    QCOMPARE(cell(1, Column::EventName).toString(), QStringLiteral("Hit Clicked"));
+    QCOMPARE(cell(1, Column::Status, EventTableModel::KindRole).toInt(), static_cast<int>(RecordKind::Event));
+
+    // A refused request: "Request rejected", its status, the request line and Algolia's message.
+    QCOMPARE(cell(3, Column::Status).toString(), QStringLiteral("Request rejected"));
+    QCOMPARE(cell(3, Column::Status, EventTableModel::VerdictRole).toInt(),
+             static_cast<int>(Verdict::RequestRejected));
+    QCOMPARE(cell(3, Column::Http).toInt(), 401);
+    QCOMPARE(cell(3, Column::EventType).toString(), QStringLiteral("POST /1/events"));
+    QCOMPARE(cell(3, Column::EventName).toString(), QStringLiteral("Invalid credentials"));
+    QCOMPARE(cell(5, Column::EventType).toString(), QStringLiteral("POST /1/eventz"));
+    QCOMPARE(cell(5, Column::EventName, Qt::ToolTipRole).toString(),
+             QStringLiteral("POST /1/eventz · Not Found"));
+
+    // Sorting by the event type column puts each kind by what it shows.
+    QSignalSpy reloaded(&model, &EventTableModel::reloaded);
+    model.sort(static_cast<int>(Column::Status), Qt::AscendingOrder);
+    QVERIFY(reloaded.wait(5000));
+    QTRY_VERIFY(model.recordAt(6) != nullptr);
+    // Searches sort after every verdict.
+    QCOMPARE(cell(5, Column::Status).toString(), QStringLiteral("Search"));
+    QCOMPARE(cell(6, Column::Status).toString(), QStringLiteral("Search"));
+}
+
+void TestEventTableModel::kindAndQueryIdFiltersSelectRows_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QList<qint64>>("ids");
+    QTest::addRow("all") << QString() << QList<qint64>{1, 2, 3, 4, 5, 6, 7};
+    QTest::addRow("kind=search") << QStringLiteral("kind=search") << QList<qint64>{1, 5};
+    QTest::addRow("kind=request") << QStringLiteral("kind=request") << QList<qint64>{4, 6};
+    QTest::addRow("kind=event") << QStringLiteral("kind=event") << QList<qint64>{2, 3, 7};
+    QTest::addRow("queryID") << QStringLiteral("queryID=q-red") << QList<qint64>{1, 2};
+    QTest::addRow("queryID of events") << QStringLiteral("queryID=q-red kind=event") << QList<qint64>{2};
+    QTest::addRow("query text") << QStringLiteral("\"red shoes\"") << QList<qint64>{1};
+    QTest::addRow("request body") << QStringLiteral("second line") << QList<qint64>{6};
+    QTest::addRow("refused 4XX") << QStringLiteral("status=4XX") << QList<qint64>{4, 6};
+    QTest::addRow("user") << QStringLiteral("userToken=user-2") << QList<qint64>{5, 7};
+}
+
+void TestEventTableModel::kindAndQueryIdFiltersSelectRows()
+{
+    QFETCH(QString, text);
+    QFETCH(QList<qint64>, ids);
+    LogFixture::OpenLog fixture = LogFixture::open();
+    fixture.log->append(LogFixture::everyKind());
+    fixture.log->flush();
+    EventTableModel model(fixture.log.get());
+    QTRY_COMPARE(model.rowCount(), 7);
+    const EventFilterParseResult parsed = EventFilter::parse(text);
+    QVERIFY2(parsed.ok(), qPrintable(parsed.error));
+    if (!parsed.filter->isEmpty()) {
+        QSignalSpy reloaded(&model, &EventTableModel::reloaded);
+        model.setFilter(*parsed.filter);
+        QVERIFY(reloaded.wait(5000));
+    }
+    // The log's SQL and the filter's own rule agree.
+    QCOMPARE(modelIds(model), ids);
+    for (int row = 0; row < model.rowCount(); ++row) {
+        QTRY_VERIFY(model.recordAt(row) != nullptr);
+        QVERIFY(parsed.filter->matches(*model.recordAt(row)));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestEventTableModel)
