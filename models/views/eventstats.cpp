@@ -10,8 +10,15 @@ constexpr int kMaxMessagesPerSecond = 50; // a flood of distinct messages is cut
 
 void EventStats::add(const LogRecord& record)
 {
+    if (record.kind == RecordKind::Search)
+        return; // what events are judged against, not an event
     const qint64 second = record.receivedAtMs / 1000;
     Bucket& bucket = m_buckets[second];
+    if (record.kind == RecordKind::Request) {
+        ++bucket.refused;
+        countErrors(second, record);
+        return;
+    }
     TypeCounts& type = bucket.byType[record.eventSubtype.isEmpty() ? record.eventType : record.eventSubtype];
     if (record.accepted) {
         ++bucket.accepted;
@@ -24,6 +31,11 @@ void EventStats::add(const LogRecord& record)
         record.authenticatedUserToken.isEmpty() ? record.userToken : record.authenticatedUserToken;
     if (!token.isEmpty() && (m_userTokens.size() < kMaxUserTokens || m_userTokens.contains(token)))
         ++m_userTokens[token];
+    countErrors(second, record);
+}
+
+void EventStats::countErrors(qint64 second, const LogRecord& record)
+{
     for (const Issue& issue : record.issues) {
         if (!issue.isError())
             continue;
@@ -39,6 +51,7 @@ void EventStats::merge(const EventStats& other)
         Bucket& bucket = m_buckets[it.key()];
         bucket.accepted += it->accepted;
         bucket.rejected += it->rejected;
+        bucket.refused += it->refused;
         for (auto t = it->byType.cbegin(); t != it->byType.cend(); ++t) {
             bucket.byType[t.key()].accepted += t->accepted;
             bucket.byType[t.key()].rejected += t->rejected;
@@ -79,6 +92,7 @@ QList<EventStats::Point> EventStats::rate(qint64 nowMs, int windowSeconds, int b
         const int bin = static_cast<int>((it.key() - start) / binSeconds);
         points[bin].acceptedPerSecond += static_cast<double>(it->accepted) / binSeconds;
         points[bin].rejectedPerSecond += static_cast<double>(it->rejected) / binSeconds;
+        points[bin].refusedPerSecond += static_cast<double>(it->refused) / binSeconds;
     }
     return points;
 }
@@ -96,6 +110,14 @@ qint64 EventStats::rejected(qint64 nowMs, int windowSeconds) const
     qint64 total = 0;
     for (auto it = m_buckets.lowerBound(nowMs / 1000 + 1 - windowSeconds); it != m_buckets.cend(); ++it)
         total += it->rejected;
+    return total;
+}
+
+qint64 EventStats::refusedRequests(qint64 nowMs, int windowSeconds) const
+{
+    qint64 total = 0;
+    for (auto it = m_buckets.lowerBound(nowMs / 1000 + 1 - windowSeconds); it != m_buckets.cend(); ++it)
+        total += it->refused;
     return total;
 }
 

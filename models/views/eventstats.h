@@ -8,9 +8,10 @@
 #include <QPair>
 #include <QString>
 
-// Per-second counts of the last hour for the charts: accepted and rejected events, by event type, and the
-// error messages. Bounded: one bucket per second for at most an hour, and a capped set of messages.
-// Built off the GUI thread from records and merged on it.
+// Per-second counts of the last hour for the charts: accepted and rejected events, by event type, the
+// requests refused before any event was judged (401, 404, 413…: counted apart, they carry no event), and
+// the error messages. Searches are not events and are not counted. Bounded: one bucket per second for at
+// most an hour, and a capped set of messages. Built off the GUI thread from records and merged on it.
 class EventStats
 {
 public:
@@ -27,6 +28,7 @@ public:
         qint64 startMs = 0; // start of the bin
         double acceptedPerSecond = 0;
         double rejectedPerSecond = 0;
+        double refusedPerSecond = 0; // requests refused before their events were judged
     };
 
     void add(const LogRecord& record);
@@ -40,6 +42,7 @@ public:
     // Totals over the last `windowSeconds`.
     qint64 accepted(qint64 nowMs, int windowSeconds) const;
     qint64 rejected(qint64 nowMs, int windowSeconds) const;
+    qint64 refusedRequests(qint64 nowMs, int windowSeconds) const;
     QMap<QString, TypeCounts> byType(qint64 nowMs, int windowSeconds) const;
     // The most frequent error messages of the last hour, most frequent first.
     QList<QPair<QString, qint64>> topErrors(int count) const;
@@ -49,10 +52,13 @@ public:
     QList<QPair<QString, qint64>> topUserTokens(int count) const;
 
 private:
+    void countErrors(qint64 second, const LogRecord& record);
+
     struct Bucket
     {
         qint64 accepted = 0;
         qint64 rejected = 0;
+        qint64 refused = 0;
         QHash<QString, TypeCounts> byType;
     };
     QMap<qint64, Bucket> m_buckets; // by second since the epoch

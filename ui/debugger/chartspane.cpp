@@ -2,7 +2,10 @@
 
 #include "debuggerpanel.h"
 
+#include "style/icons.h"
+
 #include "catalog/indexcatalog.h"
+#include "event/vocabulary.h"
 #include "log/eventlog.h"
 
 #include <QAbstractItemView>
@@ -20,6 +23,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
+#include <QPen>
 #include <QPointer>
 #include <QResizeEvent>
 #include <QSignalBlocker>
@@ -84,8 +88,17 @@ ChartsPane::ChartsPane(EventLog* log, QWidget* parent)
     m_rejectedSeries = new QLineSeries(m_rateChart);
     m_rejectedSeries->setName(tr("Rejected"));
     m_rejectedSeries->setColor(QColor(0xc0, 0x39, 0x2b));
+    // Refused requests carry no event: a wrong key or path would otherwise look like "nothing arrives".
+    m_refusedSeries = new QLineSeries(m_rateChart);
+    m_refusedSeries->setName(verdictName(Verdict::RequestRejected));
+    m_refusedSeries->setColor(Icons::badgeColour(Icons::Badge::RequestRejected, false));
+    QPen refusedPen = m_refusedSeries->pen();
+    refusedPen.setStyle(Qt::DashLine); // tells it from "Rejected" without colour
+    refusedPen.setWidth(2);
+    m_refusedSeries->setPen(refusedPen);
     m_rateChart->addSeries(m_acceptedSeries);
     m_rateChart->addSeries(m_rejectedSeries);
+    m_rateChart->addSeries(m_refusedSeries);
     m_rateX = new QDateTimeAxis(m_rateChart);
     m_rateX->setFormat(QStringLiteral("HH:mm:ss"));
     m_rateX->setTickCount(4);
@@ -93,7 +106,7 @@ ChartsPane::ChartsPane(EventLog* log, QWidget* parent)
     m_rateY->setLabelFormat(QStringLiteral("%.0f"));
     m_rateChart->addAxis(m_rateX, Qt::AlignBottom);
     m_rateChart->addAxis(m_rateY, Qt::AlignLeft);
-    for (QLineSeries* series : {m_acceptedSeries, m_rejectedSeries}) {
+    for (QLineSeries* series : {m_acceptedSeries, m_rejectedSeries, m_refusedSeries}) {
         series->attachAxis(m_rateX);
         series->attachAxis(m_rateY);
     }
@@ -371,14 +384,17 @@ void ChartsPane::refresh()
     const QList<EventStats::Point> points = m_stats.rate(now, m_windowSeconds, kBins);
     QList<QPointF> accepted;
     QList<QPointF> rejected;
+    QList<QPointF> refused;
     double peak = 1;
     for (const EventStats::Point& p : points) {
         accepted << QPointF(static_cast<double>(p.startMs), p.acceptedPerSecond);
         rejected << QPointF(static_cast<double>(p.startMs), p.rejectedPerSecond);
-        peak = std::max({peak, p.acceptedPerSecond, p.rejectedPerSecond});
+        refused << QPointF(static_cast<double>(p.startMs), p.refusedPerSecond);
+        peak = std::max({peak, p.acceptedPerSecond, p.rejectedPerSecond, p.refusedPerSecond});
     }
     m_acceptedSeries->replace(accepted);
     m_rejectedSeries->replace(rejected);
+    m_refusedSeries->replace(refused);
     if (!points.isEmpty()) {
         m_rateX->setRange(QDateTime::fromMSecsSinceEpoch(points.first().startMs),
                           QDateTime::fromMSecsSinceEpoch(now));
@@ -388,7 +404,12 @@ void ChartsPane::refresh()
 
     m_shownAccepted = m_stats.accepted(now, m_windowSeconds);
     m_shownRejected = m_stats.rejected(now, m_windowSeconds);
-    m_totals->setText(tr("%1 accepted · %2 rejected").arg(m_shownAccepted).arg(m_shownRejected));
+    m_shownRefused = m_stats.refusedRequests(now, m_windowSeconds);
+    QString totals = tr("%1 accepted · %2 rejected").arg(m_shownAccepted).arg(m_shownRejected);
+    if (m_shownRefused > 0)
+        totals += m_shownRefused == 1 ? tr(" · 1 request refused")
+                                      : tr(" · %1 requests refused").arg(m_shownRefused);
+    m_totals->setText(totals);
 
     // By event type: accepted and rejected bars per type. The series and axes are made once and refilled:
     // removing an axis from a chart hands it back to the caller, so rebuilding them each second leaked them.
@@ -470,6 +491,7 @@ void ChartsPane::showProfile(const QString& userToken)
         });
     }
     LogQuery query;
+    query.kind = RecordKind::Event; // a profile is learnt from events, not from the user's searches
     query.userToken = userToken;
     query.newestFirst = true;
     query.limit = kProfileEvents;

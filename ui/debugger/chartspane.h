@@ -26,9 +26,11 @@ class QTreeWidget;
 class QValueAxis;
 
 // Charts of the live traffic (QtCharts): events per second over the last 5, 15 or 60 minutes, accepted
-// against rejected, by event type; the most frequent error messages; and a profile preview for a test user,
-// estimated from that user's events and the catalog's attributes (labelled as an estimate). The counts are
-// gathered from the log off the GUI thread, and only while the charts are shown.
+// against rejected, with the requests refused before any event was judged (a wrong key, a wrong path) as a
+// series of their own, by event type (searches are not events: not counted); the most frequent error
+// messages; and a profile preview for a test user, estimated from that user's events and the catalog's
+// attributes (labelled as an estimate). The counts are gathered from the log off the GUI thread, and only
+// while the charts are shown.
 class ChartsPane final : public QWidget
 {
     Q_OBJECT
@@ -57,9 +59,11 @@ public:
     const EventStats& stats() const { return m_stats; }
     qint64 shownAccepted() const { return m_shownAccepted; }
     qint64 shownRejected() const { return m_shownRejected; }
+    qint64 shownRefused() const { return m_shownRefused; }
     const ProfileEstimate& profile() const { return m_profile; }
     QLineSeries* acceptedSeries() const { return m_acceptedSeries; }
     QLineSeries* rejectedSeries() const { return m_rejectedSeries; }
+    QLineSeries* refusedSeries() const { return m_refusedSeries; }
 
 Q_SIGNALS:
     // The charts were redrawn with new counts.
@@ -93,6 +97,7 @@ private:
     QStringList m_profileTokens;
     qint64 m_shownAccepted = 0;
     qint64 m_shownRejected = 0;
+    qint64 m_shownRefused = 0;
     QTimer m_refreshTimer;
     std::unique_ptr<QThreadPool> m_pool;
     std::shared_ptr<std::atomic<bool>> m_stop;
@@ -102,6 +107,7 @@ private:
     QChart* m_rateChart = nullptr;
     QLineSeries* m_acceptedSeries = nullptr;
     QLineSeries* m_rejectedSeries = nullptr;
+    QLineSeries* m_refusedSeries = nullptr;
     QDateTimeAxis* m_rateX = nullptr;
     QValueAxis* m_rateY = nullptr;
     QChart* m_typeChart = nullptr;

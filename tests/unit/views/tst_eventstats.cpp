@@ -18,6 +18,7 @@ private Q_SLOTS:
     void weights_data();
     void weights();
     void profileFavoursStrongerEvents();
+    void searchesAreNotEventsAndRefusedRequestsCount();
 };
 
 namespace {
@@ -157,6 +158,40 @@ void TestEventStats::profileFavoursStrongerEvents()
     }
     QCOMPARE(hiking, 100.0 * 4 / 22);
     QCOMPARE(running, 100.0 * 2 / 22);
+}
+
+void TestEventStats::searchesAreNotEventsAndRefusedRequestsCount()
+{
+    EventStats stats;
+    stats.add(at(1000, true));
+    stats.add(at(1000, false, QStringLiteral("click"), QStringLiteral("bad token")));
+    LogRecord search = at(1000, true, QString());
+    search.kind = RecordKind::Search;
+    search.userToken = QStringLiteral("user-1");
+    stats.add(search);
+    LogRecord refused = at(2000, false, QString(), QStringLiteral("Invalid credentials"));
+    refused.kind = RecordKind::Request;
+    refused.httpStatus = 401;
+    stats.add(refused);
+    stats.add(refused);
+
+    QCOMPARE(stats.accepted(kNow, 300), 1);
+    QCOMPARE(stats.rejected(kNow, 300), 1);
+    QCOMPARE(stats.refusedRequests(kNow, 300), 2);
+    // Neither a search nor a refused request is an event type.
+    QCOMPARE(stats.byType(kNow, 300).keys(), QStringList{QStringLiteral("click")});
+    QVERIFY(stats.topUserTokens(10).isEmpty());
+    // Why requests were refused is among the top errors.
+    QCOMPARE(stats.topErrors(1).first().first, QStringLiteral("Invalid credentials"));
+    double refusedRate = 0;
+    for (const EventStats::Point& point : stats.rate(kNow, 300, 300))
+        refusedRate += point.refusedPerSecond;
+    QCOMPARE(refusedRate, 2.0);
+    // Merged counts keep them apart too.
+    EventStats merged;
+    merged.merge(stats);
+    QCOMPARE(merged.refusedRequests(kNow, 300), 2);
+    QCOMPARE(merged.accepted(kNow, 300), 1);
 }
 
 QTEST_GUILESS_MAIN(TestEventStats)
