@@ -1,14 +1,22 @@
 #include "detailspane.h"
 
+#include "eventtablestyle.h"
+#include "searchlinksview.h"
+
 #include "catalog/indexcatalog.h"
 #include "event/eventcodec.h"
 #include "log/recordbuilder.h"
 #include "views/eventexchange.h"
 #include "views/eventusefulness.h"
+#include "views/recordtext.h"
 
+#include <QApplication>
 #include <QDateTime>
+#include <QFontDatabase>
 #include <QHeaderView>
+#include <QJsonDocument>
 #include <QLabel>
+#include <QPlainTextEdit>
 #include <QRegularExpression>
 #include <QSplitter>
 #include <QStyle>
@@ -98,13 +106,21 @@ QString severityText(Severity severity)
 
 QString statusText(const LogRecord& record)
 {
-    return QStringLiteral("%1 (%2)").arg(verdictPhrase(verdictOf(record))).arg(record.httpStatus);
+    return QStringLiteral("%1 (%2)").arg(RecordText::status(record).toLower()).arg(record.httpStatus);
 }
 
-QString eventTypeText(const LogRecord& record)
+// The Status column's badge beside a record in the pane's lists: a search reads as a search there too.
+QIcon badgeOf(const LogRecord& record)
 {
-    return record.eventSubtype.isEmpty() ? record.eventType
-                                         : record.eventType + QStringLiteral(" · ") + record.eventSubtype;
+    return EventTableStyle::badge(verdictOf(record), record.kind);
+}
+
+// What was logged as the record's JSON, shown as text when it is not JSON (a refused request's body).
+bool isJson(const QByteArray& raw)
+{
+    QJsonParseError error;
+    QJsonDocument::fromJson(raw, &error);
+    return error.error == QJsonParseError::NoError;
 }
 
 // One line of pretty JSON, coloured: keys, strings, numbers and literals.
@@ -180,10 +196,23 @@ DetailsPane::DetailsPane(EventLog* log, QWidget* parent)
     requestTab->addWidget(m_requestEvents);
     m_tabs->addTab(requestTab, tr("Request"));
 
-    // Timeline: the user's events over time.
+    // Search: a search's hits and the events citing it, or an event's search (shown when one applies).
+    m_searchLinks = new SearchLinksView(m_log, m_tabs);
+    m_tabs->insertTab(1, m_searchLinks, tr("Search"));
+
+    // Timeline: the user's searches and events over time.
     m_timeline = makeTree(m_tabs, QStringLiteral("detailsTimeline"),
                           {tr("Received at"), tr("Event"), tr("Name"), tr("Index"), tr("Status")});
     m_tabs->addTab(m_timeline, tr("User timeline"));
+
+    // Raw: the request as received, in full (wrapped, monospace, scrollable; the key masked by the endpoint).
+    m_raw = new QPlainTextEdit(m_tabs);
+    m_raw->setObjectName(QStringLiteral("detailsRaw"));
+    m_raw->setReadOnly(true);
+    m_raw->setLineWrapMode(QPlainTextEdit::WidgetWidth);
+    m_raw->setWordWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+    m_raw->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_tabs->addTab(m_raw, tr("Raw"));
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -198,6 +227,8 @@ DetailsPane::DetailsPane(EventLog* log, QWidget* parent)
     };
     connect(m_requestEvents, &QTreeWidget::itemActivated, this, jump);
     connect(m_timeline, &QTreeWidget::itemActivated, this, jump);
+    connect(m_searchLinks, &SearchLinksView::recordRequested, this, &DetailsPane::recordRequested);
+    connect(m_searchLinks, &SearchLinksView::linksLoaded, this, &DetailsPane::searchLinksLoaded);
     if (m_log) {
         // Algolia's verdict arrives seconds after the event (its debugger feed): show it when it does.
         connect(m_log, &EventLog::recordsChanged, this, [this](const QList<qint64>& ids) {
@@ -254,6 +285,9 @@ void DetailsPane::clear()
     m_headers->clear();
     m_requestEvents->clear();
     m_timeline->clear();
+    m_searchLinks->clear();
+    m_tabs->setTabVisible(m_tabs->indexOf(m_searchLinks), false);
+    m_raw->clear();
 }
 
 QString DetailsPane::jsonHtml(const QByteArray& raw, const IssueList& issues)
@@ -304,6 +338,7 @@ void DetailsPane::showRecord(const LogRecord& record)
     m_record = std::make_unique<LogRecord>(record);
 
     // Summary and verdict.
+    const RecordTexts texts = RecordText::of(record);
     QString summary = QStringLiteral("<b>%1</b>").arg(statusText(record).toHtmlEscaped());
     // Algolia's own verdict (from its debugger feed) beside the local one: they can differ.
     if (record.algoliaStatus) {
@@ -312,15 +347,40 @@ void DetailsPane::showRecord(const LogRecord& record)
                        .arg(algoliaAccepted ? QStringLiteral("#2e7d32") : QStringLiteral("#c0392b"),
                             algoliaVerdictText(record).toHtmlEscaped());
     }
-    summary += QStringLiteral(" · HTTP %1 · %2 · %3")
-                   .arg(record.httpStatus)
-                   .arg(eventTypeText(record).toHtmlEscaped(), record.eventName.toHtmlEscaped());
+    switch (record.kind) {
+    case RecordKind::Event:
+        summary += QStringLiteral(" · HTTP %1 · %2 · %3")
+                       .arg(record.httpStatus)
+                       .arg(texts.type.toHtmlEscaped(), texts.name.toHtmlEscaped());
+        break;
+    case RecordKind::Search:
+        summary +=
+            QStringLiteral(" · HTTP %1 · %2 · %3 · %4")
+                .arg(record.httpStatus)
+                .arg(texts.name.toHtmlEscaped(), texts.type.toHtmlEscaped(), record.index.toHtmlEscaped());
+        break;
+    case RecordKind::Request:
+        // Refused before any event was judged: what was asked, and why it was refused.
+        summary += QStringLiteral(" · HTTP %1 · %2")
+                       .arg(record.httpStatus)
+                       .arg(RecordText::requestLine(record).toHtmlEscaped());
+        break;
+    }
     if (!record.accepted && !record.message.isEmpty())
         summary += QStringLiteral("<br/>Algolia's answer: %1").arg(record.message.toHtmlEscaped());
     m_summary->setText(summary);
     refreshPlanNotes();
 
-    m_json->setHtml(jsonHtml(record.rawJson, record.issues));
+    if (record.kind == RecordKind::Request && !isJson(record.rawJson)) {
+        // A body that is not JSON is shown as it came, wrapped: never re-indented into nonsense.
+        m_markedFields.clear();
+        m_json->setHtml(QStringLiteral("<pre style=\"margin:0; white-space:pre-wrap\">%1</pre>")
+                            .arg(record.rawJson.isEmpty()
+                                     ? tr("(empty body)")
+                                     : QString::fromUtf8(record.rawJson).toHtmlEscaped()));
+    } else {
+        m_json->setHtml(jsonHtml(record.rawJson, record.issues));
+    }
 
     m_issues->clear();
     for (const Issue& issue : record.issues) {
@@ -336,7 +396,7 @@ void DetailsPane::showRecord(const LogRecord& record)
         item->setToolTip(2, tr("Recorded by Algolia's debugger feed"));
         item->setForeground(0, QColor(0xc0, 0x39, 0x2b));
     }
-    if (record.issues.isEmpty())
+    if (record.issues.isEmpty() && record.kind != RecordKind::Request)
         new QTreeWidgetItem(
             m_issues, {tr("✔ none"), QString(),
                        record.accepted ? tr("No issue found")
@@ -344,7 +404,10 @@ void DetailsPane::showRecord(const LogRecord& record)
 
     // Will it count.
     m_usefulness->clear();
-    const DecodedBatch decoded = EventCodec::decodeEvent(record.rawJson);
+    // Only an event can count: a search is what events count against, a refused request had none.
+    const DecodedBatch decoded =
+        record.kind == RecordKind::Event ? EventCodec::decodeEvent(record.rawJson) : DecodedBatch();
+    m_usefulness->setVisible(record.kind == RecordKind::Event);
     if (!decoded.events.isEmpty()) {
         QList<const IndexCatalog*> catalogs;
         for (const auto& catalog : m_catalogs)
@@ -370,10 +433,11 @@ void DetailsPane::showRecord(const LogRecord& record)
         {tr("Device"), record.device},
         {tr("Application ID"), record.appId},
         {tr("Remote address"), record.remoteAddress},
+        {tr("Request line"), RecordText::requestLine(record)},
         {tr("Source"), eventSourceName(record.source)},
         {tr("Target"), record.target},
-        {tr("Request"), record.requestId + QStringLiteral(" (event #") +
-                            QString::number(record.indexInRequest) + QLatin1Char(')')},
+        {tr("Request"), record.requestId + QStringLiteral(" (#") + QString::number(record.indexInRequest) +
+                            QLatin1Char(')')},
         {tr("Received at"), QDateTime::fromMSecsSinceEpoch(record.receivedAtMs).toString(Qt::ISODateWithMs)},
     };
     for (const auto& [name, value] : headers)
@@ -381,8 +445,24 @@ void DetailsPane::showRecord(const LogRecord& record)
 
     m_requestEvents->clear();
     m_timeline->clear();
+    const bool searchSide = SearchLinksView::appliesTo(record);
+    m_tabs->setTabVisible(m_tabs->indexOf(m_searchLinks), searchSide);
+    if (searchSide)
+        m_searchLinks->showRecord(record);
+    else
+        m_searchLinks->clear();
+    m_raw->setPlainText(tr("Reading the request as received…"));
     if (!m_log)
         return;
+    m_log->rawRequestAsync(record.requestId, this, [this, generation](std::optional<RawRequest> raw) {
+        if (generation != m_generation)
+            return;
+        m_raw->setPlainText(raw ? RecordText::rawRequestText(*raw)
+                                : tr("The request as received was not kept for this record (it was imported, "
+                                     "sent by the app or seen in Algolia's feed): its JSON is on the first "
+                                     "tab."));
+        Q_EMIT rawRequestLoaded();
+    });
     LogQuery sameRequest;
     sameRequest.requestId = record.requestId;
     sameRequest.limit = kRequestLimit;
@@ -410,15 +490,17 @@ void DetailsPane::fillRequestEvents(const QList<LogRecord>& records)
     for (const LogRecord& r : records) {
         const auto error =
             std::find_if(r.issues.cbegin(), r.issues.cend(), [](const Issue& i) { return i.isError(); });
-        const bool culprit = error != r.issues.cend();
+        // A refused request's error says why it was refused: no event of it is a culprit.
+        const bool culprit = r.kind == RecordKind::Event && error != r.issues.cend();
         QString verdict =
             culprit ? QStringLiteral("✖ culprit: ") + error->field + QStringLiteral(": ") + error->message
                     : statusText(r);
         if (r.algoliaStatus)
             verdict += QStringLiteral(" · ") + algoliaVerdictText(r);
-        auto* item = new QTreeWidgetItem(
-            m_requestEvents, {QString::number(r.indexInRequest),
-                              eventTypeText(r) + QStringLiteral(" · ") + r.eventName, r.userToken, verdict});
+        auto* item = new QTreeWidgetItem(m_requestEvents,
+                                         {QString::number(r.indexInRequest),
+                                          RecordText::oneLine(RecordText::of(r)), r.userToken, verdict});
+        item->setIcon(3, badgeOf(r));
         item->setData(0, RecordIdRole, r.id);
         item->setData(0, CulpritRole, culprit);
         item->setToolTip(3, verdict);
@@ -439,13 +521,16 @@ void DetailsPane::fillRequestEvents(const QList<LogRecord>& records)
 void DetailsPane::fillTimeline(const QList<LogRecord>& records)
 {
     m_timeline->clear();
+    // Searches and events of the user, newest first, each with its time of day.
     for (const LogRecord& r : records) {
+        const RecordTexts texts = RecordText::of(r);
         auto* item = new QTreeWidgetItem(
             m_timeline, {QDateTime::fromMSecsSinceEpoch(r.receivedAtMs)
                              .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")),
-                         eventTypeText(r), r.eventName, r.index,
+                         texts.type, texts.name, r.index,
                          r.algoliaStatus ? statusText(r) + QStringLiteral(" · ") + algoliaVerdictText(r)
                                          : statusText(r)});
+        item->setIcon(4, badgeOf(r));
         item->setData(0, RecordIdRole, r.id);
         if (m_record && r.id == m_record->id) {
             QFont bold = item->font(0);

@@ -10,14 +10,19 @@
 
 class IndexCatalog;
 class QLabel;
+class QPlainTextEdit;
 class QTabWidget;
 class QTextBrowser;
 class QTreeWidget;
+class SearchLinksView;
 
-// The details of one event, as the dashboard's Event Details / Event Headers / User Timeline: its JSON
+// The details of one record, as the dashboard's Event Details / Event Headers / User Timeline: its JSON
 // (pretty, highlighted, the faulty fields marked), its verdict with each issue and its field, "will it count"
-// for each feature with the reason, the request's headers, the other events of the same request with the
-// culprits marked, and the user's timeline. Request events and timeline are read from the log asynchronously.
+// for each feature with the reason, the request's headers, the other records of the same request with the
+// culprits marked, the user's timeline (their searches and events interleaved), the search side (a search's
+// hits and the events citing it; an event's search) and the Raw tab (the request line, headers and body as
+// received). A search reads as a search, a refused request by its status, Algolia's message, method and
+// path. Everything but the record itself is read from the log asynchronously.
 class DetailsPane final : public QWidget
 {
     Q_OBJECT
@@ -52,6 +57,9 @@ Q_SIGNALS:
     // The other events of the request and the user's timeline are in.
     void requestEventsLoaded();
     void timelineLoaded();
+    // The search side (the Search tab) and the request as received (the Raw tab) are in.
+    void searchLinksLoaded();
+    void rawRequestLoaded();
     // The user asked to see another event (from the request list or the timeline).
     void recordRequested(qint64 id);
 
@@ -77,4 +85,6 @@ private:
     QTreeWidget* m_headers = nullptr;
     QTreeWidget* m_requestEvents = nullptr;
     QTreeWidget* m_timeline = nullptr;
+    SearchLinksView* m_searchLinks = nullptr;
+    QPlainTextEdit* m_raw = nullptr;
 };

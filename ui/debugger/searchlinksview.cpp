@@ -1,0 +1,230 @@
+#include "searchlinksview.h"
+
+#include "event/eventcodec.h"
+#include "event/vocabulary.h"
+#include "search/searchrecord.h"
+#include "views/recordtext.h"
+
+#include <QDateTime>
+#include <QHeaderView>
+#include <QLabel>
+#include <QSplitter>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace {
+
+constexpr int kLinkedLimit = 500; // events citing one search shown at most
+
+QTreeWidget* makeList(QWidget* parent, const QString& name, const QStringList& headers)
+{
+    auto* tree = new QTreeWidget(parent);
+    tree->setObjectName(name);
+    tree->setHeaderLabels(headers);
+    tree->setRootIsDecorated(false);
+    tree->setWordWrap(true);
+    tree->setTextElideMode(Qt::ElideNone);
+    tree->setAlternatingRowColors(true);
+    QHeaderView* header = tree->header();
+    header->setStretchLastSection(true);
+    for (int column = 0; column + 1 < headers.size(); ++column)
+        header->setSectionResizeMode(column, QHeaderView::ResizeToContents);
+    return tree;
+}
+
+QString timeOfDay(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("HH:mm:ss.zzz"));
+}
+
+QString yesNo(bool value)
+{
+    return value ? QStringLiteral("true") : QStringLiteral("false");
+}
+
+void bold(QTreeWidgetItem* item)
+{
+    QFont font = item->font(0);
+    font.setBold(true);
+    for (int c = 0; c < item->columnCount(); ++c)
+        item->setFont(c, font);
+}
+
+} // namespace
+
+SearchLinksView::SearchLinksView(EventLog* log, QWidget* parent)
+    : QWidget(parent)
+    , m_log(log)
+{
+    setObjectName(QStringLiteral("detailsSearchTab"));
+    m_summary = new QLabel(this);
+    m_summary->setObjectName(QStringLiteral("detailsSearchSummary"));
+    m_summary->setWordWrap(true);
+    m_summary->setTextFormat(Qt::PlainText);
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto* splitter = new QSplitter(Qt::Vertical, this);
+    m_params = makeList(splitter, QStringLiteral("detailsSearchParams"), {tr("Parameter"), tr("Value")});
+    m_hits = makeList(splitter, QStringLiteral("detailsSearchHits"),
+                      {tr("Position"), tr("objectID"), tr("This event")});
+    m_links = makeList(splitter, QStringLiteral("detailsSearchLinks"),
+                       {tr("Received at"), tr("Record"), tr("User token"), tr("Status")});
+    m_links->setToolTip(tr("Double-click or press Enter to select the record in the table"));
+    splitter->addWidget(m_params);
+    splitter->addWidget(m_hits);
+    splitter->addWidget(m_links);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_summary);
+    layout->addWidget(splitter, 1);
+
+    connect(m_links, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem* item) {
+        const qint64 id = item->data(0, RecordIdRole).toLongLong();
+        if (id > 0 && id != m_recordId)
+            Q_EMIT recordRequested(id);
+    });
+    clear();
+}
+
+SearchLinksView::~SearchLinksView() = default;
+
+bool SearchLinksView::appliesTo(const LogRecord& record)
+{
+    return record.kind == RecordKind::Search ||
+           (record.kind == RecordKind::Event && !record.queryId.isEmpty());
+}
+
+void SearchLinksView::clear()
+{
+    ++m_generation;
+    m_recordId = 0;
+    m_summary->clear();
+    m_params->clear();
+    m_hits->clear();
+    m_links->clear();
+}
+
+void SearchLinksView::showRecord(const LogRecord& record)
+{
+    clear();
+    const quint64 generation = m_generation;
+    m_recordId = record.id;
+    if (record.kind == RecordKind::Search) {
+        const std::optional<SearchRecord> search = RecordText::searchOf(record);
+        showSearch(record, search.value_or(SearchRecord()), {});
+        if (record.queryId.isEmpty()) {
+            m_summary->setText(
+                m_summary->text() + QLatin1Char('\n') +
+                tr("This search returned no queryID (clickAnalytics was not set): no event can "
+                   "cite it, so Algolia cannot tie clicks or conversions to it."));
+            Q_EMIT linksLoaded();
+            return;
+        }
+        if (!m_log)
+            return;
+        LogQuery citing;
+        citing.kind = RecordKind::Event;
+        citing.queryId = record.queryId;
+        citing.limit = kLinkedLimit;
+        m_log->queryAsync(citing, this, [this, generation](QList<LogRecord> records) {
+            if (generation == m_generation)
+                fillLinks(records);
+        });
+        return;
+    }
+    // An event citing a queryID: the search that returned it, then the events that cite it too.
+    QStringList clicked;
+    const DecodedBatch decoded = EventCodec::decodeEvent(record.rawJson);
+    if (!decoded.events.isEmpty())
+        clicked = decoded.events.first().objectIDs.value_or(QStringList());
+    m_summary->setText(tr("Looking for the search that returned queryID %1…").arg(record.queryId));
+    if (!m_log)
+        return;
+    LogQuery searches;
+    searches.kind = RecordKind::Search;
+    searches.queryId = record.queryId;
+    searches.newestFirst = true;
+    searches.limit = 1;
+    const QString queryId = record.queryId;
+    m_log->queryAsync(searches, this, [this, generation, clicked, queryId](QList<LogRecord> found) {
+        if (generation != m_generation)
+            return;
+        if (found.isEmpty()) {
+            m_summary->setText(tr("No search with this queryID (%1) was recorded: the search was made "
+                                  "elsewhere (not through the endpoint), before the log was cleared, or the "
+                                  "queryID is wrong.")
+                                   .arg(queryId));
+        } else {
+            const LogRecord& searchRecord = found.constFirst();
+            showSearch(searchRecord, RecordText::searchOf(searchRecord).value_or(SearchRecord()), clicked);
+        }
+        LogQuery citing;
+        citing.queryId = queryId;
+        citing.limit = kLinkedLimit;
+        m_log->queryAsync(citing, this, [this, generation](QList<LogRecord> records) {
+            if (generation == m_generation)
+                fillLinks(records);
+        });
+    });
+}
+
+void SearchLinksView::showSearch(const LogRecord& searchRecord, const SearchRecord& search,
+                                 const QStringList& clicked)
+{
+    m_summary->setText(tr("Search %1 in %2 at %3 · %4 · queryID %5")
+                           .arg(SearchWords::queryText(search.query), search.index,
+                                timeOfDay(searchRecord.receivedAtMs), SearchWords::hitCount(search.nbHits),
+                                searchRecord.queryId.isEmpty() ? tr("(none)") : searchRecord.queryId));
+    m_params->clear();
+    const QList<std::pair<QString, QString>> params{
+        {QStringLiteral("query"), search.query},
+        {QStringLiteral("index"), search.index},
+        {QStringLiteral("page"), QString::number(search.page)},
+        {QStringLiteral("hitsPerPage"), QString::number(search.hitsPerPage)},
+        {QStringLiteral("nbHits"), QString::number(search.nbHits)},
+        {QStringLiteral("clickAnalytics"), yesNo(search.clickAnalytics)},
+        {QStringLiteral("enablePersonalization"), yesNo(search.enablePersonalization)},
+        {QStringLiteral("userToken"), search.userToken.isEmpty() ? tr("(none)") : search.userToken},
+        {QStringLiteral("queryID"), search.queryID.isEmpty() ? tr("(none)") : search.queryID},
+    };
+    for (const auto& [name, value] : params)
+        new QTreeWidgetItem(m_params, {name, value});
+    m_hits->clear();
+    m_hits->setColumnHidden(2, clicked.isEmpty());
+    for (qsizetype rank = 0; rank < search.hits.size(); ++rank) {
+        const QString& objectID = search.hits.at(rank);
+        const int position = search.page * search.hitsPerPage + static_cast<int>(rank) + 1;
+        const bool isClicked = clicked.contains(objectID);
+        auto* item = new QTreeWidgetItem(m_hits, {QString::number(position), objectID,
+                                                  isClicked ? tr("◀ this event's objectID") : QString()});
+        if (isClicked)
+            bold(item);
+    }
+    // The search itself leads the linked records when an event is shown.
+    if (searchRecord.id != m_recordId) {
+        const RecordTexts texts = RecordText::of(searchRecord);
+        auto* item =
+            new QTreeWidgetItem(m_links, {timeOfDay(searchRecord.receivedAtMs), RecordText::oneLine(texts),
+                                          searchRecord.userToken, texts.status});
+        item->setData(0, RecordIdRole, searchRecord.id);
+        item->setToolTip(1, tr("The search this event cites: double-click to select it"));
+    }
+}
+
+void SearchLinksView::fillLinks(const QList<LogRecord>& records)
+{
+    for (const LogRecord& r : records) {
+        if (r.kind != RecordKind::Event)
+            continue;
+        const RecordTexts texts = RecordText::of(r);
+        auto* item = new QTreeWidgetItem(
+            m_links, {timeOfDay(r.receivedAtMs), RecordText::oneLine(texts), r.userToken, texts.status});
+        item->setData(0, RecordIdRole, r.id);
+        if (r.id == m_recordId)
+            bold(item);
+    }
+    if (m_links->topLevelItemCount() == 0)
+        new QTreeWidgetItem(m_links, {QString(), tr("No event cites this search's queryID yet")});
+    Q_EMIT linksLoaded();
+}
