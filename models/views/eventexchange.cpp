@@ -4,6 +4,8 @@
 #include "event/eventcodec.h"
 #include "event/eventkind.h"
 #include "log/recordbuilder.h"
+#include "search/searchrecord.h"
+#include "views/recordtext.h"
 
 #include <QDateTime>
 #include <QFileInfo>
@@ -21,6 +23,43 @@
 namespace {
 
 constexpr int kExportChunk = 2000;
+// How an exported event starts: its kind, then its own keys as received.
+const QByteArray kEventPrefix = QByteArrayLiteral("{\"kind\":\"event\"");
+
+bool isJsonObject(const QByteArray& text)
+{
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(text, &error);
+    return error.error == QJsonParseError::NoError && doc.isObject();
+}
+
+// The request facts of an exported search or refused request (never the key: the log does not hold it, and
+// the headers were masked by the endpoint).
+QJsonObject requestFacts(const LogRecord& record, const std::optional<RawRequest>& raw)
+{
+    QJsonObject facts;
+    const auto put = [&facts](const char* name, const QString& value) {
+        if (!value.isEmpty())
+            facts.insert(QLatin1String(name), value);
+    };
+    put("method", record.method);
+    put("path", record.path);
+    put("userAgent", record.userAgent);
+    put("device", record.device);
+    put("agent", record.agent);
+    put("origin", record.origin);
+    put("referer", record.referer);
+    put("remoteAddress", record.remoteAddress);
+    put("appId", record.appId);
+    put("source", eventSourceName(record.source));
+    if (raw) {
+        put("target", QString::fromUtf8(raw->target));
+        put("headers", QString::fromUtf8(raw->headers));
+        if (raw->bodyTruncated)
+            facts.insert(QStringLiteral("bodyTruncated"), true);
+    }
+    return facts;
+}
 
 QString shellSingleQuoted(const QString& text)
 {
@@ -266,10 +305,15 @@ QByteArray csvHeader()
     return QByteArrayLiteral(
         "id,receivedAt,status,httpCode,source,requestId,indexInRequest,eventType,eventSubtype,"
         "eventName,index,userToken,authenticatedUserToken,device,agent,errors,warnings,message,"
-        "event\r\n");
+        "event,kind\r\n");
 }
 
 QByteArray csvRow(const LogRecord& r)
+{
+    return csvRow(r, std::nullopt);
+}
+
+QByteArray csvRow(const LogRecord& r, const std::optional<RawRequest>& raw)
 {
     QStringList errors;
     int warnings = 0;
@@ -282,7 +326,7 @@ QByteArray csvRow(const LogRecord& r)
     const QList<QByteArray> fields{
         QByteArray::number(r.id),
         csvField(QDateTime::fromMSecsSinceEpoch(r.receivedAtMs).toUTC().toString(Qt::ISODateWithMs)),
-        verdictKey(verdictOf(r)).toUtf8(),
+        RecordText::statusKey(r).toUtf8(),
         QByteArray::number(r.httpStatus),
         csvField(eventSourceName(r.source)),
         csvField(r.requestId),
@@ -298,7 +342,9 @@ QByteArray csvRow(const LogRecord& r)
         csvField(errors.join(QStringLiteral("; "))),
         QByteArray::number(warnings),
         csvField(r.message),
-        csvField(QString::fromUtf8(singleLine(r.rawJson))),
+        // An event's JSON as received; a search or a refused request as its export line (which reads back).
+        csvField(QString::fromUtf8(r.kind == RecordKind::Event ? singleLine(r.rawJson) : exportLine(r, raw))),
+        recordKindName(r.kind).toUtf8(),
     };
     QByteArray row;
     for (qsizetype i = 0; i < fields.size(); ++i) {
@@ -310,23 +356,42 @@ QByteArray csvRow(const LogRecord& r)
     return row;
 }
 
-QByteArray exportLine(const LogRecord& record)
+QByteArray exportLine(const LogRecord& record, const std::optional<RawRequest>& raw)
 {
     const QByteArray line = singleLine(record.rawJson);
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(line, &error);
-    if (error.error == QJsonParseError::NoError && doc.isObject())
-        return line;
-    // Whatever was logged, the file parses: a body that is not a JSON object (a malformed request, a refused
-    // one) travels as its text, with the facts that say what it was.
-    QJsonObject unparsed;
-    unparsed.insert(QStringLiteral("rawText"), QString::fromUtf8(record.rawJson));
-    unparsed.insert(QStringLiteral("requestId"), record.requestId);
-    unparsed.insert(QStringLiteral("httpStatus"), record.httpStatus);
-    unparsed.insert(QStringLiteral("message"), record.message);
-    unparsed.insert(QStringLiteral("receivedAt"),
-                    QDateTime::fromMSecsSinceEpoch(record.receivedAtMs).toUTC().toString(Qt::ISODateWithMs));
-    return QJsonDocument(unparsed).toJson(QJsonDocument::Compact);
+    const QString kind = recordKindName(record.kind);
+    if (record.kind == RecordKind::Event && isJsonObject(line)) {
+        // The event as received, its kind first: importData() takes exactly this prefix off again.
+        const QByteArray rest = line.mid(1).trimmed();
+        return kEventPrefix + (rest.startsWith('}') ? QByteArray() : QByteArrayLiteral(",")) + rest;
+    }
+    // Whatever was logged, the file parses: what is not a JSON object (a malformed request, a refused one)
+    // travels as text, with the facts that say what it was.
+    QJsonObject object;
+    object.insert(QStringLiteral("kind"), kind);
+    object.insert(QStringLiteral("requestId"), record.requestId);
+    object.insert(QStringLiteral("receivedAt"),
+                  QDateTime::fromMSecsSinceEpoch(record.receivedAtMs).toUTC().toString(Qt::ISODateWithMs));
+    object.insert(QStringLiteral("httpStatus"), record.httpStatus);
+    object.insert(QStringLiteral("message"), record.message);
+    switch (record.kind) {
+    case RecordKind::Event:
+        object.insert(QStringLiteral("rawText"), QString::fromUtf8(record.rawJson));
+        break;
+    case RecordKind::Search:
+        if (isJsonObject(line))
+            object.insert(QStringLiteral("search"), QJsonDocument::fromJson(line).object());
+        else
+            object.insert(QStringLiteral("rawText"), QString::fromUtf8(record.rawJson));
+        object.insert(QStringLiteral("request"), requestFacts(record, std::nullopt));
+        break;
+    case RecordKind::Request:
+        object.insert(QStringLiteral("issues"), issuesToJson(record.issues));
+        object.insert(QStringLiteral("request"), requestFacts(record, raw));
+        object.insert(QStringLiteral("body"), QString::fromUtf8(record.rawJson));
+        break;
+    }
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
 }
 
 ExportResult exportRecords(const EventLog& log, const QList<qint64>& ids, Format format, const QString& path,
@@ -352,17 +417,20 @@ ExportResult exportRecords(const EventLog& log, const QList<qint64>& ids, Format
         const QList<LogRecord> records = log.records(ids.mid(at, kExportChunk));
         QByteArray chunk;
         for (const LogRecord& record : records) {
+            // A refused request's target and headers (masked) are what says why it was refused.
+            const std::optional<RawRequest> raw =
+                record.kind == RecordKind::Request ? log.rawRequest(record.requestId) : std::nullopt;
             switch (format) {
             case Format::Ndjson:
-                chunk += exportLine(record) + '\n';
+                chunk += exportLine(record, raw) + '\n';
                 break;
             case Format::Json:
                 if (result.written > 0)
                     chunk += ",\n";
-                chunk += exportLine(record);
+                chunk += exportLine(record, raw);
                 break;
             case Format::Csv:
-                chunk += csvRow(record);
+                chunk += csvRow(record, raw);
                 break;
             }
             ++result.written;
@@ -497,6 +565,93 @@ QByteArray csvToNdjson(const QByteArray& data, QString* error)
     return ndjson;
 }
 
+// A search or refused request of the debugger's own export, read back as a record of its kind (a new
+// request id: the original may still be in this log).
+LogRecord importedRecord(const QJsonObject& object, RecordKind kind, qint64 nowMs)
+{
+    LogRecord r;
+    r.kind = kind;
+    r.requestId = newRequestId();
+    r.receivedAtMs = nowMs;
+    r.source = EventSource::Imported;
+    r.target = QStringLiteral("imported");
+    r.httpStatus = object.value(QLatin1String("httpStatus")).toInt();
+    r.message = object.value(QLatin1String("message")).toString();
+    const QJsonObject request = object.value(QLatin1String("request")).toObject();
+    const auto text = [&request](const char* name) { return request.value(QLatin1String(name)).toString(); };
+    r.method = text("method");
+    r.path = text("path");
+    r.userAgent = text("userAgent");
+    r.device = text("device");
+    r.agent = text("agent");
+    r.origin = text("origin");
+    r.referer = text("referer");
+    r.remoteAddress = text("remoteAddress");
+    r.appId = text("appId");
+    if (kind == RecordKind::Search) {
+        const QJsonObject searchJson = object.value(QLatin1String("search")).toObject();
+        r.rawJson = searchJson.isEmpty() ? object.value(QLatin1String("rawText")).toString().toUtf8()
+                                         : QJsonDocument(searchJson).toJson(QJsonDocument::Compact);
+        const SearchRecord search = SearchRecord::fromJson(r.rawJson).value_or(SearchRecord());
+        r.accepted = r.httpStatus / 100 == 2;
+        r.index = search.index;
+        r.userToken = search.userToken;
+        r.queryId = search.queryID;
+        r.timestampMs = search.atMs;
+        return r;
+    }
+    r.accepted = false;
+    r.issues = issuesFromJson(object.value(QLatin1String("issues")).toArray());
+    r.rawJson = object.value(QLatin1String("body")).toString().toUtf8();
+    if (request.contains(QLatin1String("headers")) || request.contains(QLatin1String("target"))) {
+        auto raw = std::make_shared<RawRequest>();
+        raw->method = r.method.toUtf8();
+        raw->target = text("target").toUtf8();
+        raw->headers = text("headers").toUtf8();
+        raw->body = r.rawJson;
+        raw->bodyTruncated = request.value(QLatin1String("bodyTruncated")).toBool();
+        r.rawRequest = std::move(raw);
+    }
+    return r;
+}
+
+// One element of an import as the debugger's own export tagged it: an event (its text without the tag, to
+// be judged), or a search or refused request (the record itself). Untagged elements are events.
+struct ImportedElement
+{
+    QByteArray eventJson;
+    std::optional<LogRecord> record;
+};
+
+ImportedElement readElement(const QByteArray& raw, qint64 nowMs)
+{
+    ImportedElement element;
+    element.eventJson = raw;
+    if (raw.startsWith(kEventPrefix)) {
+        // exportLine()'s own prefix: taken off as text, so the event is judged exactly as it was received.
+        const QByteArray rest = raw.mid(kEventPrefix.size()).trimmed();
+        if (rest.startsWith(','))
+            element.eventJson = '{' + rest.mid(1);
+        else if (rest.startsWith('}'))
+            element.eventJson = rest.mid(1).trimmed().isEmpty() ? QByteArrayLiteral("{}") : raw;
+        return element;
+    }
+    if (!raw.contains("\"kind\""))
+        return element;
+    const QJsonDocument doc = QJsonDocument::fromJson(raw);
+    QJsonObject object = doc.object();
+    const std::optional<RecordKind> kind = recordKindFromName(object.value(QLatin1String("kind")).toString());
+    if (!doc.isObject() || !kind)
+        return element;
+    if (*kind == RecordKind::Event) {
+        object.remove(QLatin1String("kind"));
+        element.eventJson = QJsonDocument(object).toJson(QJsonDocument::Compact);
+        return element;
+    }
+    element.record = importedRecord(object, *kind, nowMs);
+    return element;
+}
+
 } // namespace
 
 ImportResult importData(const QByteArray& data, const ValidationContext& context, qint64 nowMs)
@@ -547,8 +702,35 @@ ImportResult importData(const QByteArray& data, const ValidationContext& context
         }
         batch = input.batch;
     }
-    for (qsizetype i = 0; i < batch.events.size(); ++i) {
-        const DecodedBatch one = slice(batch, i);
+    // The debugger's own exports tag every record with its kind: searches and refused requests come back as
+    // records of their kind, events lose the tag and are judged again, all in file order.
+    QList<ImportedElement> elements;
+    bool tagged = false;
+    for (const QByteArray& raw : std::as_const(batch.rawEvents)) {
+        elements << readElement(raw, nowMs);
+        tagged = tagged || elements.constLast().record || elements.constLast().eventJson != raw;
+    }
+    if (tagged && elements.size() == batch.events.size()) {
+        QByteArray events;
+        for (const ImportedElement& element : std::as_const(elements)) {
+            if (!element.record)
+                events += singleLine(element.eventJson) + '\n';
+        }
+        batch = events.isEmpty() ? DecodedBatch() : EventCodec::decodeInput(events).batch;
+    } else {
+        elements.clear();
+        for (qsizetype i = 0; i < batch.events.size(); ++i)
+            elements << ImportedElement{};
+    }
+    qsizetype next = 0; // the next event of `batch`
+    for (ImportedElement& element : elements) {
+        if (element.record) {
+            result.records << std::move(*element.record);
+            continue;
+        }
+        if (next >= batch.events.size())
+            break;
+        const DecodedBatch one = slice(batch, next++);
         const BatchVerdict verdict = Validator::validate(one, context);
         RequestFacts facts;
         facts.requestId = newRequestId();
@@ -561,7 +743,7 @@ ImportResult importData(const QByteArray& data, const ValidationContext& context
         result.records += RecordBuilder::eventRecords(facts, one, verdict);
         ++result.requests;
     }
-    if (batch.events.isEmpty())
+    if (result.records.isEmpty())
         result.error = QStringLiteral("No events found in the file");
     return result;
 }

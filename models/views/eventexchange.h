@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 
 struct Event;
 
@@ -33,7 +34,7 @@ enum class Format
 {
     Ndjson, // one event per line
     Json,   // {"events":[…]}, re-sendable
-    Csv,    // one row per event with the debugger's columns and the event JSON
+    Csv,    // one row per record with the debugger's columns (its kind included) and the record's JSON
 };
 // From a file name's extension (.ndjson/.jsonl, .json, .csv); Ndjson otherwise.
 Format formatForPath(const QString& path);
@@ -51,13 +52,21 @@ struct ExportResult
 ExportResult exportRecords(const EventLog& log, const QList<qint64>& ids, Format format, const QString& path,
                            const std::function<void(qint64 written)>& progress,
                            const std::atomic<bool>* cancel);
-// One record as an NDJSON line / JSON array element: its event JSON, or, when what was logged is not a JSON
-// object (a malformed request), an object carrying that text as a string ("rawText") with the request's
-// id, status, message and time. Every export parses, whatever was logged.
-QByteArray exportLine(const LogRecord& record);
+// One record as an NDJSON line / JSON array element, always a JSON object with its "kind":
+// - an event: its JSON as received with "kind":"event" first (Algolia accepts extra keys, so the JSON
+//   export stays re-sendable), or, when what was logged is not a JSON object (a malformed request), an
+//   object carrying that text as a string ("rawText") with the request's id, status, message and time;
+// - a search: {"kind":"search", "requestId", "receivedAt", "httpStatus", "search": its SearchRecord JSON,
+//   "request": {method, path, userAgent…}};
+// - a refused request: {"kind":"request", "requestId", "receivedAt", "httpStatus", "message", "issues",
+//   "request": {method, path, userAgent…, "target", "headers"}, "body": the body as received, as a string}.
+// `raw` is the request as received (EventLog::rawRequest), for a refused request's target and headers (the
+// key masked by the producer). Every export parses, whatever was logged; importData() reads each kind back.
+QByteArray exportLine(const LogRecord& record, const std::optional<RawRequest>& raw = std::nullopt);
 // The CSV header and one row, for tests and small copies.
 QByteArray csvHeader();
 QByteArray csvRow(const LogRecord& record);
+QByteArray csvRow(const LogRecord& record, const std::optional<RawRequest>& raw);
 
 struct ImportResult
 {
@@ -69,9 +78,10 @@ struct ImportResult
 
 // Reads NDJSON, a JSON request body / single event / array, CSV (the debugger's own export, with its "event"
 // column, or one event per row with columns named like the event's fields), or a HAR file (its POSTs to
-// Insights hosts) and judges the events with the shared validator. A HAR entry is a real request and is
-// judged as a batch; events of an NDJSON, JSON or CSV file are a collection (an export of mixed verdicts), so
-// each is judged on its own.
+// Insights hosts) and judges the events with the shared validator. The searches and refused requests of the
+// debugger's own exports come back as records of their kind (in file order), with new request ids. A HAR
+// entry is a real request and is judged as a batch; events of an NDJSON, JSON or CSV file are a collection
+// (an export of mixed verdicts), so each is judged on its own.
 ImportResult importData(const QByteArray& data, const ValidationContext& context, qint64 nowMs);
 bool isInsightsHost(const QString& host);
 

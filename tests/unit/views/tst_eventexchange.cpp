@@ -5,6 +5,8 @@
 #include "views/eventexchange.h"
 
 #include "event/eventcodec.h"
+#include "log/recordbuilder.h"
+#include "search/searchrecord.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -28,6 +30,8 @@ private Q_SLOTS:
     void exportsParseWithAMalformedRequestLogged_data();
     void exportsParseWithAMalformedRequestLogged();
     void importsCsv();
+    void exportsEveryKindAndReadsItBack_data();
+    void exportsEveryKindAndReadsItBack();
 };
 
 namespace {
@@ -308,6 +312,115 @@ void TestEventExchange::importsCsv()
     imported = EventExchange::importData("name,price\r\nshoe,12\r\n", context(), 1);
     QVERIFY(imported.records.isEmpty());
     QVERIFY2(imported.error.contains(QLatin1String("eventType")), qPrintable(imported.error));
+}
+
+void TestEventExchange::exportsEveryKindAndReadsItBack_data()
+{
+    QTest::addColumn<QString>("fileName");
+    QTest::addRow("ndjson") << QStringLiteral("all.ndjson");
+    QTest::addRow("json") << QStringLiteral("all.json");
+    QTest::addRow("csv") << QStringLiteral("all.csv");
+}
+
+void TestEventExchange::exportsEveryKindAndReadsItBack()
+{
+    QFETCH(QString, fileName);
+    LogFixture::OpenLog fixture = LogFixture::open();
+    const QList<LogRecord> logged = LogFixture::everyKind();
+    fixture.log->append(logged);
+    fixture.log->flush();
+    LogQuery all;
+    all.limit = 0;
+    const QString path = fixture.dir->filePath(fileName);
+    const EventExchange::Format format = EventExchange::formatForPath(path);
+    const auto exported =
+        EventExchange::exportRecords(*fixture.log, fixture.log->ids(all), format, path, {}, nullptr);
+    QVERIFY2(exported.error.isEmpty(), qPrintable(exported.error));
+    QCOMPARE(exported.written, 7);
+    const QByteArray written = readFile(path);
+    const QStringList kinds{QStringLiteral("search"),  QStringLiteral("event"),  QStringLiteral("event"),
+                            QStringLiteral("request"), QStringLiteral("search"), QStringLiteral("request"),
+                            QStringLiteral("event")};
+
+    if (format != EventExchange::Format::Csv) {
+        // Every record parses and carries its kind, whatever was logged.
+        QList<QJsonObject> objects;
+        if (format == EventExchange::Format::Ndjson) {
+            for (const QByteArray& line : written.trimmed().split('\n')) {
+                QJsonParseError error;
+                const QJsonDocument doc = QJsonDocument::fromJson(line, &error);
+                QVERIFY2(error.error == QJsonParseError::NoError && doc.isObject(), line.constData());
+                objects << doc.object();
+            }
+        } else {
+            QJsonParseError error;
+            const QJsonDocument doc = QJsonDocument::fromJson(written, &error);
+            QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString()));
+            for (const QJsonValue& value : doc.object().value(QLatin1String("events")).toArray())
+                objects << value.toObject();
+        }
+        QCOMPARE(objects.size(), 7);
+        for (qsizetype i = 0; i < objects.size(); ++i)
+            QCOMPARE(objects[i].value(QLatin1String("kind")).toString(), kinds[i]);
+        // An event is its own JSON (re-sendable), a search its search, a refused request its facts and body.
+        QCOMPARE(objects[1].value(QLatin1String("queryID")).toString(), QStringLiteral("q-red"));
+        QCOMPARE(
+            objects[0].value(QLatin1String("search")).toObject().value(QLatin1String("query")).toString(),
+            QStringLiteral("red shoes"));
+        QCOMPARE(objects[5].value(QLatin1String("httpStatus")).toInt(), 404);
+        QCOMPARE(objects[5].value(QLatin1String("body")).toString(),
+                 QStringLiteral("eventType=click&userToken=abc\nsecond line"));
+        const QJsonObject request = objects[3].value(QLatin1String("request")).toObject();
+        QCOMPARE(request.value(QLatin1String("path")).toString(), QStringLiteral("/1/events"));
+        QVERIFY(request.value(QLatin1String("headers"))
+                    .toString()
+                    .contains(QStringLiteral("X-Algolia-API-Key: ••")));
+        QCOMPARE(objects[3].value(QLatin1String("issues")).toArray().size(), 1);
+    } else {
+        QVERIFY(written.startsWith("id,receivedAt,status,httpCode"));
+        QVERIFY(written.left(written.indexOf('\n')).trimmed().endsWith(",event,kind"));
+        QVERIFY(written.contains(",search\r\n"));
+        QVERIFY(written.contains(",request\r\n"));
+    }
+
+    // Read back: each kind as itself, in file order; events judged again, exactly as they were received.
+    const EventExchange::ImportResult imported = EventExchange::importData(written, context(), 1);
+    QVERIFY2(imported.error.isEmpty(), qPrintable(imported.error));
+    QCOMPARE(imported.records.size(), 7);
+    for (qsizetype i = 0; i < imported.records.size(); ++i) {
+        QCOMPARE(recordKindName(imported.records[i].kind), kinds[i]);
+        QCOMPARE(imported.records[i].source, EventSource::Imported);
+    }
+    QCOMPARE(imported.requests, 3); // the events were judged; searches and refused requests were not
+    QCOMPARE(imported.records[1].rawJson, logged[1].rawJson);
+    QCOMPARE(imported.records[1].queryId, QStringLiteral("q-red"));
+    const LogRecord& search = imported.records[0];
+    QCOMPARE(search.queryId, QStringLiteral("q-red"));
+    QCOMPARE(search.userToken, QStringLiteral("user-1"));
+    QCOMPARE(search.index, QStringLiteral("products"));
+    QCOMPARE(search.httpStatus, 200);
+    const std::optional<SearchRecord> hits = SearchRecord::fromJson(search.rawJson);
+    QVERIFY(hits);
+    QCOMPARE(hits->hits,
+             (QStringList{QStringLiteral("sku-1"), QStringLiteral("sku-2"), QStringLiteral("sku-3")}));
+    const LogRecord& refused = imported.records[5];
+    QCOMPARE(refused.httpStatus, 404);
+    QVERIFY(!refused.accepted);
+    QCOMPARE(refused.message, QStringLiteral("Not Found"));
+    QCOMPARE(refused.path, QStringLiteral("/1/eventz"));
+    QCOMPARE(refused.method, QStringLiteral("POST"));
+    QCOMPARE(refused.rawJson, logged[5].rawJson);
+    QCOMPARE(refused.issues.size(), 1);
+    QCOMPARE(verdictOf(refused), Verdict::RequestRejected);
+    QVERIFY(refused.rawRequest);
+    QVERIFY(refused.rawRequest->headers.contains("X-Algolia-API-Key: ••"));
+    // And into a log: the refused request's raw request is stored with it.
+    LogFixture::OpenLog second = LogFixture::open();
+    second.log->append(imported.records);
+    second.log->flush();
+    const std::optional<RawRequest> raw = second.log->rawRequest(refused.requestId);
+    QVERIFY(raw);
+    QCOMPARE(raw->body, logged[5].rawJson);
 }
 
 #include "tst_eventexchange.moc"
