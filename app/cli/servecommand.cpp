@@ -1,9 +1,9 @@
 #include "servecommand.h"
-#include "demo/storefrontroute.h"
 
 #include "checkcommand.h"
 
 #include "catalog/indexcatalog.h"
+#include "client/eventrelay.h"
 #include "datafolder/datafolder.h"
 #include "demo/storefrontroute.h"
 #include "endpoint/embeddedendpoint.h"
@@ -264,8 +264,14 @@ int runServeCommand(int argc, char** argv)
         QStringLiteral("search-hosts"),
         QStringLiteral("Relay to these base URLs, comma-separated, instead of Algolia's hosts (tests)."),
         QStringLiteral("URLS"));
+    const QCommandLineOption relayEvents(
+        QStringLiteral("relay-events"),
+        QStringLiteral("Also forward the events received to Algolia's Insights API (us, de, global or a URL) "
+                       "with the site's own credentials, and keep Algolia's answer beside the local verdict "
+                       "(default: off)."),
+        QStringLiteral("TARGET"));
     parser.addOptions({listen, dataDir, profile, catalog, appId, apiKey, apiKeyFile, json, logEvents, quiet,
-                       summaryInterval, idleTimeout, threads, plan, search, searchHosts});
+                       summaryInterval, idleTimeout, threads, plan, search, searchHosts, relayEvents});
     parser.process(app);
     if (!parser.positionalArguments().isEmpty())
         return fail(
@@ -298,6 +304,13 @@ int runServeCommand(int argc, char** argv)
         if (!loaded.catalog)
             return fail(QStringLiteral("cannot read catalog %1: %2").arg(file, loaded.error));
         catalogs.append(std::make_shared<const IndexCatalog>(std::move(*loaded.catalog)));
+    }
+
+    std::optional<InsightsTarget> relayTarget;
+    if (parser.isSet(relayEvents)) {
+        relayTarget = InsightsTarget::parse(parser.value(relayEvents));
+        if (!relayTarget || relayTarget->isEmbeddedEndpoint())
+            return fail(QStringLiteral("--relay-events expects us, de, global or an http(s) URL"));
     }
 
     const DataFolder::Resolved folder = DataFolder::resolve(parser.value(dataDir));
@@ -345,6 +358,15 @@ int runServeCommand(int argc, char** argv)
         if (const std::shared_ptr<StorefrontRoute> store =
                 StorefrontRoute::create(storeIndex, QStringLiteral("Demo store")))
             endpoint.addRouteHandler(store);
+    }
+    std::unique_ptr<EventRelay> relay;
+    if (relayTarget) {
+        relay = std::make_unique<EventRelay>(log, *relayTarget);
+        EventRelay* forward = relay.get();
+        endpoint.setEventRelay(
+            [forward](const QString& relayAppId, const QString& relayKey, const QList<LogRecord>& records) {
+                forward->relay(relayAppId, relayKey, records);
+            });
     }
     if (parser.isSet(plan)) {
         const PlanChecksRoute route = makePlanChecksRoute(parser.value(plan), parser.values(catalog), log);
@@ -399,6 +421,8 @@ int runServeCommand(int argc, char** argv)
             "who can reach it can send events and read the event log\n",
             qPrintable(address->host));
     std::printf("listening on %s\n", qPrintable(endpoint.baseUrl()));
+    if (relay)
+        std::printf("relaying events to %s\n", qPrintable(relay->target().baseUrl({}).toString()));
     std::fflush(stdout);
 
     const int status = app.exec();

@@ -212,6 +212,7 @@ struct EmbeddedEndpoint::Private
     quint16 port = 0;
     std::atomic<const CompatibilityProfile*> profile{&CompatibilityProfile::current()};
     std::shared_ptr<const SearchLookup> searches; // set before start(), read without a lock
+    EmbeddedEndpoint::EventRelayHook relay;       // the same
     mutable QMutex catalogMutex;
     std::shared_ptr<const QList<std::shared_ptr<const IndexCatalog>>> catalogs =
         std::make_shared<const QList<std::shared_ptr<const IndexCatalog>>>();
@@ -708,14 +709,18 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
     // thread.
     MHD_suspend_connection(connection);
     const bool announce = q->isSignalConnected(QMetaMethod::fromSignal(&EmbeddedEndpoint::recordsLogged));
+    // What the relay forwards once the records are stored: the request's credentials, for this request only.
+    Credentials relayCredentials;
+    if (relay)
+        relayCredentials = credentialsOf(connection, arguments);
     const int eventCount = static_cast<int>(decoded.size());
     const auto storedCount = static_cast<qint64>(records.size());
     const auto acceptedCount = static_cast<qint64>(std::count_if(
         records.cbegin(), records.cend(), [](const LogRecord& record) { return record.accepted; }));
-    QList<LogRecord> announced = announce ? records : QList<LogRecord>();
+    QList<LogRecord> announced = announce || relay ? records : QList<LogRecord>();
     log->append(std::move(records), [this, connection, request, eventCount, storedCount, acceptedCount,
-                                     announced](bool ok, qint64 firstId, qint64,
-                                                const QString& error) mutable {
+                                     announced, announce, relayCredentials](bool ok, qint64 firstId, qint64,
+                                                                            const QString& error) mutable {
         ++requestsAnswered;
         if (ok) {
             eventsStored += storedCount;
@@ -730,7 +735,10 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
         } else if (!announced.isEmpty()) {
             for (qsizetype i = 0; i < announced.size(); ++i)
                 announced[i].id = firstId + i;
-            emit q->recordsLogged(announced);
+            if (relay && eventCount > 0) // events to forward, not a body that decoded to none
+                relay(relayCredentials.appId, relayCredentials.apiKey, announced);
+            if (announce)
+                emit q->recordsLogged(announced);
         }
         emit q->requestHandled(request->status, eventCount);
         request->phase = Request::Phase::Ready;
@@ -1019,6 +1027,11 @@ void EmbeddedEndpoint::setCatalogs(QList<std::shared_ptr<const IndexCatalog>> ca
     auto snapshot = std::make_shared<const QList<std::shared_ptr<const IndexCatalog>>>(std::move(catalogs));
     QMutexLocker locker(&d->catalogMutex);
     d->catalogs = std::move(snapshot);
+}
+
+void EmbeddedEndpoint::setEventRelay(EventRelayHook relay)
+{
+    d->relay = std::move(relay);
 }
 
 void EmbeddedEndpoint::setSearchLookup(std::shared_ptr<const SearchLookup> searches)

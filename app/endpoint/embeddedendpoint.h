@@ -11,6 +11,7 @@
 #include <QObject>
 #include <QString>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -78,6 +79,12 @@ public:
     // The recorded searches clicks and conversions are checked against (issue 12, search/searchlinkage.h);
     // null (the default): no linkage checks. Before start().
     void setSearchLookup(std::shared_ptr<const SearchLookup> searches);
+    // The optional event relay (client/eventrelay.h): called on the endpoint's threads once a POST /1/events
+    // request's records are committed, with the credentials that request carried (in memory only, never
+    // logged). Empty (the default): nothing is forwarded. Only while the endpoint is stopped.
+    using EventRelayHook =
+        std::function<void(const QString& appId, const QString& apiKey, const QList<LogRecord>& records)>;
+    void setEventRelay(EventRelayHook relay);
 
 Q_SIGNALS:
     // Emitted from the endpoint's threads (connect with a context object: delivery is queued).

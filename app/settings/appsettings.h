@@ -43,6 +43,9 @@ public:
     // How the endpoint answers Algolia's search routes: "local" (from the loaded catalogs), "relay" (to the
     // site's Algolia app) or "off" (app/search/searchmode.h holds the names).
     Preference<QString> searchMode;
+    // Forward the events the endpoint receives to Algolia ("us", "de", "global") with the site's credentials,
+    // keeping Algolia's answer beside the local verdict; "off" (the default) forwards nothing.
+    Preference<QString> relayEvents;
 
     // Poll Algolia's debugger feed (GET /1/events) while sending to an Algolia region with a key: Algolia's
     // own verdict on sent events, and the events a live site sends.

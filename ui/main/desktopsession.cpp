@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "client/algoliafeed.h"
+#include "client/eventrelay.h"
 #include "client/insightsclient.h"
 #include "demo/storefrontroute.h"
 #include "endpoint/embeddedendpoint.h"
@@ -38,6 +39,7 @@ struct DesktopSession::Services
     std::unique_ptr<SearchService> searches;
     std::thread historyLoader; // reads earlier searches from the log at start, off the GUI thread
     std::atomic<bool> historyLoaded{false};
+    std::unique_ptr<EventRelay> relay; // the optional event relay; after the endpoint stops, it goes
     std::unique_ptr<EmbeddedEndpoint> endpoint;
     std::unique_ptr<SecretStore> secrets;
     // The client and its outbox live on their own thread: outbox writes never run on the GUI thread.
@@ -85,6 +87,7 @@ struct DesktopSession::Services
         if (endpoint)
             endpoint->stop(); // lets in-flight requests commit before the log goes
         endpoint.reset();
+        relay.reset();
         if (historyLoader.joinable())
             historyLoader.join();
         searches.reset();
@@ -127,6 +130,7 @@ DesktopSession::CreateResult DesktopSession::create(const DesktopOptions& option
     CreateResult result;
     std::unique_ptr<DesktopSession> session(new DesktopSession);
     session->m_portOverride = options.port;
+    session->m_relayHosts = options.algoliaHosts.value_or(ClientHosts());
     session->m_exampleOnFirstRun = options.exampleOnFirstRun;
     const DataFolder::Resolved folder = DataFolder::resolve(options.dataDir);
     if (!folder.error.isEmpty()) {
@@ -306,6 +310,30 @@ void DesktopSession::setUpSearches()
             endpoint->addRouteHandler(store);
 }
 
+void DesktopSession::updateEventRelay()
+{
+    Services& services = *m_services;
+    const std::optional<InsightsTarget> target = InsightsTarget::parse(m_settings->relayEvents.value());
+    const bool on = target && !target->isEmbeddedEndpoint(); // "off", or anything else unusable
+    if (on && services.relay && services.relay->target() == *target)
+        return;
+    services.endpoint->setEventRelay({});
+    services.relay.reset(); // answers still on their way are dropped with it
+    if (!on)
+        return;
+    services.relay = std::make_unique<EventRelay>(m_log.get(), *target, m_relayHosts);
+    EventRelay* relay = services.relay.get();
+    services.endpoint->setEventRelay(
+        [relay](const QString& appId, const QString& apiKey, const QList<LogRecord>& records) {
+            relay->relay(appId, apiKey, records);
+        });
+}
+
+EventRelay* DesktopSession::eventRelay() const
+{
+    return m_services ? m_services->relay.get() : nullptr;
+}
+
 bool DesktopSession::isSearchHistoryLoaded() const
 {
     return m_services && m_services->historyLoaded;
@@ -448,6 +476,7 @@ void DesktopSession::restartEndpoint()
         options.requiredApiKey = m_endpointApiKey;
     }
     options.profileName = m_settings->compatibilityProfile.value();
+    updateEventRelay(); // while stopped: the endpoint reads its relay without a lock
     const std::optional<QString> error = endpoint->start(options);
     m_endpointError = error.value_or(QString());
     updateClientLocalHost();

@@ -14,6 +14,7 @@ class AlgoliaFeed;
 class AppSettings;
 class CatalogSet;
 class EmbeddedEndpoint;
+class EventRelay;
 class EventLog;
 class InsightsClient;
 class MainWindow;
@@ -83,6 +84,9 @@ public:
     QString storefrontUrl() const;
     // Whether the endpoint listens on an address other machines can reach (not loopback only).
     bool isEndpointReachableFromNetwork() const;
+    // The event relay forwarding what the endpoint receives to Algolia (the "relay events" setting); null
+    // when off.
+    EventRelay* eventRelay() const;
     // Restarts the endpoint with the current settings (after the settings dialog).
     void restartEndpoint();
     // The API key the endpoint requires (with the required app ID); kept in memory, never in the settings.
@@ -99,10 +103,12 @@ private:
     void updateClientLocalHost();
     void startAlgoliaFeed(int intervalMs);
     void setUpSearches();
+    void updateEventRelay();
     struct Services;
 
     QString m_dataDir;
     std::optional<quint16> m_portOverride;
+    ClientHosts m_relayHosts; // Algolia's hosts, or a test's stand-in
     bool m_exampleOnFirstRun = true;
     QString m_endpointError;
     QString m_endpointApiKey;

@@ -2,6 +2,7 @@
 
 #include "catalog/catalogset.h"
 #include "checks/checkspanel.h"
+#include "client/eventrelay.h"
 #include "composer/composerwidget.h"
 #include "composer/testuserspanel.h"
 #include "debugger/chartspane.h"
@@ -714,9 +715,15 @@ void MainWindow::refreshEndpointStatus()
         m_presenter->setStorefrontUrl(m_session->storefrontUrl(),
                                       m_session->isEndpointReachableFromNetwork());
     if (!base.isEmpty()) {
-        m_endpointLabel->setText(tr("Endpoint: %1").arg(base));
+        const EventRelay* relay = m_session->eventRelay();
+        m_endpointLabel->setText(
+            relay ? tr("Endpoint: %1 · relaying to Algolia (%2)").arg(base, relay->target().name())
+                  : tr("Endpoint: %1").arg(base));
         m_endpointLabel->setToolTip(
-            tr("The embedded Insights endpoint listens here: POST %1/1/events").arg(base));
+            tr("The embedded Insights endpoint listens here: POST %1/1/events").arg(base) +
+            (relay ? tr("\nThe events it receives are forwarded to %1 with the site's credentials")
+                         .arg(relay->target().baseUrl({}).toString())
+                   : QString()));
     } else {
         m_endpointLabel->setText(tr("Endpoint off"));
         m_endpointLabel->setToolTip(m_session->endpointError());

@@ -133,6 +133,21 @@ SettingsDialog::SettingsDialog(DesktopSession* session, QWidget* parent)
     endpointForm->addRow(tr("Required application ID"), m_requiredAppId);
     endpointForm->addRow(tr("Required API key"), m_requiredApiKey);
     endpointForm->addRow(tr("Search"), m_searchMode);
+    m_relayEvents = new QComboBox;
+    m_relayEvents->setObjectName(QStringLiteral("relayEventsCombo"));
+    const std::pair<QString, QString> relayChoices[] = {
+        {QStringLiteral("off"), tr("off: events stay here")},
+        {QStringLiteral("us"), tr("to Algolia, United States region")},
+        {QStringLiteral("de"), tr("to Algolia, European region")},
+        {QStringLiteral("global"), tr("to Algolia, closest region")},
+    };
+    for (const auto& [name, label] : relayChoices)
+        m_relayEvents->addItem(label, name);
+    m_relayEvents->setCurrentIndex(std::max(0, m_relayEvents->findData(settings->relayEvents.value())));
+    m_relayEvents->setToolTip(tr("Also forward the events the endpoint receives to Algolia, with the "
+                                 "credentials the site sent, and show Algolia's answer beside the local "
+                                 "verdict: a staging site keeps real analytics while you debug it"));
+    endpointForm->addRow(tr("Relay events"), m_relayEvents);
     connect(m_bind, &QComboBox::currentTextChanged, this, updateBindWarning);
     connect(m_requiredAppId, &QLineEdit::textChanged, this, updateBindWarning);
     updateBindWarning();
@@ -191,10 +206,12 @@ void SettingsDialog::apply()
         (!m_session->portOverride() && settings->endpointPort.value() != m_port->value()) ||
         settings->endpointBindAddress.value() != m_bind->currentText().trimmed() ||
         settings->endpointRequiredAppId.value() != m_requiredAppId->text().trimmed() ||
-        !m_requiredApiKey->text().isEmpty();
+        !m_requiredApiKey->text().isEmpty() ||
+        settings->relayEvents.value() != m_relayEvents->currentData().toString();
     if (!m_session->portOverride())
         settings->endpointPort.setValue(m_port->value());
     settings->searchMode.setValue(m_searchMode->currentData().toString());
+    settings->relayEvents.setValue(m_relayEvents->currentData().toString());
     settings->endpointBindAddress.setValue(m_bind->currentText().trimmed());
     settings->endpointRequiredAppId.setValue(m_requiredAppId->text().trimmed());
 

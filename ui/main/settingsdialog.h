@@ -39,6 +39,7 @@ private:
     QComboBox* m_bind = nullptr;
     QLabel* m_bindWarning = nullptr;
     QComboBox* m_searchMode = nullptr;
+    QComboBox* m_relayEvents = nullptr;
     QLineEdit* m_requiredAppId = nullptr;
     QLineEdit* m_requiredApiKey = nullptr;
     QComboBox* m_profile = nullptr;

@@ -4,6 +4,8 @@
 // code opens the demo storefront at an address a phone can use; Settings lists this machine's addresses.
 
 #include "catalog/catalogset.h"
+#include "client/eventrelay.h"
+#include "faultserver.h"
 #include "log/eventlog.h"
 #include "main/desktopsession.h"
 #include "main/mainwindow.h"
@@ -96,6 +98,7 @@ private Q_SLOTS:
     void demoShoppersFillTheLogFromTheMenu();
     void presenterQrCodeOpensTheStorefront();
     void settingsListThisMachinesAddresses();
+    void relayForwardsEventsAndShowsAlgoliasAnswer();
 
 private:
     static std::unique_ptr<DesktopSession> open(const QString& dataDir)
@@ -122,16 +125,19 @@ private:
     static int sendClick(DesktopSession* session, const QString& queryId, const QString& objectId,
                          int position, const QString& userToken)
     {
-        const QJsonObject event{
+        // Without a queryID: a click that is not after a search (no positions either).
+        QJsonObject event{
             {QStringLiteral("eventType"), QStringLiteral("click")},
             {QStringLiteral("eventName"), QStringLiteral("Hit clicked")},
             {QStringLiteral("index"), CatalogSet::sampleIndexName()},
             {QStringLiteral("userToken"), userToken},
-            {QStringLiteral("queryID"), queryId},
             {QStringLiteral("objectIDs"), QJsonArray{objectId}},
-            {QStringLiteral("positions"), QJsonArray{position}},
             {QStringLiteral("timestamp"), QDateTime::currentMSecsSinceEpoch()},
         };
+        if (!queryId.isEmpty()) {
+            event.insert(QStringLiteral("queryID"), queryId);
+            event.insert(QStringLiteral("positions"), QJsonArray{position});
+        }
         const QJsonObject batch{{QStringLiteral("events"), QJsonArray{event}}};
         return request("POST", QUrl(session->endpointBaseUrl() + QStringLiteral("/1/events")),
                        QJsonDocument(batch).toJson(QJsonDocument::Compact))
@@ -318,6 +324,59 @@ void TestDesktopSearch::settingsListThisMachinesAddresses()
     bind->setCurrentText(QStringLiteral("127.0.0.1"));
     QVERIFY(!warning->isVisibleTo(dialog));
     dialog->reject();
+}
+
+void TestDesktopSearch::relayForwardsEventsAndShowsAlgoliasAnswer()
+{
+    FaultServer algolia; // a local stand-in for Algolia's Insights host
+    QVERIFY(algolia.listen());
+    QTemporaryDir dir;
+    DesktopOptions options;
+    options.dataDir = dir.path();
+    options.port = 0;
+    options.inMemorySecrets = true;
+    options.exampleOnFirstRun = false;
+    ClientHosts hosts;
+    hosts.insightsUs = algolia.url();
+    options.algoliaHosts = hosts;
+    auto session = std::move(DesktopSession::create(options).session);
+    QVERIFY(session);
+    QVERIFY(!session->eventRelay()); // off by default
+    auto* status = session->window()->findChild<QLabel*>(QStringLiteral("endpointAddressLabel"));
+    QVERIFY(!status->text().contains(QLatin1String("relaying")));
+
+    SettingsDialog* dialog = session->window()->showSettings();
+    auto* relay = dialog->findChild<QComboBox*>(QStringLiteral("relayEventsCombo"));
+    QVERIFY(relay);
+    relay->setCurrentIndex(relay->findData(QStringLiteral("us")));
+    QTest::mouseClick(dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+    QVERIFY(session->eventRelay());
+    QVERIFY2(status->text().contains(QLatin1String("relaying to Algolia (us)")), qPrintable(status->text()));
+
+    QCOMPARE(sendClick(session.get(), QString(), QStringLiteral("movie-1"), 1, QStringLiteral("shopper-9")),
+             200);
+    QTRY_COMPARE_WITH_TIMEOUT(algolia.requests().size(), 1, 20000);
+    QCOMPARE(algolia.requests().first().headers.value("x-algolia-application-id"), QByteArray("TESTAPP"));
+    LogQuery events;
+    events.kind = RecordKind::Event;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const QList<LogRecord> logged = session->log()->query(events);
+            return logged.size() == 1 && logged.first().algoliaStatus == 200;
+        }(),
+        20000);
+
+    // Off again: nothing more is forwarded.
+    dialog = session->window()->showSettings();
+    relay = dialog->findChild<QComboBox*>(QStringLiteral("relayEventsCombo"));
+    relay->setCurrentIndex(relay->findData(QStringLiteral("off")));
+    QTest::mouseClick(dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+    QVERIFY(!session->eventRelay());
+    QCOMPARE(sendClick(session.get(), QString(), QStringLiteral("movie-2"), 1, QStringLiteral("shopper-9")),
+             200);
+    QVERIFY(waitForRecords(session->log(), events, 2));
+    QTest::qWait(300);
+    QCOMPARE(algolia.requests().size(), 1);
 }
 
 QTEST_MAIN(TestDesktopSearch)
