@@ -10,6 +10,8 @@
 #include <QTimer>
 #include <QUuid>
 
+#include <algorithm>
+
 namespace {
 
 qint64 nowMs()
@@ -43,6 +45,7 @@ InsightsClient::InsightsClient(Outbox* outbox, QObject* parent)
     , m_random(std::random_device{}())
 {
     qRegisterMetaType<BatchOutcome>();
+    qRegisterMetaType<OutboxSnapshot>();
     qRegisterMetaType<UserTokenDeletion>();
     qRegisterMetaType<ProfileLookup>();
 }
@@ -134,6 +137,7 @@ qint64 InsightsClient::enqueue(const QList<Event>& events)
         m_error = m_outbox->lastError();
         return 0;
     }
+    Q_EMIT outboxChanged();
     sendQueued();
     return queued;
 }
@@ -148,6 +152,7 @@ qint64 InsightsClient::enqueueRaw(const QList<QByteArray>& jsons)
         m_error = m_outbox->lastError();
         return 0;
     }
+    Q_EMIT outboxChanged();
     sendQueued();
     return queued;
 }
@@ -164,8 +169,74 @@ void InsightsClient::sendQueued()
 qint64 InsightsClient::retryFailed()
 {
     const qint64 count = m_outbox->requeueFailed(destination());
+    Q_EMIT outboxChanged();
     sendQueued();
     return count;
+}
+
+qint64 InsightsClient::retryAllFailed()
+{
+    const qint64 count = m_outbox->requeueFailed();
+    Q_EMIT outboxChanged();
+    sendQueued();
+    return count;
+}
+
+qint64 InsightsClient::retryBatches(const QList<qint64>& rows)
+{
+    const qint64 count = m_outbox->requeue(rows);
+    Q_EMIT outboxChanged();
+    sendQueued();
+    return count;
+}
+
+qint64 InsightsClient::discardBatches(const QList<qint64>& rows)
+{
+    // Rows in flight belong to an active batch: stop it (its retry timer or its request) and let it go,
+    // all its rows with it (a request carries them together).
+    QList<qint64> toDiscard = rows;
+    const auto active = m_active;
+    for (const auto& batch : active) {
+        const bool hit = std::any_of(rows.cbegin(), rows.cend(),
+                                     [&](qint64 row) { return batch->entries.rows.contains(row); });
+        if (!hit)
+            continue;
+        m_active.remove(batch.get()); // first: the aborted request's handler then finds nothing to do
+        if (batch->retryTimer) {
+            batch->retryTimer->stop();
+            batch->retryTimer->deleteLater();
+            batch->retryTimer = nullptr;
+        }
+        m_transport->abort(batch->transportId);
+        m_outbox->release(batch->entries.rows);
+        for (qint64 row : std::as_const(batch->entries.rows)) {
+            if (!toDiscard.contains(row))
+                toDiscard.append(row);
+        }
+    }
+    const qint64 count = m_outbox->discard(toDiscard);
+    Q_EMIT outboxChanged();
+    sendQueued(); // a freed concurrency slot takes the next batch
+    return count;
+}
+
+qint64 InsightsClient::discardAllFailed()
+{
+    const qint64 count = m_outbox->discardFailed();
+    Q_EMIT outboxChanged();
+    return count;
+}
+
+void InsightsClient::listOutbox(int limit)
+{
+    OutboxSnapshot snapshot;
+    snapshot.batches = m_outbox->batches(limit);
+    snapshot.destination = destination();
+    snapshot.inFlight = m_outbox->count(OutboxState::InFlight);
+    snapshot.queued = m_outbox->count(OutboxState::Queued);
+    snapshot.failed = m_outbox->count(OutboxState::Failed);
+    snapshot.error = m_outbox->lastError();
+    Q_EMIT outboxListed(snapshot);
 }
 
 bool InsightsClient::isIdle() const
@@ -184,6 +255,7 @@ qint64 InsightsClient::queuedCount() const
 void InsightsClient::pump()
 {
     m_outboxDry = false;
+    bool took = false;
     while (m_active.size() < m_options.concurrency) {
         auto batch = std::make_shared<ActiveBatch>();
         batch->destination = destination();
@@ -191,8 +263,9 @@ void InsightsClient::pump()
         if (batch->entries.isEmpty()) {
             m_queued = 0;
             m_outboxDry = true;
-            return;
+            break;
         }
+        took = true;
         m_queued = qMax<qint64>(0, m_queued - batch->entries.eventCount());
         batch->target = m_target;
         batch->appId = m_credentials.appId;
@@ -201,6 +274,8 @@ void InsightsClient::pump()
         m_stats.sent += batch->entries.eventCount(); // once per batch taken, retries not counted again
         startAttempt(batch);
     }
+    if (took)
+        Q_EMIT outboxChanged(); // queued batches are in flight now
 }
 
 void InsightsClient::startAttempt(const std::shared_ptr<ActiveBatch>& batch)
@@ -242,6 +317,10 @@ void InsightsClient::handleResult(const std::shared_ptr<ActiveBatch>& batch, con
     outcome.attempt = batch->attempt;
     outcome.result = result;
     outcome.requestId = result.requestId;
+    outcome.rows = batch->entries.rows;
+    outcome.destination = batch->destination;
+    for (qint64 row : std::as_const(batch->entries.rows))
+        outcome.retries = qMax(outcome.retries, m_outbox->retries(row));
 
     if (result.status == SendStatus::Cancelled) {
         m_outbox->release(batch->entries.rows);
@@ -255,6 +334,7 @@ void InsightsClient::handleResult(const std::shared_ptr<ActiveBatch>& batch, con
         m_outbox->remove(batch->entries.rows);
         finishBatch(batch);
         Q_EMIT requestOutcome(outcome);
+        Q_EMIT outboxChanged();
         pump();
         checkIdle();
         return;
@@ -271,6 +351,7 @@ void InsightsClient::handleResult(const std::shared_ptr<ActiveBatch>& batch, con
         m_outbox->remove(batch->entries.rows);
         finishBatch(batch);
         Q_EMIT requestOutcome(outcome);
+        Q_EMIT outboxChanged();
         pump();
         checkIdle();
         return;
@@ -294,6 +375,7 @@ void InsightsClient::handleResult(const std::shared_ptr<ActiveBatch>& batch, con
         });
         batch->retryTimer->start(static_cast<int>(qMin<qint64>(*delay, std::numeric_limits<int>::max())));
         Q_EMIT requestOutcome(outcome);
+        Q_EMIT outboxChanged(); // its attempts and reason changed
         return;
     }
     outcome.kind = OutcomeKind::Failed;
@@ -305,10 +387,12 @@ void InsightsClient::handleResult(const std::shared_ptr<ActiveBatch>& batch, con
     if (m_stats.firstFailure.isEmpty())
         m_stats.firstFailure = reason;
     m_outbox->markFailed(batch->entries.rows, reason);
+    outcome.failure = reason;
     SendResult failed = result;
     record(*batch, failed, false, reason, {});
     finishBatch(batch);
     Q_EMIT requestOutcome(outcome);
+    Q_EMIT outboxChanged();
     pump();
     checkIdle();
 }

@@ -65,9 +65,24 @@ struct BatchOutcome
     SendResult result;    // HTTP status, message, headers of interest (never the key)
     qint64 retryInMs = 0; // Retrying only
     QString requestId;    // the request's id as logged
+    QList<qint64> rows;   // the outbox rows of these events (what the outbox dock lists)
+    QString destination;  // their outbox destination ("us|APPID")
+    QString failure;      // Failed only: why they were given up, as the outbox keeps it
+    int retries = 0; // times the user retried these events: a Failed outcome with retries > 0 failed again
     // For a 422: the validator's account of which event(s) and field(s) caused it (Algolia returns one
     // message per request). Empty when the local rules find nothing wrong.
     IssueList blame;
+};
+
+// What the outbox holds, for the outbox dock: its batches (all destinations) and the event counts.
+struct OutboxSnapshot
+{
+    QList<OutboxBatchInfo> batches; // oldest first, at most the limit asked for
+    QString destination;            // the client's current destination (where queued batches are sent)
+    qint64 queued = 0;              // events, all destinations
+    qint64 inFlight = 0;
+    qint64 failed = 0;
+    QString error; // the outbox could not be read
 };
 
 // Running totals since the client was created (or resetStats()).
@@ -135,6 +150,17 @@ public:
     void sendQueued();
     // Failed events of the current destination go back to the queue and are sent again.
     qint64 retryFailed();
+    // Failed events of every destination go back to the queue; those of the current one are sent again.
+    qint64 retryAllFailed();
+    // These outbox rows, when failed, go back to the queue and are sent (when they are the current
+    // destination's); returns how many events.
+    qint64 retryBatches(const QList<qint64>& rows);
+    // Drops these outbox rows, stopping their request first when they are in flight; returns how many
+    // events. The events are gone: they are not logged as sent.
+    qint64 discardBatches(const QList<qint64>& rows);
+    qint64 discardAllFailed();
+    // Reads the outbox's batches (at most `limit`) and answers with outboxListed().
+    void listOutbox(int limit = 500);
 
     bool isIdle() const;
     qint64 queuedCount() const; // waiting or in flight for the current destination
@@ -155,6 +181,10 @@ public:
 
 Q_SIGNALS:
     void requestOutcome(const BatchOutcome& outcome);
+    // The outbox changed (events queued, taken, answered, failed, retried or discarded): what a view of it
+    // shows is stale. Signalled often; a view coalesces and asks listOutbox().
+    void outboxChanged();
+    void outboxListed(const OutboxSnapshot& snapshot);
     // Events that got a final answer or failed, and how many still wait (in flight included).
     void progress(qint64 finished, qint64 waiting);
     // Nothing waits and nothing is in flight for the current destination.
@@ -197,5 +227,6 @@ private:
 };
 
 Q_DECLARE_METATYPE(BatchOutcome)
+Q_DECLARE_METATYPE(OutboxSnapshot)
 Q_DECLARE_METATYPE(UserTokenDeletion)
 Q_DECLARE_METATYPE(ProfileLookup)

@@ -72,3 +72,20 @@ QUrl joinUrl(const QUrl& base, const QString& path)
     url.setPath(prefix + path, QUrl::TolerantMode);
     return url;
 }
+
+QString targetLabel(TargetKind kind)
+{
+    switch (kind) {
+    case TargetKind::Local:
+        return QStringLiteral("Embedded endpoint");
+    case TargetKind::Us:
+        return QStringLiteral("Algolia (US)");
+    case TargetKind::De:
+        return QStringLiteral("Algolia (DE)");
+    case TargetKind::Global:
+        return QStringLiteral("Algolia (closest region)");
+    case TargetKind::Custom:
+        break;
+    }
+    return QStringLiteral("Custom URL");
+}

@@ -61,6 +61,9 @@ struct InsightsTarget
     bool operator!=(const InsightsTarget& other) const { return !(*this == other); }
 };
 
+// What the user calls a kind of target: "Embedded endpoint", "Algolia (US)", ..., "Custom URL".
+QString targetLabel(TargetKind kind);
+
 // Joins a base URL and an absolute, percent-encoded API path ("/1/events", "/1/usertokens/a%2Fb"), keeping
 // any path prefix of the base.
 QUrl joinUrl(const QUrl& base, const QString& path);

@@ -203,6 +203,8 @@ struct Outbox::Private
     // Rows taken by a sender and not answered yet: kept in memory, not in the file. After a crash the
     // file must say "queued" for them anyway (at-least-once), so writing the state would only cost.
     QHash<qint64, InFlightRow> inFlight;
+    // How often the user retried a row in this process: "failed again" is told from "failed" by it.
+    QHash<qint64, int> retries;
 
     qint64 inFlightEvents(const QString& destination) const
     {
@@ -222,6 +224,68 @@ struct Outbox::Private
     {
         for (qint64 row : rows)
             inFlight.remove(row);
+    }
+
+    // Rows of `rows` (all of them when empty) in a state, of a destination (any when empty).
+    std::optional<QList<qint64>> rowsIn(OutboxState state, const QString& destination,
+                                        const QList<qint64>& among = {})
+    {
+        QString sql = QStringLiteral("SELECT id FROM batches") + whereDestination(state, destination);
+        if (!among.isEmpty())
+            sql += QStringLiteral(" AND id IN (%1)").arg(idList(among));
+        QSqlQuery query(db());
+        query.setForwardOnly(true);
+        query.prepare(sql);
+        if (!destination.isEmpty())
+            query.bindValue(QStringLiteral(":destination"), destination);
+        if (!query.exec()) {
+            fail(query);
+            return std::nullopt;
+        }
+        QList<qint64> ids;
+        while (query.next())
+            ids.append(query.value(0).toLongLong());
+        return ids;
+    }
+
+    qint64 eventsOf(const QList<qint64>& rows)
+    {
+        if (rows.isEmpty())
+            return 0;
+        QSqlQuery query(db());
+        if (!query.exec(QStringLiteral("SELECT COALESCE(SUM(events), 0) FROM batches WHERE id IN (%1)")
+                            .arg(idList(rows))) ||
+            !query.next()) {
+            fail(query);
+            return 0;
+        }
+        return query.value(0).toLongLong();
+    }
+
+    // Failed rows back to the queue, counted as retried by the user.
+    qint64 requeueRows(const QList<qint64>& rows)
+    {
+        if (rows.isEmpty())
+            return 0;
+        const qint64 events = eventsOf(rows);
+        if (!exec(QStringLiteral("UPDATE batches SET state = 0, attempts = 0 WHERE id IN (%1)")
+                      .arg(idList(rows))))
+            return 0;
+        for (qint64 row : rows)
+            ++retries[row];
+        return events;
+    }
+
+    qint64 deleteRows(const QList<qint64>& rows)
+    {
+        if (rows.isEmpty())
+            return 0;
+        const qint64 events = eventsOf(rows);
+        if (!exec(QStringLiteral("DELETE FROM batches WHERE id IN (%1)").arg(idList(rows))))
+            return 0;
+        for (qint64 row : rows)
+            retries.remove(row);
+        return events;
     }
 
     QSqlDatabase db() const { return QSqlDatabase::database(connection, false); }
@@ -657,6 +721,8 @@ bool Outbox::remove(const QList<qint64>& rows)
     if (rows.isEmpty())
         return true;
     d->forget(rows);
+    for (qint64 row : rows)
+        d->retries.remove(row);
     return d->exec(QStringLiteral("DELETE FROM batches WHERE id IN (%1)").arg(idList(rows)));
 }
 
@@ -679,32 +745,72 @@ bool Outbox::release(const QList<qint64>& rows)
 
 qint64 Outbox::requeueFailed(const QString& destination)
 {
-    const qint64 events = count(OutboxState::Failed, destination);
-    QSqlQuery query(d->db());
-    query.prepare(QStringLiteral("UPDATE batches SET state = 0, attempts = 0") +
-                  d->whereDestination(OutboxState::Failed, destination));
-    if (!destination.isEmpty())
-        query.bindValue(QStringLiteral(":destination"), destination);
-    if (!query.exec()) {
-        d->fail(query);
-        return 0;
-    }
-    return events;
+    const std::optional<QList<qint64>> rows = d->rowsIn(OutboxState::Failed, destination);
+    return rows ? d->requeueRows(*rows) : 0;
 }
 
 qint64 Outbox::discardFailed(const QString& destination)
 {
-    const qint64 events = count(OutboxState::Failed, destination);
+    const std::optional<QList<qint64>> rows = d->rowsIn(OutboxState::Failed, destination);
+    return rows ? d->deleteRows(*rows) : 0;
+}
+
+qint64 Outbox::requeue(const QList<qint64>& rows)
+{
+    if (rows.isEmpty())
+        return 0;
+    const std::optional<QList<qint64>> failed = d->rowsIn(OutboxState::Failed, {}, rows);
+    return failed ? d->requeueRows(*failed) : 0;
+}
+
+qint64 Outbox::discard(const QList<qint64>& rows)
+{
+    QList<qint64> idle;
+    for (qint64 row : rows) {
+        if (!d->inFlight.contains(row))
+            idle.append(row);
+    }
+    return d->deleteRows(idle);
+}
+
+int Outbox::retries(qint64 row) const
+{
+    return d->retries.value(row);
+}
+
+bool Outbox::isInFlight(qint64 row) const
+{
+    return d->inFlight.contains(row);
+}
+
+QList<OutboxBatchInfo> Outbox::batches(int limit) const
+{
+    QList<OutboxBatchInfo> result;
     QSqlQuery query(d->db());
-    query.prepare(QStringLiteral("DELETE FROM batches") +
-                  d->whereDestination(OutboxState::Failed, destination));
-    if (!destination.isEmpty())
-        query.bindValue(QStringLiteral(":destination"), destination);
+    query.setForwardOnly(true);
+    query.prepare(QStringLiteral("SELECT id, destination, state, events, enqueued_ms, attempts, last_error "
+                                 "FROM batches ORDER BY id LIMIT ?"));
+    query.bindValue(0, qMax(0, limit));
     if (!query.exec()) {
         d->fail(query);
-        return 0;
+        return result;
     }
-    return events;
+    while (query.next()) {
+        OutboxBatchInfo info;
+        info.row = query.value(0).toLongLong();
+        info.destination = query.value(1).toString();
+        const bool failed = query.value(2).toInt() == static_cast<int>(OutboxState::Failed);
+        info.state = failed                           ? OutboxState::Failed
+                     : d->inFlight.contains(info.row) ? OutboxState::InFlight
+                                                      : OutboxState::Queued;
+        info.eventCount = query.value(3).toInt();
+        info.enqueuedAtMs = query.value(4).toLongLong();
+        info.attempts = query.value(5).toInt();
+        info.lastError = query.value(6).toString();
+        info.retries = d->retries.value(info.row);
+        result.append(info);
+    }
+    return result;
 }
 
 qint64 Outbox::count(OutboxState state, const QString& destination) const

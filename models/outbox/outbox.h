@@ -26,6 +26,19 @@ enum class OutboxState
     Failed = 2,   // retries exhausted: kept with the reason until retried or discarded by the user
 };
 
+// One stored batch (an outbox row) as the outbox dock lists it: no body, only what tells it apart.
+struct OutboxBatchInfo
+{
+    qint64 row = 0;
+    QString destination; // "us|APPID", "local|", "http://…|APPID"
+    OutboxState state = OutboxState::Queued;
+    int eventCount = 0;
+    qint64 enqueuedAtMs = 0;
+    int attempts = 0;  // requests that carried it and got no final answer (since the last retry)
+    QString lastError; // why the last attempt failed; for a failed batch, why it was given up
+    int retries = 0;   // times the user retried it since this process opened the outbox
+};
+
 // Limits of one POST /1/events request (insights-api.md §1.3): at most 1000 events, body under 2 MB.
 // 2,000,000 rather than 2 MiB because Algolia does not say which one it means.
 struct BatchLimits
@@ -118,6 +131,20 @@ public:
     // Failed events of a destination (all destinations when empty) go back to the queue; returns how many.
     qint64 requeueFailed(const QString& destination = {});
     qint64 discardFailed(const QString& destination = {});
+    // The failed rows among `rows` go back to the queue (their attempts start again, their last reason
+    // stays until the next answer); returns how many events.
+    qint64 requeue(const QList<qint64>& rows);
+    // Deletes the rows among `rows` that are not in flight (the sender holds those: it discards them
+    // itself once it stopped their request); returns how many events.
+    qint64 discard(const QList<qint64>& rows);
+
+    // The stored batches of every destination, oldest first, at most `limit` (in-flight ones told apart
+    // from queued ones by this process's sender). Reads no bodies.
+    QList<OutboxBatchInfo> batches(int limit = 500) const;
+    // How often the user retried this row since the outbox was opened (0: never).
+    int retries(qint64 row) const;
+    // Whether a row is in flight (taken by this process's sender, not answered yet).
+    bool isInFlight(qint64 row) const;
 
     // Events (not rows) in a state.
     qint64 count(OutboxState state, const QString& destination = {}) const;

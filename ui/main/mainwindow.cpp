@@ -14,6 +14,7 @@
 #include "event/eventcodec.h"
 #include "event/eventkind.h"
 #include "fetchindexdialog.h"
+#include "outbox/outboxpanel.h"
 #include "presenter/presenterwindow.h"
 #include "settings/appsettings.h"
 #include "settingsdialog.h"
@@ -44,6 +45,7 @@
 #include <QSaveFile>
 #include <QScreen>
 #include <QScrollArea>
+#include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QToolBar>
@@ -63,12 +65,12 @@ constexpr int kLayoutVersion = 2;
 struct TargetChoice
 {
     const char* name;
-    const char* label;
+    TargetKind kind;
 };
 
 constexpr TargetChoice kTargets[] = {
-    {"local", "Embedded endpoint"},         {"us", "Algolia (US)"},   {"de", "Algolia (DE)"},
-    {"global", "Algolia (closest region)"}, {"custom", "Custom URL"},
+    {"local", TargetKind::Local},   {"us", TargetKind::Us},         {"de", TargetKind::De},
+    {"global", TargetKind::Global}, {"custom", TargetKind::Custom},
 };
 
 QString eventSummary(const Event& event)
@@ -105,8 +107,18 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
     queueButtons->addWidget(sendQueue);
     queueButtons->addWidget(removeQueued);
     queueButtons->addStretch(1);
+    queueLayout->setContentsMargins(0, 0, 0, 0);
     queueLayout->addWidget(m_queueList, 1);
     queueLayout->addLayout(queueButtons);
+    // The dock holds both: events staged by the user (above) and what the client's outbox still holds.
+    m_outboxPanel = new OutboxPanel(session->client());
+    auto* queueSplitter = new QSplitter(Qt::Vertical);
+    queueSplitter->setObjectName(QStringLiteral("queueSplitter"));
+    queueSplitter->setChildrenCollapsible(false);
+    queueSplitter->addWidget(queuePage);
+    queueSplitter->addWidget(m_outboxPanel);
+    queueSplitter->setStretchFactor(1, 2);
+    connect(m_outboxPanel, &OutboxPanel::countsChanged, this, &MainWindow::refreshOutboxStatus);
 
     m_debugger = new DebuggerPanel(session->log());
     m_debugger->setObjectName(QStringLiteral("debuggerPanel"));
@@ -120,7 +132,7 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
     createActions();
     createMenusAndToolBar();
     createStatusBar();
-    createDocks(queuePage);
+    createDocks(queueSplitter);
     createFeatureDocks();
 
     connect(m_composer, &ComposerWidget::sendRequested, this, &MainWindow::sendEvents);
@@ -185,21 +197,15 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
                     tr("%1; retrying in %2 s").arg(outcome.result.describe()).arg(outcome.retryInMs / 1000.0);
                 break;
             case OutcomeKind::Failed:
-                text = tr("Sending failed: %1").arg(outcome.result.describe());
-                m_failedEvents += outcome.eventCount;
+                text = (outcome.retries > 0 ? tr("Retry failed again: %1") : tr("Not delivered: %1"))
+                           .arg(outcome.failure);
                 break;
             }
-            refreshOutboxStatus();
             statusBar()->showMessage(text, 10'000);
         });
-        connect(client, &InsightsClient::progress, this, [this](qint64, qint64 waiting) {
-            m_waitingEvents = waiting;
-            refreshOutboxStatus();
-        });
-        connect(m_retryFailedAction, &QAction::triggered, this, [this, client] {
-            m_failedEvents = 0;
-            refreshOutboxStatus();
-            QMetaObject::invokeMethod(client, [client] { client->retryFailed(); });
+        connect(m_retryFailedAction, &QAction::triggered, m_outboxPanel, [this] {
+            showDock(m_outboxDock);
+            m_outboxPanel->retryAllFailed();
         });
         connect(client, &InsightsClient::userTokenDeleted, this, [this](const UserTokenDeletion& deletion) {
             statusBar()->showMessage(
@@ -360,7 +366,7 @@ void MainWindow::registerDock(QDockWidget* dock)
     m_docks.append(dock);
 }
 
-void MainWindow::createDocks(QWidget* queuePage)
+void MainWindow::createDocks(QWidget* queueContent)
 {
     // The dock areas at the left take the full height: the bottom docks sit under the table only.
     setCorner(Qt::TopLeftCorner, Qt::LeftDockWidgetArea);
@@ -372,7 +378,7 @@ void MainWindow::createDocks(QWidget* queuePage)
 
     m_composerDock = makeDock(QStringLiteral("composerDock"), tr("Composer"), m_composer, false);
     m_usersDock = makeDock(QStringLiteral("testUsersDock"), tr("Test users"), m_usersPanel, false);
-    m_outboxDock = makeDock(QStringLiteral("outboxDock"), tr("Queue"), queuePage, false);
+    m_outboxDock = makeDock(QStringLiteral("outboxDock"), tr("Queue"), queueContent, false);
     m_detailsDock = makeDock(QStringLiteral("detailsDock"), tr("Details"), m_debugger->detailsPane(), false);
     m_chartsDock = makeDock(QStringLiteral("chartsDock"), tr("Charts"), m_debugger->chartsPane(), true);
     for (QDockWidget* dock : {m_composerDock, m_usersDock, m_outboxDock, m_detailsDock, m_chartsDock})
@@ -622,7 +628,7 @@ void MainWindow::createMenusAndToolBar()
     m_targetCombo = new QComboBox;
     m_targetCombo->setObjectName(QStringLiteral("targetCombo"));
     for (const TargetChoice& choice : kTargets)
-        m_targetCombo->addItem(tr(choice.label), QString::fromLatin1(choice.name));
+        m_targetCombo->addItem(targetLabel(choice.kind), QString::fromLatin1(choice.name));
     toolbar->addWidget(m_targetCombo);
     toolbar->addAction(m_sendAction);
     toolbar->addAction(m_queueAction);
@@ -691,14 +697,20 @@ void MainWindow::createStatusBar()
 
 void MainWindow::refreshOutboxStatus()
 {
+    const qint64 waiting = m_outboxPanel->waitingEvents();
+    const qint64 failed = m_outboxPanel->failedEvents();
     QStringList parts;
-    if (m_waitingEvents > 0)
-        parts << tr("%n event(s) waiting to be sent", nullptr, static_cast<int>(m_waitingEvents));
-    if (m_failedEvents > 0)
-        parts << tr("%n failed (Event \u25b8 Retry failed events)", nullptr,
-                    static_cast<int>(m_failedEvents));
+    if (waiting > 0)
+        parts << tr("%n event(s) waiting to be sent", nullptr, static_cast<int>(waiting));
+    if (failed > 0)
+        parts << tr("%n failed (Event \u25b8 Retry failed events)", nullptr, static_cast<int>(failed));
     m_outboxLabel->setText(parts.join(QStringLiteral(" \u00b7 ")));
-    m_retryFailedAction->setEnabled(m_failedEvents > 0);
+    m_retryFailedAction->setEnabled(failed > 0);
+    // More events failed (or a previous run left some): the dock that lists them comes to the front.
+    if (failed > m_failedShown)
+        showDock(m_outboxDock);
+    m_failedShown = failed;
+    refreshQueueTitle(); // the dock's title counts the failed events too
 }
 
 void MainWindow::copySnippet(const QString& text, const QString& what)
@@ -905,7 +917,18 @@ void MainWindow::refreshQueue()
     m_queueList->clear();
     for (const Event& event : std::as_const(m_queue))
         m_queueList->addItem(eventSummary(event));
-    m_outboxDock->setWindowTitle(m_queue.isEmpty() ? tr("Queue") : tr("Queue (%1)").arg(m_queue.size()));
+    refreshQueueTitle();
+}
+
+void MainWindow::refreshQueueTitle()
+{
+    QStringList counts;
+    if (!m_queue.isEmpty())
+        counts << QString::number(m_queue.size());
+    if (const qint64 failed = m_outboxPanel->failedEvents(); failed > 0)
+        counts << tr("%1 failed").arg(failed);
+    m_outboxDock->setWindowTitle(
+        counts.isEmpty() ? tr("Queue") : tr("Queue (%1)").arg(counts.join(QStringLiteral(" \u00b7 "))));
 }
 
 QString MainWindow::queuePath() const

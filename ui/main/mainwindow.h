@@ -21,6 +21,7 @@ class QLabel;
 class QListWidget;
 class QMenu;
 class QToolButton;
+class OutboxPanel;
 class PresenterWindow;
 class SettingsDialog;
 class TestUsersPanel;
@@ -61,6 +62,7 @@ public:
     void setZoom(int percent);
     int zoom() const { return m_zoom; }
     TestUsersPanel* testUsersPanel() const { return m_usersPanel; }
+    OutboxPanel* outboxPanel() const { return m_outboxPanel; }
 
     // Sends events now to the current target (through the Insights client).
     void sendEvents(const QList<Event>& events);
@@ -99,7 +101,7 @@ private:
     void createActions();
     void createMenusAndToolBar();
     void createStatusBar();
-    void createDocks(QWidget* queuePage);
+    void createDocks(QWidget* queueContent);
     QDockWidget* makeDock(const QString& name, const QString& title, QWidget* content, bool scrolled);
     void registerDock(QDockWidget* dock);
     void arrangeDefaultDocks();
@@ -110,6 +112,7 @@ private:
     void copySnippet(const QString& text, const QString& what);
     void refreshOutboxStatus();
     void refreshQueue();
+    void refreshQueueTitle();
     void saveQueue();
     void loadQueue();
     QString queuePath() const;
@@ -120,6 +123,7 @@ private:
     ComposerWidget* m_composer = nullptr;
     TestUsersPanel* m_usersPanel = nullptr;
     DebuggerPanel* m_debugger = nullptr;
+    OutboxPanel* m_outboxPanel = nullptr;
     QDockWidget* m_composerDock = nullptr;
     QDockWidget* m_usersDock = nullptr;
     QDockWidget* m_outboxDock = nullptr;
@@ -144,8 +148,7 @@ private:
     DemoShoppers* m_demoShoppers = nullptr;
     QToolButton* m_undoDeleteButton = nullptr;
     QTimer m_undoDeleteTimer;
-    qint64 m_waitingEvents = 0;
-    qint64 m_failedEvents = 0;
+    qint64 m_failedShown = 0; // failed events when the outbox dock was last brought to the front
 
     QAction* m_sendAction = nullptr;
     QAction* m_queueAction = nullptr;

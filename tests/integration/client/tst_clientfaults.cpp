@@ -109,6 +109,8 @@ private Q_SLOTS:
     void honoursRateLimitReset();
     void slowAnswerTimesOutAndIsRetried();
     void retriesAreBoundedThenFailedWithReason();
+    void retriedBatchThatFailsAgainSaysSo();
+    void discardingABatchInFlightStopsItsRequest();
     void clientErrorsAreNeverRetried_data();
     void clientErrorsAreNeverRetried();
     void rejected422NamesTheCulprit();
@@ -245,6 +247,58 @@ void TestClientFaults::retriesAreBoundedThenFailedWithReason()
     QVERIFY(idle.wait(5000));
     QCOMPARE(f.client->stats().accepted, 20);
     QCOMPARE(f.outbox->count(OutboxState::Failed), 0);
+}
+
+void TestClientFaults::retriedBatchThatFailsAgainSaysSo()
+{
+    ClientOptions options;
+    options.retry.maxAttempts = 1;
+    Fixture f(options);
+    f.server.setFallback(FaultAction::respond(503, "unavailable"));
+    QSignalSpy outcomes(f.client.get(), &InsightsClient::requestOutcome);
+    QVERIFY(f.sendAndWait(makeEvents(2)));
+    const BatchOutcome first = outcomes.constLast().at(0).value<BatchOutcome>();
+    QCOMPARE(first.kind, OutcomeKind::Failed);
+    QCOMPARE(first.retries, 0);
+    QVERIFY(first.failure.startsWith(QStringLiteral("gave up after 1 attempts; last: HTTP 503")));
+    QCOMPARE(first.destination, f.client->destination());
+    QCOMPARE(first.rows.size(), 1);
+
+    // The batch, retried by the user, fails again: the outcome and the outbox listing both say so.
+    QSignalSpy idle(f.client.get(), &InsightsClient::idle);
+    QCOMPARE(f.client->retryBatches(first.rows), 2);
+    QVERIFY(idle.wait(10000));
+    const BatchOutcome again = outcomes.constLast().at(0).value<BatchOutcome>();
+    QCOMPARE(again.kind, OutcomeKind::Failed);
+    QCOMPARE(again.retries, 1);
+    QSignalSpy listed(f.client.get(), &InsightsClient::outboxListed);
+    f.client->listOutbox();
+    QCOMPARE(listed.size(), 1);
+    const OutboxSnapshot snapshot = listed.constFirst().at(0).value<OutboxSnapshot>();
+    QCOMPARE(snapshot.failed, 2);
+    QCOMPARE(snapshot.batches.size(), 1);
+    QCOMPARE(snapshot.batches.constFirst().state, OutboxState::Failed);
+    QCOMPARE(snapshot.batches.constFirst().retries, 1);
+}
+
+void TestClientFaults::discardingABatchInFlightStopsItsRequest()
+{
+    Fixture f;
+    f.server.setFallback(FaultAction::hang());
+    QSignalSpy changed(f.client.get(), &InsightsClient::outboxChanged);
+    f.client->enqueue(makeEvents(3));
+    QTRY_COMPARE_WITH_TIMEOUT(f.server.requests().size(), 1, 10000);
+    QCOMPARE(f.outbox->count(OutboxState::InFlight), 3);
+    QVERIFY(!changed.isEmpty());
+    const QList<OutboxBatchInfo> batches = f.outbox->batches();
+    QCOMPARE(batches.size(), 1);
+    QCOMPARE(batches.constFirst().state, OutboxState::InFlight);
+    QSignalSpy idle(f.client.get(), &InsightsClient::idle);
+    QCOMPARE(f.client->discardBatches({batches.constFirst().row}), 3);
+    QVERIFY(f.outbox->batches().isEmpty());
+    QVERIFY(idle.wait(5000));
+    QVERIFY(f.client->isIdle());
+    QVERIFY(f.logged.isEmpty()); // discarded: never logged as sent
 }
 
 void TestClientFaults::clientErrorsAreNeverRetried_data()

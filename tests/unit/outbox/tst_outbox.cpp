@@ -45,6 +45,7 @@ private Q_SLOTS:
     void batchBodySizeIsExact();
     void failedEntriesStayWithTheirReason();
     void destinationsAreSeparate();
+    void batchesAreListedWithStateAndRetriedOrDiscardedOneByOne();
     void oversizedSingleEventStillGoesAlone();
     void oneRowPerBatchAndAnAnswerDeletesIt();
     void smallRowsAreJoinedIntoOneRequest();
@@ -174,6 +175,68 @@ void TestOutbox::failedEntriesStayWithTheirReason()
     QVERIFY(reopened.outbox->takeBatch(QStringLiteral("us|A"), BatchLimits{}).isEmpty());
     QCOMPARE(reopened.outbox->requeueFailed(QStringLiteral("us|A")), 2);
     QCOMPARE(reopened.outbox->takeBatch(QStringLiteral("us|A"), BatchLimits{}).eventCount(), 2);
+}
+
+void TestOutbox::batchesAreListedWithStateAndRetriedOrDiscardedOneByOne()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("outbox.sqlite"));
+    const QString us = QStringLiteral("us|APP");
+    BatchLimits two;
+    two.maxEvents = 2;
+    {
+        auto opened = Outbox::open(path);
+        Outbox& outbox = *opened.outbox;
+        // Three rows: [1,2] and [3] for us, [4] for the endpoint.
+        QCOMPARE(outbox.enqueue({makeEvent(1), makeEvent(2), makeEvent(3)}, us, 7, two), 3);
+        QCOMPARE(outbox.enqueue({makeEvent(4)}, QStringLiteral("local|"), 8), 1);
+        const OutboxBatch taken = outbox.takeBatch(us, two);
+        QCOMPARE(taken.eventCount(), 2);
+        QVERIFY(outbox.recordAttempt(taken.rows, QStringLiteral("couldn't connect")));
+        QVERIFY(outbox.markFailed(taken.rows, QStringLiteral("gave up after 2 attempts")));
+        const OutboxBatch inFlight = outbox.takeBatch(us, two);
+        QCOMPARE(inFlight.eventCount(), 1);
+
+        const QList<OutboxBatchInfo> batches = outbox.batches();
+        QCOMPARE(batches.size(), 3);
+        QCOMPARE(batches.at(0).state, OutboxState::Failed);
+        QCOMPARE(batches.at(0).eventCount, 2);
+        QCOMPARE(batches.at(0).destination, us);
+        QCOMPARE(batches.at(0).attempts, 1);
+        QCOMPARE(batches.at(0).lastError, QStringLiteral("gave up after 2 attempts"));
+        QCOMPARE(batches.at(0).enqueuedAtMs, 7);
+        QCOMPARE(batches.at(0).retries, 0);
+        QCOMPARE(batches.at(1).state, OutboxState::InFlight);
+        QVERIFY(outbox.isInFlight(batches.at(1).row));
+        QCOMPARE(batches.at(2).state, OutboxState::Queued);
+        QCOMPARE(batches.at(2).destination, QStringLiteral("local|"));
+        QCOMPARE(outbox.batches(1).size(), 1); // the limit holds
+
+        // A row in flight is not discarded (its sender holds it); a queued one is.
+        QCOMPARE(outbox.discard({batches.at(1).row, batches.at(2).row}), 1);
+        QCOMPARE(outbox.batches().size(), 2);
+        // Only failed rows are requeued; the retry is counted, the reason kept until the next answer.
+        QCOMPARE(outbox.requeue({batches.at(0).row, batches.at(1).row}), 2);
+        QCOMPARE(outbox.retries(batches.at(0).row), 1);
+        const OutboxBatchInfo again = outbox.batches().constFirst();
+        QCOMPARE(again.state, OutboxState::Queued);
+        QCOMPARE(again.attempts, 0);
+        QCOMPARE(again.retries, 1);
+        QCOMPARE(again.lastError, QStringLiteral("gave up after 2 attempts"));
+        QVERIFY(outbox.markFailed(outbox.takeBatch(us, two).rows, QStringLiteral("again")));
+        QCOMPARE(outbox.batches().constFirst().retries, 1);
+        QCOMPARE(outbox.requeueFailed(us), 2);
+        QCOMPARE(outbox.retries(again.row), 2);
+    }
+    // After a restart the batches are still listed; what was in flight is queued; retries start again.
+    auto reopened = Outbox::open(path);
+    const QList<OutboxBatchInfo> listed = reopened.outbox->batches();
+    QCOMPARE(listed.size(), 2);
+    QCOMPARE(listed.at(0).state, OutboxState::Queued);
+    QCOMPARE(listed.at(0).retries, 0);
+    QCOMPARE(listed.at(1).state, OutboxState::Queued);
+    QCOMPARE(reopened.outbox->discard({listed.at(0).row, listed.at(1).row}), 3);
+    QVERIFY(reopened.outbox->batches().isEmpty());
 }
 
 void TestOutbox::destinationsAreSeparate()
