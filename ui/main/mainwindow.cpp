@@ -45,7 +45,6 @@
 #include <QSaveFile>
 #include <QScreen>
 #include <QScrollArea>
-#include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QToolBar>
@@ -100,24 +99,24 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
     m_queueList->setObjectName(QStringLiteral("queueList"));
     m_queueList->setToolTip(tr("Double-click an event to edit it in the composer"));
     auto* queueButtons = new QHBoxLayout;
-    auto* sendQueue = new QPushButton(tr("Send queue"));
-    sendQueue->setObjectName(QStringLiteral("sendQueueButton"));
-    auto* removeQueued = new QPushButton(tr("Remove"));
-    removeQueued->setObjectName(QStringLiteral("removeQueuedButton"));
-    queueButtons->addWidget(sendQueue);
-    queueButtons->addWidget(removeQueued);
-    queueButtons->addStretch(1);
+    m_queueLabel = new QLabel;
+    m_queueLabel->setObjectName(QStringLiteral("queueLabel"));
+    m_queueLabel->setToolTip(tr("Queue (in the toolbar) collects composed events here; Send queue sends "
+                                "them as one request"));
+    m_sendQueueButton = new QPushButton(tr("Send queue"));
+    m_sendQueueButton->setObjectName(QStringLiteral("sendQueueButton"));
+    m_removeQueuedButton = new QPushButton(tr("Remove"));
+    m_removeQueuedButton->setObjectName(QStringLiteral("removeQueuedButton"));
+    queueButtons->addWidget(m_queueLabel, 1);
+    queueButtons->addWidget(m_sendQueueButton);
+    queueButtons->addWidget(m_removeQueuedButton);
     queueLayout->setContentsMargins(0, 0, 0, 0);
-    queueLayout->addWidget(m_queueList, 1);
-    queueLayout->addLayout(queueButtons);
-    // The dock holds both: events staged by the user (above) and what the client's outbox still holds.
+    // The dock holds both: what the client's outbox still holds (first: failures need to be seen in a
+    // short dock) and, under it, the events the user staged to send as one request (listed when any).
     m_outboxPanel = new OutboxPanel(session->client());
-    auto* queueSplitter = new QSplitter(Qt::Vertical);
-    queueSplitter->setObjectName(QStringLiteral("queueSplitter"));
-    queueSplitter->setChildrenCollapsible(false);
-    queueSplitter->addWidget(queuePage);
-    queueSplitter->addWidget(m_outboxPanel);
-    queueSplitter->setStretchFactor(1, 2);
+    queueLayout->addWidget(m_outboxPanel, 3);
+    queueLayout->addLayout(queueButtons);
+    queueLayout->addWidget(m_queueList, 1);
     connect(m_outboxPanel, &OutboxPanel::countsChanged, this, &MainWindow::refreshOutboxStatus);
 
     m_debugger = new DebuggerPanel(session->log());
@@ -132,7 +131,7 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
     createActions();
     createMenusAndToolBar();
     createStatusBar();
-    createDocks(queueSplitter);
+    createDocks(queuePage);
     createFeatureDocks();
 
     connect(m_composer, &ComposerWidget::sendRequested, this, &MainWindow::sendEvents);
@@ -154,8 +153,8 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
             }
         }
     });
-    connect(sendQueue, &QPushButton::clicked, this, &MainWindow::sendQueue);
-    connect(removeQueued, &QPushButton::clicked, this, [this] {
+    connect(m_sendQueueButton, &QPushButton::clicked, this, &MainWindow::sendQueue);
+    connect(m_removeQueuedButton, &QPushButton::clicked, this, [this] {
         const int row = m_queueList->currentRow();
         if (row < 0 || row >= m_queue.size())
             return;
@@ -378,7 +377,7 @@ void MainWindow::createDocks(QWidget* queueContent)
 
     m_composerDock = makeDock(QStringLiteral("composerDock"), tr("Composer"), m_composer, false);
     m_usersDock = makeDock(QStringLiteral("testUsersDock"), tr("Test users"), m_usersPanel, false);
-    m_outboxDock = makeDock(QStringLiteral("outboxDock"), tr("Queue"), queueContent, false);
+    m_outboxDock = makeDock(QStringLiteral("outboxDock"), tr("Queue"), queueContent, true);
     m_detailsDock = makeDock(QStringLiteral("detailsDock"), tr("Details"), m_debugger->detailsPane(), false);
     m_chartsDock = makeDock(QStringLiteral("chartsDock"), tr("Charts"), m_debugger->chartsPane(), true);
     for (QDockWidget* dock : {m_composerDock, m_usersDock, m_outboxDock, m_detailsDock, m_chartsDock})
@@ -917,6 +916,12 @@ void MainWindow::refreshQueue()
     m_queueList->clear();
     for (const Event& event : std::as_const(m_queue))
         m_queueList->addItem(eventSummary(event));
+    m_queueList->setVisible(!m_queue.isEmpty());
+    m_sendQueueButton->setEnabled(!m_queue.isEmpty());
+    m_removeQueuedButton->setEnabled(!m_queue.isEmpty());
+    m_queueLabel->setText(m_queue.isEmpty()     ? tr("Your queue: empty")
+                          : m_queue.size() == 1 ? tr("Your queue: 1 event")
+                                                : tr("Your queue: %1 events").arg(m_queue.size()));
     refreshQueueTitle();
 }
 

@@ -20,6 +20,7 @@ class QDockWidget;
 class QLabel;
 class QListWidget;
 class QMenu;
+class QPushButton;
 class QToolButton;
 class OutboxPanel;
 class PresenterWindow;
@@ -140,6 +141,9 @@ private:
     QMenu* m_viewMenu = nullptr;
     QMenu* m_panelsMenu = nullptr;
     QListWidget* m_queueList = nullptr;
+    QLabel* m_queueLabel = nullptr;
+    QPushButton* m_sendQueueButton = nullptr;
+    QPushButton* m_removeQueuedButton = nullptr;
     QComboBox* m_targetCombo = nullptr;
     QLabel* m_endpointLabel = nullptr;
     QToolButton* m_copyButton = nullptr;

@@ -8,8 +8,10 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
+#include <QMenu>
 #include <QPushButton>
 #include <QSet>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace {
@@ -102,31 +104,35 @@ OutboxPanel::OutboxPanel(InsightsClient* client, QWidget* parent)
     m_discard = new QPushButton(Icons::icon(Icons::Icon::Discard), tr("Discard"));
     m_discard->setObjectName(QStringLiteral("outboxDiscardButton"));
     m_discard->setToolTip(tr("Drop the selected batches: their events are not sent"));
-    m_retryAll = new QPushButton(tr("Retry all failed"));
-    m_retryAll->setObjectName(QStringLiteral("outboxRetryAllButton"));
-    m_discardAll = new QPushButton(tr("Discard all failed"));
-    m_discardAll->setObjectName(QStringLiteral("outboxDiscardAllButton"));
-    // Two rows of two: the dock is narrow beside the table.
-    auto* perBatch = new QHBoxLayout;
-    perBatch->addWidget(m_retry);
-    perBatch->addWidget(m_discard);
-    perBatch->addStretch(1);
-    auto* forAll = new QHBoxLayout;
-    forAll->addWidget(m_retryAll);
-    forAll->addWidget(m_discardAll);
-    forAll->addStretch(1);
+    // One row (the dock is short beside the composer): the selected batches, then all failed ones.
+    m_allFailed = new QToolButton;
+    m_allFailed->setObjectName(QStringLiteral("outboxAllFailedButton"));
+    m_allFailed->setText(tr("All failed"));
+    m_allFailed->setPopupMode(QToolButton::InstantPopup);
+    m_allFailed->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    auto* allMenu = new QMenu(m_allFailed);
+    m_retryAll = allMenu->addAction(Icons::icon(Icons::Icon::Retry), tr("Retry all failed"));
+    m_retryAll->setObjectName(QStringLiteral("outboxRetryAllAction"));
+    m_discardAll = allMenu->addAction(Icons::icon(Icons::Icon::Discard), tr("Discard all failed"));
+    m_discardAll->setObjectName(QStringLiteral("outboxDiscardAllAction"));
+    m_allFailed->setMenu(allMenu);
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_retry);
+    buttons->addWidget(m_discard);
+    buttons->addWidget(m_allFailed);
+    buttons->addStretch(1);
 
+    // The actions above the list: in a short dock they stay in view while the list scrolls.
+    layout->addLayout(buttons);
     layout->addWidget(m_summary);
     layout->addWidget(m_notice);
     layout->addWidget(m_list, 1);
     layout->addWidget(m_empty, 1);
-    layout->addLayout(perBatch);
-    layout->addLayout(forAll);
 
     connect(m_retry, &QPushButton::clicked, this, &OutboxPanel::retrySelected);
     connect(m_discard, &QPushButton::clicked, this, &OutboxPanel::discardSelected);
-    connect(m_retryAll, &QPushButton::clicked, this, &OutboxPanel::retryAllFailed);
-    connect(m_discardAll, &QPushButton::clicked, this, &OutboxPanel::discardAllFailed);
+    connect(m_retryAll, &QAction::triggered, this, &OutboxPanel::retryAllFailed);
+    connect(m_discardAll, &QAction::triggered, this, &OutboxPanel::discardAllFailed);
     connect(m_list, &QListWidget::itemSelectionChanged, this, &OutboxPanel::updateButtons);
 
     m_refreshTimer.setSingleShot(true);
@@ -304,6 +310,7 @@ void OutboxPanel::updateButtons()
     const bool hasClient = m_client != nullptr;
     m_retry->setEnabled(hasClient && failedSelected);
     m_discard->setEnabled(hasClient && anySelected);
+    m_allFailed->setEnabled(hasClient && m_snapshot.failed > 0);
     m_retryAll->setEnabled(hasClient && m_snapshot.failed > 0);
     m_discardAll->setEnabled(hasClient && m_snapshot.failed > 0);
 }

@@ -5,9 +5,11 @@
 #include <QTimer>
 #include <QWidget>
 
+class QAction;
 class QLabel;
 class QListWidget;
 class QPushButton;
+class QToolButton;
 
 // The outbox dock's panel: the batches the Insights client still holds (queued, being sent, failed), read
 // from the client's persistent outbox — so also those a previous run left — with Retry and Discard for the
@@ -64,8 +66,9 @@ private:
     QLabel* m_empty = nullptr;
     QPushButton* m_retry = nullptr;
     QPushButton* m_discard = nullptr;
-    QPushButton* m_retryAll = nullptr;
-    QPushButton* m_discardAll = nullptr;
+    QToolButton* m_allFailed = nullptr;
+    QAction* m_retryAll = nullptr;
+    QAction* m_discardAll = nullptr;
     QTimer m_refreshTimer;
     OutboxSnapshot m_snapshot;
     bool m_refreshInFlight = false; // a snapshot was asked for and has not arrived yet
