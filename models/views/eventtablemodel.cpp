@@ -107,6 +107,9 @@ SortKey sortKeyOf(const LogRecord& record, EventTableModel::Column column,
     case Column::Warnings:
         key.number = countSeverity(record, Severity::Warning);
         break;
+    case Column::QueryId:
+        key.text = record.queryId;
+        break;
     case Column::Count:
         break;
     }
@@ -191,6 +194,8 @@ QString EventTableModel::columnName(Column column)
         return tr("Test user");
     case Column::Warnings:
         return tr("Warnings");
+    case Column::QueryId:
+        return tr("Query ID");
     case Column::Count:
         break;
     }
@@ -416,6 +421,8 @@ QVariant EventTableModel::displayValue(const LogRecord& record, const RecordText
         const int warnings = countSeverity(record, Severity::Warning);
         return warnings == 0 ? QVariant(QString()) : QVariant(warnings);
     }
+    case Column::QueryId:
+        return record.queryId;
     case Column::Count:
         break;
     }
@@ -466,6 +473,10 @@ QVariant EventTableModel::data(const QModelIndex& index, int role) const
         if (column == Column::ReceivedAt)
             return QDateTime::fromMSecsSinceEpoch(record->receivedAtMs).toString(Qt::ISODateWithMs);
         if (column == Column::Status) {
+            if (record->kind == RecordKind::Search)
+                return record->queryId.isEmpty()
+                           ? tr("%1 · no queryID (clickAnalytics was not set)").arg(texts.type)
+                           : tr("%1 · queryID %2").arg(texts.type, record->queryId);
             if (!record->algoliaStatus)
                 return record->message;
             return QString(record->message + QLatin1Char('\n') + algoliaVerdictText(*record));

@@ -48,6 +48,7 @@ public:
         Request,
         TestUser,
         Warnings,
+        QueryId, // an event's queryID, or the one a search returned: the two ends of a link
         Count,
     };
 

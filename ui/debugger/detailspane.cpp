@@ -277,7 +277,7 @@ void DetailsPane::clear()
     ++m_generation;
     m_record.reset();
     m_markedFields.clear();
-    m_summary->setText(tr("Select an event to see its details."));
+    m_summary->setText(tr("Select a row to see its details."));
     refreshPlanNotes();
     m_json->clear();
     m_issues->clear();

@@ -46,7 +46,8 @@ FilterBar::FilterBar(QWidget* parent)
     m_errorsOnly = new QToolButton(this);
     m_errorsOnly->setObjectName(QStringLiteral("errorsOnlyButton"));
     m_errorsOnly->setText(tr("Errors only"));
-    m_errorsOnly->setToolTip(tr("Only events that break a rule themselves (errors=true)"));
+    m_errorsOnly->setToolTip(
+        tr("Only events that break a rule themselves, and refused requests (errors=true)"));
     m_errorsOnly->setCheckable(true);
 
     m_testUser = new QComboBox(this);

@@ -6,15 +6,18 @@
 #include "views/recordtext.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QHeaderView>
 #include <QLabel>
+#include <QSet>
 #include <QSplitter>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
 namespace {
 
-constexpr int kLinkedLimit = 500; // events citing one search shown at most
+constexpr int kLinkedLimit = 500;                // events citing one search shown at most
+constexpr int kThisEventRole = Qt::UserRole + 2; // on hits: the shown event names this objectID
 
 QTreeWidget* makeList(QWidget* parent, const QString& name, const QStringList& headers)
 {
@@ -66,7 +69,7 @@ SearchLinksView::SearchLinksView(EventLog* log, QWidget* parent)
     auto* splitter = new QSplitter(Qt::Vertical, this);
     m_params = makeList(splitter, QStringLiteral("detailsSearchParams"), {tr("Parameter"), tr("Value")});
     m_hits = makeList(splitter, QStringLiteral("detailsSearchHits"),
-                      {tr("Position"), tr("objectID"), tr("This event")});
+                      {tr("Position"), tr("objectID"), tr("Events citing the search on it")});
     m_links = makeList(splitter, QStringLiteral("detailsSearchLinks"),
                        {tr("Received at"), tr("Record"), tr("User token"), tr("Status")});
     m_links->setToolTip(tr("Double-click or press Enter to select the record in the table"));
@@ -191,13 +194,13 @@ void SearchLinksView::showSearch(const LogRecord& searchRecord, const SearchReco
     for (const auto& [name, value] : params)
         new QTreeWidgetItem(m_params, {name, value});
     m_hits->clear();
-    m_hits->setColumnHidden(2, clicked.isEmpty());
     for (qsizetype rank = 0; rank < search.hits.size(); ++rank) {
         const QString& objectID = search.hits.at(rank);
         const int position = search.page * search.hitsPerPage + static_cast<int>(rank) + 1;
         const bool isClicked = clicked.contains(objectID);
         auto* item = new QTreeWidgetItem(m_hits, {QString::number(position), objectID,
                                                   isClicked ? tr("◀ this event's objectID") : QString()});
+        item->setData(0, kThisEventRole, isClicked);
         if (isClicked)
             bold(item);
     }
@@ -214,15 +217,35 @@ void SearchLinksView::showSearch(const LogRecord& searchRecord, const SearchReco
 
 void SearchLinksView::fillLinks(const QList<LogRecord>& records)
 {
+    // How many of the other events citing the search name each hit (a click on the wrong objectID shows as
+    // a hit nobody clicked).
+    QHash<QString, int> onHit;
     for (const LogRecord& r : records) {
         if (r.kind != RecordKind::Event)
             continue;
+        if (r.id != m_recordId) {
+            const DecodedBatch decoded = EventCodec::decodeEvent(r.rawJson);
+            const QStringList objectIDs = decoded.events.isEmpty()
+                                              ? QStringList()
+                                              : decoded.events.first().objectIDs.value_or(QStringList());
+            for (const QString& objectID : QSet<QString>(objectIDs.cbegin(), objectIDs.cend()))
+                ++onHit[objectID];
+        }
         const RecordTexts texts = RecordText::of(r);
         auto* item = new QTreeWidgetItem(
             m_links, {timeOfDay(r.receivedAtMs), RecordText::oneLine(texts), r.userToken, texts.status});
         item->setData(0, RecordIdRole, r.id);
         if (r.id == m_recordId)
             bold(item);
+    }
+    for (int i = 0; i < m_hits->topLevelItemCount(); ++i) {
+        QTreeWidgetItem* hit = m_hits->topLevelItem(i);
+        QStringList parts;
+        if (hit->data(0, kThisEventRole).toBool())
+            parts << tr("◀ this event's objectID");
+        if (const int n = onHit.value(hit->text(1)); n > 0)
+            parts << (n == 1 ? tr("1 event") : tr("%1 events").arg(n));
+        hit->setText(2, parts.join(QStringLiteral(" · ")));
     }
     if (m_links->topLevelItemCount() == 0)
         new QTreeWidgetItem(m_links, {QString(), tr("No event cites this search's queryID yet")});

@@ -10,16 +10,19 @@
 #include "debugger/debuggerpanel.h"
 #include "debugger/detailspane.h"
 
+#include "style/appearance.h"
 #include "views/eventtablemodel.h"
 
 #include <QAbstractItemModelTester>
 #include <QDir>
+#include <QHeaderView>
 #include <QIcon>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QPlainTextEdit>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -44,6 +47,7 @@ private Q_SLOTS:
     void timelineInterleavesSearchesAndEvents();
     void chartsCountRefusedRequestsNotSearches();
     void screenshotWithEveryKind();
+    void darkThemeAndZoomKeepEveryKindReadable();
 
 private:
     struct Fixture
@@ -214,6 +218,9 @@ void TestRecordKinds::detailsLinkSearchesAndEventsBothWays()
     QCOMPARE(hits->topLevelItemCount(), 3);
     QCOMPARE(hits->topLevelItem(1)->text(0), QStringLiteral("2"));
     QCOMPARE(hits->topLevelItem(1)->text(1), QStringLiteral("sku-2"));
+    // Which hits the citing events name: the click is on sku-2.
+    QCOMPARE(hits->topLevelItem(1)->text(2), QStringLiteral("1 event"));
+    QVERIFY(hits->topLevelItem(0)->text(2).isEmpty());
     QList<QString> paramNames;
     for (int i = 0; i < params->topLevelItemCount(); ++i)
         paramNames << params->topLevelItem(i)->text(0);
@@ -422,6 +429,47 @@ void TestRecordKinds::screenshotWithEveryKind()
     QVERIFY(opened.log);
     opened.log->append(LogFixture::everyKind());
     opened.log->flush();
+}
+
+void TestRecordKinds::darkThemeAndZoomKeepEveryKindReadable()
+{
+    // Dark palette, fonts at +50 %: the badges take the dark tones and the Status column still holds the
+    // longest status (build folder: screenshots/record-kinds-dark-*.png, for looking at).
+    Appearance::captureSystemDefaults();
+    Appearance::applyTheme(Appearance::Theme::Dark);
+    Appearance::applyZoom(150);
+    const auto restore = qScopeGuard([] {
+        Appearance::applyZoom(100);
+        Appearance::applyTheme(Appearance::Theme::System);
+    });
+    Fixture f = make();
+    DebuggerPanel* p = f.panel.get();
+    p->resize(1366 * 3 / 2, 700);
+    QTRY_COMPARE(p->tableView()->model()->rowCount(), 7);
+    QTRY_VERIFY(cell(p, 6, EventTableModel::Column::Status).data().isValid());
+    QTRY_VERIFY(cell(p, 0, EventTableModel::Column::Status).data().isValid());
+    QTableView* table = p->tableView();
+    const QFontMetrics metrics = table->fontMetrics();
+    const int statusWidth =
+        table->horizontalHeader()->sectionSize(static_cast<int>(EventTableModel::Column::Status));
+    for (const QString& text : {QStringLiteral("Request rejected"), QStringLiteral("Search"),
+                                QStringLiteral("Rejected with its batch")})
+        QVERIFY2(metrics.horizontalAdvance(text) + 16 < statusWidth,
+                 qPrintable(QStringLiteral("%1 in %2 px").arg(text).arg(statusWidth)));
+    const int typeWidth =
+        table->horizontalHeader()->sectionSize(static_cast<int>(EventTableModel::Column::EventType));
+    QVERIFY2(metrics.horizontalAdvance(QStringLiteral("POST /1/events")) < typeWidth,
+             qPrintable(QString::number(typeWidth)));
+    QSignalSpy linksLoaded(p->detailsPane(), &DetailsPane::searchLinksLoaded);
+    select(p, 1);
+    QTRY_VERIFY(!linksLoaded.isEmpty());
+    auto* tabs = child<QTabWidget>(p->detailsPane(), QStringLiteral("detailsTabs"));
+    tabs->setCurrentWidget(child<QWidget>(p->detailsPane(), QStringLiteral("detailsSearchTab")));
+    const QString folder = QStringLiteral(INSIGHTS_BINARY_DIR "/screenshots");
+    QDir().mkpath(folder);
+    QVERIFY(p->grab().toImage().save(folder + QStringLiteral("/record-kinds-dark-table.png")));
+    QVERIFY(
+        p->detailsPane()->grab().toImage().save(folder + QStringLiteral("/record-kinds-dark-search.png")));
 }
 
 QTEST_MAIN(TestRecordKinds)

@@ -366,6 +366,9 @@ void TestEventTableModel::showsEachKindOfRecord()
     QCOMPARE(cell(0, Column::Index).toString(), QStringLiteral("products"));
     QCOMPARE(cell(0, Column::UserToken).toString(), QStringLiteral("user-1"));
     QCOMPARE(cell(0, Column::Http).toInt(), 200);
+    QCOMPARE(cell(0, Column::QueryId).toString(), QStringLiteral("q-red"));
+    QCOMPARE(cell(0, Column::Status, Qt::ToolTipRole).toString(), QStringLiteral("43 hits · queryID q-red"));
+    QCOMPARE(cell(1, Column::QueryId).toString(), QStringLiteral("q-red"));
 
     // The click and the view stay events.
     QCOMPARE(cell(1, Column::Status).toString(), QStringLiteral("Accepted"));
