@@ -1,5 +1,7 @@
 #include "desktopapp.h"
 
+#include "catalog/catalogset.h"
+#include "client/httptransport.h"
 #include "composer/composerwidget.h"
 #include "datafolder/datafolder.h"
 #include "debugger/debuggerpanel.h"
@@ -14,17 +16,25 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDeadlineTimer>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QIcon>
 #include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QMessageBox>
 #include <QPixmap>
 #include <QRegularExpression>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
+#include <QUrl>
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 
 namespace {
 
@@ -38,6 +48,43 @@ bool waitFor(const std::function<bool()>& done, int timeoutMs)
         QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
     }
     return true;
+}
+
+} // namespace
+
+namespace {
+
+struct SampleSearch
+{
+    QString queryId;
+    QString objectId;
+    qint64 position = 0;
+};
+
+// Searches the sample index on the session's own endpoint as a site would (clickAnalytics on, the user's
+// token), and picks the second hit; nullopt when the search is off or did not answer.
+std::optional<SampleSearch> searchSample(DesktopSession& session, const QString& userToken)
+{
+    HttpTransport http;
+    SendRequest request;
+    request.url = QUrl(session.endpointBaseUrl() + QStringLiteral("/1/indexes/") +
+                       CatalogSet::sampleIndexName() + QStringLiteral("/query"));
+    request.body = QByteArrayLiteral("{\"query\":\"\",\"hitsPerPage\":5,\"clickAnalytics\":true}");
+    request.headers = {{QByteArrayLiteral("content-type"), QByteArrayLiteral("application/json")},
+                       {QByteArrayLiteral("x-algolia-application-id"), QByteArrayLiteral("SCREENSHOT")},
+                       {QByteArrayLiteral("x-algolia-api-key"), QByteArrayLiteral("any-key")},
+                       {QByteArrayLiteral("x-algolia-usertoken"), userToken.toUtf8()}};
+    std::optional<SendResult> answer;
+    http.execute(request, &http, [&answer](const SendResult& result) { answer = result; });
+    waitFor([&] { return answer.has_value(); }, 5000);
+    if (!answer || answer->httpStatus != 200)
+        return std::nullopt;
+    const QJsonObject json = QJsonDocument::fromJson(answer->body).object();
+    const QJsonArray hits = json.value(QLatin1String("hits")).toArray();
+    const QString queryId = json.value(QLatin1String("queryID")).toString();
+    if (hits.size() < 2 || queryId.isEmpty())
+        return std::nullopt;
+    return SampleSearch{queryId, hits.at(1).toObject().value(QLatin1String("objectID")).toString(), 2};
 }
 
 } // namespace
@@ -63,7 +110,17 @@ int renderScreenshot(DesktopSession& session, const QString& path, const Screens
     }
     if (!session.endpointBaseUrl().isEmpty()) {
         const qint64 before = session.log()->lastId();
-        const Event valid = composer->event();
+        Event valid = composer->event();
+        // The click cites a real search: the endpoint's local search answers it (with a queryID) and
+        // records it, so the table shows the search and the click linked to it.
+        if (const std::optional<SampleSearch> search =
+                searchSample(session, valid.userToken.value_or(QString()))) {
+            valid.index = CatalogSet::sampleIndexName();
+            valid.queryID = search->queryId;
+            valid.objectIDs = QStringList{search->objectId};
+            valid.positions = QList<qint64>{search->position};
+            composer->setEvent(valid);
+        }
         window->sendEvents(composer->eventsToSend());
         Event rejected = valid;
         rejected.positions = QList<qint64>{0, 2};
@@ -76,14 +133,30 @@ int renderScreenshot(DesktopSession& session, const QString& path, const Screens
     settle.start();
     waitFor([&] { return settle.elapsed() > 400; }, 1000);
 
-    // The newest rejected event is selected: the details dock shows its verdict and "will it count".
+    // The newest rejected event is selected: the details dock shows its verdict and "will it count"; or the
+    // valid click before it, with the search it cites.
     if (QTableView* table = window->debuggerPanel()->tableView(); table->model()->rowCount() > 0) {
-        const QModelIndex last = table->model()->index(table->model()->rowCount() - 1, 0);
-        table->setCurrentIndex(last);
-        const qint64 id = last.data(EventTableModel::RecordIdRole).toLongLong();
-        waitFor([&] { return window->debuggerPanel()->detailsPane()->recordId() == id; }, 3000);
+        const int rows = table->model()->rowCount();
+        const int row = options.focus == ScreenshotOptions::Focus::Search && rows >= 2 ? rows - 2 : rows - 1;
+        const QModelIndex chosen = table->model()->index(row, 0);
+        table->setCurrentIndex(chosen);
+        const qint64 id = chosen.data(EventTableModel::RecordIdRole).toLongLong();
+        DetailsPane* details = window->debuggerPanel()->detailsPane();
+        waitFor([&] { return details->recordId() == id; }, 3000);
+        if (options.focus == ScreenshotOptions::Focus::Search) {
+            if (auto* tabs = details->findChild<QTabWidget*>(QStringLiteral("detailsTabs"))) {
+                for (int tab = 0; tab < tabs->count(); ++tab)
+                    if (tabs->tabText(tab) == QObject::tr("Search"))
+                        tabs->setCurrentIndex(tab);
+            }
+        }
+        if (options.focus == ScreenshotOptions::Focus::Charts) {
+            for (QDockWidget* dock : window->docks())
+                if (dock->objectName() == QLatin1String("chartsDock"))
+                    window->showDock(dock);
+        }
         settle.restart();
-        waitFor([&] { return settle.elapsed() > 300; }, 1000);
+        waitFor([&] { return settle.elapsed() > 500; }, 1000);
     }
 
     const QPixmap pixmap = window->grab();
@@ -122,7 +195,12 @@ int runDesktopApp(int argc, char** argv)
     const QCommandLineOption themeOption(
         QStringLiteral("theme"), QStringLiteral("With --screenshot: light or dark (default: as saved)."),
         QStringLiteral("light|dark"));
-    parser.addOptions({dataDirOption, portOption, screenshotOption, sizeOption, themeOption});
+    const QCommandLineOption showOption(
+        QStringLiteral("show"),
+        QStringLiteral("With --screenshot: the details of the rejected click (default), of the click "
+                       "linked to its search, or the charts."),
+        QStringLiteral("rejected|search|charts"));
+    parser.addOptions({dataDirOption, portOption, screenshotOption, sizeOption, themeOption, showOption});
     parser.process(app);
     ScreenshotOptions shot;
     if (parser.isSet(sizeOption)) {
@@ -140,6 +218,22 @@ int runDesktopApp(int argc, char** argv)
             std::fprintf(stderr, "insights-debugger: --theme takes light or dark\n");
             return 2;
         }
+    }
+
+    if (parser.isSet(showOption)) {
+        static const std::pair<QLatin1String, ScreenshotOptions::Focus> choices[] = {
+            {QLatin1String("rejected"), ScreenshotOptions::Focus::Rejected},
+            {QLatin1String("search"), ScreenshotOptions::Focus::Search},
+            {QLatin1String("charts"), ScreenshotOptions::Focus::Charts},
+        };
+        const QString show = parser.value(showOption);
+        const auto* choice = std::find_if(std::begin(choices), std::end(choices),
+                                          [&show](const auto& entry) { return show == entry.first; });
+        if (choice == std::end(choices)) {
+            std::fprintf(stderr, "insights-debugger: --show takes rejected, search or charts\n");
+            return 2;
+        }
+        shot.focus = choice->second;
     }
 
     DesktopOptions options;

@@ -17,6 +17,15 @@ struct ScreenshotOptions
 {
     QSize size{1366, 768};                  // the window's size: a laptop's screen by default
     std::optional<Appearance::Theme> theme; // unset: the data folder's saved theme
+    // What the details dock shows: the rejected click (its field at fault, "will it count"), or the valid
+    // click with the Search tab: the search it cites, its hits and the clicked position; or the charts.
+    enum class Focus
+    {
+        Rejected,
+        Search,
+        Charts, // the charts dock brought to the front
+    };
+    Focus focus = Focus::Rejected;
 };
 
 // Renders the session's main window with sample content into a PNG at `path`. Returns the exit status.

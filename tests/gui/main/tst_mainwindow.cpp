@@ -508,6 +508,39 @@ void TestMainWindow::screenshotOptionWritesAPng()
     // The sample events went through the embedded endpoint into the session's log.
     QVERIFY(QFile::exists(dir.filePath(QStringLiteral("data/events.sqlite"))));
     QCOMPARE(image.size(), QSize(1366, 768)); // a laptop's screen by default
+    {
+        // The valid click cites a search the endpoint answered and recorded: the sample shows them linked.
+        EventLogOptions logOptions;
+        logOptions.path = dir.filePath(QStringLiteral("data/events.sqlite"));
+        EventLog::OpenResult sample = EventLog::open(logOptions);
+        QVERIFY2(sample.log, qPrintable(sample.error));
+        LogQuery searches;
+        searches.kind = RecordKind::Search;
+        const QList<LogRecord> recorded = sample.log->query(searches);
+        QCOMPARE(recorded.size(), 1);
+        LogQuery clicks;
+        clicks.kind = RecordKind::Event;
+        clicks.accepted = true;
+        const QList<LogRecord> accepted = sample.log->query(clicks);
+        QCOMPARE(accepted.size(), 1);
+        QCOMPARE(accepted.first().queryId, recorded.first().queryId);
+    }
+    // The details of that click, with its search: another valid screenshot; a wrong --show is a usage error.
+    const QString linked = dir.filePath(QStringLiteral("linked.png"));
+    process.setArguments({QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("data4")),
+                          QStringLiteral("--screenshot"), linked, QStringLiteral("--show"),
+                          QStringLiteral("search")});
+    process.start();
+    QVERIFY(process.waitForFinished(30000));
+    QCOMPARE(process.exitCode(), 0);
+    QVERIFY(!QImage(linked).isNull());
+    process.setArguments({QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("data5")),
+                          QStringLiteral("--screenshot"), linked, QStringLiteral("--show"),
+                          QStringLiteral("nope")});
+    process.start();
+    QVERIFY(process.waitForFinished(30000));
+    QCOMPARE(process.exitCode(), 2);
+    QVERIFY(process.readAllStandardError().contains("--show takes rejected, search or charts"));
 
     // A given size and theme: a dark 1024×640 window (the dark theme's pixels dominate).
     const QString dark = dir.filePath(QStringLiteral("dark.png"));
