@@ -160,9 +160,10 @@ int runSendCommand(int argc, char** argv)
         QStringLiteral("api-key"),
         QStringLiteral("API key (prefer ALGOLIA_API_KEY: a command line is visible to other users)"),
         QStringLiteral("KEY"));
-    const QCommandLineOption batchOption(QStringLiteral("batch-size"),
-                                         QStringLiteral("events per request, 1-1000 (default 1000)"),
-                                         QStringLiteral("N"), QStringLiteral("1000"));
+    const QString maxBatch = QString::number(RequestLimits::kMaxEvents);
+    const QCommandLineOption batchOption(
+        QStringLiteral("batch-size"), QStringLiteral("events per request, 1-%1 (default %1)").arg(maxBatch),
+        QStringLiteral("N"), maxBatch);
     const QCommandLineOption concurrencyOption(QStringLiteral("concurrency"),
                                                QStringLiteral("requests in flight at once (default 2)"),
                                                QStringLiteral("N"), QStringLiteral("2"));
@@ -244,9 +245,9 @@ int runSendCommand(int argc, char** argv)
             return std::nullopt;
         return value;
     };
-    const std::optional<int> batchSize = intOption(batchOption, 1, 1000);
+    const std::optional<int> batchSize = intOption(batchOption, 1, RequestLimits::kMaxEvents);
     if (!batchSize)
-        return usageError(QStringLiteral("--batch-size takes a number from 1 to 1000"));
+        return usageError(QStringLiteral("--batch-size takes a number from 1 to %1").arg(maxBatch));
     const std::optional<int> concurrency = intOption(concurrencyOption, 1, 64);
     if (!concurrency)
         return usageError(QStringLiteral("--concurrency takes a number from 1 to 64"));

@@ -64,8 +64,9 @@ void InsightsClient::setOptions(const ClientOptions& options)
 {
     m_options = options;
     m_options.concurrency = qMax(1, m_options.concurrency);
-    m_options.limits.maxEvents = qBound(1, m_options.limits.maxEvents, 1000);
-    m_options.limits.maxBodyBytes = qBound(qint64(1024), m_options.limits.maxBodyBytes, qint64(2000000));
+    m_options.limits.maxEvents = qBound(1, m_options.limits.maxEvents, RequestLimits::kMaxEvents);
+    m_options.limits.maxBodyBytes =
+        qBound(qint64(1024), m_options.limits.maxBodyBytes, RequestLimits::kMaxBodyBytes);
 }
 
 void InsightsClient::setTarget(const InsightsTarget& target)

@@ -35,7 +35,7 @@ struct ClientOptions
     int concurrency = 2;            // requests in flight at once
     int transferTimeoutMs = 30'000; // per request: no byte moving for this long is a timeout
     RetryPolicy retry;
-    BatchLimits limits; // <= 1000 events, < 2 MB per request
+    BatchLimits limits; // at most RequestLimits' (event/compatibilityprofile.h)
     ClientHosts hosts;
     QByteArray agent = QByteArrayLiteral("insights-debugger"); // x-algolia-agent
 };

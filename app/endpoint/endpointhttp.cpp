@@ -39,21 +39,10 @@ QByteArray embeddedJson(const QByteArray& raw)
     return str(QString::fromUtf8(raw));
 }
 
+// The one issue shape (event/issue.h), as `validate --json` writes it and RunSource reads it back.
 QByteArray issuesJson(const IssueList& issues)
 {
-    QByteArray out = "[";
-    bool first = true;
-    for (const Issue& issue : issues) {
-        if (!first)
-            out += ',';
-        first = false;
-        out += "{\"severity\":" + str(severityName(issue.severity)) + ",\"code\":" + str(issue.code) +
-               ",\"field\":" + str(issue.field) + ",\"path\":" + str(issue.path()) +
-               ",\"message\":" + str(issue.message) +
-               ",\"unverifiedMessage\":" + (issue.unverifiedMessage ? "true" : "false") + '}';
-    }
-    out += ']';
-    return out;
+    return QJsonDocument(issuesToJson(issues)).toJson(QJsonDocument::Compact);
 }
 
 QByteArray countsJson(const QMap<QString, qint64>& counts)

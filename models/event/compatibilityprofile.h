@@ -3,6 +3,14 @@
 #include <QString>
 #include <QStringList>
 
+// Algolia's limits of one POST /1/events request (insights-api.md §1.3): at most 1000 events, a body
+// strictly smaller than 2 MB, taken as 2,000,000 bytes rather than 2 MiB because Algolia does not say which
+// it means. The profiles, the outbox's batches, the client and `send` take them from here.
+namespace RequestLimits {
+inline constexpr int kMaxEvents = 1000;
+inline constexpr qint64 kMaxBodyBytes = 2'000'000;
+} // namespace RequestLimits
+
 // Algolia changed some rules over time (insights-api.md §2.1, §2.7). A profile fixes one set of them so
 // that a tester can check against what their Algolia deployment does.
 struct CompatibilityProfile
@@ -15,8 +23,8 @@ struct CompatibilityProfile
     bool allowMessageQueryIDs = true; // queryID "message_…" (agentic analytics)
     int maxFilters = 20;
     int maxObjectIDs = 20;
-    int maxEvents = 1000;
-    qint64 maxBodyBytes = 2'000'000; // "the request body must be smaller than 2 MB"
+    int maxEvents = RequestLimits::kMaxEvents;
+    qint64 maxBodyBytes = RequestLimits::kMaxBodyBytes; // "the request body must be smaller than 2 MB"
 
     static const CompatibilityProfile& current();
     static const CompatibilityProfile& legacy2025();

@@ -16,30 +16,6 @@ bool Issue::operator==(const Issue& other) const
            code == other.code && message == other.message && unverifiedMessage == other.unverifiedMessage;
 }
 
-QString severityName(Severity severity)
-{
-    switch (severity) {
-    case Severity::Error:
-        return QStringLiteral("error");
-    case Severity::Warning:
-        return QStringLiteral("warning");
-    case Severity::Info:
-        return QStringLiteral("info");
-    }
-    return {};
-}
-
-std::optional<Severity> severityFromName(QStringView name)
-{
-    if (name == u"error")
-        return Severity::Error;
-    if (name == u"warning")
-        return Severity::Warning;
-    if (name == u"info")
-        return Severity::Info;
-    return std::nullopt;
-}
-
 QJsonObject issueToJson(const Issue& issue)
 {
     QJsonObject object{

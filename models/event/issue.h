@@ -1,5 +1,7 @@
 #pragma once
 
+#include "event/vocabulary.h" // Severity and its names
+
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
@@ -9,12 +11,6 @@
 
 // One finding about an event or a request: an error rejects the request (422), a warning or an info
 // never does; it tells a tester what Algolia accepts but will not use.
-enum class Severity
-{
-    Error,
-    Warning,
-    Info,
-};
 
 struct Issue
 {
@@ -36,13 +32,12 @@ struct Issue
     bool operator==(const Issue& other) const;
 };
 
-QString severityName(Severity severity);
-std::optional<Severity> severityFromName(QStringView name);
-
 using IssueList = QList<Issue>;
 
-// JSON form of issues, shared by reports, the event log and the automation API:
-// {"severity","path","field","code","message","unverified"}.
+// The one public JSON shape of an issue, written by `validate --json`, `check`, the automation API
+// (GET /debugger/events) and read back by RunSource:
+// {"severity","path","field","code","message"} plus "event" (its index in the request) when it is about one
+// event, and "unverified": true when the message is our wording because Algolia publishes none.
 QJsonObject issueToJson(const Issue& issue);
 QJsonArray issuesToJson(const IssueList& issues);
 // Reads what issuesToJson wrote; entries it can't read are skipped.

@@ -30,7 +30,66 @@ const VerdictWords& wordsOf(Verdict verdict)
     return kVerdictWords[0];
 }
 
+struct SeverityWord
+{
+    Severity severity;
+    const char16_t* name;
+};
+constexpr SeverityWord kSeverityNames[] = {
+    {Severity::Error, u"error"},
+    {Severity::Warning, u"warning"},
+    {Severity::Info, u"info"},
+};
+
+struct SourceWord
+{
+    EventSource source;
+    const char16_t* name;
+};
+constexpr SourceWord kSourceNames[] = {
+    {EventSource::Endpoint, u"endpoint"},
+    {EventSource::Sent, u"sent"},
+    {EventSource::Algolia, u"algolia"},
+    {EventSource::Imported, u"imported"},
+};
+
 } // namespace
+
+QString severityName(Severity severity)
+{
+    for (const SeverityWord& word : kSeverityNames) {
+        if (word.severity == severity)
+            return QString::fromUtf16(word.name);
+    }
+    return {};
+}
+
+std::optional<Severity> severityFromName(QStringView name)
+{
+    for (const SeverityWord& word : kSeverityNames) {
+        if (name == QStringView(word.name))
+            return word.severity;
+    }
+    return std::nullopt;
+}
+
+QString eventSourceName(EventSource source)
+{
+    for (const SourceWord& word : kSourceNames) {
+        if (word.source == source)
+            return QString::fromUtf16(word.name);
+    }
+    return {};
+}
+
+std::optional<EventSource> eventSourceFromName(QStringView name)
+{
+    for (const SourceWord& word : kSourceNames) {
+        if (name.compare(QStringView(word.name), Qt::CaseInsensitive) == 0)
+            return word.source;
+    }
+    return std::nullopt;
+}
 
 QList<QLatin1String> EventTypes::all()
 {

@@ -1,8 +1,8 @@
 #pragma once
 
-// The debugger's vocabulary in one place: the names Algolia gives event types and subtypes, and the verdicts
-// people see. Every view, report, export and command takes its words from here, so that the table, the
-// details pane, `validate`, `serve` and the charts never disagree.
+// The debugger's vocabulary in one place: the names Algolia gives event types and subtypes, severities,
+// record sources, and the verdicts people see. Every view, report, export and command takes its words from
+// here, so that the table, the details pane, `validate`, `serve` and the charts never disagree.
 
 #include <QLatin1String>
 #include <QList>
@@ -10,6 +10,30 @@
 #include <QStringView>
 
 #include <optional>
+
+// How serious an issue is: an error rejects the request (422), a warning or an info never does.
+enum class Severity
+{
+    Error,
+    Warning,
+    Info,
+};
+// "error", "warning", "info": in reports, JSON, filters and the log.
+QString severityName(Severity severity);
+std::optional<Severity> severityFromName(QStringView name);
+
+// Where a logged record came from. Stored in the log as its number: never renumber.
+enum class EventSource
+{
+    Endpoint = 0, // received by the embedded endpoint
+    Sent = 1,     // sent by the app (to Algolia or elsewhere)
+    Algolia = 2,  // seen in Algolia's debugger feed and not sent by the app
+    Imported = 3, // imported from a file
+};
+// "endpoint", "sent", "algolia", "imported": in filters, exports and the automation API.
+QString eventSourceName(EventSource source);
+// Case-insensitive.
+std::optional<EventSource> eventSourceFromName(QStringView name);
 
 // Event types and subtypes as Algolia spells them (insights-api.md §2).
 namespace EventTypes {

@@ -34,31 +34,6 @@
 #include <unordered_map>
 #include <utility>
 
-QString eventSourceName(EventSource source)
-{
-    switch (source) {
-    case EventSource::Endpoint:
-        return QStringLiteral("endpoint");
-    case EventSource::Sent:
-        return QStringLiteral("sent");
-    case EventSource::Algolia:
-        return QStringLiteral("algolia");
-    case EventSource::Imported:
-        return QStringLiteral("imported");
-    }
-    return {};
-}
-
-std::optional<EventSource> eventSourceFromName(QStringView name)
-{
-    for (const EventSource source :
-         {EventSource::Endpoint, EventSource::Sent, EventSource::Algolia, EventSource::Imported}) {
-        if (name.compare(eventSourceName(source), Qt::CaseInsensitive) == 0)
-            return source;
-    }
-    return std::nullopt;
-}
-
 QString recordKindName(RecordKind kind)
 {
     switch (kind) {
@@ -275,28 +250,6 @@ std::optional<qint64> scalar(sqlite3* db, const char* sql)
     return std::nullopt;
 }
 
-QLatin1String severityText(Severity severity)
-{
-    switch (severity) {
-    case Severity::Error:
-        return QLatin1String("error");
-    case Severity::Warning:
-        return QLatin1String("warning");
-    case Severity::Info:
-        return QLatin1String("info");
-    }
-    return QLatin1String("error");
-}
-
-Severity severityFromText(const QString& text)
-{
-    if (text == QLatin1String("warning"))
-        return Severity::Warning;
-    if (text == QLatin1String("info"))
-        return Severity::Info;
-    return Severity::Error;
-}
-
 // Compact keys: the issues of a million events are stored, and read back only by this file.
 QByteArray packIssues(const IssueList& issues)
 {
@@ -305,7 +258,7 @@ QByteArray packIssues(const IssueList& issues)
     QJsonArray array;
     for (const Issue& issue : issues) {
         QJsonObject o;
-        o.insert(QLatin1String("s"), severityText(issue.severity));
+        o.insert(QLatin1String("s"), severityName(issue.severity));
         o.insert(QLatin1String("e"), issue.eventIndex);
         if (!issue.field.isEmpty())
             o.insert(QLatin1String("f"), issue.field);
@@ -328,7 +281,7 @@ IssueList unpackIssues(const QByteArray& json)
     for (const QJsonValue& value : array) {
         const QJsonObject o = value.toObject();
         Issue issue;
-        issue.severity = severityFromText(o.value(QLatin1String("s")).toString());
+        issue.severity = severityFromName(o.value(QLatin1String("s")).toString()).value_or(Severity::Error);
         issue.eventIndex = o.value(QLatin1String("e")).toInt(-1);
         issue.field = o.value(QLatin1String("f")).toString();
         issue.code = o.value(QLatin1String("c")).toString();

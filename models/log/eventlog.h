@@ -17,15 +17,7 @@
 #include <memory>
 #include <optional>
 
-enum class EventSource
-{
-    Endpoint = 0, // received by the embedded endpoint
-    Sent = 1,     // sent by the app (to Algolia or elsewhere)
-    Algolia = 2,  // seen in Algolia's debugger feed and not sent by the app
-    Imported = 3, // imported from a file
-};
-QString eventSourceName(EventSource source); // "endpoint", "sent", "algolia", "imported"
-std::optional<EventSource> eventSourceFromName(QStringView name);
+// EventSource, eventSourceName() and eventSourceFromName() are in event/vocabulary.h (included by issue.h).
 
 // What a record is. Stored as its number: never renumber.
 enum class RecordKind

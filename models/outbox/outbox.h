@@ -1,5 +1,6 @@
 #pragma once
 
+#include "event/compatibilityprofile.h"
 #include "event/event.h"
 
 #include <QByteArray>
@@ -39,12 +40,12 @@ struct OutboxBatchInfo
     int retries = 0;   // times the user retried it since this process opened the outbox
 };
 
-// Limits of one POST /1/events request (insights-api.md §1.3): at most 1000 events, body under 2 MB.
-// 2,000,000 rather than 2 MiB because Algolia does not say which one it means.
+// Limits of one request the outbox cuts; Algolia's by default (RequestLimits), smaller ones for tests and
+// `send --batch-size`.
 struct BatchLimits
 {
-    int maxEvents = 1000;
-    qint64 maxBodyBytes = 2'000'000; // the body must be strictly smaller
+    int maxEvents = RequestLimits::kMaxEvents;
+    qint64 maxBodyBytes = RequestLimits::kMaxBodyBytes; // the body must be strictly smaller
 };
 
 // How a stored request body is encoded. Gzip is chosen at enqueue for destinations that take gzip

@@ -91,15 +91,16 @@ QString topLevelField(const QString& field)
     return field.left(end);
 }
 
+// The vocabulary's name (event/vocabulary.h) behind its sign.
 QString severityText(Severity severity)
 {
     switch (severity) {
     case Severity::Error:
-        return QStringLiteral("✖ error");
+        return QStringLiteral("✖ ") + severityName(severity);
     case Severity::Warning:
-        return QStringLiteral("⚠ warning");
+        return QStringLiteral("⚠ ") + severityName(severity);
     case Severity::Info:
-        return QStringLiteral("ℹ info");
+        return QStringLiteral("ℹ ") + severityName(severity);
     }
     return {};
 }
