@@ -81,6 +81,13 @@ void InsightsClient::setCredentials(const Credentials& credentials)
     Q_EMIT destinationChanged();
 }
 
+void InsightsClient::setDestination(const InsightsTarget& target, const Credentials& credentials)
+{
+    m_target = target;
+    m_credentials = credentials;
+    Q_EMIT destinationChanged();
+}
+
 void InsightsClient::loadCredentials(SecretStore* store, const QString& appId)
 {
     store->readApiKey(appId, this, [this, appId](const SecretResult& result) {

@@ -128,6 +128,9 @@ public:
     void setTarget(const InsightsTarget& target);
     InsightsTarget target() const { return m_target; }
     void setCredentials(const Credentials& credentials);
+    // Both at once, announced once: no request (a feed poll, a profile look-up) ever goes out with the new
+    // target and the old credentials, or with the new target before its key is known.
+    void setDestination(const InsightsTarget& target, const Credentials& credentials);
     QString appId() const { return m_credentials.appId; }
     bool hasApiKey() const { return !m_credentials.apiKey.isEmpty(); }
     // Reads the app's key from the store (asynchronously) and uses it; credentialsLoaded() tells when.

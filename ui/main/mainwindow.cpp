@@ -825,7 +825,6 @@ void MainWindow::applyTarget()
     const bool local = target->isEmbeddedEndpoint();
     const QString appId = local ? settings->endpointRequiredAppId.value() : settings->appId.value();
     const InsightsTarget chosen = *target;
-    QMetaObject::invokeMethod(client, [client, chosen] { client->setTarget(chosen); });
     // Like Algolia, the endpoint answers 401 to a request without credentials; an endpoint that accepts
     // any credentials gets a placeholder pair (not a secret), a stored key replaces it when there is one.
     const Credentials placeholder{appId.isEmpty() ? QStringLiteral("LOCALAPP") : appId,
@@ -833,15 +832,30 @@ void MainWindow::applyTarget()
                                   : m_session->endpointApiKey().isEmpty()
                                       ? QStringLiteral("local-placeholder-key")
                                       : m_session->endpointApiKey()};
-    QMetaObject::invokeMethod(client, [client, placeholder] { client->setCredentials(placeholder); });
-    if (SecretStore* secrets = m_session->secrets(); secrets && !appId.isEmpty()) {
-        secrets->readApiKey(appId, this, [client, appId](const SecretResult& result) {
-            if (!result.ok || !result.value)
-                return;
-            const Credentials credentials{appId, *result.value};
-            QMetaObject::invokeMethod(client, [client, credentials] { client->setCredentials(credentials); });
-        });
-    }
+    // The target and its credentials go to the client together: setting the target (or a key-less
+    // placeholder) first let a feed poll or a profile look-up leave with the previous credentials or an
+    // empty key before the stored key arrived. A complete pair (the embedded endpoint's) applies at once, so
+    // that what is sent next goes there; an Algolia target waits for its key. A later call supersedes a
+    // pending read.
+    const quint64 generation = ++m_destinationGeneration;
+    const auto apply = [this, client, chosen, generation](const Credentials& credentials) {
+        if (generation != m_destinationGeneration)
+            return;
+        QMetaObject::invokeMethod(
+            client, [client, chosen, credentials] { client->setDestination(chosen, credentials); });
+    };
+    SecretStore* secrets = m_session->secrets();
+    const bool readKey = secrets && !appId.isEmpty();
+    if (!placeholder.apiKey.isEmpty() || !readKey)
+        apply(placeholder);
+    if (!readKey)
+        return;
+    secrets->readApiKey(appId, this, [apply, appId, placeholder](const SecretResult& result) {
+        if (result.ok && result.value)
+            apply(Credentials{appId, *result.value});
+        else if (placeholder.apiKey.isEmpty())
+            apply(placeholder); // no key stored: Algolia will say so (401/403)
+    });
 }
 
 void MainWindow::fetchAlgoliaProfile(const QString& userToken, std::function<void(const QString&)> done)

@@ -121,6 +121,7 @@ private:
     void settingsApplied();
 
     DesktopSession* m_session;
+    quint64 m_destinationGeneration = 0; // applyTarget(): only the latest call's destination is applied
     ComposerWidget* m_composer = nullptr;
     TestUsersPanel* m_usersPanel = nullptr;
     DebuggerPanel* m_debugger = nullptr;
