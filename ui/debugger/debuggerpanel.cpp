@@ -589,11 +589,19 @@ void DebuggerPanel::rebuildResendMenu()
     fresh->setObjectName(QStringLiteral("resendFreshAction"));
     if (!m_testUsers.isEmpty()) {
         QMenu* users = menu->addMenu(tr("Resend as test user"));
-        for (const DebuggerTestUser& user : std::as_const(m_testUsers)) {
+        // A menu longer than this cannot be read, and adding an action costs a scan of those before it:
+        // 100,000 test users took seconds at every start and every change of a user.
+        constexpr qsizetype kMaxListed = 200;
+        for (const DebuggerTestUser& user : m_testUsers.mid(0, kMaxListed)) {
             QAction* action = users->addAction(
                 user.name, this, [this, token = user.userToken] { resendSelected(true, token); });
             action->setObjectName(QStringLiteral("resendAsAction:") + user.userToken);
         }
+        if (m_testUsers.size() > kMaxListed)
+            users
+                ->addAction(
+                    tr("… %n more not listed", nullptr, static_cast<int>(m_testUsers.size() - kMaxListed)))
+                ->setEnabled(false);
     }
 }
 
