@@ -1,0 +1,207 @@
+#pragma once
+
+// EventLog's private state, shared by its two halves: the writer (eventlogwriter.cpp: one thread that owns
+// the write connection, group commits, retention, the watch thread that notices other processes and bounds
+// the WAL) and the reader façade (eventlog.cpp: per-thread read connections, the public API). Internal to
+// models/log.
+
+#include "log/eventlog.h"
+#include "log/sqlitestatement.h"
+
+#include <QMetaObject>
+#include <QMutex>
+#include <QPointer>
+#include <QThreadPool>
+#include <QTimer>
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace EventLogDb {
+
+// Bounds one group-commit transaction so that the first callers of a large burst are acknowledged early
+// and the WAL stays small.
+constexpr qint64 kMaxRowsPerTransaction = 50'000;
+constexpr int kAnnounceIntervalMs = 50;
+// How often the watch thread looks for other processes' commits (and checkpoints).
+constexpr int kWatchIntervalMs = 200;
+// The WAL size past which the watch thread empties it with a TRUNCATE checkpoint. With the largest
+// transaction (kMaxRowsPerTransaction) and one watch interval of writes at full rate on top, the WAL stays
+// under EventLog::kWalBoundBytes.
+constexpr qint64 kWalTruncateAtBytes = 64 * 1024 * 1024;
+
+// A read connection, shared between the thread that uses it and the log that opened it: whichever ends first
+// closes it (a thread's exit closes its connections; a log's destruction closes all of its own).
+struct ReaderConnection
+{
+    std::mutex mutex;
+    sqlite3* db = nullptr; // null once closed
+    void close()
+    {
+        std::lock_guard lock(mutex);
+        if (db)
+            sqlite3_close(db);
+        db = nullptr;
+    }
+};
+using ReaderHandle = std::shared_ptr<ReaderConnection>;
+
+// This thread's read connections, one per log (keyed by a serial that is never reused, unlike addresses).
+struct ThreadReaders
+{
+    std::unordered_map<quint64, ReaderHandle> byLog;
+    ~ThreadReaders()
+    {
+        for (auto& entry : byLog)
+            entry.second->close();
+    }
+};
+
+// Serials of logs: never reused, unlike addresses (eventlog.cpp).
+extern std::atomic<quint64> g_nextLogSerial;
+
+} // namespace EventLogDb
+
+struct EventLog::Private
+{
+    using Statement = EventLogDb::Statement;
+    using ReaderHandle = EventLogDb::ReaderHandle;
+
+    // A unit of work for the writer thread: appended records with their callback, or an operation that
+    // runs alone (remove, retention, flush marker).
+    struct Job
+    {
+        QList<LogRecord> records;
+        CommitCallback done;
+        std::function<void()> operation;
+    };
+
+    EventLog* q = nullptr;
+    QString path;
+    std::atomic<qint64> retention{1'000'000};
+    std::atomic<qint64> committedCount{0};
+    std::atomic<qint64> committedLastId{0};
+
+    // Writer side: only the writer thread touches these once it runs.
+    sqlite3* writer = nullptr;
+    Statement insertRequest;
+    Statement insertEvent;
+    Statement insertPayload;
+    Statement insertRawRequest;
+    Statement readCounters;
+    Statement saveCounters;
+
+    std::mutex queueMutex;
+    std::condition_variable queueChanged;
+    std::deque<Job> queue;
+    bool stopping = false;
+    std::thread writerThread;
+
+    // The watch thread and its connection, opened with the log: it notices commits by other processes
+    // (PRAGMA data_version, then the shared counters) and checkpoints the WAL. Checkpoints run there, not in
+    // a commit (SQLite's default auto-checkpoint), because a checkpoint syncs the database file and held
+    // every acknowledgement back by milliseconds. The connection reads the database at once: a connection
+    // that never read it has no WAL open, and its checkpoints did nothing.
+    sqlite3* watcher = nullptr;
+    QString walPath; // path + "-wal"
+    // Set while the watch thread runs a TRUNCATE checkpoint: the writer waits instead of starting its next
+    // transaction, or back-to-back transactions would keep the checkpoint out for good.
+    std::atomic<bool> checkpointPending{false};
+    std::mutex walMutex;
+    std::condition_variable checkpointDone;
+    std::thread checkpointThread;
+    std::mutex checkpointMutex;
+    std::condition_variable checkpointWake;
+    bool checkpointStopping = false;
+
+    // Coalesced announcements.
+    QMutex announceMutex;
+    qint64 pendingFirst = 0;
+    qint64 pendingLast = 0;
+    bool announceScheduled = false;
+    QTimer* announceTimer = nullptr;
+
+    // One read connection per thread that reads, closed with the log.
+    const quint64 serial = EventLogDb::g_nextLogSerial++;
+    QMutex readersMutex;
+    std::vector<ReaderHandle> readers;
+    QThreadPool asyncPool;
+
+    ~Private();
+    QString openWriter();
+    void prepareWriter();
+    void writerLoop();
+    void checkpointLoop();
+    void boundWal();
+    void yieldWhileWalIsOverBound();
+    struct Counters
+    {
+        qint64 lastId = 0;  // the ids' high-water mark, over every process
+        qint64 lastRid = 0; // the newest request row
+        qint64 count = 0;   // records in the log
+        // Changes with every writing transaction of any process: newer counters replace older ones, never
+        // the reverse, whichever connection read them.
+        qint64 generation = 0;
+    };
+    std::mutex countersMutex;
+    Counters known; // the newest counters seen, by the writer or the watcher (under countersMutex)
+    std::optional<Counters> countersInTransaction();
+    bool saveCountersInTransaction(const Counters& counters);
+    // Makes count()/lastId() follow `counters` if they are newer than those known, and announces what
+    // changed: appended ids, removed records (whichever process wrote them).
+    void publish(const Counters& counters, bool announce = true);
+    QString openWatcher();
+    void watchForOtherWriters(Statement& dataVersion, Statement& counters, qint64& lastDataVersion);
+    void commitAppends(std::deque<Job>& jobs);
+    void trim(qint64 keep);
+    qint64 removeNow(const std::optional<QString>& userToken, bool record);
+    void attachVerdictsNow(const QList<AlgoliaVerdictUpdate>& updates);
+    void enqueue(Job job);
+    template <typename Result>
+    Result runOnWriter(std::function<Result()> work);
+    void announceAppended(qint64 first, qint64 last);
+    void announceRemoved();
+    sqlite3* reader();
+    template <typename Result>
+    void runAsync(QObject* context, std::function<Result()> work, std::function<void(Result)> done);
+};
+
+template <typename Result>
+Result EventLog::Private::runOnWriter(std::function<Result()> work)
+{
+    if (std::this_thread::get_id() == writerThread.get_id()) {
+        qWarning("EventLog: a blocking write was called on the writer thread; running it inline");
+        return work();
+    }
+    std::promise<Result> promise;
+    std::future<Result> future = promise.get_future();
+    enqueue(Job{{}, {}, [&promise, &work] { promise.set_value(work()); }});
+    return future.get();
+}
+
+template <typename Result>
+void EventLog::Private::runAsync(QObject* context, std::function<Result()> work,
+                                 std::function<void(Result)> done)
+{
+    QPointer<QObject> guard(context);
+    asyncPool.start([this, guard, work = std::move(work), done = std::move(done)]() mutable {
+        Result result = work();
+        QMetaObject::invokeMethod(
+            q,
+            [guard, done = std::move(done), result = std::move(result)]() mutable {
+                if (guard && done)
+                    done(std::move(result));
+            },
+            Qt::QueuedConnection);
+    });
+}
