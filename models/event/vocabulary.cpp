@@ -101,6 +101,11 @@ QString verdictName(Verdict verdict)
     return QString::fromLatin1(wordsOf(verdict).name);
 }
 
+QString httpStatusText(int httpStatus)
+{
+    return httpStatus > 0 ? QString::number(httpStatus) : QStringLiteral("\u2014");
+}
+
 QString verdictPhrase(Verdict verdict)
 {
     return verdictName(verdict).toLower();

@@ -74,6 +74,8 @@ QString verdictKey(Verdict verdict);
 std::optional<Verdict> verdictFromKey(QStringView key);
 // Every verdict, in the order above (legends, filters).
 QList<Verdict> allVerdicts();
+// An HTTP status as people read it: "422", or "—" when there was no answer (0: transport error, timeout).
+QString httpStatusText(int httpStatus);
 // Accepted or accepted with warnings: the events Algolia stored.
 bool isAcceptedVerdict(Verdict verdict);
 

@@ -388,7 +388,8 @@ QVariant EventTableModel::displayValue(const LogRecord& record, const RecordText
         return local;
     }
     case Column::Http:
-        return record.httpStatus;
+        // No answer (not delivered): a dash, not a status 0 that reads like one the server gave.
+        return record.httpStatus > 0 ? QVariant(record.httpStatus) : QVariant(httpStatusText(0));
     case Column::Device:
         return record.device;
     case Column::Agent:

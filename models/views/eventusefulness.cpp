@@ -3,6 +3,7 @@
 #include "catalog/indexcatalog.h"
 #include "event/event.h"
 #include "log/eventlog.h"
+#include "log/recordbuilder.h"
 
 #include <algorithm>
 
@@ -161,12 +162,16 @@ QList<FeatureUse> judge(const Event& event, const LogRecord& record,
         // Nothing of a rejected request is ingested, however good the event is.
         const bool culprit = std::any_of(record.issues.cbegin(), record.issues.cend(),
                                          [](const Issue& issue) { return issue.isError(); });
-        const QString why = culprit
-                                ? QStringLiteral("Rejected (HTTP ") + QString::number(record.httpStatus) +
-                                      QStringLiteral("): this event breaks a rule, nothing was ingested.")
-                                : QStringLiteral("Rejected (HTTP ") + QString::number(record.httpStatus) +
-                                      QStringLiteral(") because another event of its request is invalid: the "
-                                                     "whole batch was dropped.");
+        const bool notDelivered = verdictOf(record) == Verdict::NotDelivered;
+        const QString why =
+            notDelivered ? QStringLiteral("Not delivered (HTTP ") + httpStatusText(record.httpStatus) +
+                               QStringLiteral("): it never reached Algolia, nothing was ingested. It "
+                                              "waits in the Queue dock until you retry or discard it.")
+            : culprit ? QStringLiteral("Rejected (HTTP ") + QString::number(record.httpStatus) +
+                            QStringLiteral("): this event breaks a rule, nothing was ingested.")
+                      : QStringLiteral("Rejected (HTTP ") + QString::number(record.httpStatus) +
+                            QStringLiteral(") because another event of its request is invalid: the "
+                                           "whole batch was dropped.");
         for (FeatureUse& use : uses) {
             use.use = Usefulness::DoesNotCount;
             use.reason = why;

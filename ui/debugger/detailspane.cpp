@@ -107,7 +107,8 @@ QString severityText(Severity severity)
 
 QString statusText(const LogRecord& record)
 {
-    return QStringLiteral("%1 (%2)").arg(RecordText::status(record).toLower()).arg(record.httpStatus);
+    return QStringLiteral("%1 (%2)").arg(RecordText::status(record).toLower(),
+                                         httpStatusText(record.httpStatus));
 }
 
 // The Status column's badge beside a record in the pane's lists: a search reads as a search there too.
@@ -351,8 +352,8 @@ void DetailsPane::showRecord(const LogRecord& record)
     switch (record.kind) {
     case RecordKind::Event:
         summary += QStringLiteral(" · HTTP %1 · %2 · %3")
-                       .arg(record.httpStatus)
-                       .arg(texts.type.toHtmlEscaped(), texts.name.toHtmlEscaped());
+                       .arg(httpStatusText(record.httpStatus), texts.type.toHtmlEscaped(),
+                            texts.name.toHtmlEscaped());
         break;
     case RecordKind::Search:
         summary +=
@@ -367,8 +368,11 @@ void DetailsPane::showRecord(const LogRecord& record)
                        .arg(RecordText::requestLine(record).toHtmlEscaped());
         break;
     }
+    // An event not delivered got no answer from Algolia: its message is why the app gave up.
     if (!record.accepted && !record.message.isEmpty())
-        summary += QStringLiteral("<br/>Algolia's answer: %1").arg(record.message.toHtmlEscaped());
+        summary += (verdictOf(record) == Verdict::NotDelivered ? QStringLiteral("<br/>Not delivered: %1")
+                                                               : QStringLiteral("<br/>Algolia's answer: %1"))
+                       .arg(record.message.toHtmlEscaped());
     m_summary->setText(summary);
     refreshPlanNotes();
 

@@ -1,18 +1,27 @@
 #include "client/insightsclient.h"
 #include "composer/composerwidget.h"
+#include "debugger/debuggerpanel.h"
+#include "debugger/detailspane.h"
+#include "log/eventlog.h"
+#include "log/recordbuilder.h"
 #include "main/desktopsession.h"
 #include "main/mainwindow.h"
 #include "outbox/outboxpanel.h"
 #include "settings/appsettings.h"
+#include "views/eventtablemodel.h"
 
 #include <QAction>
 #include <QDockWidget>
 #include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
+#include <QTableView>
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTreeWidget>
+
+#include <algorithm>
 
 // The outbox dock as a tester meets it: events that cannot reach their target stay listed as failed
 // batches, with the reason, also after the app restarts; Retry sends them again and, when that fails
@@ -23,6 +32,7 @@ class TestOutboxDock final : public QObject
 
 private Q_SLOTS:
     void failedBatchesSurviveARestartAndAreRetriedOrDiscarded();
+    void undeliveredEventsReadNotDeliveredNeverRejected();
 
 private:
     static std::unique_ptr<DesktopSession> open(const QString& dataDir);
@@ -171,6 +181,62 @@ void TestOutboxDock::failedBatchesSurviveARestartAndAreRetriedOrDiscarded()
     QTRY_VERIFY(session->window()->outboxPanel()->isListed()); // the first snapshot came back
     QCOMPARE(session->window()->outboxPanel()->batchCount(), 0);
     QCOMPARE(session->window()->findChild<QListWidget*>(QStringLiteral("outboxList"))->count(), 0);
+}
+
+void TestOutboxDock::undeliveredEventsReadNotDeliveredNeverRejected()
+{
+    QTemporaryDir dir;
+    const quint16 port = closedLoopbackPort();
+    QVERIFY(port != 0);
+    auto session = open(dir.path());
+    QVERIFY(session);
+    MainWindow* window = session->window();
+    giveUpAtOnce(session->client());
+    session->settings()->target.setValue(QStringLiteral("custom"));
+    session->settings()->customTargetUrl.setValue(QStringLiteral("http://127.0.0.1:%1").arg(port));
+    window->applyTarget();
+    QTableView* table = window->debuggerPanel()->tableView();
+    const int before = table->model()->rowCount();
+    window->composer()->loadExample();
+    window->composer()->send();
+    // The client logs the event it could not deliver: a row of its own in the live table.
+    QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), before + 1, 20000);
+    const int row = table->model()->rowCount() - 1;
+    const QModelIndex status = table->model()->index(row, static_cast<int>(EventTableModel::Column::Status));
+    const QModelIndex http = table->model()->index(row, static_cast<int>(EventTableModel::Column::Http));
+    QTRY_COMPARE(status.data().toString(), QStringLiteral("Not delivered"));
+    QCOMPARE(http.data().toString(), QStringLiteral("\u2014")); // no answer: not "0"
+    QCOMPARE(status.data(EventTableModel::VerdictRole).toInt(), static_cast<int>(Verdict::NotDelivered));
+
+    // Its details say why, and nothing calls it rejected.
+    table->setCurrentIndex(status);
+    DetailsPane* details = window->debuggerPanel()->detailsPane();
+    const qint64 id = status.data(EventTableModel::RecordIdRole).toLongLong();
+    QTRY_COMPARE(details->recordId(), id);
+    auto* summary = details->findChild<QLabel*>(QStringLiteral("detailsSummary"));
+    QVERIFY2(summary->text().contains(QStringLiteral("not delivered (\u2014)")), qPrintable(summary->text()));
+    QVERIFY2(summary->text().contains(QStringLiteral("HTTP \u2014")), qPrintable(summary->text()));
+    QVERIFY2(summary->text().contains(QLatin1String("Not delivered: gave up after 1 attempts")),
+             qPrintable(summary->text()));
+    QVERIFY2(!summary->text().contains(QLatin1String("ejected")), qPrintable(summary->text()));
+    QVERIFY2(!summary->text().contains(QLatin1String("Algolia's answer")), qPrintable(summary->text()));
+    auto* usefulness = details->findChild<QTreeWidget*>(QStringLiteral("detailsUsefulness"));
+    QVERIFY(usefulness->topLevelItemCount() > 0);
+    for (int i = 0; i < usefulness->topLevelItemCount(); ++i) {
+        const QString why = usefulness->topLevelItem(i)->text(2);
+        QVERIFY2(why.startsWith(QStringLiteral("Not delivered (HTTP \u2014): it never reached Algolia")),
+                 qPrintable(why));
+        QVERIFY2(!why.contains(QLatin1String("ejected")), qPrintable(why));
+    }
+    // The record itself: status 0, not accepted, the reason as its message.
+    const QList<LogRecord> records = session->log()->query(LogQuery{});
+    const auto found =
+        std::find_if(records.cbegin(), records.cend(), [id](const LogRecord& r) { return r.id == id; });
+    QVERIFY(found != records.cend());
+    const LogRecord& record = *found;
+    QCOMPARE(record.httpStatus, 0);
+    QVERIFY(!record.accepted);
+    QVERIFY(record.message.startsWith(QLatin1String("gave up after 1 attempts; last: network error")));
 }
 
 QTEST_MAIN(TestOutboxDock)
