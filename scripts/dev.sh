@@ -60,7 +60,11 @@ configure_and_build() {
         if [ "$1" = --target ]; then targets=(--target "$2"); shift 2; else options+=("$1"); shift; fi
     done
     local launcher=()
-    command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    if command -v ccache >/dev/null 2>&1; then
+        launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+        # Paths relative to the checkout, so that a fresh clone elsewhere (CI) reuses what another built.
+        export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$here} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
+    fi
     local werror=OFF
     [ "${CI:-}" = true ] && werror=ON
     cmake -S "$here" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" -DINSIGHTS_WERROR=$werror "${launcher[@]}" "${options[@]}" >/dev/null

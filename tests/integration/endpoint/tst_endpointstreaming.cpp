@@ -92,6 +92,29 @@ Drained drain(quint16 port, const QByteArray& request)
     return result;
 }
 
+// AddressSanitizer keeps freed memory resident (its quarantine) and pads every allocation: resident growth
+// says nothing about what serving an answer holds there. The sanitized tree checks the rest of these tests.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kMemoryMeasurable = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kMemoryMeasurable = false;
+#else
+constexpr bool kMemoryMeasurable = true;
+#endif
+#else
+constexpr bool kMemoryMeasurable = true;
+#endif
+
+void verifyAboutOnePage(const Drained& answer)
+{
+    if (!kMemoryMeasurable) {
+        qInfo("resident growth not checked under AddressSanitizer");
+        return;
+    }
+    QVERIFY2(answer.peakGrowth < answer.bytes / 2, qPrintable(QString::number(answer.peakGrowth >> 20)));
+}
+
 } // namespace
 
 class EndpointStreamingTest final : public QObject
@@ -188,7 +211,7 @@ void EndpointStreamingTest::largeAutomationAnswerCostsAboutOnePage()
     // A page is about 1 MB of JSON (at least one event). Building the whole answer held it twice or more
     // (records and body: about 3x, issue 11); streaming holds a few pages plus SQLite's page caches (8 to 16
     // MB, whatever the answer's size): under half the answer here.
-    QVERIFY2(answer.peakGrowth < answer.bytes / 2, qPrintable(QString::number(answer.peakGrowth >> 20)));
+    verifyAboutOnePage(answer);
 }
 
 void EndpointStreamingTest::largeFeedAnswerCostsAboutOnePage()
@@ -203,7 +226,7 @@ void EndpointStreamingTest::largeFeedAnswerCostsAboutOnePage()
     QVERIFY(answer.bytes > kLargeEvents * kEventBytes);
     qInfo("feed answer: %lld MB, peak resident growth while serving it: %lld MB", answer.bytes >> 20,
           answer.peakGrowth >> 20);
-    QVERIFY2(answer.peakGrowth < answer.bytes / 2, qPrintable(QString::number(answer.peakGrowth >> 20)));
+    verifyAboutOnePage(answer);
 }
 
 QTEST_GUILESS_MAIN(EndpointStreamingTest)
