@@ -171,6 +171,13 @@ DetailsPane::DetailsPane(EventLog* log, QWidget* parent)
     m_planNotesLabel->setTextFormat(Qt::PlainText);
     m_planNotesLabel->hide();
 
+    m_searchNote = new QLabel(this);
+    m_searchNote->setObjectName(QStringLiteral("detailsSearchNote"));
+    m_searchNote->setWordWrap(true);
+    m_searchNote->setTextFormat(Qt::RichText);
+    m_searchNote->setTextInteractionFlags(Qt::TextBrowserInteraction);
+    m_searchNote->hide();
+
     m_tabs = new QTabWidget(this);
     m_tabs->setObjectName(QStringLiteral("detailsTabs"));
 
@@ -220,6 +227,7 @@ DetailsPane::DetailsPane(EventLog* log, QWidget* parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_summary);
     layout->addWidget(m_planNotesLabel);
+    layout->addWidget(m_searchNote);
     layout->addWidget(m_tabs, 1);
 
     const auto jump = [this](QTreeWidgetItem* item) {
@@ -230,7 +238,18 @@ DetailsPane::DetailsPane(EventLog* log, QWidget* parent)
     connect(m_requestEvents, &QTreeWidget::itemActivated, this, jump);
     connect(m_timeline, &QTreeWidget::itemActivated, this, jump);
     connect(m_searchLinks, &SearchLinksView::recordRequested, this, &DetailsPane::recordRequested);
-    connect(m_searchLinks, &SearchLinksView::linksLoaded, this, &DetailsPane::searchLinksLoaded);
+    connect(m_searchLinks, &SearchLinksView::linksLoaded, this, [this] {
+        m_searchNote->setText(m_searchLinks->note());
+        m_searchNote->setVisible(!m_searchLinks->note().isEmpty());
+        Q_EMIT searchLinksLoaded();
+    });
+    // "record:<id>": the search an event cites, selected in the table.
+    connect(m_searchNote, &QLabel::linkActivated, this, [this](const QString& link) {
+        const QString prefix = QStringLiteral("record:");
+        const qint64 id = link.startsWith(prefix) ? link.mid(prefix.size()).toLongLong() : 0;
+        if (id > 0)
+            Q_EMIT recordRequested(id);
+    });
     if (m_log) {
         // Algolia's verdict arrives seconds after the event (its debugger feed): show it when it does.
         connect(m_log, &EventLog::recordsChanged, this, [this](const QList<qint64>& ids) {
@@ -289,6 +308,8 @@ void DetailsPane::clear()
     m_timeline->clear();
     m_searchLinks->clear();
     m_tabs->setTabVisible(m_tabs->indexOf(m_searchLinks), false);
+    m_searchNote->clear();
+    m_searchNote->hide();
     m_raw->clear();
 }
 
@@ -450,6 +471,12 @@ void DetailsPane::showRecord(const LogRecord& record)
 
     m_requestEvents->clear();
     m_timeline->clear();
+    // The first tab holds what was logged: an event, a search's JSON or a refused request's body.
+    m_tabs->setTabText(0, record.kind == RecordKind::Event    ? tr("Event")
+                          : record.kind == RecordKind::Search ? tr("Search JSON")
+                                                              : tr("Body"));
+    m_searchNote->clear();
+    m_searchNote->hide();
     const bool searchSide = SearchLinksView::appliesTo(record);
     m_tabs->setTabVisible(m_tabs->indexOf(m_searchLinks), searchSide);
     if (searchSide)

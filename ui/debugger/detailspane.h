@@ -79,6 +79,7 @@ private:
     QLabel* m_summary = nullptr;
     std::function<QStringList(qint64)> m_planNotes;
     QLabel* m_planNotesLabel = nullptr;
+    QLabel* m_searchNote = nullptr; // an event's search (a link) or a search's citing events, at a glance
     QTextBrowser* m_json = nullptr;
     QTreeWidget* m_issues = nullptr;
     QTreeWidget* m_usefulness = nullptr;

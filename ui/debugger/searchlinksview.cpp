@@ -102,6 +102,8 @@ void SearchLinksView::clear()
 {
     ++m_generation;
     m_recordId = 0;
+    m_showingSearch = false;
+    m_note.clear();
     m_summary->clear();
     m_params->clear();
     m_hits->clear();
@@ -113,14 +115,15 @@ void SearchLinksView::showRecord(const LogRecord& record)
     clear();
     const quint64 generation = m_generation;
     m_recordId = record.id;
+    m_showingSearch = record.kind == RecordKind::Search;
     if (record.kind == RecordKind::Search) {
         const std::optional<SearchRecord> search = RecordText::searchOf(record);
         showSearch(record, search.value_or(SearchRecord()), {});
         if (record.queryId.isEmpty()) {
-            m_summary->setText(
-                m_summary->text() + QLatin1Char('\n') +
-                tr("This search returned no queryID (clickAnalytics was not set): no event can "
-                   "cite it, so Algolia cannot tie clicks or conversions to it."));
+            const QString why = tr("This search returned no queryID (clickAnalytics was not set): no event "
+                                   "can cite it, so Algolia cannot tie clicks or conversions to it.");
+            m_summary->setText(m_summary->text() + QLatin1Char('\n') + why);
+            m_note = why.toHtmlEscaped();
             Q_EMIT linksLoaded();
             return;
         }
@@ -158,9 +161,16 @@ void SearchLinksView::showRecord(const LogRecord& record)
                                   "elsewhere (not through the endpoint), before the log was cleared, or the "
                                   "queryID is wrong.")
                                    .arg(queryId));
+            m_note = tr("queryID %1 · no search with this queryID was recorded").arg(queryId.toHtmlEscaped());
         } else {
             const LogRecord& searchRecord = found.constFirst();
-            showSearch(searchRecord, RecordText::searchOf(searchRecord).value_or(SearchRecord()), clicked);
+            const SearchRecord search = RecordText::searchOf(searchRecord).value_or(SearchRecord());
+            showSearch(searchRecord, search, clicked);
+            m_note = tr("queryID %1 · cites <a href=\"record:%2\">the search %3 (%4) at %5</a>")
+                         .arg(queryId.toHtmlEscaped())
+                         .arg(searchRecord.id)
+                         .arg(SearchWords::queryText(search.query).toHtmlEscaped(),
+                              SearchWords::hitCount(search.nbHits), timeOfDay(searchRecord.receivedAtMs));
         }
         LogQuery citing;
         citing.queryId = queryId;
@@ -246,6 +256,14 @@ void SearchLinksView::fillLinks(const QList<LogRecord>& records)
         if (const int n = onHit.value(hit->text(1)); n > 0)
             parts << (n == 1 ? tr("1 event") : tr("%1 events").arg(n));
         hit->setText(2, parts.join(QStringLiteral(" · ")));
+    }
+    if (m_showingSearch && m_note.isEmpty()) {
+        int citing = 0;
+        for (const LogRecord& r : records)
+            citing += r.kind == RecordKind::Event ? 1 : 0;
+        m_note = citing == 0   ? tr("No event cites this search yet")
+                 : citing == 1 ? tr("1 event cites this search (Search tab)")
+                               : tr("%1 events cite this search (Search tab)").arg(citing);
     }
     if (m_links->topLevelItemCount() == 0)
         new QTreeWidgetItem(m_links, {QString(), tr("No event cites this search's queryID yet")});

@@ -34,6 +34,9 @@ public:
 
     // Whether a record has a search side: a search, or an event that cites a queryID.
     static bool appliesTo(const LogRecord& record);
+    // One line for the details' summary once the links are in (rich text): an event's search as a link
+    // ("record:<id>"), or that none was recorded; for a search, how many events cite it. Empty before.
+    QString note() const { return m_note; }
     void showRecord(const LogRecord& record);
     void clear();
 
@@ -49,6 +52,8 @@ private:
     EventLog* m_log = nullptr;
     quint64 m_generation = 0;
     qint64 m_recordId = 0;
+    bool m_showingSearch = false; // the record shown is a search (not an event citing one)
+    QString m_note;
     QLabel* m_summary = nullptr;
     QTreeWidget* m_params = nullptr;
     QTreeWidget* m_hits = nullptr;

@@ -249,6 +249,21 @@ void TestRecordKinds::detailsLinkSearchesAndEventsBothWays()
     Q_EMIT links->itemActivated(toSearch, 0);
     QTRY_COMPARE(currentId(p), 1);
     QTRY_COMPARE(details->recordId(), 1);
+    auto* note = child<QLabel>(details, QStringLiteral("detailsSearchNote"));
+    QTRY_VERIFY(note->isVisible());
+    QVERIFY2(note->text().contains(QLatin1String("1 event cites this search")), qPrintable(note->text()));
+    QCOMPARE(tabs->tabText(0), QStringLiteral("Search JSON"));
+
+    // At a glance, above the tabs: the click's search, a link that selects it.
+    linksLoaded.clear();
+    select(p, 2);
+    QTRY_VERIFY(!linksLoaded.isEmpty());
+    QCOMPARE(tabs->tabText(0), QStringLiteral("Event"));
+    QVERIFY(note->isVisible());
+    QVERIFY2(note->text().contains(QLatin1String("href=\"record:1\"")), qPrintable(note->text()));
+    QVERIFY(note->text().contains(QStringLiteral("“red shoes”")));
+    Q_EMIT note->linkActivated(QStringLiteral("record:1"));
+    QTRY_COMPARE(currentId(p), 1);
 
     // A record with no search side hides the tab.
     select(p, 3);
@@ -275,6 +290,9 @@ void TestRecordKinds::eventCitingAnUnrecordedSearchSaysSo()
         qPrintable(searchSummary->text()));
     QCOMPARE(child<QTreeWidget>(p->detailsPane(), QStringLiteral("detailsSearchHits"))->topLevelItemCount(),
              0);
+    auto* note = child<QLabel>(p->detailsPane(), QStringLiteral("detailsSearchNote"));
+    QVERIFY(note->isVisible());
+    QCOMPARE(note->text(), QStringLiteral("queryID q-none · no search with this queryID was recorded"));
 }
 
 void TestRecordKinds::rawTabShowsTheRequestAsReceived()
