@@ -258,20 +258,7 @@ DesktopSession::CreateResult DesktopSession::create(const DesktopOptions& option
 
     // 7. The window, last: it sees every service.
     session->m_window = std::make_unique<MainWindow>(session.get());
-    if (AlgoliaFeed* feed = session->algoliaFeed()) {
-        MainWindow* window = session->m_window.get();
-        QObject::connect(
-            feed, &AlgoliaFeed::feedError, window, [window](const SendResult& result, bool stopped) {
-                // describe() carries the status and Algolia's message, never the request's headers (the key).
-                const QString text =
-                    stopped
-                        ? QObject::tr("Algolia's debugger feed: %1. Polling stopped: the key needs the "
-                                      "analytics ACL, and the app must be in the chosen region")
-                              .arg(result.describe())
-                        : QObject::tr("Algolia's debugger feed: %1 (trying again)").arg(result.describe());
-                window->statusBar()->showMessage(text, 10'000);
-            });
-    }
+    // The window shows the feed's errors (a status bar label of their own, beside the sends' messages).
     result.session = std::move(session);
     return result;
 }

@@ -14,6 +14,7 @@
 #include "event/eventcodec.h"
 #include "event/eventkind.h"
 #include "fetchindexdialog.h"
+#include "outbox/credentialsprompt.h"
 #include "outbox/outboxpanel.h"
 #include "presenter/presenterwindow.h"
 #include "settings/appsettings.h"
@@ -51,6 +52,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "client/algoliafeed.h"
 #include "client/insightsclient.h"
 #include "client/profiles.h"
 #include "endpoint/embeddedendpoint.h"
@@ -206,6 +208,22 @@ MainWindow::MainWindow(DesktopSession* session, QWidget* parent)
             showDock(m_outboxDock);
             m_outboxPanel->retryAllFailed();
         });
+        if (AlgoliaFeed* feed = m_session->algoliaFeed()) {
+            // Its own label: a send's message in the status bar never hides a feed error, nor the reverse.
+            connect(feed, &AlgoliaFeed::feedError, this, [this](const SendResult& result, bool stopped) {
+                // describe() carries the status and Algolia's message, never the request's headers (the key).
+                m_feedLabel->setText(
+                    stopped ? tr("\u26a0 Algolia's debugger feed: %1. Polling stopped").arg(result.describe())
+                            : tr("\u26a0 Algolia's debugger feed: %1 (trying again)").arg(result.describe()));
+                m_feedLabel->setToolTip(
+                    stopped
+                        ? tr("Polling stopped: the key needs the analytics ACL, and the app must be in the "
+                             "chosen region")
+                        : tr("Algolia's debugger feed did not answer; it is polled again"));
+                m_feedLabel->setVisible(true);
+            });
+            connect(feed, &AlgoliaFeed::polled, this, [this] { m_feedLabel->setVisible(false); });
+        }
         connect(client, &InsightsClient::userTokenDeleted, this, [this](const UserTokenDeletion& deletion) {
             statusBar()->showMessage(
                 tr("DELETE /1/usertokens/%1: %2").arg(deletion.userToken, deletion.result.describe()),
@@ -639,6 +657,7 @@ void MainWindow::createMenusAndToolBar()
     connect(m_targetCombo, &QComboBox::currentIndexChanged, this, [this] {
         m_session->settings()->target.setValue(m_targetCombo->currentData().toString());
         applyTarget();
+        withAlgoliaCredentials({}); // an Algolia target without credentials asks for them now
     });
 }
 
@@ -686,6 +705,10 @@ void MainWindow::createStatusBar()
         if (m_usersPanel->undoDelete())
             statusBar()->showMessage(tr("Test user restored"), 5000);
     });
+    m_feedLabel = new QLabel;
+    m_feedLabel->setObjectName(QStringLiteral("algoliaFeedStatusLabel"));
+    m_feedLabel->setVisible(false);
+    statusBar()->addPermanentWidget(m_feedLabel);
     m_outboxLabel = new QLabel;
     m_outboxLabel->setObjectName(QStringLiteral("outboxStatusLabel"));
     statusBar()->addPermanentWidget(m_outboxLabel);
@@ -896,6 +919,81 @@ void MainWindow::sendEvents(const QList<Event>& events)
 {
     if (events.isEmpty())
         return;
+    withAlgoliaCredentials([this, events] { enqueueNow(events); });
+}
+
+void MainWindow::withAlgoliaCredentials(std::function<void()> send)
+{
+    AppSettings* settings = m_session->settings();
+    const std::optional<InsightsTarget> target = InsightsTarget::parse(settings->target.value());
+    const bool algolia = target && target->kind != TargetKind::Local && target->kind != TargetKind::Custom;
+    SecretStore* secrets = m_session->secrets();
+    if (!algolia || !secrets) {
+        if (send)
+            send();
+        return;
+    }
+    const QString appId = settings->appId.value();
+    if (appId.isEmpty()) {
+        promptCredentials(std::move(send));
+        return;
+    }
+    secrets->readApiKey(appId, this, [this, send = std::move(send)](const SecretResult& result) {
+        if (result.ok && result.value && !result.value->isEmpty()) {
+            if (send)
+                send();
+        } else {
+            promptCredentials(send);
+        }
+    });
+}
+
+void MainWindow::promptCredentials(std::function<void()> send)
+{
+    if (send)
+        m_sendsAwaitingCredentials.append(std::move(send));
+    if (m_credentialsPrompt) {
+        m_credentialsPrompt->raise();
+        return;
+    }
+    const std::optional<InsightsTarget> target = InsightsTarget::parse(m_session->settings()->target.value());
+    const QString label = targetLabel(target ? target->kind : TargetKind::Us);
+    auto* prompt = new CredentialsPrompt(label, m_session->settings()->appId.value(), this);
+    prompt->setAttribute(Qt::WA_DeleteOnClose);
+    m_credentialsPrompt = prompt;
+    connect(prompt, &QDialog::accepted, this, [this, prompt] {
+        const Credentials credentials{prompt->appId(), prompt->apiKey()};
+        m_session->settings()->appId.setValue(credentials.appId);
+        applyTarget();
+        // Used at once (queued before the events), stored in the keychain for the next runs.
+        if (InsightsClient* client = m_session->client())
+            QMetaObject::invokeMethod(client, [client, credentials] { client->setCredentials(credentials); });
+        if (SecretStore* secrets = m_session->secrets()) {
+            secrets->writeApiKey(credentials.appId, credentials.apiKey, this,
+                                 [this](const SecretResult& result) {
+                                     if (!result.ok)
+                                         statusBar()->showMessage(
+                                             tr("The API key could not be stored: %1. It is used until the "
+                                                "app quits")
+                                                 .arg(result.error),
+                                             10'000);
+                                 });
+        }
+        for (const auto& send : std::exchange(m_sendsAwaitingCredentials, {}))
+            send();
+    });
+    connect(prompt, &QDialog::rejected, this, [this, label] {
+        const qsizetype waiting = m_sendsAwaitingCredentials.size();
+        m_sendsAwaitingCredentials.clear();
+        if (waiting > 0)
+            statusBar()->showMessage(
+                tr("Not sent: %1 needs an application ID and an API key (Settings)").arg(label), 10'000);
+    });
+    prompt->open();
+}
+
+void MainWindow::enqueueNow(const QList<Event>& events)
+{
     if (InsightsClient* client = m_session->client()) {
         QMetaObject::invokeMethod(client, [client, events] { client->enqueue(events); });
         statusBar()->showMessage(tr("Sending %n event(s) to %1…", nullptr, static_cast<int>(events.size()))
@@ -919,10 +1017,15 @@ void MainWindow::sendQueue()
 {
     if (m_queue.isEmpty())
         return;
-    const QList<Event> events = std::exchange(m_queue, {});
-    saveQueue();
-    refreshQueue();
-    sendEvents(events);
+    // The queue stays until the events can go (credentials asked for first when they are missing).
+    withAlgoliaCredentials([this] {
+        if (m_queue.isEmpty())
+            return;
+        const QList<Event> events = std::exchange(m_queue, {});
+        saveQueue();
+        refreshQueue();
+        enqueueNow(events);
+    });
 }
 
 void MainWindow::refreshQueue()

@@ -7,9 +7,11 @@
 
 #include <QList>
 #include <QMainWindow>
+#include <QPointer>
 #include <QTimer>
 
 class ComposerWidget;
+class CredentialsPrompt;
 class DebuggerPanel;
 class DemoShoppers;
 class DesktopSession;
@@ -112,6 +114,11 @@ private:
     void distributeTestUsers();
     void copySnippet(const QString& text, const QString& what);
     void refreshOutboxStatus();
+    // Runs `send` now, or, when the target is Algolia and the app ID or its stored key is missing, once the
+    // credentials prompt saved them (never, when it is cancelled). An empty `send` only asks.
+    void withAlgoliaCredentials(std::function<void()> send);
+    void promptCredentials(std::function<void()> send);
+    void enqueueNow(const QList<Event>& events);
     void refreshQueue();
     void refreshQueueTitle();
     void saveQueue();
@@ -150,6 +157,9 @@ private:
     QToolButton* m_copyButton = nullptr;
     QLabel* m_secretsLabel = nullptr;
     QLabel* m_outboxLabel = nullptr;
+    QLabel* m_feedLabel = nullptr;
+    QPointer<CredentialsPrompt> m_credentialsPrompt;
+    QList<std::function<void()>> m_sendsAwaitingCredentials;
     DemoShoppers* m_demoShoppers = nullptr;
     QToolButton* m_undoDeleteButton = nullptr;
     QTimer m_undoDeleteTimer;

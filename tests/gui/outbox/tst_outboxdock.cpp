@@ -2,19 +2,25 @@
 #include "composer/composerwidget.h"
 #include "debugger/debuggerpanel.h"
 #include "debugger/detailspane.h"
+#include "faultserver.h"
 #include "log/eventlog.h"
 #include "log/recordbuilder.h"
 #include "main/desktopsession.h"
 #include "main/mainwindow.h"
+#include "outbox/credentialsprompt.h"
 #include "outbox/outboxpanel.h"
+#include "secrets/secretstore.h"
 #include "settings/appsettings.h"
 #include "views/eventtablemodel.h"
 
 #include <QAction>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <QStatusBar>
 #include <QTableView>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -33,12 +39,15 @@ class TestOutboxDock final : public QObject
 private Q_SLOTS:
     void failedBatchesSurviveARestartAndAreRetriedOrDiscarded();
     void undeliveredEventsReadNotDeliveredNeverRejected();
+    void algoliaTargetWithoutCredentialsAsksForThem();
 
 private:
     static std::unique_ptr<DesktopSession> open(const QString& dataDir);
     static quint16 closedLoopbackPort();
     static void giveUpAtOnce(InsightsClient* client);
     static QStringList itemTexts(const QListWidget* list);
+    // The events requests a server received (not the feed's GETs).
+    static QList<ReceivedRequest> posts(const FaultServer& server);
 };
 
 std::unique_ptr<DesktopSession> TestOutboxDock::open(const QString& dataDir)
@@ -83,6 +92,16 @@ QStringList TestOutboxDock::itemTexts(const QListWidget* list)
     for (int i = 0; i < list->count(); ++i)
         texts << list->item(i)->text();
     return texts;
+}
+
+QList<ReceivedRequest> TestOutboxDock::posts(const FaultServer& server)
+{
+    QList<ReceivedRequest> result;
+    for (const ReceivedRequest& request : server.requests()) {
+        if (request.method == "POST")
+            result.append(request);
+    }
+    return result;
 }
 
 void TestOutboxDock::failedBatchesSurviveARestartAndAreRetriedOrDiscarded()
@@ -237,6 +256,84 @@ void TestOutboxDock::undeliveredEventsReadNotDeliveredNeverRejected()
     QCOMPARE(record.httpStatus, 0);
     QVERIFY(!record.accepted);
     QVERIFY(record.message.startsWith(QLatin1String("gave up after 1 attempts; last: network error")));
+}
+
+void TestOutboxDock::algoliaTargetWithoutCredentialsAsksForThem()
+{
+    QTemporaryDir dir;
+    FaultServer algolia; // a local stand-in for Algolia's hosts
+    QVERIFY(algolia.listen());
+    algolia.setFallback(FaultAction::ok());
+    DesktopOptions options;
+    options.dataDir = dir.path();
+    options.port = 0;
+    options.inMemorySecrets = true;
+    ClientHosts hosts;
+    hosts.insightsUs = algolia.url();
+    hosts.insightsDe = algolia.url();
+    hosts.insightsGlobal = algolia.url();
+    options.algoliaHosts = hosts;
+    auto session = DesktopSession::create(options).session;
+    QVERIFY(session);
+    MainWindow* window = session->window();
+    window->show();
+    auto prompt = [window] {
+        return window->findChild<CredentialsPrompt*>(QStringLiteral("credentialsPrompt"));
+    };
+    QVERIFY(!prompt());
+
+    // Choosing Algolia (US) with no application ID asks for the credentials at once.
+    auto* target = window->findChild<QComboBox*>(QStringLiteral("targetCombo"));
+    target->setCurrentIndex(target->findData(QStringLiteral("us")));
+    QTRY_VERIFY(prompt() && prompt()->isVisible());
+    QTest::mouseClick(prompt()->findChild<QPushButton*>(QStringLiteral("credentialsCancelButton")),
+                      Qt::LeftButton);
+    QTRY_VERIFY(!prompt());
+
+    // Sending without them asks again instead of sending: nothing reaches the target, nothing is queued.
+    window->composer()->loadExample();
+    window->composer()->send();
+    QTRY_VERIFY(prompt() && prompt()->isVisible());
+    auto* save = prompt()->findChild<QPushButton*>(QStringLiteral("credentialsSaveButton"));
+    QVERIFY(!save->isEnabled()); // both are needed
+    QTest::mouseClick(prompt()->findChild<QPushButton*>(QStringLiteral("credentialsCancelButton")),
+                      Qt::LeftButton);
+    QTRY_VERIFY(!prompt());
+    QVERIFY2(window->statusBar()->currentMessage().startsWith(QLatin1String("Not sent: Algolia (US) needs")),
+             qPrintable(window->statusBar()->currentMessage()));
+    QVERIFY(posts(algolia).isEmpty());
+
+    // Entered and saved: the event goes, with the key, and the key is in the secret store, not the settings.
+    window->composer()->send();
+    QTRY_VERIFY(prompt() && prompt()->isVisible());
+    prompt()->findChild<QLineEdit*>(QStringLiteral("credentialsAppIdEdit"))->setText(QStringLiteral("APP9"));
+    prompt()
+        ->findChild<QLineEdit*>(QStringLiteral("credentialsApiKeyEdit"))
+        ->setText(QStringLiteral("key-9"));
+    save = prompt()->findChild<QPushButton*>(QStringLiteral("credentialsSaveButton"));
+    QVERIFY(save->isEnabled());
+    QTest::mouseClick(save, Qt::LeftButton);
+    QTRY_VERIFY(!prompt());
+    // (Algolia's debugger feed is polled too, with GET, once the key is known: not counted here.)
+    QTRY_COMPARE_WITH_TIMEOUT(posts(algolia).size(), 1, 15000);
+    const ReceivedRequest request = posts(algolia).constFirst();
+    QCOMPARE(request.target, QByteArray("/1/events"));
+    QCOMPARE(request.headers.value("x-algolia-application-id"), QByteArray("APP9"));
+    QCOMPARE(request.headers.value("x-algolia-api-key"), QByteArray("key-9"));
+    QCOMPARE(session->settings()->appId.value(), QStringLiteral("APP9"));
+    std::optional<QString> stored;
+    bool read = false;
+    session->secrets()->readApiKey(QStringLiteral("APP9"), window, [&](const SecretResult& result) {
+        stored = result.value;
+        read = true;
+    });
+    QTRY_VERIFY(read);
+    QCOMPARE(stored, std::optional<QString>(QStringLiteral("key-9")));
+
+    // With the credentials known, the next send goes straight away.
+    window->composer()->send();
+    QTRY_COMPARE_WITH_TIMEOUT(posts(algolia).size(), 2, 15000);
+    QVERIFY(!prompt());
 }
 
 QTEST_MAIN(TestOutboxDock)
