@@ -36,7 +36,7 @@ int fail(const QString& message)
     return kExitUsage;
 }
 
-// Every event of a running endpoint after `sinceId`, page by page through GET /debugger/events.
+// Every record of a running endpoint after `sinceId`, page by page through GET /debugger/events.
 RunLoadResult fetchRun(const QUrl& base, qint64 sinceId)
 {
     RunLoadResult result;
@@ -48,6 +48,8 @@ RunLoadResult fetchRun(const QUrl& base, qint64 sinceId)
                     QStringLiteral("/debugger/events"));
         QUrlQuery query;
         query.addQueryItem(QStringLiteral("since"), QString::number(since));
+        // Every kind, as from a data folder: the plan's checks read searches and refused requests too.
+        query.addQueryItem(QStringLiteral("kind"), QStringLiteral("all"));
         query.addQueryItem(QStringLiteral("limit"), QString::number(kPageSize));
         url.setQuery(query);
         SendRequest request;

@@ -119,6 +119,12 @@ QByteArray textLine(const LogRecord& record)
     const QString time =
         QDateTime::fromMSecsSinceEpoch(record.receivedAtMs, Qt::UTC).toString(Qt::ISODateWithMs);
     const auto orDash = [](const QString& value) { return value.isEmpty() ? QStringLiteral("-") : value; };
+    if (record.kind == RecordKind::Request) // refused before any event was judged: what came, and why
+        return (time + QLatin1Char(' ') + verdictPhrase(verdictOf(record)) + QLatin1Char(' ') +
+                QString::number(record.httpStatus) + QLatin1Char(' ') + orDash(record.method) +
+                QLatin1Char(' ') + orDash(record.path) + QStringLiteral(" \"") + record.message +
+                QStringLiteral("\" why=\"") + firstError(record) + QStringLiteral("\"\n"))
+            .toUtf8();
     QString line = time + QLatin1Char(' ') + verdictPhrase(verdictOf(record)) + QLatin1Char(' ') +
                    QString::number(record.httpStatus) + QLatin1Char(' ') + orDash(record.eventType) +
                    QStringLiteral(" \"") + record.eventName + QStringLiteral("\" index=") +
@@ -134,7 +140,8 @@ QByteArray jsonLine(const LogRecord& record)
     const QString time =
         QDateTime::fromMSecsSinceEpoch(record.receivedAtMs, Qt::UTC).toString(Qt::ISODateWithMs);
     const QString error = firstError(record);
-    return "{\"id\":" + QByteArray::number(record.id) + ",\"time\":" + jsonString(time) +
+    return "{\"id\":" + QByteArray::number(record.id) +
+           ",\"kind\":" + jsonString(recordKindName(record.kind)) + ",\"time\":" + jsonString(time) +
            ",\"verdict\":" + jsonString(verdictKey(verdictOf(record))) +
            ",\"httpStatus\":" + QByteArray::number(record.httpStatus) +
            ",\"eventType\":" + jsonString(record.eventType) +
@@ -142,7 +149,9 @@ QByteArray jsonLine(const LogRecord& record)
            ",\"userToken\":" + jsonString(record.userToken) +
            ",\"error\":" + (error.isEmpty() ? QByteArray("null") : jsonString(error)) +
            ",\"requestId\":" + jsonString(record.requestId) +
-           ",\"source\":" + jsonString(eventSourceName(record.source)) + "}\n";
+           ",\"source\":" + jsonString(eventSourceName(record.source)) +
+           ",\"method\":" + jsonString(record.method) + ",\"path\":" + jsonString(record.path) +
+           ",\"message\":" + jsonString(record.message) + "}\n";
 }
 
 int fail(const QString& message, int status = 2)

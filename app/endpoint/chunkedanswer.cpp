@@ -13,14 +13,18 @@ ChunkedAnswer::ChunkedAnswer(Producer producer)
 qsizetype ChunkedAnswer::read(char* buffer, qsizetype max)
 {
     while (m_offset >= m_pending.size()) {
+        if (m_failed)
+            return -1;
         if (m_done)
             return 0;
-        std::optional<QByteArray> next = m_producer();
+        QString error;
+        std::optional<QByteArray> next = m_producer(&error);
         if (!next) {
+            m_failed = !error.isEmpty();
             m_done = true;
             m_pending.clear();
             m_offset = 0;
-            return 0;
+            return m_failed ? -1 : 0;
         }
         m_pending = std::move(*next);
         m_offset = 0;
@@ -60,47 +64,80 @@ bool isReceived(const LogRecord& record)
 
 } // namespace
 
-ChunkedAnswer::Producer automationEventsProducer(const EventLog* log, LogQuery query)
+ChunkedAnswer::Producer automationEventsProducer(const EventLog* log, LogQuery query, QList<RecordKind> kinds,
+                                                 QString* error)
 {
+    // One kind is filtered by the log; a set of kinds (the default listing: events and refused requests) is
+    // filtered here, the pages read in id order all the same.
+    if (kinds.size() == 1)
+        query.kind = kinds.constFirst();
+    const bool filterHere = kinds.size() > 1;
     struct State
     {
-        int stage = 0; // 0 head, 1 pages, 2 tail, 3 done
+        int stage = 0; // 0 head, 1 pages, 2 done
         int remaining = 0;
         int emitted = 0;
         qint64 lastId = 0;
         AdaptivePage page{500};
+        std::optional<QByteArray> firstChunk; // read at once, so that a failing log is answered 500
     };
     auto state = std::make_shared<State>();
     state->remaining = query.limit;
     state->lastId = query.sinceId;
     const int limit = query.limit;
-    return [log, query, limit, state]() mutable -> std::optional<QByteArray> {
+    // The JSON of the next page of matching records (possibly empty when a page held only other kinds);
+    // nullopt when the read failed.
+    const auto readPage = [log, query, kinds, filterHere,
+                           state](QString* failure) -> std::optional<QByteArray> {
+        LogQuery page = query;
+        page.sinceId = state->lastId;
+        page.limit = std::min(state->page.size(), state->remaining);
+        QString readError;
+        const QList<LogRecord> records = log->query(page, &readError);
+        if (!readError.isEmpty()) {
+            *failure = readError;
+            return std::nullopt;
+        }
+        QByteArray chunk;
+        int matched = 0;
+        for (const LogRecord& record : records) {
+            if (filterHere && !kinds.contains(record.kind))
+                continue;
+            if (state->emitted++ > 0)
+                chunk += ',';
+            chunk += EndpointHttp::automationRecordJson(record);
+            ++matched;
+        }
+        state->page.observe(std::max(matched, 1), std::max<qsizetype>(chunk.size(), 1));
+        state->remaining -= matched;
+        if (!records.isEmpty())
+            state->lastId = records.constLast().id;
+        if (records.size() < page.limit)
+            state->remaining = 0; // the log has no more
+        return chunk;
+    };
+    if (state->remaining > 0) {
+        QString failure;
+        state->firstChunk = readPage(&failure);
+        if (!state->firstChunk) {
+            *error = failure;
+            return {};
+        }
+    }
+    return [readPage, limit, state](QString* failure) -> std::optional<QByteArray> {
         switch (state->stage) {
         case 0:
             state->stage = 1;
-            return QByteArrayLiteral("{\"events\":[");
+            return QByteArrayLiteral("{\"events\":[") + state->firstChunk.value_or(QByteArray());
         case 1: {
-            if (state->remaining > 0) {
-                LogQuery page = query;
-                page.sinceId = state->lastId;
-                page.limit = std::min(state->page.size(), state->remaining);
-                const QList<LogRecord> records = log->query(page);
-                QByteArray chunk;
-                for (const LogRecord& record : records) {
-                    if (state->emitted++ > 0)
-                        chunk += ',';
-                    chunk += EndpointHttp::automationRecordJson(record);
-                }
-                state->page.observe(static_cast<int>(records.size()), chunk.size());
-                state->remaining -= static_cast<int>(records.size());
-                if (!records.isEmpty())
-                    state->lastId = records.constLast().id;
-                if (records.size() < page.limit)
-                    state->remaining = 0; // the log has no more
-                if (!chunk.isEmpty())
+            while (state->remaining > 0) {
+                std::optional<QByteArray> chunk = readPage(failure);
+                if (!chunk)
+                    return std::nullopt; // cut off: the client sees an error, not a complete short page
+                if (!chunk->isEmpty())
                     return chunk;
             }
-            state->stage = 3;
+            state->stage = 2;
             return "],\"lastId\":" + QByteArray::number(state->lastId) +
                    ",\"hasMore\":" + (state->emitted >= limit ? "true" : "false") + '}';
         }
@@ -110,7 +147,8 @@ ChunkedAnswer::Producer automationEventsProducer(const EventLog* log, LogQuery q
     };
 }
 
-ChunkedAnswer::Producer debuggerFeedProducer(const EventLog* log, qint64 startMs, qint64 endMs, int limit)
+ChunkedAnswer::Producer debuggerFeedProducer(const EventLog* log, qint64 startMs, qint64 endMs, int limit,
+                                             QString* error)
 {
     struct State
     {
@@ -123,53 +161,65 @@ ChunkedAnswer::Producer debuggerFeedProducer(const EventLog* log, qint64 startMs
         AdaptivePage page{500};
     };
     auto state = std::make_shared<State>();
-    return [log, startMs, endMs, limit, state]() -> std::optional<QByteArray> {
+    // Newest first, a block of ids at a time, until the window's start: the feed asks for recent seconds, so
+    // this reads few blocks however large the log is. Each block is read oldest first (an id range: no sort
+    // of large rows), and only ids are kept. Only events: searches and refused requests are not Algolia's.
+    AdaptivePage firstPass(500);
+    bool reachedStart = false;
+    qint64 high = log->lastId();
+    while (!reachedStart && high > 0 && state->ids.size() < limit) {
+        LogQuery query;
+        query.sinceId = std::max<qint64>(0, high - firstPass.size());
+        query.limit = static_cast<int>(high - query.sinceId);
+        query.kind = RecordKind::Event;
+        QString readError;
+        const QList<LogRecord> records = log->query(query, &readError);
+        if (!readError.isEmpty()) {
+            *error = readError;
+            return {};
+        }
+        qsizetype bytes = 0;
+        for (auto it = records.crbegin(); it != records.crend(); ++it) {
+            const LogRecord& record = *it;
+            bytes += record.rawJson.size();
+            if (record.id > high)
+                continue;
+            if (record.receivedAtMs < startMs) {
+                reachedStart = true;
+                break;
+            }
+            if (isReceived(record) && record.receivedAtMs <= endMs) {
+                state->ids.insert(record.id);
+                if (state->ids.size() >= limit)
+                    break;
+            }
+        }
+        firstPass.observe(static_cast<int>(std::max<qsizetype>(records.size(), 1)),
+                          std::max<qsizetype>(bytes, 1));
+        high = query.sinceId;
+    }
+    if (!state->ids.isEmpty()) {
+        state->nextAfter = *std::min_element(state->ids.cbegin(), state->ids.cend()) - 1;
+        state->lastWanted = *std::max_element(state->ids.cbegin(), state->ids.cend());
+    }
+    return [log, state](QString* failure) -> std::optional<QByteArray> {
         if (state->done)
             return std::nullopt;
         if (!state->started) {
             state->started = true;
-            // Newest first, a block of ids at a time, until the window's start: the feed asks for recent
-            // seconds, so this reads few blocks however large the log is. Each block is read oldest first
-            // (an id range: no sort of large rows), and only ids are kept.
-            AdaptivePage page(500);
-            bool reachedStart = false;
-            qint64 high = log->lastId();
-            while (!reachedStart && high > 0 && state->ids.size() < limit) {
-                LogQuery query;
-                query.sinceId = std::max<qint64>(0, high - page.size());
-                query.limit = static_cast<int>(high - query.sinceId);
-                const QList<LogRecord> records = log->query(query);
-                qsizetype bytes = 0;
-                for (auto it = records.crbegin(); it != records.crend(); ++it) {
-                    const LogRecord& record = *it;
-                    bytes += record.rawJson.size();
-                    if (record.id > high)
-                        continue;
-                    if (record.receivedAtMs < startMs) {
-                        reachedStart = true;
-                        break;
-                    }
-                    if (isReceived(record) && record.receivedAtMs <= endMs) {
-                        state->ids.insert(record.id);
-                        if (state->ids.size() >= limit)
-                            break;
-                    }
-                }
-                page.observe(static_cast<int>(std::max<qsizetype>(records.size(), 1)),
-                             std::max<qsizetype>(bytes, 1));
-                high = query.sinceId;
-            }
-            if (!state->ids.isEmpty()) {
-                state->nextAfter = *std::min_element(state->ids.cbegin(), state->ids.cend()) - 1;
-                state->lastWanted = *std::max_element(state->ids.cbegin(), state->ids.cend());
-            }
             return QByteArrayLiteral("{\"events\":[");
         }
         while (!state->ids.isEmpty() && state->nextAfter < state->lastWanted) {
             LogQuery query;
             query.sinceId = state->nextAfter;
             query.limit = state->page.size();
-            const QList<LogRecord> records = log->query(query);
+            query.kind = RecordKind::Event;
+            QString readError;
+            const QList<LogRecord> records = log->query(query, &readError);
+            if (!readError.isEmpty()) {
+                *failure = readError;
+                return std::nullopt;
+            }
             if (records.isEmpty())
                 break;
             QByteArray chunk;

@@ -7,7 +7,9 @@
 #include "log/eventlog.h"
 
 #include <QByteArray>
+#include <QList>
 #include <QSet>
+#include <QString>
 
 #include <functional>
 #include <optional>
@@ -19,10 +21,13 @@ class ChunkedAnswer final
     Q_DISABLE_COPY_MOVE(ChunkedAnswer)
 
 public:
-    using Producer = std::function<std::optional<QByteArray>()>; // nullopt: the answer is complete
+    // The next chunk; nullopt when the answer is complete, or when it failed part-way (`error` then set:
+    // SQLite's reason). A failed answer is cut off without its end, so that the client sees an error rather
+    // than a complete short answer (its status and headers are gone already).
+    using Producer = std::function<std::optional<QByteArray>(QString* error)>;
     explicit ChunkedAnswer(Producer producer);
 
-    // Copies up to `max` bytes of the answer into `buffer`; 0 at the end of the answer.
+    // Copies up to `max` bytes of the answer into `buffer`; 0 at the end of the answer, -1 when it failed.
     qsizetype read(char* buffer, qsizetype max);
 
 private:
@@ -30,6 +35,7 @@ private:
     QByteArray m_pending;
     qsizetype m_offset = 0;
     bool m_done = false;
+    bool m_failed = false;
 };
 
 // The page size for reading records of unknown size: starts at one record and adapts so that a page's JSON
@@ -48,11 +54,15 @@ private:
     int m_size = 1;
 };
 
-// GET /debugger/events: records oldest first after `query.sinceId`, at most `query.limit`, then lastId and
-// hasMore, as one JSON object written page by page.
-ChunkedAnswer::Producer automationEventsProducer(const EventLog* log, LogQuery query);
+// GET /debugger/events: records of the given kinds (empty: every kind) oldest first after `query.sinceId`, at
+// most `query.limit`, then lastId (the last record read, whatever its kind) and hasMore, as one JSON object
+// written page by page. The first page is read at once: when that read fails, the producer is empty and
+// `error` says why, so that the request is answered 500 instead of a short page.
+ChunkedAnswer::Producer automationEventsProducer(const EventLog* log, LogQuery query, QList<RecordKind> kinds,
+                                                 QString* error);
 
-// GET /1/events: the records received in [startMs, endMs], the newest `limit` of them, oldest first, in
-// Algolia's feed shape. A first pass finds the window's ids (a page at a time, newest first); the second
-// writes them page by page.
-ChunkedAnswer::Producer debuggerFeedProducer(const EventLog* log, qint64 startMs, qint64 endMs, int limit);
+// GET /1/events: the events (kind Event) received in [startMs, endMs], the newest `limit` of them, oldest
+// first, in Algolia's feed shape. A first pass, run at once, finds the window's ids (a page at a time, newest
+// first; when it fails the producer is empty and `error` says why); the second writes them page by page.
+ChunkedAnswer::Producer debuggerFeedProducer(const EventLog* log, qint64 startMs, qint64 endMs, int limit,
+                                             QString* error);

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <vector>
 
 namespace {
 
@@ -45,6 +46,8 @@ void ConnectionWatchdog::stop()
     }
     m_wake.notify_all();
     m_thread.join();
+    QMutexLocker locker(&m_mutex);
+    m_timers.clear();
 }
 
 ConnectionWatchdog::Watch* ConnectionWatchdog::add(int fd)
@@ -97,6 +100,12 @@ void ConnectionWatchdog::requestFinished(Watch* watch)
     watch->stage = AwaitingHeaders;
 }
 
+void ConnectionWatchdog::after(int delayMs, std::function<void()> expire)
+{
+    QMutexLocker locker(&m_mutex);
+    m_timers.emplace(nowMs() + delayMs, std::move(expire));
+}
+
 void ConnectionWatchdog::run()
 {
     std::unique_lock<std::mutex> lock(m_wakeMutex);
@@ -105,6 +114,16 @@ void ConnectionWatchdog::run()
         if (m_stopping)
             break;
         const qint64 now = nowMs();
+        std::vector<std::function<void()>> due;
+        {
+            QMutexLocker locker(&m_mutex);
+            while (!m_timers.empty() && m_timers.begin()->first <= now) {
+                due.push_back(std::move(m_timers.begin()->second));
+                m_timers.erase(m_timers.begin());
+            }
+        }
+        for (const auto& expire : due) // outside the lock: they may resume connections
+            expire();
         QMutexLocker locker(&m_mutex);
         for (Watch* watch : m_watches) {
             const qint64 elapsed = now - watch->stageStartMs.load();

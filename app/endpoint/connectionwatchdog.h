@@ -11,6 +11,8 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <unordered_set>
@@ -49,6 +51,9 @@ public:
     static void bodyReceived(Watch* watch, qint64 bytes);
     static void answering(Watch* watch); // the request is whole: no deadline while it is answered
     void requestFinished(Watch* watch);  // keep-alive: the next request's headers are due
+    // Runs `expire` on the watchdog's thread about `delayMs` from now (within its 250 ms tick), unless the
+    // watchdog stops first: the bound on an answer that waits for something else (a refusal's log commit).
+    void after(int delayMs, std::function<void()> expire);
 
     // Connections shut down so far for missing a deadline.
     qint64 dropped() const { return m_dropped.load(); }
@@ -65,6 +70,7 @@ private:
     WatchdogLimits m_limits;
     QMutex m_mutex; // guards m_watches; remove() takes it, so a socket is never shut down after its close
     std::unordered_set<Watch*> m_watches;
+    std::multimap<qint64, std::function<void()>> m_timers; // due time (ms since the epoch) -> what to run
     std::thread m_thread;
     std::mutex m_wakeMutex;
     std::condition_variable m_wake;

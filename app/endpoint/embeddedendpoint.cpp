@@ -47,15 +47,71 @@ QByteArray apiError(int status, const char* message)
     return statusBody(status, QString::fromLatin1(message));
 }
 
-// The answer of a route handler, handed over from whatever thread the handler responds on. The handler's
-// `respond` and the Request share it, so that a late answer (after the client went away or the endpoint
-// stopped) finds no connection and is dropped instead of touching freed memory.
-struct HandlerExchange
+// An answer given later, from another thread, to a suspended connection: a route handler's, or a refusal's
+// once its log record is committed (or its wait is over). Whoever answers and the Request share it, so that
+// a late answer (after the client went away or the endpoint stopped) finds no connection and is dropped
+// instead of touching freed memory, and a second one (the refusal's deadline after its commit) does nothing.
+struct AnswerExchange
 {
     QMutex mutex;
     MHD_Connection* connection = nullptr; // null once the request completed
     bool responded = false;
 };
+
+// A request refused before any event was judged: the answer, and why, for its log record (kind Request).
+struct Refusal
+{
+    int status = 400;
+    QByteArray body; // the answer: Algolia's exact body where it defines one (its message is the record's)
+    bool cors = false;
+    HeaderList headers;
+    QString code;  // the issue's code, e.g. "request.missingCredentials"
+    QString field; // the header or parameter at fault, "" for the request as a whole
+    QString why;   // the issue's message: what was wrong and how to fix it
+};
+
+// How long a refused request's answer waits for its record's commit: long enough that a client reading the
+// automation API right after its 401 finds the record, short enough that a slow log never holds a client
+// (a refusal acknowledges nothing, so answering before the commit breaks no promise).
+constexpr int kRefusalLogWaitMs = 2'000;
+
+Refusal bodyTooLarge(bool cors, qint64 bytes, qint64 limit)
+{
+    return {413,
+            tooLargeBody(),
+            cors,
+            {},
+            QStringLiteral("request.bodyTooLarge"),
+            QString(),
+            QStringLiteral("The body is %1 bytes; Algolia accepts bodies smaller than %2 bytes (at most 1000 "
+                           "events): send them in smaller batches")
+                .arg(bytes)
+                .arg(limit)};
+}
+
+Refusal decodedTooLarge(bool cors, qint64 limit)
+{
+    return {413,
+            tooLargeBody(),
+            cors,
+            {},
+            QStringLiteral("request.bodyTooLarge"),
+            QStringLiteral("content-encoding"),
+            QStringLiteral("The body, once decoded, is over %1 bytes: Algolia's limit applies to the decoded "
+                           "body")
+                .arg(limit)};
+}
+
+Refusal unsupportedEncoding(bool cors, const QByteArray& coding)
+{
+    return {kUnsupportedEncodingStatus,
+            unsupportedEncodingBody(coding),
+            cors,
+            {},
+            QStringLiteral("request.unsupportedContentEncoding"),
+            QStringLiteral("content-encoding"),
+            QString()};
+}
 
 // One HTTP request from its request line to its answer. MHD owns the connection; this lives in *con_cls
 // from the URI callback until MHD reports the request completed.
@@ -74,11 +130,13 @@ struct Request
     QByteArray query;   // raw query string without '?'
     RouteMatch route;
     std::shared_ptr<EndpointRouteHandler> handler; // an extra route (INTERFACES.md §2) serves it
-    std::shared_ptr<HandlerExchange> exchange;     // set while a handler owes the answer
+    std::shared_ptr<AnswerExchange> exchange;      // set while a handler or a refusal's log owes the answer
     QByteArray method;
     QByteArray body;
-    bool overLimit = false;    // the body passed the limit: the rest is read and dropped, the answer is 413
-    bool unauthorized = false; // bad credentials on a push whose body is on its way: read it, drop it, 401
+    bool overLimit = false; // the body passed the limit: the rest is read and dropped, the answer is 413
+    // Bad credentials on a request whose body is on its way: the body is read and dropped (its start kept for
+    // the log), then this is answered, so that the client reads the 401 instead of a reset upload.
+    std::optional<Refusal> refusalAfterBody;
     qint64 dropped = 0;
     bool awaitingCommit = false; // counted in Private::pendingAnswers
 
@@ -86,10 +144,30 @@ struct Request
     QByteArray answer;
     QByteArray answerContentType = kJsonContentType;
     HeaderList answerHeaders;
+    bool answerCors = true;
 
     // Whether the body is read and kept (pushes and handler routes); others are drained and dropped.
     bool keepsBody() const { return handler || (route.route == Route::Events && method == "POST"); }
 };
+
+// Algolia's 404 for a path that is no route, with the hint of a near-miss ("//1/events": the client's host
+// ends with '/') or the list of what the endpoint serves.
+Refusal unknownPath(const Request& request)
+{
+    const QString line = QString::fromUtf8(request.method + ' ' + request.path);
+    if (const auto& hint = request.route.hint)
+        return {404, notFoundBody(), true, {}, hint->code, QString(), hint->message};
+    return {404,
+            notFoundBody(),
+            false,
+            {},
+            QStringLiteral("request.unknownPath"),
+            QString(),
+            QStringLiteral("No route %1: this endpoint serves the Insights API (/1/events, "
+                           "/1/usertokens/{userToken}), searches (/1/indexes/..., when search is on) and the "
+                           "automation API (/debugger/...)")
+                .arg(line)};
+}
 
 QByteArray headerValue(MHD_Connection* connection, const char* name)
 {
@@ -138,6 +216,23 @@ qint64 requestHeadBytes(MHD_Connection* connection, const Request& request)
         },
         &total);
     return total + 2;
+}
+
+// The name and size of the largest header line: what to trim when the head is over the limit.
+QPair<QByteArray, qint64> largestHeader(MHD_Connection* connection)
+{
+    QPair<QByteArray, qint64> largest;
+    MHD_get_connection_values(
+        connection, MHD_HEADER_KIND,
+        [](void* cls, MHD_ValueKind, const char* key, const char* value) -> MHD_Result {
+            auto* found = static_cast<QPair<QByteArray, qint64>*>(cls);
+            const auto bytes = static_cast<qint64>(qstrlen(key) + qstrlen(value) + 4);
+            if (bytes > found->second)
+                *found = {QByteArray(key).toLower(), bytes};
+            return MHD_YES;
+        },
+        &largest);
+    return largest;
 }
 
 HeaderList queryArguments(MHD_Connection* connection)
@@ -252,17 +347,25 @@ struct EmbeddedEndpoint::Private
     bool tryCorsPreflight(MHD_Connection* connection, Request* request, MHD_Result* result);
     MHD_Result onFullRequest(MHD_Connection* connection, Request* request);
     MHD_Result pushEvents(MHD_Connection* connection, Request* request);
-    MHD_Result debuggerFeed(MHD_Connection* connection);
-    MHD_Result deleteUserToken(MHD_Connection* connection, const QString& token);
+    MHD_Result debuggerFeed(MHD_Connection* connection, Request* request);
+    MHD_Result deleteUserToken(MHD_Connection* connection, Request* request);
     MHD_Result automationEvents(MHD_Connection* connection, Request* request);
     MHD_Result automationStats(MHD_Connection* connection);
 
-    std::optional<QByteArray> credentialFailure(MHD_Connection* connection,
-                                                const HeaderList& arguments) const;
+    // Why the request's credentials are refused (401 "Invalid credentials"), or nullopt when they pass.
+    std::optional<Refusal> credentialRefusal(MHD_Connection* connection, const HeaderList& arguments) const;
     MHD_Result respond(MHD_Connection* connection, int status, const QByteArray& body, bool cors,
                        const HeaderList& headers = {}, bool announce = true,
                        const QByteArray& contentType = kJsonContentType) const;
-    MHD_Result automationGate(MHD_Connection* connection, bool* refused) const;
+    // Answers a request refused before any event was judged and logs it as a record of kind Request
+    // (RecordBuilder::refusedRequestRecord): the answer goes once the record is committed, or after
+    // kRefusalLogWaitMs. Not for 429 (counted, not logged row by row) nor 5xx (nothing was refused).
+    MHD_Result refuse(MHD_Connection* connection, Request* request, Refusal refusal);
+    // The facts every record of the request shares (never the API key).
+    RequestFacts requestFacts(MHD_Connection* connection, const Request& request, int status,
+                              const QString& message) const;
+    // The automation API's Host and Origin checks: a refusal (403) when the request fails them.
+    std::optional<Refusal> automationRefusal(MHD_Connection* connection) const;
     // A JSON answer written page by page as the producer makes it (chunked): 11 §5.
     MHD_Result respondStream(MHD_Connection* connection, int status, bool cors,
                              ChunkedAnswer::Producer producer) const;
@@ -305,7 +408,10 @@ MHD_Result EmbeddedEndpoint::Private::respondStream(MHD_Connection* connection, 
         [](void* cls, uint64_t, char* buffer, size_t max) -> ssize_t {
             const qsizetype count =
                 static_cast<ChunkedAnswer*>(cls)->read(buffer, static_cast<qsizetype>(max));
-            // MHD_CONTENT_READER_END_OF_STREAM, spelled without its C cast (-Wold-style-cast).
+            // MHD_CONTENT_READER_END_OF_STREAM (-1) and MHD_CONTENT_READER_END_WITH_ERROR (-2, the answer is
+            // cut off without its last chunk), spelled without their C casts (-Wold-style-cast).
+            if (count < 0)
+                return static_cast<ssize_t>(-2);
             return count > 0 ? static_cast<ssize_t>(count) : static_cast<ssize_t>(-1);
         },
         answer, [](void* cls) { delete static_cast<ChunkedAnswer*>(cls); });
@@ -326,16 +432,149 @@ MHD_Result EmbeddedEndpoint::Private::respondStream(MHD_Connection* connection, 
     return result;
 }
 
-std::optional<QByteArray> EmbeddedEndpoint::Private::credentialFailure(MHD_Connection* connection,
-                                                                       const HeaderList& arguments) const
+std::optional<Refusal> EmbeddedEndpoint::Private::credentialRefusal(MHD_Connection* connection,
+                                                                    const HeaderList& arguments) const
 {
     const Credentials credentials = credentialsOf(connection, arguments);
+    const auto refusal = [](const char* code, const char* field, const QString& why) {
+        return Refusal{401, invalidCredentialsBody(),  true,
+                       {},  QString::fromLatin1(code), QString::fromLatin1(field),
+                       why};
+    };
     // Algolia refuses a request without an app ID or key; a configured pair must match exactly.
-    if (credentials.appId.isEmpty() || credentials.apiKey.isEmpty())
-        return invalidCredentialsBody();
-    if (!options.requiredApiKey.isEmpty() &&
-        (credentials.appId != options.requiredAppId || credentials.apiKey != options.requiredApiKey))
-        return invalidCredentialsBody();
+    if (credentials.appId.isEmpty())
+        return refusal("request.missingCredentials", "x-algolia-application-id",
+                       QStringLiteral("No application ID: send the x-algolia-application-id header (or query "
+                                      "parameter) with the API key"));
+    if (credentials.apiKey.isEmpty())
+        return refusal("request.missingCredentials", "x-algolia-api-key",
+                       QStringLiteral("No API key: send the x-algolia-api-key header (or query parameter); "
+                                      "Algolia refuses a request without one"));
+    if (options.requiredApiKey.isEmpty())
+        return std::nullopt;
+    if (credentials.appId != options.requiredAppId)
+        return refusal("request.invalidCredentials", "x-algolia-application-id",
+                       QStringLiteral("The application ID %1 is not the one this endpoint requires (%2)")
+                           .arg(credentials.appId, options.requiredAppId));
+    if (credentials.apiKey != options.requiredApiKey)
+        return refusal("request.invalidCredentials", "x-algolia-api-key",
+                       QStringLiteral("The API key is not the one this endpoint requires for %1 (the "
+                                      "settings, or serve --api-key-file)")
+                           .arg(options.requiredAppId));
+    return std::nullopt;
+}
+
+RequestFacts EmbeddedEndpoint::Private::requestFacts(MHD_Connection* connection, const Request& request,
+                                                     int status, const QString& message) const
+{
+    const HeaderList arguments = queryArguments(connection);
+    RequestFacts facts;
+    facts.requestId = newRequestId();
+    facts.receivedAtMs = QDateTime::currentMSecsSinceEpoch();
+    facts.httpStatus = status;
+    facts.accepted = status == 200;
+    facts.message = message;
+    facts.userAgent = QString::fromUtf8(headerValue(connection, MHD_HTTP_HEADER_USER_AGENT));
+    QByteArray agent = headerValue(connection, "x-algolia-agent");
+    if (agent.isEmpty())
+        agent = queryValue(arguments, "x-algolia-agent");
+    facts.agent = QString::fromUtf8(agent);
+    facts.origin = QString::fromUtf8(headerValue(connection, "Origin"));
+    facts.referer = QString::fromUtf8(headerValue(connection, "Referer"));
+    facts.remoteAddress = remoteAddressOf(connection);
+    facts.appId = credentialsOf(connection, arguments).appId;
+    facts.method = QString::fromUtf8(request.method);
+    facts.path = QString::fromUtf8(request.path);
+    if (headerValue(connection, "x-insights-debugger-sent").trimmed() == "1") {
+        // Sent by the app itself to "local": logged once, as sent.
+        facts.source = EventSource::Sent;
+        facts.target = QStringLiteral("local");
+    }
+    return facts;
+}
+
+MHD_Result EmbeddedEndpoint::Private::refuse(MHD_Connection* connection, Request* request, Refusal refusal)
+{
+    const QString message = messageOf(refusal.body);
+    RequestFacts facts = requestFacts(connection, *request, refusal.status, message);
+    RawRequest raw = RecordBuilder::rawRequest(request->method, request->target, requestHeaders(connection),
+                                               request->body);
+    raw.bodyTruncated = raw.bodyTruncated || request->dropped > raw.body.size(); // only its start was kept
+    facts.rawRequest = std::make_shared<const RawRequest>(std::move(raw));
+    QList<LogRecord> records{RecordBuilder::refusedRequestRecord(
+        facts, request->body,
+        RecordBuilder::requestIssue(refusal.code, refusal.field,
+                                    refusal.why.isEmpty() ? message : refusal.why))};
+    request->body = QByteArray();
+    ++requestsAnswered;
+    ++requestsRefused;
+    emit q->requestHandled(refusal.status, 0);
+    const bool announce = q->isSignalConnected(QMetaMethod::fromSignal(&EmbeddedEndpoint::recordsLogged));
+    {
+        QMutexLocker locker(&stoppingMutex);
+        if (stopping) { // nothing is suspended any more: answered at once, logged without waiting
+            log->append(std::move(records));
+            return respond(connection, refusal.status, refusal.body, refusal.cors, refusal.headers, false);
+        }
+        ++pendingAnswers;
+    }
+    request->status = refusal.status;
+    request->answer = std::move(refusal.body);
+    request->answerHeaders = std::move(refusal.headers);
+    request->answerCors = refusal.cors;
+    request->phase = Request::Phase::Waiting;
+    request->awaitingCommit = true;
+    auto exchange = std::make_shared<AnswerExchange>();
+    exchange->connection = connection;
+    request->exchange = exchange;
+    ConnectionWatchdog::answering(watchOf(connection));
+    // Suspend before appending: the commit (or the deadline) may resume the connection at once.
+    MHD_suspend_connection(connection);
+    const auto release = [request, exchange] {
+        QMutexLocker locker(&exchange->mutex);
+        if (exchange->responded || !exchange->connection)
+            return; // answered already (commit, then deadline), or the request is gone
+        exchange->responded = true;
+        request->phase = Request::Phase::Ready;
+        MHD_resume_connection(exchange->connection); // thread-safe; `request` is not touched after this
+    };
+    watchdog.after(kRefusalLogWaitMs, release);
+    QList<LogRecord> announced = announce ? records : QList<LogRecord>();
+    log->append(std::move(records),
+                [this, release, announced](bool ok, qint64 firstId, qint64, const QString&) mutable {
+                    if (ok && !announced.isEmpty()) {
+                        announced[0].id = firstId;
+                        emit q->recordsLogged(announced);
+                    }
+                    release();
+                });
+    return MHD_YES;
+}
+
+std::optional<Refusal> EmbeddedEndpoint::Private::automationRefusal(MHD_Connection* connection) const
+{
+    const QByteArray host = headerValue(connection, "Host");
+    if (!isAllowedAutomationHost(host, options.host, port))
+        return Refusal{403,
+                       apiError(403, "Forbidden: the automation API answers loopback hosts only"),
+                       false,
+                       {},
+                       QStringLiteral("request.automationHost"),
+                       QStringLiteral("host"),
+                       QStringLiteral("The automation API answers requests whose Host names the loopback "
+                                      "address or name it listens on, with its port (got '%1')")
+                           .arg(QString::fromUtf8(host))};
+    const QByteArray origin = headerValue(connection, "Origin");
+    if (!isAllowedAutomationOrigin(origin))
+        return Refusal{403,
+                       apiError(403, "Forbidden: the automation API answers pages of loopback origins only"),
+                       false,
+                       {},
+                       QStringLiteral("request.automationOrigin"),
+                       QStringLiteral("origin"),
+                       QStringLiteral("The automation API refuses pages of other sites (Origin '%1'): only "
+                                      "pages on localhost or a loopback address may call it")
+                           .arg(QString::fromUtf8(origin))};
     return std::nullopt;
 }
 
@@ -357,14 +596,35 @@ MHD_Result EmbeddedEndpoint::Private::onAccess(void* cls, MHD_Connection* connec
         request->method = QByteArray(method);
         // libmicrohttpd's own limit is its memory pool (twice ours, see start()): the exact limit and its
         // readable answer are ours.
-        if (const qint64 head = requestHeadBytes(connection, *request); head > d->options.maxHeaderBytes)
-            return d->respond(connection, 431, headersTooLargeBody(head, d->options.maxHeaderBytes),
-                              isInsightsRoute(matchRoute(request->path).route));
+        if (const qint64 head = requestHeadBytes(connection, *request); head > d->options.maxHeaderBytes) {
+            const auto [name, bytes] = largestHeader(connection);
+            return d->refuse(
+                connection, request,
+                {431,
+                 headersTooLargeBody(head, d->options.maxHeaderBytes),
+                 isInsightsRoute(matchRoute(request->path).route),
+                 {},
+                 QStringLiteral("request.headersTooLarge"),
+                 QString::fromLatin1(name),
+                 QStringLiteral("%1 bytes of request line and headers, over the endpoint's %2; the largest "
+                                "header is %3 (%4 bytes). Browsers send every cookie of the endpoint's "
+                                "host: clear some")
+                     .arg(head)
+                     .arg(d->options.maxHeaderBytes)
+                     .arg(QString::fromLatin1(name))
+                     .arg(bytes)});
+        }
         if (const QByteArray transfer =
                 headerValue(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING).trimmed().toLower();
             !transfer.isEmpty() && transfer != "chunked")
-            return d->respond(connection, 501, unsupportedTransferEncodingBody(transfer),
-                              isInsightsRoute(matchRoute(request->path).route));
+            return d->refuse(connection, request,
+                             {501,
+                              unsupportedTransferEncodingBody(transfer),
+                              isInsightsRoute(matchRoute(request->path).route),
+                              {},
+                              QStringLiteral("request.unsupportedTransferEncoding"),
+                              QStringLiteral("transfer-encoding"),
+                              QString()});
         // A preflight for a handler's Algolia route is the endpoint's to answer, never the handler's.
         if (MHD_Result result = MHD_YES; d->tryCorsPreflight(connection, request, &result))
             return result;
@@ -389,10 +649,14 @@ MHD_Result EmbeddedEndpoint::Private::onAccess(void* cls, MHD_Connection* connec
             // unless the client goes on far beyond it, then drop the connection.
             request->overLimit = true;
             request->dropped = request->body.size();
-            request->body = QByteArray();
+            request->body.truncate(RecordBuilder::kRequestBodyKept);
+            request->body.squeeze();
         }
-        if (request->overLimit || request->unauthorized) {
+        if (request->overLimit || request->refusalAfterBody) {
             request->dropped += size;
+            // Only the start is kept, for the refusal's log record.
+            if (const qsizetype room = RecordBuilder::kRequestBodyKept - request->body.size(); room > 0)
+                request->body.append(uploadData, std::min(room, static_cast<qsizetype>(size)));
             return request->dropped > 8 * limit ? MHD_NO : MHD_YES;
         }
         request->body.append(uploadData, static_cast<qsizetype>(size));
@@ -433,20 +697,6 @@ bool EmbeddedEndpoint::Private::tryCorsPreflight(MHD_Connection* connection, Req
     return true;
 }
 
-MHD_Result EmbeddedEndpoint::Private::automationGate(MHD_Connection* connection, bool* refused) const
-{
-    *refused = true;
-    if (!isAllowedAutomationHost(headerValue(connection, "Host"), options.host, port))
-        return respond(connection, 403,
-                       apiError(403, "Forbidden: the automation API answers loopback hosts only"), false);
-    if (!isAllowedAutomationOrigin(headerValue(connection, "Origin")))
-        return respond(connection, 403,
-                       apiError(403, "Forbidden: the automation API answers pages of loopback origins only"),
-                       false);
-    *refused = false;
-    return MHD_YES;
-}
-
 MHD_Result EmbeddedEndpoint::Private::admitBody(MHD_Connection* connection, Request* request, bool cors)
 {
     bool ok = false;
@@ -457,7 +707,7 @@ MHD_Result EmbeddedEndpoint::Private::admitBody(MHD_Connection* connection, Requ
         // sending: read the body and drop it, so that they get to read the 413 (an early answer and a
         // close would reset their upload), unless the body is absurdly large.
         if (expectsContinue(connection) || declared > 8 * limit)
-            return respond(connection, 413, tooLargeBody(), cors);
+            return refuse(connection, request, bodyTooLarge(cors, declared, limit));
         request->overLimit = true;
         return MHD_YES;
     }
@@ -471,17 +721,15 @@ MHD_Result EmbeddedEndpoint::Private::onHandlerHeaders(MHD_Connection* connectio
     const EndpointRouteHandler& handler = *request->handler;
     const bool cors = handler.isAlgoliaRoute();
     if (handler.isAutomationRoute()) {
-        bool refused = false;
-        const MHD_Result result = automationGate(connection, &refused);
-        if (refused)
-            return result;
+        if (auto refusal = automationRefusal(connection))
+            return refuse(connection, request, std::move(*refusal));
     }
     if (cors) {
-        if (const auto failure = credentialFailure(connection, queryArguments(connection))) {
+        if (auto refusal = credentialRefusal(connection, queryArguments(connection))) {
             // As for pushes: a client already uploading gets to read the 401 after its body is drained.
             if (!bodyOnItsWay(connection))
-                return respond(connection, 401, *failure, true);
-            request->unauthorized = true;
+                return refuse(connection, request, std::move(*refusal));
+            request->refusalAfterBody = std::move(refusal);
             return MHD_YES;
         }
     }
@@ -491,10 +739,11 @@ MHD_Result EmbeddedEndpoint::Private::onHandlerHeaders(MHD_Connection* connectio
 MHD_Result EmbeddedEndpoint::Private::handOver(MHD_Connection* connection, Request* request)
 {
     const bool cors = request->handler->isAlgoliaRoute();
-    if (request->unauthorized)
-        return respond(connection, 401, invalidCredentialsBody(), true);
+    if (request->refusalAfterBody)
+        return refuse(connection, request, std::move(*request->refusalAfterBody));
     if (request->overLimit)
-        return respond(connection, 413, tooLargeBody(), cors);
+        return refuse(connection, request,
+                      bodyTooLarge(cors, request->dropped, profile.load()->maxBodyBytes));
     if (const QByteArray encoding = headerValue(connection, MHD_HTTP_HEADER_CONTENT_ENCODING);
         !request->body.isEmpty() && !encoding.trimmed().isEmpty()) {
         DecodedBody decodedBody =
@@ -504,15 +753,19 @@ MHD_Result EmbeddedEndpoint::Private::handOver(MHD_Connection* connection, Reque
             request->body = std::move(decodedBody.data);
             break;
         case DecodedBody::Status::TooLarge:
-            return respond(connection, 413, tooLargeBody(), cors);
+            return refuse(connection, request, decodedTooLarge(cors, profile.load()->maxBodyBytes));
         case DecodedBody::Status::Unsupported:
-            return respond(connection, kUnsupportedEncodingStatus,
-                           unsupportedEncodingBody(decodedBody.coding), cors);
+            return refuse(connection, request, unsupportedEncoding(cors, decodedBody.coding));
         case DecodedBody::Status::Corrupt:
-            return respond(connection, 400,
+            return refuse(connection, request,
+                          {400,
                            statusBody(400, QStringLiteral("The body is not valid %1 data")
                                                .arg(QString::fromLatin1(decodedBody.coding))),
-                           cors);
+                           cors,
+                           {},
+                           QStringLiteral("request.corruptContentEncoding"),
+                           QStringLiteral("content-encoding"),
+                           QString()});
         }
     }
 
@@ -534,12 +787,12 @@ MHD_Result EmbeddedEndpoint::Private::handOver(MHD_Connection* connection, Reque
     }
     request->awaitingCommit = true;
     request->phase = Request::Phase::Waiting;
-    auto exchange = std::make_shared<HandlerExchange>();
+    auto exchange = std::make_shared<AnswerExchange>();
     exchange->connection = connection;
     request->exchange = exchange;
     // Suspend before handing over: the handler may respond at once, on this thread or another.
     MHD_suspend_connection(connection);
-    request->handler->handle(std::move(handed), [this, request, exchange](EndpointResponse response) {
+    request->handler->handle(std::move(handed), [this, request, exchange, cors](EndpointResponse response) {
         QMutexLocker locker(&exchange->mutex);
         if (exchange->responded) {
             qCWarning(lcEndpoint, "a route handler answered twice; the second answer is dropped");
@@ -552,6 +805,7 @@ MHD_Result EmbeddedEndpoint::Private::handOver(MHD_Connection* connection, Reque
         request->answer = std::move(response.body);
         request->answerContentType = std::move(response.contentType);
         request->answerHeaders = std::move(response.headers);
+        request->answerCors = cors;
         request->phase = Request::Phase::Ready;
         ++requestsAnswered;
         emit q->requestHandled(request->status, 0);
@@ -565,12 +819,10 @@ MHD_Result EmbeddedEndpoint::Private::onHeaders(MHD_Connection* connection, Requ
     const Route route = request->route.route;
     const bool insights = isInsightsRoute(route);
     if (route == Route::NotFound)
-        return respond(connection, 404, notFoundBody(), false);
+        return refuse(connection, request, unknownPath(*request));
     if (route == Route::DebuggerEvents || route == Route::DebuggerStats) {
-        bool refused = false;
-        const MHD_Result result = automationGate(connection, &refused);
-        if (refused)
-            return result;
+        if (auto refusal = automationRefusal(connection))
+            return refuse(connection, request, std::move(*refusal));
     }
     if (insights && request->method == "OPTIONS") {
         const bool privateNetwork =
@@ -580,18 +832,23 @@ MHD_Result EmbeddedEndpoint::Private::onHeaders(MHD_Connection* connection, Requ
             corsPreflightHeaders(headerValue(connection, "Access-Control-Request-Headers"), privateNetwork));
     }
     if (route == Route::InsightsUnknown)
-        return respond(connection, 404, notFoundBody(), true);
+        return refuse(connection, request, unknownPath(*request));
     if (!isMethodAllowed(route, request->method)) {
-        HeaderList allow{{"Allow", allowedMethods(route)}};
-        return respond(connection, 405, methodNotAllowedBody(), insights, allow);
+        const QByteArray allowed = allowedMethods(route);
+        return refuse(connection, request,
+                      {405, methodNotAllowedBody(), insights, HeaderList{{"Allow", allowed}},
+                       QStringLiteral("request.methodNotAllowed"), QString(),
+                       QStringLiteral("%1 %2: this route answers %3")
+                           .arg(QString::fromUtf8(request->method), QString::fromUtf8(request->path),
+                                QString::fromLatin1(allowed))});
     }
     if (insights) {
-        if (const auto failure = credentialFailure(connection, queryArguments(connection))) {
+        if (auto refusal = credentialRefusal(connection, queryArguments(connection))) {
             // A client already uploading a push must get to read the 401: answering before its body is read
             // and closing would reset the upload, and clients would report a network error instead.
             if (!(request->keepsBody() && bodyOnItsWay(connection)))
-                return respond(connection, 401, *failure, true);
-            request->unauthorized = true;
+                return refuse(connection, request, std::move(*refusal));
+            request->refusalAfterBody = std::move(refusal);
             return MHD_YES;
         }
     }
@@ -602,11 +859,9 @@ MHD_Result EmbeddedEndpoint::Private::onHeaders(MHD_Connection* connection, Requ
 
 MHD_Result EmbeddedEndpoint::Private::onFullRequest(MHD_Connection* connection, Request* request)
 {
-    if (request->phase == Request::Phase::Ready) {
-        const bool cors = !request->handler || request->handler->isAlgoliaRoute();
-        return respond(connection, request->status, request->answer, cors, request->answerHeaders, false,
-                       request->answerContentType);
-    }
+    if (request->phase == Request::Phase::Ready)
+        return respond(connection, request->status, request->answer, request->answerCors,
+                       request->answerHeaders, false, request->answerContentType);
     if (request->phase == Request::Phase::Waiting)
         return MHD_YES;                                 // not resumed yet
     ConnectionWatchdog::answering(watchOf(connection)); // the request is whole: no deadline from here
@@ -616,23 +871,23 @@ MHD_Result EmbeddedEndpoint::Private::onFullRequest(MHD_Connection* connection, 
     if (route == Route::Events && request->method == "POST")
         return pushEvents(connection, request);
     if (route == Route::Events)
-        return debuggerFeed(connection);
+        return debuggerFeed(connection, request);
     if (route == Route::UserToken)
-        return deleteUserToken(connection, request->route.userToken);
+        return deleteUserToken(connection, request);
     if (route == Route::DebuggerEvents)
         return automationEvents(connection, request);
     if (route == Route::DebuggerStats)
         return automationStats(connection);
-    return respond(connection, 404, notFoundBody(), false);
+    return refuse(connection, request, unknownPath(*request));
 }
 
 MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Request* request)
 {
     const CompatibilityProfile* rules = profile.load();
-    if (request->unauthorized)
-        return respond(connection, 401, invalidCredentialsBody(), true);
+    if (request->refusalAfterBody)
+        return refuse(connection, request, std::move(*request->refusalAfterBody));
     if (request->overLimit)
-        return respond(connection, 413, tooLargeBody(), true);
+        return refuse(connection, request, bodyTooLarge(true, request->dropped, rules->maxBodyBytes));
 
     if (const QByteArray encoding = headerValue(connection, MHD_HTTP_HEADER_CONTENT_ENCODING);
         !encoding.trimmed().isEmpty()) {
@@ -642,10 +897,9 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
             request->body = std::move(decodedBody.data);
             break;
         case DecodedBody::Status::TooLarge:
-            return respond(connection, 413, tooLargeBody(), true);
+            return refuse(connection, request, decodedTooLarge(true, rules->maxBodyBytes));
         case DecodedBody::Status::Unsupported:
-            return respond(connection, kUnsupportedEncodingStatus,
-                           unsupportedEncodingBody(decodedBody.coding), true);
+            return refuse(connection, request, unsupportedEncoding(true, decodedBody.coding));
         case DecodedBody::Status::Corrupt:
             break; // judged like any undecodable body: 422 "Invalid payload", and logged
         }
@@ -665,32 +919,17 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
     EventViewBatch decoded; // views into the body: no Event built on the ingest path
     const BatchVerdict verdict = Validator::validateBodyViews(request->body, context, decoded);
     if (verdict.httpStatus == 413)
-        return respond(connection, 413, tooLargeBody(), true);
+        return refuse(connection, request, bodyTooLarge(true, request->body.size(), rules->maxBodyBytes));
 
     // The request facts every record of this request shares; never the API key.
-    const HeaderList arguments = queryArguments(connection);
-    RequestFacts facts;
-    facts.requestId = newRequestId();
+    RequestFacts facts = requestFacts(connection, *request, verdict.httpStatus, verdict.message);
     facts.receivedAtMs = context.nowMs;
-    facts.httpStatus = verdict.httpStatus;
     facts.accepted = verdict.accepted();
-    facts.message = verdict.message;
-    facts.userAgent = QString::fromUtf8(headerValue(connection, MHD_HTTP_HEADER_USER_AGENT));
-    QByteArray agent = headerValue(connection, "x-algolia-agent");
-    if (agent.isEmpty())
-        agent = queryValue(arguments, "x-algolia-agent");
-    facts.agent = QString::fromUtf8(agent);
-    facts.origin = QString::fromUtf8(headerValue(connection, "Origin"));
-    facts.referer = QString::fromUtf8(headerValue(connection, "Referer"));
-    facts.remoteAddress = remoteAddressOf(connection);
-    facts.appId = credentialsOf(connection, arguments).appId;
-    if (headerValue(connection, "x-insights-debugger-sent").trimmed() == "1") {
-        // Sent by the app itself to "local": logged once, as sent.
-        facts.source = EventSource::Sent;
-        facts.target = QStringLiteral("local");
-    }
-    // Nothing decodable ("Invalid payload", "No events to process") still leaves one record: the debugger
-    // shows the request, with the body as received (bounded) and the request's issues.
+    // Nothing decodable ("Invalid payload", "No events to process") still leaves one record, of kind
+    // Request: the debugger shows the request as received (bounded, the key masked) and the request's issues.
+    if (decoded.size() == 0)
+        facts.rawRequest = std::make_shared<const RawRequest>(RecordBuilder::rawRequest(
+            request->method, request->target, requestHeaders(connection), request->body));
     QList<LogRecord> records = RecordBuilder::requestRecords(facts, decoded, verdict, request->body);
 
     {
@@ -747,35 +986,55 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
     return MHD_YES;
 }
 
-MHD_Result EmbeddedEndpoint::Private::debuggerFeed(MHD_Connection* connection)
+MHD_Result EmbeddedEndpoint::Private::debuggerFeed(MHD_Connection* connection, Request* request)
 {
     const HeaderList arguments = queryArguments(connection);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    qint64 start = 0;
-    qint64 end = now;
-    if (const QByteArray text = queryValue(arguments, "startDate"); !text.isEmpty()) {
+    qint64 bounds[2] = {0, now};
+    const char* names[2] = {"startDate", "endDate"};
+    for (int i = 0; i < 2; ++i) {
+        const QByteArray text = queryValue(arguments, names[i]);
+        if (text.isEmpty())
+            continue;
         const auto parsed = parseIsoDate(QString::fromUtf8(text));
         if (!parsed)
-            return respond(connection, 400, statusBody(400, QStringLiteral("Invalid startDate")), true);
-        start = *parsed;
-    }
-    if (const QByteArray text = queryValue(arguments, "endDate"); !text.isEmpty()) {
-        const auto parsed = parseIsoDate(QString::fromUtf8(text));
-        if (!parsed)
-            return respond(connection, 400, statusBody(400, QStringLiteral("Invalid endDate")), true);
-        end = *parsed;
+            return refuse(connection, request,
+                          {400,
+                           statusBody(400, QStringLiteral("Invalid %1").arg(QLatin1String(names[i]))),
+                           true,
+                           {},
+                           QStringLiteral("request.invalidDate"),
+                           QLatin1String(names[i]),
+                           QStringLiteral("%1 '%2' is not a date as the feed reads them "
+                                          "(2006-01-02T15:04:05.000Z)")
+                               .arg(QLatin1String(names[i]), QString::fromUtf8(text))});
+        bounds[i] = *parsed;
     }
     int limit = 100;
     if (const QByteArray text = queryValue(arguments, "limit"); !text.isEmpty())
         limit = std::clamp(text.toInt(), 1, 1000);
 
-    return respondStream(connection, 200, true, debuggerFeedProducer(log, start, end, limit));
+    QString error;
+    ChunkedAnswer::Producer producer = debuggerFeedProducer(log, bounds[0], bounds[1], limit, &error);
+    if (!producer)
+        return respond(connection, 500,
+                       statusBody(500, QStringLiteral("The event log could not be read: %1").arg(error)),
+                       true);
+    return respondStream(connection, 200, true, std::move(producer));
 }
 
-MHD_Result EmbeddedEndpoint::Private::deleteUserToken(MHD_Connection* connection, const QString& token)
+MHD_Result EmbeddedEndpoint::Private::deleteUserToken(MHD_Connection* connection, Request* request)
 {
+    const QString& token = request->route.userToken;
     if (!Validator::isValidUserToken(token))
-        return respond(connection, 422, statusBody(422, Validator::userTokenMessage()), true);
+        return refuse(connection, request,
+                      {422,
+                       statusBody(422, Validator::userTokenMessage()),
+                       true,
+                       {},
+                       QStringLiteral("request.invalidUserToken"),
+                       QStringLiteral("userToken"),
+                       QString()});
     RateLimitDecision rate;
     {
         QMutexLocker locker(&rateMutex);
@@ -805,7 +1064,24 @@ MHD_Result EmbeddedEndpoint::Private::automationEvents(MHD_Connection* connectio
     else if (status == QLatin1String("rejected"))
         query.accepted = false;
     else if (!status.isEmpty())
-        return respond(connection, 400, apiError(400, "status must be accepted or rejected"), false);
+        return refuse(connection, request,
+                      {400,
+                       apiError(400, "status must be accepted or rejected"),
+                       false,
+                       {},
+                       QStringLiteral("request.invalidParameter"),
+                       QStringLiteral("status"),
+                       QString()});
+    const std::optional<QList<RecordKind>> kinds = automationKinds(text("kind"));
+    if (!kinds)
+        return refuse(connection, request,
+                      {400,
+                       apiError(400, "kind must be event, search, request, a comma list of them, or all"),
+                       false,
+                       {},
+                       QStringLiteral("request.invalidParameter"),
+                       QStringLiteral("kind"),
+                       QString()});
     query.userToken = text("userToken");
     query.eventType = text("eventType");
     query.eventName = text("eventName");
@@ -814,7 +1090,13 @@ MHD_Result EmbeddedEndpoint::Private::automationEvents(MHD_Connection* connectio
     query.limit = 1000;
     if (const QString limit = text("limit"); !limit.isEmpty())
         query.limit = std::clamp(limit.toInt(), 1, 10000);
-    return respondStream(connection, 200, false, automationEventsProducer(log, query));
+    QString error;
+    ChunkedAnswer::Producer producer = automationEventsProducer(log, query, *kinds, &error);
+    if (!producer) // a short page would read as the whole log: say it could not be read
+        return respond(connection, 500,
+                       statusBody(500, QStringLiteral("The event log could not be read: %1").arg(error)),
+                       false);
+    return respondStream(connection, 200, false, std::move(producer));
 }
 
 MHD_Result EmbeddedEndpoint::Private::automationStats(MHD_Connection* connection)

@@ -1,16 +1,16 @@
 #include "endpointhttp.h"
 
-#include "compression/gzip.h"
-
 #include "event/eventcodec.h"
 #include "log/recordbuilder.h"
 
 #include <QDateTime>
 #include <QHostAddress>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QUrl>
 
 #include <algorithm>
+#include <utility>
 
 namespace EndpointHttp {
 
@@ -66,20 +66,102 @@ QString isoTime(qint64 ms)
 
 } // namespace
 
+namespace {
+
+// "/a//b///c" -> "/a/b/c"
+QByteArray collapsedSlashes(QByteArrayView path)
+{
+    QByteArray out;
+    out.reserve(path.size());
+    for (const char c : path) {
+        if (c != '/' || !out.endsWith('/'))
+            out += c;
+    }
+    return out;
+}
+
+// Whether `path` (no query, slashes as sent) is one of the Insights routes, a trailing slash tolerated.
+bool isInsightsRoutePath(QByteArrayView path)
+{
+    if (path.size() > 1 && path.endsWith('/'))
+        path.chop(1);
+    static constexpr QByteArrayView tokenPrefix = "/1/usertokens/";
+    return path == "/1/events" || (path.startsWith(tokenPrefix) && path.size() > tokenPrefix.size());
+}
+
+PathHint hint(const char* code, const QString& message)
+{
+    return PathHint{QString::fromLatin1(code), message};
+}
+
+} // namespace
+
+std::optional<PathHint> nearMissHint(QByteArrayView path)
+{
+    const QString shown = QString::fromUtf8(path.data(), path.size());
+    const QByteArray collapsed = collapsedSlashes(path);
+    if (collapsed != path && (collapsed == "/1" || collapsed.startsWith("/1/"))) {
+        if (path.startsWith("//"))
+            return hint(
+                "request.hostEndsWithSlash",
+                QStringLiteral("The path %1 starts with '//': the client's host option ends with '/'. "
+                               "Remove the trailing slash from the host (http://127.0.0.1:8421, not "
+                               "http://127.0.0.1:8421/)")
+                    .arg(shown));
+        return hint("request.emptyPathSegment",
+                    QStringLiteral("The path %1 has an empty segment ('//'): the client joins its host and "
+                                   "the route with one '/' too many; the route is %2")
+                        .arg(shown, QString::fromUtf8(collapsed)));
+    }
+    // A host option carrying a path ("http://127.0.0.1:8421/insights") puts it before the route.
+    for (const auto& [route, label] :
+         {std::pair{"/1/events", "/1/events"}, std::pair{"/1/usertokens/", "/1/usertokens/{userToken}"}}) {
+        const qsizetype at = collapsed.indexOf(route);
+        if (at > 0 && isInsightsRoutePath(QByteArrayView(collapsed).sliced(at)))
+            return hint("request.pathPrefix",
+                        QStringLiteral("The Insights routes are at the host's root (%1): the path starts "
+                                       "with '%2'. Give the client the endpoint's address without a path")
+                            .arg(QLatin1String(label), QString::fromUtf8(collapsed.left(at))));
+    }
+    if (!isInsightsRoutePath(collapsed) && isInsightsRoutePath(collapsed.toLower()))
+        return hint("request.pathCase", QStringLiteral("Paths are case-sensitive: %1 is not a route, %2 is")
+                                            .arg(shown, QString::fromUtf8(collapsed.toLower())));
+    if (collapsed == "/1/usertokens" || collapsed == "/1/usertokens/")
+        return hint("request.missingUserToken",
+                    QStringLiteral("DELETE /1/usertokens/{userToken}: the user token goes in the path"));
+    if (collapsed.startsWith("/1/indexes"))
+        return hint("request.searchOff",
+                    QStringLiteral("Search routes (/1/indexes/...) are answered only in search mode local "
+                                   "or relay (the settings, or serve --search local)"));
+    if (collapsed == "/events" || collapsed == "/events/" || collapsed == "/v1/events" ||
+        collapsed == "/1/event" || collapsed == "/1/insights/events")
+        return hint("request.unknownInsightsPath",
+                    QStringLiteral("No route %1: events are sent with POST /1/events").arg(shown));
+    if (collapsed == "/1" || collapsed.startsWith("/1/"))
+        return hint("request.unknownInsightsPath",
+                    QStringLiteral("No route %1: the Insights API serves POST /1/events, GET /1/events and "
+                                   "DELETE /1/usertokens/{userToken}")
+                        .arg(shown));
+    return std::nullopt;
+}
+
+QString messageOf(const QByteArray& body)
+{
+    return QJsonDocument::fromJson(body).object().value(QLatin1String("message")).toString();
+}
+
 RouteMatch matchRoute(QByteArrayView path)
 {
     if (path.startsWith("//")) {
         // A host option ending with '/' ("http://127.0.0.1:8421/") makes the clients post to "//1/events".
-        QByteArrayView rest = path;
-        while (rest.startsWith("//"))
-            rest = rest.sliced(1);
-        if (rest == "/1" || rest.startsWith("/1/")) {
-            RouteMatch match{Route::InsightsUnknown, {}};
-            match.hostEndsWithSlash = true;
-            return match;
-        }
-        return {Route::NotFound, {}};
+        RouteMatch match;
+        match.hint = nearMissHint(path);
+        match.hostEndsWithSlash =
+            match.hint && match.hint->code == QLatin1String("request.hostEndsWithSlash");
+        match.route = match.hint ? Route::InsightsUnknown : Route::NotFound;
+        return match;
     }
+    const QByteArrayView asSent = path;
     // A trailing slash is tolerated, as most HTTP APIs do; the query string never reaches here (MHD strips
     // it).
     if (path.size() > 1 && path.endsWith('/'))
@@ -93,13 +175,14 @@ RouteMatch matchRoute(QByteArrayView path)
         const QByteArray encoded = path.sliced(tokenPrefix.size()).toByteArray();
         return {Route::UserToken, QString::fromUtf8(QByteArray::fromPercentEncoding(encoded))};
     }
-    if (path == "/1" || path.startsWith("/1/"))
-        return {Route::InsightsUnknown, {}};
     if (path == "/debugger/events")
         return {Route::DebuggerEvents, {}};
     if (path == "/debugger/stats")
         return {Route::DebuggerStats, {}};
-    return {Route::NotFound, {}};
+    RouteMatch match;
+    match.hint = nearMissHint(asSent);
+    match.route = match.hint ? Route::InsightsUnknown : Route::NotFound;
+    return match;
 }
 
 bool isInsightsRoute(Route route)
@@ -200,38 +283,6 @@ QList<QPair<QByteArray, QByteArray>> corsPreflightHeaders(QByteArrayView request
     if (privateNetworkRequested)
         headers.append(qMakePair(QByteArray("Access-Control-Allow-Private-Network"), QByteArray("true")));
     return headers;
-}
-
-DecodedBody decodeContentEncoding(QByteArrayView contentEncoding, QByteArray body, qint64 maxOutput)
-{
-    DecodedBody result;
-    QList<QByteArray> codings;
-    for (const QByteArray& part : contentEncoding.toByteArray().split(',')) {
-        const QByteArray coding = part.trimmed().toLower();
-        if (!coding.isEmpty() && coding != "identity")
-            codings.append(coding);
-    }
-    for (auto it = codings.crbegin(); it != codings.crend(); ++it) {
-        if (*it != "gzip" && *it != "x-gzip" && *it != "deflate") {
-            result.status = DecodedBody::Status::Unsupported;
-            result.coding = *it;
-            return result;
-        }
-    }
-    for (auto it = codings.crbegin(); it != codings.crend(); ++it) {
-        InflateResult inflated = inflateBody(body, maxOutput);
-        if (inflated.status == InflateStatus::Corrupt && *it == "deflate")
-            inflated = inflateBody(body, maxOutput, DeflateFraming::Raw);
-        if (inflated.status != InflateStatus::Ok) {
-            result.status = inflated.status == InflateStatus::TooLarge ? DecodedBody::Status::TooLarge
-                                                                       : DecodedBody::Status::Corrupt;
-            result.coding = *it;
-            return result;
-        }
-        body = std::move(inflated.data);
-    }
-    result.data = std::move(body);
-    return result;
 }
 
 QByteArray unsupportedEncodingBody(QByteArrayView coding)
@@ -343,7 +394,8 @@ QByteArray feedRecordJson(const LogRecord& record)
 QByteArray automationRecordJson(const LogRecord& record)
 {
     QByteArray out =
-        "{\"id\":" + QByteArray::number(record.id) + ",\"requestId\":" + str(record.requestId) +
+        "{\"id\":" + QByteArray::number(record.id) + ",\"kind\":" + str(recordKindName(record.kind)) +
+        ",\"requestId\":" + str(record.requestId) +
         ",\"receivedAt\":" + QByteArray::number(record.receivedAtMs) +
         ",\"receivedAtIso\":" + str(isoTime(record.receivedAtMs)) +
         ",\"source\":" + str(eventSourceName(record.source)) +
@@ -355,13 +407,32 @@ QByteArray automationRecordJson(const LogRecord& record)
         ",\"eventName\":" + str(record.eventName) + ",\"index\":" + str(record.index) +
         ",\"userToken\":" + str(record.userToken) +
         ",\"authenticatedUserToken\":" + str(record.authenticatedUserToken) +
-        ",\"timestamp\":" + QByteArray::number(record.timestampMs) +
+        ",\"timestamp\":" + QByteArray::number(record.timestampMs) + ",\"queryID\":" + str(record.queryId) +
         ",\"issues\":" + issuesJson(record.issues) + ",\"event\":" + embeddedJson(record.rawJson) +
         ",\"request\":{\"userAgent\":" + str(record.userAgent) + ",\"device\":" + str(record.device) +
         ",\"agent\":" + str(record.agent) + ",\"origin\":" + str(record.origin) +
         ",\"referer\":" + str(record.referer) + ",\"remoteAddress\":" + str(record.remoteAddress) +
-        ",\"appId\":" + str(record.appId) + ",\"target\":" + str(record.target) + "}}";
+        ",\"appId\":" + str(record.appId) + ",\"target\":" + str(record.target) +
+        ",\"method\":" + str(record.method) + ",\"path\":" + str(record.path) + "}}";
     return out;
+}
+
+std::optional<QList<RecordKind>> automationKinds(QStringView parameter)
+{
+    if (parameter.trimmed().isEmpty())
+        return QList<RecordKind>{RecordKind::Event, RecordKind::Request};
+    QList<RecordKind> kinds;
+    for (const QStringView name : parameter.split(QLatin1Char(','))) {
+        if (name.trimmed().compare(QLatin1String("all"), Qt::CaseInsensitive) == 0)
+            return QList<RecordKind>();
+        const std::optional<RecordKind> kind = recordKindFromName(name.trimmed());
+        if (!kind)
+            return std::nullopt;
+        if (!kinds.contains(*kind))
+            kinds.append(*kind);
+    }
+    // Every kind named is the same as no filter.
+    return kinds.size() == int(RecordKind::Request) + 1 ? QList<RecordKind>() : kinds;
 }
 
 QByteArray statsJson(const LogStats& stats, qint64 lastId)

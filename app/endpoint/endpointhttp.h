@@ -1,6 +1,6 @@
 #pragma once
 
-// Pure pieces of the embedded endpoint: routing, Algolia's exact answers, request facts, gzip, the Host check
+// Pure pieces of the embedded endpoint: routing, Algolia's exact answers, request facts, the Host check
 // and the JSON shapes of the debugger feed and the automation API. No sockets here, so they are easy to test.
 
 #include "log/eventlog.h"
@@ -26,6 +26,14 @@ enum class Route
     NotFound,        // anything else
 };
 
+// Why a path the Insights API does not serve was probably meant for one of its routes, and the fix: logged
+// with the refusal so that the developer reads it beside Algolia's 404.
+struct PathHint
+{
+    QString code;    // "request.hostEndsWithSlash", "request.pathPrefix", ...
+    QString message; // what is wrong and how to fix it, naming the route meant
+};
+
 struct RouteMatch
 {
     Route route = Route::NotFound;
@@ -33,9 +41,16 @@ struct RouteMatch
     // "//1/events": a client whose host option ends with '/'. Algolia answers 404 (with CORS, so that the
     // browser shows it); the debugger says why.
     bool hostEndsWithSlash = false;
+    // A near-miss of an Insights route ("//1/events", "/insights/1/events", "/1/Events", "/events"...):
+    // routed as InsightsUnknown (Algolia's 404, with CORS and its preflight answered so a browser shows it).
+    std::optional<PathHint> hint = std::nullopt;
 };
 
 RouteMatch matchRoute(QByteArrayView path);
+// The hint for a path that is no route: why it was probably meant as one, or nullopt.
+std::optional<PathHint> nearMissHint(QByteArrayView path);
+// "x" in {"status":400,"message":"x"}: the message of one of the bodies below, empty when none.
+QString messageOf(const QByteArray& body);
 // Whether a route answers CORS (the Insights API does; the automation API does not).
 bool isInsightsRoute(Route route);
 // Whether the method is one the route serves (OPTIONS is handled separately, as a preflight).
@@ -62,26 +77,8 @@ inline constexpr char kAllowedRequestHeaders[] =
     "content-type, x-algolia-application-id, x-algolia-api-key, x-algolia-agent, request-id, "
     "x-algolia-request-id, x-insights-debugger-sent";
 
-// A body decoded along its Content-Encoding (RFC 9110 §8.4: codings listed in the order they were applied, so
-// decoded last to first): gzip, x-gzip, deflate (zlib or raw), identity, stacked ("gzip, gzip"), each stage
-// through the one gzip utility (models/compression) and capped. Any other coding is Unsupported and the body
-// is never parsed as if plain.
-struct DecodedBody
-{
-    enum class Status
-    {
-        Ok,
-        TooLarge,    // a decoded stage would exceed the cap
-        Corrupt,     // not a stream of the coding it claims
-        Unsupported, // a coding we do not decode (br, zstd, compress...): `coding` names it
-    };
-    Status status = Status::Ok;
-    QByteArray data;
-    QByteArray coding; // the coding that failed or is unsupported
-};
-DecodedBody decodeContentEncoding(QByteArrayView contentEncoding, QByteArray body, qint64 maxOutput);
-// The answer for an unsupported coding. Algolia publishes none: the status and message are the debugger's
-// (unverified), and say what it decodes.
+// The answer for an unsupported coding (Content-Encoding is decoded by compression/gzip.h). Algolia publishes
+// none: the status and message are the debugger's (unverified), and say what it decodes.
 QByteArray unsupportedEncodingBody(QByteArrayView coding);
 inline constexpr int kUnsupportedEncodingStatus = 415;
 // Transfer-Encoding other than chunked: 501 at once (RFC 9112 §6.1), never a wait for a body we cannot frame.
@@ -99,8 +96,13 @@ std::optional<qint64> parseIsoDate(QStringView text);
 
 // One record in the shape of Algolia's debugger feed, GET /1/events (insights-api.md §1.5).
 QByteArray feedRecordJson(const LogRecord& record);
-// One record as the automation API returns it: verdict, issues, request facts (never a key).
+// One record as the automation API returns it: its kind, verdict, issues, request facts (never a key).
 QByteArray automationRecordJson(const LogRecord& record);
+// The kinds GET /debugger/events lists, from its `kind` parameter: a kind's name ("event", "search",
+// "request"), a comma list of them, or "all" (an empty list: every kind). Absent: events and refused
+// requests, what the Insights routes received — searches have their own listing (/debugger/searches) and are
+// not events a test counts. nullopt when a name is unknown.
+std::optional<QList<RecordKind>> automationKinds(QStringView parameter);
 // `lastId`: the highest id ever committed (ids keep growing when retention drops the oldest records).
 QByteArray statsJson(const LogStats& stats, qint64 lastId);
 

@@ -35,33 +35,6 @@ EndpointResponse jsonResponse(int status, QByteArray body)
     return response;
 }
 
-bool isApiKeyName(QByteArrayView name)
-{
-    return name.compare("x-algolia-api-key", Qt::CaseInsensitive) == 0;
-}
-
-// The request as the log keeps it: the API key's value masked wherever it travels.
-RawRequest maskedRawRequest(const EndpointRequest& request)
-{
-    RawRequest raw;
-    raw.method = request.method;
-    QByteArray query;
-    for (const QByteArray& pair : request.query.split('&')) {
-        if (pair.isEmpty())
-            continue;
-        const qsizetype equals = pair.indexOf('=');
-        const QByteArray name = equals < 0 ? pair : pair.left(equals);
-        if (!query.isEmpty())
-            query += '&';
-        query += isApiKeyName(QByteArray::fromPercentEncoding(name)) ? name + "=***" : pair;
-    }
-    raw.target = request.path + (query.isEmpty() ? QByteArray() : '?' + query);
-    for (const auto& [name, value] : request.headers)
-        raw.headers += name + ": " + (isApiKeyName(name) ? QByteArray("***") : value) + "\r\n";
-    raw.body = request.body;
-    return raw;
-}
-
 QByteArray queryValue(const QByteArray& query, QByteArrayView lowercaseName)
 {
     for (const QByteArray& pair : query.split('&')) {
@@ -261,40 +234,32 @@ void SearchService::Private::record(const EndpointRequest& request, QList<Search
         return;
     }
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    const auto raw = std::make_shared<const RawRequest>(maskedRawRequest(request));
     QByteArray agent = request.header("x-algolia-agent");
     if (agent.isEmpty())
         agent = queryValue(request.query, "x-algolia-agent");
+    RequestFacts facts;
+    facts.requestId = request.requestId;
+    facts.receivedAtMs = now;
+    facts.source = EventSource::Endpoint;
+    facts.httpStatus = response.status;
+    facts.accepted = response.status == 200;
+    facts.userAgent = QString::fromUtf8(request.header("user-agent"));
+    facts.agent = QString::fromUtf8(agent);
+    facts.origin = QString::fromUtf8(request.header("origin"));
+    facts.referer = QString::fromUtf8(request.header("referer"));
+    facts.remoteAddress = request.remoteAddress;
+    facts.appId = QString::fromUtf8(credential(request, "x-algolia-application-id"));
+    facts.method = QString::fromUtf8(request.method);
+    facts.path = QString::fromUtf8(request.path);
+    facts.rawRequest = std::make_shared<const RawRequest>(RecordBuilder::rawRequest(
+        request.method, request.query.isEmpty() ? request.path : request.path + '?' + request.query,
+        request.headers, request.body));
     QList<LogRecord> records;
     for (qsizetype i = 0; i < searches.size(); ++i) {
         SearchRecord& search = searches[i];
         search.atMs = now;
         search.requestId = request.requestId;
-        LogRecord record;
-        record.kind = RecordKind::Search;
-        record.requestId = request.requestId;
-        record.receivedAtMs = now;
-        record.source = EventSource::Endpoint;
-        record.httpStatus = response.status;
-        record.accepted = response.status == 200;
-        record.indexInRequest = static_cast<int>(i);
-        record.message = QStringLiteral("%1 hits").arg(search.nbHits);
-        record.rawJson = search.toJsonBytes();
-        record.index = search.index;
-        record.userToken = search.userToken;
-        record.queryId = search.queryID;
-        record.timestampMs = now;
-        record.userAgent = QString::fromUtf8(request.header("user-agent"));
-        record.device = deviceFromUserAgent(record.userAgent);
-        record.agent = QString::fromUtf8(agent);
-        record.origin = QString::fromUtf8(request.header("origin"));
-        record.referer = QString::fromUtf8(request.header("referer"));
-        record.remoteAddress = request.remoteAddress;
-        record.appId = QString::fromUtf8(credential(request, "x-algolia-application-id"));
-        record.method = QString::fromUtf8(request.method);
-        record.path = QString::fromUtf8(request.path);
-        record.rawRequest = raw;
-        records.append(std::move(record));
+        records.append(RecordBuilder::searchRecord(facts, search, static_cast<int>(i)));
     }
     const int count = static_cast<int>(searches.size());
     log->append(std::move(records), [this, searches = std::move(searches), response = std::move(response),
@@ -323,7 +288,11 @@ EndpointResponse SearchService::Private::automationSearches(const EndpointReques
     query.limit = 1000;
     if (const QString limit = text("limit"); !limit.isEmpty())
         query.limit = std::clamp(limit.toInt(), 1, 10000);
-    const QList<LogRecord> records = log->query(query);
+    QString error;
+    const QList<LogRecord> records = log->query(query, &error);
+    if (!error.isEmpty()) // a short page would read as "not recorded"
+        return jsonResponse(500,
+                            errorBody(500, QStringLiteral("The event log could not be read: %1").arg(error)));
     QJsonArray searches;
     for (const LogRecord& record : records) {
         QJsonObject object = SearchRecord::fromJson(record.rawJson).value_or(SearchRecord()).toJson();
@@ -342,8 +311,11 @@ EndpointResponse SearchService::Private::automationSearches(const EndpointReques
             events.kind = RecordKind::Event;
             events.queryId = record.queryId;
             events.limit = 100;
-            for (qint64 id : log->ids(events))
+            for (qint64 id : log->ids(events, &error))
                 citedBy.append(id);
+            if (!error.isEmpty())
+                return jsonResponse(
+                    500, errorBody(500, QStringLiteral("The event log could not be read: %1").arg(error)));
         }
         object.insert(QStringLiteral("citedBy"), citedBy);
         searches.append(object);

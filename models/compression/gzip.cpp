@@ -1,5 +1,7 @@
 #include "gzip.h"
 
+#include <QList>
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -61,5 +63,37 @@ InflateResult inflateBody(QByteArrayView compressed, qint64 maxOutput, DeflateFr
     inflateEnd(&stream);
     if (result.status != InflateStatus::Ok)
         result.data.clear();
+    return result;
+}
+
+DecodedBody decodeContentEncoding(QByteArrayView contentEncoding, QByteArray body, qint64 maxOutput)
+{
+    DecodedBody result;
+    QList<QByteArray> codings;
+    for (const QByteArray& part : contentEncoding.toByteArray().split(',')) {
+        const QByteArray coding = part.trimmed().toLower();
+        if (!coding.isEmpty() && coding != "identity")
+            codings.append(coding);
+    }
+    for (auto it = codings.crbegin(); it != codings.crend(); ++it) {
+        if (*it != "gzip" && *it != "x-gzip" && *it != "deflate") {
+            result.status = DecodedBody::Status::Unsupported;
+            result.coding = *it;
+            return result;
+        }
+    }
+    for (auto it = codings.crbegin(); it != codings.crend(); ++it) {
+        InflateResult inflated = inflateBody(body, maxOutput);
+        if (inflated.status == InflateStatus::Corrupt && *it == "deflate")
+            inflated = inflateBody(body, maxOutput, DeflateFraming::Raw);
+        if (inflated.status != InflateStatus::Ok) {
+            result.status = inflated.status == InflateStatus::TooLarge ? DecodedBody::Status::TooLarge
+                                                                       : DecodedBody::Status::Corrupt;
+            result.coding = *it;
+            return result;
+        }
+        body = std::move(inflated.data);
+    }
+    result.data = std::move(body);
     return result;
 }

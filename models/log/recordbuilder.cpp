@@ -4,6 +4,7 @@
 #include "event/eventcodec.h"
 #include "event/eventview.h"
 #include "event/validator.h"
+#include "search/searchrecord.h"
 
 #include <algorithm>
 
@@ -64,11 +65,10 @@ Verdict verdictFor(int httpStatus, bool accepted, const IssueList& ownIssues)
 
 Verdict verdictOf(const LogRecord& record)
 {
-    // A refused request carries an error issue (why it was refused), yet no event of it broke a rule.
+    // A refused request carries an error issue (why it was refused), yet no event of it broke a rule. Its
+    // status may be 501 (a framing the endpoint cannot read): still a refusal, not a delivery to retry.
     if (record.kind == RecordKind::Request)
-        return record.httpStatus == 0 || record.httpStatus == 429 || record.httpStatus >= 500
-                   ? Verdict::NotDelivered
-                   : Verdict::RequestRejected;
+        return Verdict::RequestRejected;
     return verdictFor(record.httpStatus, record.accepted, record.issues);
 }
 
@@ -93,10 +93,72 @@ LogRecord requestPart(const RequestFacts& facts)
     record.remoteAddress = facts.remoteAddress;
     record.appId = facts.appId;
     record.target = facts.target;
+    record.method = facts.method;
+    record.path = facts.path;
+    record.rawRequest = facts.rawRequest;
     return record;
 }
 
+QByteArray cut(QByteArrayView body)
+{
+    return body.first(std::min(body.size(), kRequestBodyKept)).toByteArray();
+}
+
+// "a=1; b=2" -> "a=***; b=***": which cookies came (and so the header's size) stays readable, never a value.
+QByteArray maskedCookies(QByteArrayView value)
+{
+    QByteArray out;
+    for (const QByteArray& part : value.toByteArray().split(';')) {
+        const QByteArray cookie = part.trimmed();
+        if (cookie.isEmpty())
+            continue;
+        if (!out.isEmpty())
+            out += "; ";
+        const qsizetype equals = cookie.indexOf('=');
+        out += (equals < 0 ? cookie : cookie.left(equals)) + "=***";
+    }
+    return out;
+}
+
 } // namespace
+
+bool isSecretName(QByteArrayView name)
+{
+    return name.compare("x-algolia-api-key", Qt::CaseInsensitive) == 0 ||
+           name.compare("authorization", Qt::CaseInsensitive) == 0 ||
+           name.compare("proxy-authorization", Qt::CaseInsensitive) == 0;
+}
+
+RawRequest rawRequest(QByteArrayView method, QByteArrayView target,
+                      const QList<QPair<QByteArray, QByteArray>>& headers, QByteArrayView body)
+{
+    RawRequest raw;
+    raw.method = method.toByteArray();
+    const qsizetype question = target.indexOf('?');
+    raw.target = (question < 0 ? target : target.first(question)).toByteArray();
+    if (question >= 0) {
+        QByteArray query;
+        for (const QByteArray& pair : target.sliced(question + 1).toByteArray().split('&')) {
+            const qsizetype equals = pair.indexOf('=');
+            const QByteArray name = equals < 0 ? pair : pair.left(equals);
+            if (!query.isEmpty())
+                query += '&';
+            query += isSecretName(QByteArray::fromPercentEncoding(name)) ? name + "=***" : pair;
+        }
+        raw.target += '?' + query;
+    }
+    for (const auto& [name, value] : headers) {
+        QByteArray kept = value;
+        if (isSecretName(name))
+            kept = QByteArrayLiteral("***");
+        else if (name.compare("cookie", Qt::CaseInsensitive) == 0)
+            kept = maskedCookies(value);
+        raw.headers += name + ": " + kept + "\r\n";
+    }
+    raw.body = cut(body);
+    raw.bodyTruncated = raw.body.size() < body.size();
+    return raw;
+}
 
 LogRecord eventRecord(const RequestFacts& facts, const Event& event, QByteArray rawJson, int indexInRequest,
                       IssueList issues)
@@ -178,8 +240,35 @@ QList<LogRecord> eventRecords(const RequestFacts& facts, const EventViewBatch& b
 LogRecord requestRecord(const RequestFacts& facts, QByteArrayView body, IssueList issues)
 {
     LogRecord record = requestPart(facts);
-    record.rawJson = body.first(std::min(body.size(), kRequestBodyKept)).toByteArray();
+    record.kind = RecordKind::Request;
+    record.rawJson = cut(body);
     record.issues = std::move(issues);
+    return record;
+}
+
+LogRecord refusedRequestRecord(const RequestFacts& facts, QByteArrayView body, Issue why)
+{
+    LogRecord record = requestRecord(facts, body, IssueList{std::move(why)});
+    record.accepted = false;
+    return record;
+}
+
+Issue requestIssue(const QString& code, const QString& field, const QString& message)
+{
+    return Issue{Severity::Error, -1, field, code, message, false};
+}
+
+LogRecord searchRecord(const RequestFacts& facts, const SearchRecord& search, int indexInRequest)
+{
+    LogRecord record = requestPart(facts);
+    record.kind = RecordKind::Search;
+    record.indexInRequest = indexInRequest;
+    record.message = QStringLiteral("%1 hits").arg(search.nbHits);
+    record.rawJson = search.toJsonBytes();
+    record.index = search.index;
+    record.userToken = search.userToken;
+    record.queryId = search.queryID;
+    record.timestampMs = search.atMs;
     return record;
 }
 

@@ -10,14 +10,18 @@
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QList>
+#include <QPair>
 #include <QString>
 #include <QStringView>
+
+#include <memory>
 
 struct BatchVerdict;
 struct DecodedBatch;
 struct Event;
 struct EventView;
 class EventViewBatch;
+struct SearchRecord;
 
 // What every record of one request shares; never the API key.
 struct RequestFacts
@@ -35,6 +39,11 @@ struct RequestFacts
     QString remoteAddress;
     QString appId;
     QString target; // where a sent event went: "local", "us", "de", "global", a URL, or "imported"
+    QString method; // the request line's method, "POST"; empty when unknown (imported, sent)
+    QString path;   // the request line's path without the query, "/1/events"
+    // The request as received (RecordBuilder::rawRequest), shared by every record of the request; may be
+    // null.
+    std::shared_ptr<const RawRequest> rawRequest;
 };
 
 // "desktop", "mobile", "tablet", "bot", or "" when the User-Agent is not a browser's (curl, node, an API
@@ -65,10 +74,29 @@ QList<LogRecord> eventRecords(const RequestFacts& facts, const DecodedBatch& bat
 QList<LogRecord> eventRecords(const RequestFacts& facts, const EventViewBatch& batch,
                               const BatchVerdict& verdict);
 // The one record of a request that carried no decodable event ("Invalid payload", "No events to process"):
-// the body as received (at most kRequestBodyKept bytes) and the request's issues, so the debugger still
-// shows it.
+// kind Request, the body as received (at most kRequestBodyKept bytes) and the request's issues, so the
+// debugger still shows it.
 LogRecord requestRecord(const RequestFacts& facts, QByteArrayView body, IssueList issues);
 inline constexpr qsizetype kRequestBodyKept = 64 * 1024;
+// The record of a request refused before any event was judged (401, 403, 404, 405, 413, 415, 431, 501...):
+// kind Request, not accepted, the status and exact message answered (facts.httpStatus, facts.message), `why`
+// as its one issue (an error about the request: code such as "request.missingCredentials", field the header
+// at fault or ""), the body as received (at most kRequestBodyKept bytes, possibly empty or not JSON).
+LogRecord refusedRequestRecord(const RequestFacts& facts, QByteArrayView body, Issue why);
+// The issue of a refusal: an error about the request as a whole (no event index).
+Issue requestIssue(const QString& code, const QString& field, const QString& message);
+
+// The record of a search the endpoint answered or relayed (kind Search): `search` as its JSON, "N hits", the
+// queryID it returned, its index and user token, accepted when answered 200.
+LogRecord searchRecord(const RequestFacts& facts, const SearchRecord& search, int indexInRequest);
+
+// The request as the log keeps it: the secrets masked wherever they travel (the API key's header and query
+// parameter, Authorization headers, cookie values; names kept), headers one "name: value\r\n" line each,
+// the body cut to kRequestBodyKept bytes (bodyTruncated then set).
+RawRequest rawRequest(QByteArrayView method, QByteArrayView target,
+                      const QList<QPair<QByteArray, QByteArray>>& headers, QByteArrayView body);
+// Whether a header or query parameter of that name carries a secret the log must never keep.
+bool isSecretName(QByteArrayView name);
 // What a judged POST /1/events request leaves in the log, live (the endpoint) or imported (HAR): its
 // events' records, or its request record when it had none.
 QList<LogRecord> requestRecords(const RequestFacts& facts, const DecodedBatch& batch,

@@ -1,11 +1,10 @@
 // Fuzzes the one gzip utility (models/compression): the capped inflate the endpoint runs on request bodies
 // (Content-Encoding gzip/deflate, hostile input) and the outbox on its stored bodies. Any bytes decode or are
-// refused within the cap, never past it; whatever gzipBody encodes decodes back to itself; the endpoint's
-// Content-Encoding decoding reads the same data as the utility.
+// refused within the cap, never past it; whatever gzipBody encodes decodes back to itself; Content-Encoding
+// decoding reads the same data as the one-stage inflate.
 #include "fuzzcheck.h"
 
 #include "compression/gzip.h"
-#include "endpoint/endpointhttp.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
@@ -29,10 +28,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 
     // A gzip stream the utility reads is what the endpoint reads for Content-Encoding: gzip.
     const InflateResult large = inflateBody(bytes, bodyCap);
-    const EndpointHttp::DecodedBody viaEndpoint =
-        EndpointHttp::decodeContentEncoding("gzip", bytes.toByteArray(), bodyCap);
+    const DecodedBody viaEndpoint = decodeContentEncoding("gzip", bytes.toByteArray(), bodyCap);
     if (large.status == InflateStatus::Ok) {
-        FUZZ_CHECK(viaEndpoint.status == EndpointHttp::DecodedBody::Status::Ok);
+        FUZZ_CHECK(viaEndpoint.status == DecodedBody::Status::Ok);
         FUZZ_CHECK(viaEndpoint.data == large.data);
     }
 

@@ -37,6 +37,9 @@ class EndpointHttpTest final : public QObject
 private Q_SLOTS:
     void routes_data();
     void routes();
+    void nearMisses_data();
+    void nearMisses();
+    void kinds();
     void methods();
     void bodies();
     void inflate();
@@ -85,6 +88,81 @@ void EndpointHttpTest::routes()
     const RouteMatch match = matchRoute(path);
     QCOMPARE(int(match.route), route);
     QCOMPARE(match.userToken, token);
+}
+
+void EndpointHttpTest::nearMisses_data()
+{
+    // 11 §1 and what clients get wrong building the URL: Algolia's 404, and a hint naming the fix.
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QString>("code"); // empty: no hint, a plain unknown path
+    QTest::addColumn<QString>("mentions");
+    QTest::newRow("//1/events") << QByteArray("//1/events") << QStringLiteral("request.hostEndsWithSlash")
+                                << QStringLiteral("http://127.0.0.1:8421/");
+    QTest::newRow("///1/events") << QByteArray("///1/events") << QStringLiteral("request.hostEndsWithSlash")
+                                 << QStringLiteral("trailing slash");
+    QTest::newRow("//1/usertokens/u")
+        << QByteArray("//1/usertokens/u") << QStringLiteral("request.hostEndsWithSlash")
+        << QStringLiteral("'//'");
+    QTest::newRow("/1//events") << QByteArray("/1//events") << QStringLiteral("request.emptyPathSegment")
+                                << QStringLiteral("/1/events");
+    QTest::newRow("/insights/1/events")
+        << QByteArray("/insights/1/events") << QStringLiteral("request.pathPrefix")
+        << QStringLiteral("'/insights'");
+    QTest::newRow("/api/1/usertokens/u")
+        << QByteArray("/api/1/usertokens/u") << QStringLiteral("request.pathPrefix")
+        << QStringLiteral("/1/usertokens/{userToken}");
+    QTest::newRow("/1/Events") << QByteArray("/1/Events") << QStringLiteral("request.pathCase")
+                               << QStringLiteral("/1/events");
+    QTest::newRow("/events") << QByteArray("/events") << QStringLiteral("request.unknownInsightsPath")
+                             << QStringLiteral("POST /1/events");
+    QTest::newRow("/1/event") << QByteArray("/1/event") << QStringLiteral("request.unknownInsightsPath")
+                              << QStringLiteral("POST /1/events");
+    QTest::newRow("/1/usertokens/") << QByteArray("/1/usertokens/")
+                                    << QStringLiteral("request.missingUserToken")
+                                    << QStringLiteral("{userToken}");
+    QTest::newRow("/1/indexes/*/queries")
+        << QByteArray("/1/indexes/*/queries") << QStringLiteral("request.searchOff")
+        << QStringLiteral("--search");
+    QTest::newRow("/1/clicks") << QByteArray("/1/clicks") << QStringLiteral("request.unknownInsightsPath")
+                               << QStringLiteral("DELETE /1/usertokens/{userToken}");
+    QTest::newRow("/") << QByteArray("/") << QString() << QString();
+    QTest::newRow("/favicon.ico") << QByteArray("/favicon.ico") << QString() << QString();
+    QTest::newRow("//favicon.ico") << QByteArray("//favicon.ico") << QString() << QString();
+    QTest::newRow("/10/events") << QByteArray("/10/events") << QString() << QString();
+}
+
+void EndpointHttpTest::nearMisses()
+{
+    QFETCH(QByteArray, path);
+    QFETCH(QString, code);
+    QFETCH(QString, mentions);
+    const RouteMatch match = matchRoute(path);
+    if (code.isEmpty()) {
+        QCOMPARE(int(match.route), int(Route::NotFound));
+        QVERIFY(!match.hint);
+        return;
+    }
+    // Routed as an Insights path: Algolia's 404 with CORS (and its preflight answered), so a browser shows
+    // it.
+    QCOMPARE(int(match.route), int(Route::InsightsUnknown));
+    QVERIFY(match.hint);
+    QCOMPARE(match.hint->code, code);
+    QVERIFY2(match.hint->message.contains(mentions), qPrintable(match.hint->message));
+    QCOMPARE(match.hostEndsWithSlash, code == QLatin1String("request.hostEndsWithSlash"));
+}
+
+void EndpointHttpTest::kinds()
+{
+    using Kinds = QList<RecordKind>;
+    QCOMPARE(automationKinds(u""), (Kinds{RecordKind::Event, RecordKind::Request}));
+    QCOMPARE(automationKinds(u"all"), Kinds());
+    QCOMPARE(automationKinds(u"search"), Kinds{RecordKind::Search});
+    QCOMPARE(automationKinds(u"event, request"), (Kinds{RecordKind::Event, RecordKind::Request}));
+    QCOMPARE(automationKinds(u"event,search,request"), Kinds());
+    QVERIFY(!automationKinds(u"events"));
+    QVERIFY(!automationKinds(u"event,"));
+    QCOMPARE(messageOf(notFoundBody()).left(29), QStringLiteral("Path not supported by Insight"));
+    QCOMPARE(messageOf("not json"), QString());
 }
 
 void EndpointHttpTest::methods()

@@ -5,6 +5,7 @@
 
 #include "endpoint/embeddedendpoint.h"
 #include "log/eventlog.h"
+#include "log/recordbuilder.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -203,7 +204,12 @@ void EndpointTransportTest::gzipBombIsTooLarge()
     const HttpResult result = httpRequest(m_manager, "POST", eventsUrl(), headers, compressed);
     QCOMPARE(result.status, 413);
     QCOMPARE(result.body, QByteArray(R"({"status":413,"message":"Request Entity Too Large"})"));
-    QVERIFY(recordsSince(before).isEmpty());
+    // No event: one refused request (kind Request), keeping the start of the body as received (compressed).
+    QTRY_COMPARE_WITH_TIMEOUT(recordsSince(before).size(), 1, 10000);
+    const LogRecord refused = recordsSince(before).constFirst();
+    QCOMPARE(refused.kind, RecordKind::Request);
+    QCOMPARE(refused.httpStatus, 413);
+    QCOMPARE(refused.rawJson, compressed.left(RecordBuilder::kRequestBodyKept));
 }
 
 void EndpointTransportTest::corruptGzipIsInvalidPayload()

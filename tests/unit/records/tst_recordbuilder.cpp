@@ -5,6 +5,7 @@
 #include "event/validator.h"
 #include "event/vocabulary.h"
 #include "log/recordbuilder.h"
+#include "search/searchrecord.h"
 #include "views/eventexchange.h"
 
 #include <QDateTime>
@@ -90,6 +91,9 @@ private Q_SLOTS:
     void verdictWordsAreOneTable();
     void eventRecordsCarryEventAndRequestFacts();
     void undecodableRequestKeepsABoundedBody();
+    void refusedRequestRecord();
+    void rawRequestMasksSecrets();
+    void searchRecordMeansTheSame();
 };
 
 void TestRecordBuilder::deviceFromUserAgent()
@@ -243,7 +247,100 @@ void TestRecordBuilder::undecodableRequestKeepsABoundedBody()
     QCOMPARE(records.at(0).rawJson.size(), RecordBuilder::kRequestBodyKept);
     QVERIFY(records.at(0).rawJson.startsWith("not json"));
     QCOMPARE(records.at(0).issues, verdict.allIssues());
-    QCOMPARE(verdictOf(records.at(0)), Verdict::Rejected);
+    // A request with no event to judge is a refused request (kind Request), not a rejected event.
+    QCOMPARE(records.at(0).kind, RecordKind::Request);
+    QCOMPARE(verdictOf(records.at(0)), Verdict::RequestRejected);
+}
+
+void TestRecordBuilder::refusedRequestRecord()
+{
+    RequestFacts facts;
+    facts.requestId = QStringLiteral("refused-1");
+    facts.httpStatus = 401;
+    facts.message = QStringLiteral("Invalid credentials");
+    facts.userAgent = QStringLiteral("Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36");
+    facts.method = QStringLiteral("POST");
+    facts.path = QStringLiteral("/1/events");
+    facts.rawRequest = std::make_shared<const RawRequest>();
+    const Issue why =
+        RecordBuilder::requestIssue(QStringLiteral("request.missingCredentials"),
+                                    QStringLiteral("x-algolia-api-key"), QStringLiteral("No key"));
+    const LogRecord record = RecordBuilder::refusedRequestRecord(facts, "not json", why);
+    QCOMPARE(record.kind, RecordKind::Request);
+    QCOMPARE(record.httpStatus, 401);
+    QVERIFY(!record.accepted);
+    QCOMPARE(record.message, facts.message);
+    QCOMPARE(record.issues, IssueList{why});
+    QCOMPARE(record.issues.constFirst().eventIndex, -1);
+    QCOMPARE(record.rawJson, QByteArray("not json"));
+    QCOMPARE(record.method, facts.method);
+    QCOMPARE(record.path, facts.path);
+    QCOMPARE(record.device, QStringLiteral("desktop"));
+    QCOMPARE(record.rawRequest, facts.rawRequest); // shared, not copied
+    QVERIFY(record.eventType.isEmpty());
+    QCOMPARE(verdictOf(record), Verdict::RequestRejected);
+    // Whatever its status (501 for a framing the endpoint cannot read): a refusal, not a delivery to retry.
+    LogRecord unframed = record;
+    unframed.httpStatus = 501;
+    QCOMPARE(verdictOf(unframed), Verdict::RequestRejected);
+}
+
+void TestRecordBuilder::rawRequestMasksSecrets()
+{
+    const QList<QPair<QByteArray, QByteArray>> headers{
+        {"host", "127.0.0.1:8421"},
+        {"x-algolia-api-key", "secret-key"},
+        {"Authorization", "Bearer secret-token"},
+        {"cookie", "session=secret-session; theme=dark"},
+        {"user-agent", "curl/8.0"},
+    };
+    const QByteArray body(RecordBuilder::kRequestBodyKept + 10, 'b');
+    const RawRequest raw = RecordBuilder::rawRequest(
+        "POST", "/1/events?X-Algolia-API-Key=secret-key&x-algolia-agent=a%20b&x-algolia-api-key", headers,
+        body);
+    QCOMPARE(raw.method, QByteArray("POST"));
+    QCOMPARE(raw.target,
+             QByteArray("/1/events?X-Algolia-API-Key=***&x-algolia-agent=a%20b&x-algolia-api-key=***"));
+    QCOMPARE(raw.headers,
+             QByteArray("host: 127.0.0.1:8421\r\nx-algolia-api-key: ***\r\nAuthorization: ***\r\n"
+                        "cookie: session=***; theme=***\r\nuser-agent: curl/8.0\r\n"));
+    QVERIFY(!raw.headers.contains("secret"));
+    QCOMPARE(raw.body.size(), RecordBuilder::kRequestBodyKept);
+    QVERIFY(raw.bodyTruncated);
+    const RawRequest small = RecordBuilder::rawRequest("GET", "/debugger/events", {}, "");
+    QCOMPARE(small.target, QByteArray("/debugger/events"));
+    QVERIFY(!small.bodyTruncated);
+}
+
+void TestRecordBuilder::searchRecordMeansTheSame()
+{
+    SearchRecord search;
+    search.atMs = 1'700'000'000'123;
+    search.index = QStringLiteral("movies");
+    search.query = QStringLiteral("star");
+    search.nbHits = 42;
+    search.hits = {QStringLiteral("m1"), QStringLiteral("m2")};
+    search.userToken = QStringLiteral("user-1");
+    search.queryID = QStringLiteral("0123456789abcdef0123456789abcdef");
+    RequestFacts facts;
+    facts.requestId = QStringLiteral("search-request");
+    facts.receivedAtMs = search.atMs;
+    facts.httpStatus = 200;
+    facts.accepted = true;
+    facts.method = QStringLiteral("POST");
+    facts.path = QStringLiteral("/1/indexes/*/queries");
+    const LogRecord record = RecordBuilder::searchRecord(facts, search, 1);
+    QCOMPARE(record.kind, RecordKind::Search);
+    QCOMPARE(record.indexInRequest, 1);
+    QCOMPARE(record.message, QStringLiteral("42 hits"));
+    QCOMPARE(record.rawJson, search.toJsonBytes());
+    QCOMPARE(record.index, search.index);
+    QCOMPARE(record.userToken, search.userToken);
+    QCOMPARE(record.queryId, search.queryID);
+    QCOMPARE(record.timestampMs, search.atMs);
+    QCOMPARE(record.method, facts.method);
+    QCOMPARE(record.path, facts.path);
+    QCOMPARE(verdictOf(record), Verdict::Accepted);
 }
 
 QTEST_GUILESS_MAIN(TestRecordBuilder)
