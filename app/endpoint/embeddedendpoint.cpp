@@ -951,7 +951,7 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
     // What the relay forwards once the records are stored: the request's credentials, for this request only.
     Credentials relayCredentials;
     if (relay)
-        relayCredentials = credentialsOf(connection, arguments);
+        relayCredentials = credentialsOf(connection, queryArguments(connection));
     const int eventCount = static_cast<int>(decoded.size());
     const auto storedCount = static_cast<qint64>(records.size());
     const auto acceptedCount = static_cast<qint64>(std::count_if(
