@@ -33,9 +33,32 @@
 #include <QVBoxLayout>
 #include <QValueAxis>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 
 namespace {
+
+// A value axis whose ticks all read differently: a step of 1, 2 or 5 × 10^n (at least `minStep`), at most
+// five intervals from 0, labels with the decimals the step needs. applyNiceNumbers() put four ticks on 0..2
+// for counts, which "%.0f" printed as 2, 1, 1, 0.
+void setReadableRange(QValueAxis* axis, double peak, double minStep)
+{
+    constexpr int kMaxIntervals = 5;
+    peak = std::max(peak, minStep);
+    double step = minStep;
+    for (double decade = minStep; step * kMaxIntervals < peak; decade *= 10) {
+        for (const double factor : {1.0, 2.0, 5.0}) {
+            step = decade * factor;
+            if (step * kMaxIntervals >= peak)
+                break;
+        }
+    }
+    const int intervals = std::max(1, static_cast<int>(std::ceil(peak / step - 1e-9)));
+    axis->setRange(0, step * intervals);
+    axis->setTickCount(intervals + 1);
+    axis->setLabelFormat(step < 1 ? QStringLiteral("%.1f") : QStringLiteral("%.0f"));
+}
 
 constexpr int kRefreshMs = 1000;
 constexpr int kFeedChunk = 5000;
@@ -343,6 +366,8 @@ void ChartsPane::feed()
                 m_counted = true;
                 m_fedUpTo = std::max(m_fedUpTo, upTo);
                 m_dirty = true;
+                if (isVisible())
+                    refresh(); // now, not at the next tick: the totals shown until then are stale
                 if (m_feedAgain || (m_log && m_log->lastId() > m_fedUpTo)) {
                     m_feedAgain = false;
                     if (isVisible())
@@ -399,8 +424,7 @@ void ChartsPane::refresh()
         m_rateX->setRange(QDateTime::fromMSecsSinceEpoch(points.first().startMs),
                           QDateTime::fromMSecsSinceEpoch(now));
     }
-    m_rateY->setRange(0, peak * 1.1);
-    m_rateY->applyNiceNumbers();
+    setReadableRange(m_rateY, peak, 0.1); // events per second: tenths when the traffic is light
 
     m_shownAccepted = m_stats.accepted(now, m_windowSeconds);
     m_shownRejected = m_stats.rejected(now, m_windowSeconds);
@@ -432,8 +456,7 @@ void ChartsPane::refresh()
     m_typeAccepted->append(acceptedCounts);
     m_typeRejected->remove(0, m_typeRejected->count());
     m_typeRejected->append(rejectedCounts);
-    m_typeY->setRange(0, typePeak * 1.1);
-    m_typeY->applyNiceNumbers();
+    setReadableRange(m_typeY, typePeak, 1); // counts: whole numbers
 
     m_topErrors->clear();
     for (const auto& [message, count] : m_stats.topErrors(kTopErrors)) {

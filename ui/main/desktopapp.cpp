@@ -4,6 +4,7 @@
 #include "client/httptransport.h"
 #include "composer/composerwidget.h"
 #include "datafolder/datafolder.h"
+#include "debugger/chartspane.h"
 #include "debugger/debuggerpanel.h"
 #include "debugger/detailspane.h"
 #include "desktopsession.h"
@@ -154,6 +155,13 @@ int renderScreenshot(DesktopSession& session, const QString& path, const Screens
             for (QDockWidget* dock : window->docks())
                 if (dock->objectName() == QLatin1String("chartsDock"))
                     window->showDock(dock);
+            // Shown now, the charts count the log on a worker: wait for a refresh that includes the samples.
+            ChartsPane* charts = window->debuggerPanel()->chartsPane();
+            int refreshed = 0;
+            const QMetaObject::Connection counting =
+                QObject::connect(charts, &ChartsPane::refreshed, charts, [&refreshed] { ++refreshed; });
+            waitFor([&] { return refreshed >= 2; }, 3000);
+            QObject::disconnect(counting);
         }
         settle.restart();
         waitFor([&] { return settle.elapsed() > 500; }, 1000);

@@ -41,6 +41,8 @@
 #include <QTextBrowser>
 #include <QToolButton>
 #include <QTreeWidget>
+#include <QValueAxis>
+#include <QtCharts/QChartView>
 
 class TestDebuggerPanel final : public QObject
 {
@@ -65,6 +67,7 @@ private Q_SLOTS:
     void verdictBadgesReadWithoutColour();
 
 private:
+    static void verifyDistinctTicks(QWidget* charts);
     struct Fixture
     {
         LogFixture::OpenLog log;
@@ -351,9 +354,43 @@ void TestDebuggerPanel::chartsUpdateAsEventsArrive()
     auto* totals = child<QLabel>(charts, QStringLiteral("chartTotals"));
     QCOMPARE(totals->text(), QStringLiteral("72 accepted · 8 rejected"));
 
+    verifyDistinctTicks(charts);
+
     // More events move the charts again.
     f.log.log->append(LogFixture::records(80, 40));
     QTRY_COMPARE(charts->shownAccepted() + charts->shownRejected(), 120);
+    verifyDistinctTicks(charts);
+
+    // A couple of events: counts of 0 to 2 on the axes.
+    Fixture few = make(0);
+    auto* fewCharts = child<ChartsPane>(few.panel.get(), QStringLiteral("chartsPane"));
+    showAsWindow(fewCharts);
+    few.log.log->append(LogFixture::records(0, 2));
+    QTRY_COMPARE(fewCharts->shownAccepted(), 2);
+    verifyDistinctTicks(fewCharts);
+}
+
+// Every value axis of the charts reads differently at each tick ("2, 1, 1, 0" was seen on 0..2 counts).
+void TestDebuggerPanel::verifyDistinctTicks(QWidget* charts)
+{
+    int axes = 0;
+    for (QChartView* view : charts->findChildren<QChartView*>()) {
+        for (QAbstractAxis* abstract : view->chart()->axes()) {
+            auto* axis = qobject_cast<QValueAxis*>(abstract);
+            if (!axis)
+                continue;
+            ++axes;
+            QStringList labels;
+            const int ticks = axis->tickCount();
+            for (int i = 0; i < ticks; ++i) {
+                const double value = axis->min() + (axis->max() - axis->min()) * i / (ticks - 1);
+                labels << QString::asprintf(axis->labelFormat().toLatin1().constData(), value);
+            }
+            QVERIFY2(QSet<QString>(labels.begin(), labels.end()).size() == labels.size(),
+                     qPrintable(labels.join(QStringLiteral(", "))));
+        }
+    }
+    QVERIFY(axes >= 2);
 }
 
 void TestDebuggerPanel::profilePreviewIsAnEstimate()
