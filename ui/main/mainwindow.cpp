@@ -964,10 +964,16 @@ void MainWindow::promptCredentials(std::function<void()> send)
     connect(prompt, &QDialog::accepted, this, [this, prompt] {
         const Credentials credentials{prompt->appId(), prompt->apiKey()};
         m_session->settings()->appId.setValue(credentials.appId);
-        applyTarget();
-        // Used at once (queued before the events), stored in the keychain for the next runs.
-        if (InsightsClient* client = m_session->client())
-            QMetaObject::invokeMethod(client, [client, credentials] { client->setCredentials(credentials); });
+        // Used at once (queued before the events), stored in the keychain for the next runs. The key read
+        // applyTarget() would start is superseded: it could answer "none" before the write lands.
+        const std::optional<InsightsTarget> target =
+            InsightsTarget::parse(m_session->settings()->target.value());
+        ++m_destinationGeneration;
+        if (InsightsClient* client = m_session->client(); client && target) {
+            const InsightsTarget chosen = *target;
+            QMetaObject::invokeMethod(
+                client, [client, chosen, credentials] { client->setDestination(chosen, credentials); });
+        }
         if (SecretStore* secrets = m_session->secrets()) {
             secrets->writeApiKey(credentials.appId, credentials.apiKey, this,
                                  [this](const SecretResult& result) {

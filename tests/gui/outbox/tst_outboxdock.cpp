@@ -333,6 +333,7 @@ void TestOutboxDock::algoliaTargetWithoutCredentialsAsksForThem()
     // With the credentials known, the next send goes straight away.
     window->composer()->send();
     QTRY_COMPARE_WITH_TIMEOUT(posts(algolia).size(), 2, 15000);
+    QCOMPARE(posts(algolia).at(1).headers.value("x-algolia-api-key"), QByteArray("key-9"));
     QVERIFY(!prompt());
 }
 
