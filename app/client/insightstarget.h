@@ -64,6 +64,18 @@ struct InsightsTarget
 // What the user calls a kind of target: "Embedded endpoint", "Algolia (US)", ..., "Custom URL".
 QString targetLabel(TargetKind kind);
 
+// The targets a user picks from, in menu order, with the name the settings store ("custom": a URL kept
+// apart).
+struct TargetChoice
+{
+    const char* name;
+    TargetKind kind;
+};
+inline constexpr TargetChoice kTargetChoices[] = {
+    {"local", TargetKind::Local},   {"us", TargetKind::Us},         {"de", TargetKind::De},
+    {"global", TargetKind::Global}, {"custom", TargetKind::Custom},
+};
+
 // Joins a base URL and an absolute, percent-encoded API path ("/1/events", "/1/usertokens/a%2Fb"), keeping
 // any path prefix of the base.
 QUrl joinUrl(const QUrl& base, const QString& path);

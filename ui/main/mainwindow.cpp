@@ -63,17 +63,6 @@ namespace {
 // Bumped when the docks change in a way an older saved layout would not fit.
 constexpr int kLayoutVersion = 2;
 
-struct TargetChoice
-{
-    const char* name;
-    TargetKind kind;
-};
-
-constexpr TargetChoice kTargets[] = {
-    {"local", TargetKind::Local},   {"us", TargetKind::Us},         {"de", TargetKind::De},
-    {"global", TargetKind::Global}, {"custom", TargetKind::Custom},
-};
-
 QString eventSummary(const Event& event)
 {
     return QStringLiteral("%1 \u00b7 %2 \u00b7 %3")
@@ -644,7 +633,7 @@ void MainWindow::createMenusAndToolBar()
     toolbar->addWidget(new QLabel(tr(" Send to: ")));
     m_targetCombo = new QComboBox;
     m_targetCombo->setObjectName(QStringLiteral("targetCombo"));
-    for (const TargetChoice& choice : kTargets)
+    for (const TargetChoice& choice : kTargetChoices)
         m_targetCombo->addItem(targetLabel(choice.kind), QString::fromLatin1(choice.name));
     toolbar->addWidget(m_targetCombo);
     toolbar->addAction(m_sendAction);

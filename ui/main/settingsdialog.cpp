@@ -1,5 +1,6 @@
 #include "settingsdialog.h"
 
+#include "client/insightstarget.h"
 #include "desktopsession.h"
 #include "event/compatibilityprofile.h"
 #include "log/eventlog.h"
@@ -35,11 +36,9 @@ SettingsDialog::SettingsDialog(DesktopSession* session, QWidget* parent)
     auto* sendingForm = new QFormLayout(sending);
     m_target = new QComboBox;
     m_target->setObjectName(QStringLiteral("settingsTargetCombo"));
-    m_target->addItem(tr("Embedded endpoint"), QStringLiteral("local"));
-    m_target->addItem(tr("Algolia, US region"), QStringLiteral("us"));
-    m_target->addItem(tr("Algolia, DE region"), QStringLiteral("de"));
-    m_target->addItem(tr("Algolia, closest region"), QStringLiteral("global"));
-    m_target->addItem(tr("Custom URL"), QStringLiteral("custom"));
+    // The same choices and names as the toolbar's target menu (client/insightstarget.h).
+    for (const TargetChoice& choice : kTargetChoices)
+        m_target->addItem(targetLabel(choice.kind), QString::fromLatin1(choice.name));
     m_target->setCurrentIndex(std::max(0, m_target->findData(settings->target.value())));
     m_customUrl = new QLineEdit(settings->customTargetUrl.value());
     m_customUrl->setObjectName(QStringLiteral("customUrlEdit"));
@@ -135,14 +134,11 @@ SettingsDialog::SettingsDialog(DesktopSession* session, QWidget* parent)
     endpointForm->addRow(tr("Search"), m_searchMode);
     m_relayEvents = new QComboBox;
     m_relayEvents->setObjectName(QStringLiteral("relayEventsCombo"));
-    const std::pair<QString, QString> relayChoices[] = {
-        {QStringLiteral("off"), tr("off: events stay here")},
-        {QStringLiteral("us"), tr("to Algolia, United States region")},
-        {QStringLiteral("de"), tr("to Algolia, European region")},
-        {QStringLiteral("global"), tr("to Algolia, closest region")},
-    };
-    for (const auto& [name, label] : relayChoices)
-        m_relayEvents->addItem(label, name);
+    m_relayEvents->addItem(tr("off: events stay here"), QStringLiteral("off"));
+    for (const TargetChoice& choice : kTargetChoices)
+        if (choice.kind != TargetKind::Local && choice.kind != TargetKind::Custom)
+            m_relayEvents->addItem(tr("to %1").arg(targetLabel(choice.kind)),
+                                   QString::fromLatin1(choice.name));
     m_relayEvents->setCurrentIndex(std::max(0, m_relayEvents->findData(settings->relayEvents.value())));
     m_relayEvents->setToolTip(tr("Also forward the events the endpoint receives to Algolia, with the "
                                  "credentials the site sent, and show Algolia's answer beside the local "
