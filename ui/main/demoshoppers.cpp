@@ -4,10 +4,10 @@
 #include "demo/demorunner.h"
 #include "desktopsession.h"
 #include "settings/appsettings.h"
+#include "snippets.h"
 
 #include <QAction>
 #include <QDateTime>
-#include <QHostAddress>
 #include <QMenu>
 #include <QUrl>
 
@@ -44,10 +44,8 @@ std::optional<QString> DemoShoppers::start()
     const QList<std::shared_ptr<const IndexCatalog>> catalogs = m_session->catalogs()->catalogs();
     if (catalogs.isEmpty())
         return tr("No index catalog is loaded: shoppers need records to search and buy");
-    QUrl url(base);
-    // The runner talks to this machine: a wildcard bind address is reached on loopback.
-    if (const QHostAddress host(url.host()); host == QHostAddress::AnyIPv4 || host == QHostAddress::AnyIPv6)
-        url.setHost(QStringLiteral("127.0.0.1"));
+    // A wildcard bind address is not one to connect to: the one rule that turns it into this machine's.
+    const QUrl url(Snippets::reachableBaseUrl(base));
     DemoRunOptions options;
     options.insightsBase = url;
     options.searchBase = url;
