@@ -5,7 +5,6 @@
 #include "catalog/indexcatalog.h"
 #include "endpoint/endpointhttp.h"
 #include "endpoint/routehandler.h"
-#include "event/eventcodec.h"
 #include "log/recordbuilder.h"
 #include "search/localsearch.h"
 #include "search/searchlinkage.h"
@@ -373,13 +372,11 @@ std::shared_ptr<const SearchLookup> SearchService::lookup() const
 
 void SearchService::noteLoggedEvents(const QList<LogRecord>& records)
 {
+    // Runs on the log's writer thread right after a commit (serve connects it directly): only queue.
     for (const LogRecord& record : records) {
-        if (record.kind != RecordKind::Event || !record.accepted ||
-            record.eventType != QLatin1String("click"))
-            continue;
-        const DecodedBatch decoded = EventCodec::decodeEvent(record.rawJson);
-        if (!decoded.events.isEmpty())
-            d->history->addClicks(decoded.events.constFirst(), record.receivedAtMs);
+        if (record.kind == RecordKind::Event && record.accepted && !record.queryId.isEmpty() &&
+            record.eventType == QLatin1String("click"))
+            d->history->queueLoggedClick(record.rawJson, record.receivedAtMs);
     }
 }
 

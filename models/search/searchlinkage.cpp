@@ -1,6 +1,7 @@
 #include "searchlinkage.h"
 
 #include "event/event.h"
+#include "event/eventcodec.h"
 
 #include <QDateTime>
 
@@ -216,11 +217,42 @@ void SearchHistory::addSearch(const SearchRecord& search)
 
 void SearchHistory::addClicks(const Event& event, qint64 receivedAtMs)
 {
+    indexQueuedClicks();
+    QWriteLocker locker(&m_lock);
+    addClicksLocked(event, receivedAtMs);
+}
+
+void SearchHistory::queueLoggedClick(const QByteArray& rawJson, qint64 receivedAtMs)
+{
+    QMutexLocker locker(&m_queueMutex);
+    m_queuedClicks.push_back(QueuedClick{rawJson, receivedAtMs});
+    if (m_queuedClicks.size() > static_cast<size_t>(m_capacity))
+        m_queuedClicks.pop_front();
+}
+
+void SearchHistory::indexQueuedClicks() const
+{
+    std::deque<QueuedClick> queued;
+    {
+        QMutexLocker locker(&m_queueMutex);
+        queued.swap(m_queuedClicks);
+    }
+    if (queued.empty())
+        return;
+    QWriteLocker locker(&m_lock);
+    for (const QueuedClick& click : queued) {
+        const DecodedBatch decoded = EventCodec::decodeEvent(click.rawJson);
+        if (!decoded.events.isEmpty())
+            addClicksLocked(decoded.events.constFirst(), click.receivedAtMs);
+    }
+}
+
+void SearchHistory::addClicksLocked(const Event& event, qint64 receivedAtMs) const
+{
     if (event.eventType.value_or(QString()) != QLatin1String("click") || !event.queryID ||
         event.queryID->isEmpty() || !event.index || !event.objectIDs)
         return;
     const qint64 at = event.timestamp.value_or(receivedAtMs);
-    QWriteLocker locker(&m_lock);
     for (const QString& token :
          {event.userToken.value_or(QString()), event.authenticatedUserToken.value_or(QString())}) {
         if (token.isEmpty())
@@ -241,6 +273,10 @@ void SearchHistory::addClicks(const Event& event, qint64 receivedAtMs)
 
 void SearchHistory::clear()
 {
+    {
+        QMutexLocker queueLocker(&m_queueMutex);
+        m_queuedClicks.clear();
+    }
     QWriteLocker locker(&m_lock);
     m_byQueryId.clear();
     m_queryIdOrder.clear();
@@ -276,6 +312,7 @@ bool SearchHistory::hasSearches(const QString& index) const
 std::optional<ClickFact> SearchHistory::lastClick(const QString& userToken, const QString& index,
                                                   const QString& objectID, qint64 atMs) const
 {
+    indexQueuedClicks();
     QReadLocker locker(&m_lock);
     const QList<ClickFact> clicks = m_clicks.value(clickKey(index, userToken, objectID));
     for (auto it = clicks.crbegin(); it != clicks.crend(); ++it) {

@@ -8,12 +8,15 @@
 #include "event/issue.h"
 #include "searchrecord.h"
 
+#include <QByteArray>
 #include <QHash>
 #include <QList>
+#include <QMutex>
 #include <QQueue>
 #include <QReadWriteLock>
 #include <QString>
 
+#include <deque>
 #include <optional>
 
 struct Event;
@@ -50,6 +53,11 @@ public:
     void addSearch(const SearchRecord& search);
     // Remembers the clicks of `event` that cite a queryID (one per objectID); other events are ignored.
     void addClicks(const Event& event, qint64 receivedAtMs);
+    // The same for a logged click's JSON, in O(1): the log's writer thread calls this after each commit and
+    // must not be slowed down by decoding, so the click is decoded by the next lookup that reads clicks (in
+    // arrival order, before any later addClicks). At most `capacity` clicks wait; older ones would be
+    // forgotten by then anyway.
+    void queueLoggedClick(const QByteArray& rawJson, qint64 receivedAtMs);
     void clear();
     int searchCount() const;
 
@@ -59,13 +67,24 @@ public:
                                        const QString& objectID, qint64 atMs) const override;
 
 private:
+    struct QueuedClick
+    {
+        QByteArray rawJson;
+        qint64 receivedAtMs = 0;
+    };
+    // Logically const: queued clicks are already part of the history, only not indexed yet.
+    void indexQueuedClicks() const;
+    void addClicksLocked(const Event& event, qint64 receivedAtMs) const;
+
     const int m_capacity;
     mutable QReadWriteLock m_lock;
     QHash<QString, SearchRecord> m_byQueryId;
     QQueue<QString> m_queryIdOrder;
     QHash<QString, int> m_searchesByIndex;
-    QHash<QString, QList<ClickFact>> m_clicks; // key: index \x1f userToken \x1f objectID
-    QQueue<QString> m_clickOrder;
+    mutable QHash<QString, QList<ClickFact>> m_clicks; // key: index \x1f userToken \x1f objectID
+    mutable QQueue<QString> m_clickOrder;
+    mutable QMutex m_queueMutex; // guards m_queuedClicks only, so queueing never waits for a lookup
+    mutable std::deque<QueuedClick> m_queuedClicks;
 };
 
 namespace LinkageCode {
