@@ -249,9 +249,7 @@ QList<qint64> EventLog::ids(const LogQuery& query, QString* error) const
         return out;
     }
     const Filter filter = buildFilter(query);
-    const QByteArray from =
-        filter.needsPayload ? " FROM events e JOIN payloads p ON p.id = e.id" : " FROM events e";
-    Statement s(db, "SELECT e.id" + from + filter.where + orderAndLimit(query));
+    Statement s(db, "SELECT e.id FROM events e" + filter.where + orderAndLimit(query));
     if (s)
         filter.bindTo(s);
     readRows(db, s, error, [&] { out.append(s.integer(0)); });
@@ -326,9 +324,7 @@ qint64 EventLog::count(const LogQuery& query, QString* error) const
         return 0;
     }
     const Filter filter = buildFilter(query);
-    const QByteArray from =
-        filter.needsPayload ? " FROM events e JOIN payloads p ON p.id = e.id" : " FROM events e";
-    Statement s(db, "SELECT count(*)" + from + filter.where);
+    Statement s(db, "SELECT count(*) FROM events e" + filter.where);
     if (s)
         filter.bindTo(s);
     qint64 count = 0;

@@ -96,7 +96,7 @@ struct EventLog::Private
     sqlite3* writer = nullptr;
     Statement insertRequest;
     Statement insertEvent;
-    Statement insertPayload;
+    QByteArray packedIssues; // the issues of the record being inserted; its capacity is reused
     Statement insertRawRequest;
     Statement readCounters;
     Statement saveCounters;

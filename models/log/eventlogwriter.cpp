@@ -38,7 +38,6 @@ EventLog::Private::~Private()
         reader->close();
     insertRequest = Statement();
     insertEvent = Statement();
-    insertPayload = Statement();
     insertRawRequest = Statement();
     readCounters = Statement();
     saveCounters = Statement();
@@ -120,8 +119,7 @@ QString EventLog::Private::openWriter()
             .arg(QDir::toNativeSeparators(path), error);
 
     prepareWriter();
-    if (!insertRequest || !insertEvent || !insertPayload || !insertRawRequest || !readCounters ||
-        !saveCounters)
+    if (!insertRequest || !insertEvent || !insertRawRequest || !readCounters || !saveCounters)
         return QStringLiteral("Cannot prepare the event log %1: %2.")
             .arg(QDir::toNativeSeparators(path), sqliteError(writer));
 
@@ -145,9 +143,8 @@ void EventLog::Private::prepareWriter()
     insertEvent =
         Statement(writer, "INSERT INTO events(id, rid, received_at, source, http_status, accepted, idx,"
                           " errors, warnings, event_type, event_subtype, event_name, index_name,"
-                          " user_token, auth_token, ts, kind, query_id)"
-                          " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    insertPayload = Statement(writer, "INSERT INTO payloads(id, issues, raw_json) VALUES(?, ?, ?)");
+                          " user_token, auth_token, ts, kind, query_id, issues, raw_json)"
+                          " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     insertRawRequest = Statement(writer, "INSERT INTO raw_requests(rid, method, target, headers, body,"
                                          " body_truncated) VALUES(?, ?, ?, ?, ?, ?)");
     // Ids come from the database, read inside the writing transaction (which holds the file's write lock,
@@ -418,13 +415,13 @@ void EventLog::Private::commitAppends(std::deque<Job>& jobs)
             e.bind(16, r.timestampMs);
             e.bind(17, qint64(r.kind));
             e.bind(18, r.queryId);
+            packIssues(r.issues, packedIssues);
+            if (packedIssues.isEmpty())
+                sqlite3_bind_null(e.get(), 19);
+            else
+                e.bindBlob(19, packedIssues);
+            e.bind(20, r.rawJson);
             ok = ok && e.run();
-            const QByteArray issues = packIssues(r.issues);
-            Statement& p = insertPayload;
-            p.bind(1, id);
-            p.bind(2, issues);
-            p.bind(3, r.rawJson);
-            ok = ok && p.run();
             ++id;
         }
         ranges.emplace_back(jobFirst, id - 1);
@@ -475,8 +472,8 @@ void EventLog::Private::trim(qint64 keep)
     } else if (ok && keep <= 0) {
         ok = exec(writer, "DELETE FROM events");
         removed = sqlite3_changes64(writer);
-        ok = ok && exec(writer, "DELETE FROM payloads; DELETE FROM requests; DELETE FROM raw_requests;"
-                                " DELETE FROM algolia_verdicts");
+        ok = ok &&
+             exec(writer, "DELETE FROM requests; DELETE FROM raw_requests; DELETE FROM algolia_verdicts");
     } else if (ok) {
         // The oldest kept row, found by stepping over the rows to drop from the old end (a few thousand)
         // rather than over the ones kept (up to millions). Rows below it go from every table.
@@ -488,9 +485,6 @@ void EventLog::Private::trim(qint64 keep)
             events.bind(1, firstKept);
             ok = events.run();
             removed = sqlite3_changes64(writer);
-            Statement payloads(writer, "DELETE FROM payloads WHERE id < ?");
-            payloads.bind(1, firstKept);
-            ok = ok && payloads.run();
             Statement verdicts(writer, "DELETE FROM algolia_verdicts WHERE id < ?");
             verdicts.bind(1, firstKept);
             ok = ok && verdicts.run();
@@ -524,17 +518,13 @@ qint64 EventLog::Private::removeNow(const std::optional<QString>& userToken, boo
     if (ok && !userToken) {
         ok = exec(writer, "DELETE FROM events");
         removed = sqlite3_changes64(writer);
-        ok = ok && exec(writer, "DELETE FROM payloads; DELETE FROM requests; DELETE FROM raw_requests;"
-                                " DELETE FROM algolia_verdicts");
+        ok = ok &&
+             exec(writer, "DELETE FROM requests; DELETE FROM raw_requests; DELETE FROM algolia_verdicts");
     } else if (ok) {
-        Statement payloads(writer, "DELETE FROM payloads WHERE id IN"
-                                   " (SELECT id FROM events WHERE user_token = ?1 OR auth_token = ?1)");
-        payloads.bind(1, *userToken);
-        ok = payloads.run();
         Statement verdicts(writer, "DELETE FROM algolia_verdicts WHERE id IN"
                                    " (SELECT id FROM events WHERE user_token = ?1 OR auth_token = ?1)");
         verdicts.bind(1, *userToken);
-        ok = ok && verdicts.run();
+        ok = verdicts.run();
         Statement events(writer, "DELETE FROM events WHERE user_token = ?1 OR auth_token = ?1");
         events.bind(1, *userToken);
         ok = ok && events.run();

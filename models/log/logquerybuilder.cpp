@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <cstring>
 #include <iterator>
 #include <utility>
 
@@ -29,8 +30,8 @@ constexpr std::pair<RecordColumn, const char*> kColumnSql[] = {
     {RecordColumn::UserToken, "e.user_token"},
     {RecordColumn::AuthToken, "e.auth_token"},
     {RecordColumn::Timestamp, "e.ts"},
-    {RecordColumn::Issues, "p.issues"},
-    {RecordColumn::RawJson, "p.raw_json"},
+    {RecordColumn::Issues, "e.issues"},
+    {RecordColumn::RawJson, "e.raw_json"},
     {RecordColumn::RequestId, "r.request_id"},
     {RecordColumn::Message, "r.message"},
     {RecordColumn::UserAgent, "r.user_agent"},
@@ -89,8 +90,7 @@ const QByteArray& recordSelect()
         for (const auto& [column, expression] : kColumnSql)
             columns.append(QByteArray(expression));
         const QByteArray select = "SELECT " + columns.join(", ") +
-                                  " FROM events e JOIN payloads p ON p.id = e.id"
-                                  " LEFT JOIN requests r ON r.rid = e.rid"
+                                  " FROM events e LEFT JOIN requests r ON r.rid = e.rid"
                                   " LEFT JOIN algolia_verdicts v ON v.id = e.id";
         return select;
     }();
@@ -115,7 +115,7 @@ LogRecord readRecord(const Statement& s)
     r.userToken = s.text(at(RecordColumn::UserToken));
     r.authenticatedUserToken = s.text(at(RecordColumn::AuthToken));
     r.timestampMs = s.integer(at(RecordColumn::Timestamp));
-    r.issues = unpackIssues(s.bytes(at(RecordColumn::Issues)));
+    r.issues = unpackIssues(s.blob(at(RecordColumn::Issues)));
     r.rawJson = s.bytes(at(RecordColumn::RawJson));
     r.requestId = s.text(at(RecordColumn::RequestId));
     r.message = s.text(at(RecordColumn::Message));
@@ -212,8 +212,7 @@ Filter buildFilter(const LogQuery& q)
     for (const QString& word : q.freeText) {
         if (word.isEmpty())
             continue;
-        f.needsPayload = true;
-        terms.append("p.raw_json LIKE ? ESCAPE '\\'");
+        terms.append("e.raw_json LIKE ? ESCAPE '\\'");
         f.args.append(likePattern(word));
     }
     if (!terms.isEmpty())
@@ -229,31 +228,81 @@ QByteArray orderAndLimit(const LogQuery& q)
     return sql;
 }
 
-QByteArray packIssues(const IssueList& issues)
+namespace {
+
+// The first byte of a packed list; the JSON of older rows starts with '['.
+constexpr char kPackedIssuesVersion = 1;
+// The severity's number in the flags byte: fixed here, whatever the enum's order.
+constexpr std::pair<Severity, quint8> kSeverityCodes[] = {
+    {Severity::Error, 0},
+    {Severity::Warning, 1},
+    {Severity::Info, 2},
+};
+constexpr quint8 kSeverityMask = 0x03;
+constexpr quint8 kUnverified = 0x04;
+// Room for the length prefix of a string up to 4 GiB, written before the string is encoded.
+constexpr int kMaxLengthBytes = 5;
+
+char* writeLength(char* out, quint64 value)
 {
-    if (issues.isEmpty())
-        return {};
-    QJsonArray array;
-    for (const Issue& issue : issues) {
-        QJsonObject o;
-        o.insert(QLatin1String("s"), severityName(issue.severity));
-        o.insert(QLatin1String("e"), issue.eventIndex);
-        if (!issue.field.isEmpty())
-            o.insert(QLatin1String("f"), issue.field);
-        o.insert(QLatin1String("c"), issue.code);
-        o.insert(QLatin1String("m"), issue.message);
-        if (issue.unverifiedMessage)
-            o.insert(QLatin1String("u"), true);
-        array.append(o);
-    }
-    return QJsonDocument(array).toJson(QJsonDocument::Compact);
+    do {
+        quint8 byte = value & 0x7f;
+        value >>= 7;
+        if (value)
+            byte |= 0x80;
+        *out++ = char(byte);
+    } while (value);
+    return out;
 }
 
-IssueList unpackIssues(const QByteArray& json)
+int lengthBytes(quint64 value)
+{
+    int bytes = 1;
+    while (value >>= 7)
+        ++bytes;
+    return bytes;
+}
+
+// `text` as a length-prefixed UTF-8 string at the end of `out`: encoded once, straight into place.
+void appendString(QByteArray& out, QStringView text)
+{
+    const qsizetype start = out.size();
+    out.resize(start + kMaxLengthBytes);
+    appendUtf8(out, text);
+    const qsizetype length = out.size() - start - kMaxLengthBytes;
+    char* const at = out.data() + start;
+    char* const text8 = writeLength(at, quint64(length));
+    std::memmove(text8, at + kMaxLengthBytes, std::size_t(length));
+    out.resize(start + lengthBytes(quint64(length)) + length);
+}
+
+// Reads what writeLength wrote; false at the end of the input or on an overlong value.
+bool readLength(const char*& in, const char* end, quint64& value)
+{
+    value = 0;
+    for (int shift = 0; in < end && shift < 7 * kMaxLengthBytes; shift += 7) {
+        const auto byte = quint8(*in++);
+        value |= quint64(byte & 0x7f) << shift;
+        if (!(byte & 0x80))
+            return true;
+    }
+    return false;
+}
+
+bool readString(const char*& in, const char* end, QString& text)
+{
+    quint64 length = 0;
+    if (!readLength(in, end, length) || length > quint64(end - in))
+        return false;
+    text = QString::fromUtf8(in, qsizetype(length));
+    in += length;
+    return true;
+}
+
+// Schema 4 and before: a JSON array of {"s","e","f","c","m","u"}.
+IssueList unpackJsonIssues(const QByteArray& json)
 {
     IssueList issues;
-    if (json.isEmpty())
-        return issues;
     const QJsonArray array = QJsonDocument::fromJson(json).array();
     issues.reserve(array.size());
     for (const QJsonValue& value : array) {
@@ -265,6 +314,61 @@ IssueList unpackIssues(const QByteArray& json)
         issue.code = o.value(QLatin1String("c")).toString();
         issue.message = o.value(QLatin1String("m")).toString();
         issue.unverifiedMessage = o.value(QLatin1String("u")).toBool();
+        issues.append(issue);
+    }
+    return issues;
+}
+
+} // namespace
+
+void packIssues(const IssueList& issues, QByteArray& out)
+{
+    out.resize(0);
+    if (issues.isEmpty())
+        return;
+    out.append(kPackedIssuesVersion);
+    for (const Issue& issue : issues) {
+        quint8 flags = 0;
+        for (const auto& [severity, code] : kSeverityCodes) {
+            if (severity == issue.severity)
+                flags = code;
+        }
+        if (issue.unverifiedMessage)
+            flags |= kUnverified;
+        out.append(char(flags));
+        const qsizetype at = out.size();
+        out.resize(at + kMaxLengthBytes);
+        // -1 (about the request) is 0.
+        char* const end = writeLength(out.data() + at, quint64(qint64(issue.eventIndex) + 1));
+        out.resize(end - out.constData());
+        appendString(out, issue.field);
+        appendString(out, issue.code);
+        appendString(out, issue.message);
+    }
+}
+
+IssueList unpackIssues(const QByteArray& packed)
+{
+    if (packed.isEmpty())
+        return {};
+    if (packed.front() != kPackedIssuesVersion)
+        return unpackJsonIssues(packed);
+    IssueList issues;
+    const char* in = packed.constData() + 1;
+    const char* const end = packed.constData() + packed.size();
+    while (in < end) {
+        Issue issue;
+        const auto flags = quint8(*in++);
+        for (const auto& [severity, code] : kSeverityCodes) {
+            if (code == (flags & kSeverityMask))
+                issue.severity = severity;
+        }
+        issue.unverifiedMessage = (flags & kUnverified) != 0;
+        quint64 index = 0;
+        if (!readLength(in, end, index) || !readString(in, end, issue.field) ||
+            !readString(in, end, issue.code) || !readString(in, end, issue.message))
+            break;
+        issue.eventIndex = int(qint64(index) - 1);
         issues.append(issue);
     }
     return issues;

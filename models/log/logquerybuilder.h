@@ -57,8 +57,7 @@ LogRecord readRecord(const EventLogDb::Statement& s);
 // A WHERE clause and its parameters, built from a LogQuery.
 struct Filter
 {
-    QByteArray where; // " WHERE ..." or empty
-    bool needsPayload = false;
+    QByteArray where;     // " WHERE ..." or empty
     QList<QVariant> args; // qint64 or QString
 
     void bindTo(EventLogDb::Statement& s) const;
@@ -67,8 +66,13 @@ Filter buildFilter(const LogQuery& q);
 // " ORDER BY e.id [DESC] [LIMIT n]"
 QByteArray orderAndLimit(const LogQuery& q);
 
-// Compact keys: the issues of a million events are stored, and read back only by the log.
-QByteArray packIssues(const IssueList& issues);
-IssueList unpackIssues(const QByteArray& json);
+// The issues of a record as the log stores them, read back only by the log: a version byte, then per issue a
+// flags byte (severity, unverified), the event index + 1 and the field, code and message as UTF-8, each
+// length-prefixed (LEB128). Written into `out` (cleared first; its capacity is reused row after row); no
+// issues is empty (stored as NULL).
+void packIssues(const IssueList& issues, QByteArray& out);
+// Reads what packIssues wrote, or the JSON array of schema 4 and before (rows written by older versions).
+// A damaged value reads as the issues decoded before the damage.
+IssueList unpackIssues(const QByteArray& packed);
 
 } // namespace LogQueryBuilder

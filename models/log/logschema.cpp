@@ -19,10 +19,9 @@ struct Migration
     const char* sql;
 };
 
-// The event table is kept narrow (the columns filters use) so that a full scan over a million rows stays
-// fast without secondary indexes, which would cost the insert path several times their worth. The bulky
-// parts (raw JSON, issues) live in `payloads` under the same id, and the request facts, identical for every
-// event of a request, once per request in `requests`.
+// No secondary indexes: they would cost the insert path several times their worth, and a full scan over a
+// million rows stays fast. The request facts, identical for every event of a request, are stored once per
+// request in `requests` (and the request as received in `raw_requests`).
 constexpr Migration kMigrations[] = {
     {1,
      "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
@@ -54,6 +53,22 @@ constexpr Migration kMigrations[] = {
      "INSERT OR IGNORE INTO meta(key, value) VALUES('lastId', coalesce((SELECT max(id) FROM events), 0));"
      "INSERT OR REPLACE INTO meta(key, value) VALUES('count', (SELECT count(*) FROM events));"
      "INSERT OR REPLACE INTO meta(key, value) VALUES('generation', 1);"},
+    // Version 5: one row per record. The raw JSON and the issues move into `events` (the issues in the
+    // compact form of LogQueryBuilder::packIssues; the JSON text of older rows is still read), so an append
+    // is one insert per record instead of two; `payloads` goes. The table is rebuilt rather than altered so
+    // that every row is written once, at its final size.
+    {5, "CREATE TABLE events_v5(id INTEGER PRIMARY KEY, rid INTEGER, received_at INTEGER NOT NULL,"
+        " source INTEGER NOT NULL, http_status INTEGER NOT NULL, accepted INTEGER NOT NULL,"
+        " idx INTEGER NOT NULL, errors INTEGER NOT NULL, warnings INTEGER NOT NULL, event_type TEXT,"
+        " event_subtype TEXT, event_name TEXT, index_name TEXT, user_token TEXT, auth_token TEXT, ts INTEGER,"
+        " kind INTEGER NOT NULL DEFAULT 0, query_id TEXT, issues BLOB, raw_json TEXT);"
+        "INSERT INTO events_v5 SELECT e.id, e.rid, e.received_at, e.source, e.http_status, e.accepted, e.idx,"
+        " e.errors, e.warnings, e.event_type, e.event_subtype, e.event_name, e.index_name, e.user_token,"
+        " e.auth_token, e.ts, e.kind, e.query_id, p.issues, p.raw_json"
+        " FROM events e LEFT JOIN payloads p ON p.id = e.id ORDER BY e.id;"
+        "DROP TABLE events;"
+        "DROP TABLE payloads;"
+        "ALTER TABLE events_v5 RENAME TO events;"},
 };
 static_assert(std::size(kMigrations) > 0 &&
                   kMigrations[std::size(kMigrations) - 1].version == LogSchema::kVersion,

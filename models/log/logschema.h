@@ -10,7 +10,7 @@
 namespace LogSchema {
 
 // The newest schema this version knows; a file with a higher user_version was written by a newer version.
-inline constexpr int kVersion = 4;
+inline constexpr int kVersion = 5;
 
 // Applies the migrations after `fromVersion`, each in its own transaction (re-reading the version under
 // the write lock: another process may be opening the same file). Returns the error ("to schema N: why"),

@@ -2,6 +2,15 @@
 
 namespace EventLogDb {
 
+void appendUtf8(QByteArray& out, QStringView text)
+{
+    const qsizetype start = out.size();
+    QStringEncoder encoder(QStringConverter::Utf8);
+    out.resize(start + encoder.requiredSpace(text.size()));
+    char* const end = encoder.appendToBuffer(out.data() + start, text);
+    out.resize(end - out.constData());
+}
+
 QString sqliteError(sqlite3* db)
 {
     return db ? QString::fromUtf8(sqlite3_errmsg(db)) : QStringLiteral("out of memory");

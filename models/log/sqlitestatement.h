@@ -5,17 +5,24 @@
 
 #include <QByteArray>
 #include <QString>
+#include <QStringConverter>
+#include <QStringView>
 #include <QtDebug>
 
 #include <sqlite3.h>
 
 #include <optional>
 #include <utility>
+#include <vector>
 
 namespace EventLogDb {
 
 // SQLite's message for the connection's last error ("out of memory" without a connection).
 QString sqliteError(sqlite3* db);
+
+// Writes `text` as UTF-8 at the end of `out` (which grows as needed; its capacity is kept, so a buffer reused
+// row after row stops allocating).
+void appendUtf8(QByteArray& out, QStringView text);
 
 // Owns a prepared statement.
 class Statement
@@ -34,24 +41,36 @@ public:
     Statement& operator=(const Statement&) = delete;
     Statement(Statement&& other) noexcept
         : m_stmt(std::exchange(other.m_stmt, nullptr))
+        , m_utf8(std::move(other.m_utf8))
     {}
     Statement& operator=(Statement&& other) noexcept
     {
         std::swap(m_stmt, other.m_stmt);
+        std::swap(m_utf8, other.m_utf8);
         return *this;
     }
 
     explicit operator bool() const { return m_stmt != nullptr; }
     sqlite3_stmt* get() const { return m_stmt; }
 
-    // QString data stays alive until the statement steps: the bindings do not copy.
-    void bind(int i, const QString& text)
+    // Text is bound as UTF-8, the database's encoding (bound as UTF-16, SQLite converted every value back),
+    // converted into a buffer this statement keeps for parameter `i`: no allocation once warm. The bound
+    // bytes stay valid until `i` is bound again.
+    void bind(int i, QStringView text)
     {
-        if (text.isEmpty())
+        if (text.isEmpty()) {
             sqlite3_bind_null(m_stmt, i);
-        else
-            sqlite3_bind_text16(m_stmt, i, text.utf16(), int(text.size() * 2), SQLITE_STATIC);
+            return;
+        }
+        if (m_utf8.size() <= std::size_t(i))
+            m_utf8.resize(std::size_t(i) + 1);
+        QByteArray& buffer = m_utf8[std::size_t(i)];
+        buffer.resize(0);
+        appendUtf8(buffer, text);
+        sqlite3_bind_text(m_stmt, i, buffer.constData(), int(buffer.size()), SQLITE_STATIC);
     }
+    void bind(int i, const QString& text) { bind(i, QStringView(text)); }
+    // The bytes stay alive until the statement steps: the binding does not copy.
     void bind(int i, const QByteArray& bytes)
     {
         if (bytes.isEmpty())
@@ -96,6 +115,7 @@ public:
 
 private:
     sqlite3_stmt* m_stmt = nullptr;
+    std::vector<QByteArray> m_utf8; // per parameter: the UTF-8 of the text bound last
 };
 
 // Runs `sql` (one or more statements); on failure sets `error`, or warns when it is null.

@@ -75,11 +75,12 @@ int openFilesUnder(const QString& path)
 }
 
 // The schema version a file has once this version of the log opened it.
-constexpr qint64 kCurrentSchema = 4;
+constexpr qint64 kCurrentSchema = 5;
 
 } // namespace
 
 Q_DECLARE_METATYPE(LogQuery)
+Q_DECLARE_METATYPE(IssueList)
 
 class TestEventLog final : public QObject
 {
@@ -588,6 +589,138 @@ private Q_SLOTS:
         QCOMPARE(log->lastId(), qint64(6));
         QCOMPARE(log->count(), qint64(4));
         QCOMPARE(log->rawRequest(fresh.requestId)->target, QByteArray("/nope"));
+    }
+
+    void migratesFromVersion4()
+    {
+        const QString path = newPath();
+        QFile fixture(QStringLiteral(INSIGHTS_TEST_DATA_DIR "/log/eventlog-v4.sql"));
+        QVERIFY(fixture.open(QIODevice::ReadOnly));
+        QVERIFY(execSql(path, fixture.readAll()));
+
+        auto log = openLog(path);
+        QVERIFY(log);
+        qint64 version = -1;
+        QVERIFY(execSql(path, "PRAGMA user_version", &version));
+        QCOMPARE(version, qint64(kCurrentSchema));
+        qint64 payloadTables = -1;
+        QVERIFY(execSql(path, "SELECT count(*) FROM sqlite_master WHERE name = 'payloads'", &payloadTables));
+        QCOMPARE(payloadTables, qint64(0));
+        QCOMPARE(log->count(), qint64(4));
+        QCOMPARE(log->lastId(), qint64(7));
+
+        const QList<LogRecord> records = log->query(LogQuery{});
+        QCOMPARE(records.size(), 4);
+        const LogRecord& click = records.at(0);
+        QCOMPARE(click.id, qint64(1));
+        QCOMPARE(click.requestId, QStringLiteral("req-a"));
+        QCOMPARE(click.httpStatus, 422);
+        QCOMPARE(click.message, QStringLiteral("Invalid request"));
+        QCOMPARE(click.origin, QStringLiteral("https://shop.example"));
+        QCOMPARE(click.queryId, QStringLiteral("43b15df305339e827f0ac0bdc5ebcaa7"));
+        QCOMPARE(click.timestampMs, qint64(1699999999000));
+        QCOMPARE(click.rawJson, QByteArray(R"({"eventType":"click"})"));
+        const IssueList clickIssues{
+            {Severity::Error, 0, QStringLiteral("eventName"), QStringLiteral("eventName.required"),
+             QStringLiteral("EventName is required"), false},
+            {Severity::Error, 0, QStringLiteral("objectIDs[0]"), QStringLiteral("objectID.tooLong"),
+             QStringLiteral("objectIDs must be at most 512 characters « long »"), true},
+            {Severity::Warning, 0, QStringLiteral("timestamp"), QStringLiteral("timestamp.sharedInBatch"),
+             QStringLiteral("Every event of this batch has the same timestamp"), false},
+        };
+        QCOMPARE(click.issues, clickIssues);
+        QCOMPARE(click.algoliaStatus, std::optional<int>(422));
+        QCOMPARE(click.algoliaErrors, QStringList{QStringLiteral("EventName is required")});
+        const LogRecord& view = records.at(1);
+        QCOMPARE(view.eventName, QStringLiteral("Vu «produit»"));
+        QCOMPARE(view.authenticatedUserToken, QStringLiteral("auth-2"));
+        QVERIFY(view.issues.isEmpty());
+        QCOMPARE(view.rawJson, QByteArray(R"({"eventType":"view","eventName":"Vu «produit»"})"));
+        const LogRecord& refused = records.at(2);
+        QCOMPARE(refused.kind, RecordKind::Request);
+        QCOMPARE(refused.httpStatus, 401);
+        const IssueList refusedIssues{
+            {Severity::Error, -1, QStringLiteral("x-algolia-api-key"),
+             QStringLiteral("request.invalidCredentials"),
+             QStringLiteral("Invalid Application-ID or API key"), false},
+            {Severity::Info, -1, QString(), QStringLiteral("request.note"), QString(), false},
+        };
+        QCOMPARE(refused.issues, refusedIssues);
+        QCOMPARE(records.at(3).kind, RecordKind::Search);
+        QCOMPARE(records.at(3).path, QStringLiteral("/1/indexes/products/query"));
+        const std::optional<RawRequest> raw = log->rawRequest(QStringLiteral("req-b"));
+        QVERIFY(raw);
+        QCOMPARE(raw->body, QByteArray("{\"events\":["));
+        QVERIFY(raw->bodyTruncated);
+        QCOMPARE(log->deletions(),
+                 (QList<QPair<QString, qint64>>{{QStringLiteral("user-9"), 1699999990000}}));
+
+        // The filters read the moved columns.
+        LogQuery text;
+        text.freeText = {QStringLiteral("PRODUIT")};
+        QCOMPARE(log->ids(text), QList<qint64>{2});
+        LogQuery errors;
+        errors.hasErrors = true;
+        QCOMPARE(log->ids(errors), (QList<qint64>{1, 3}));
+        LogQuery warnings;
+        warnings.hasWarnings = true;
+        QCOMPARE(log->count(warnings), qint64(1));
+
+        // New records go after the saved high-water mark, beside the migrated ones; retention trims both.
+        LogRecord fresh = makeRecord(QStringLiteral("new"));
+        fresh.issues = clickIssues;
+        log->append({fresh});
+        log->flush();
+        QCOMPARE(log->lastId(), qint64(8));
+        QCOMPARE(log->records({8}).first().issues, clickIssues);
+        log->setRetention(2);
+        QTRY_COMPARE_WITH_TIMEOUT(log->count(), qint64(2), 10000);
+        QCOMPARE(log->ids(LogQuery{}), (QList<qint64>{4, 8}));
+    }
+
+    void issuesRoundTrip_data()
+    {
+        QTest::addColumn<IssueList>("issues");
+        const QString longText = QString(70'000, QLatin1Char('x')) + QStringLiteral("…");
+        QTest::newRow("none") << IssueList{};
+        QTest::newRow("about the request") << IssueList{
+            {Severity::Error, -1, QStringLiteral("x-algolia-application-id"),
+             QStringLiteral("request.missingCredentials"), QStringLiteral("Missing Application-ID"), false}};
+        QTest::newRow("every severity, unverified") << IssueList{
+            {Severity::Error, 0, QStringLiteral("eventName"), QStringLiteral("eventName.required"),
+             QStringLiteral("EventName is required"), true},
+            {Severity::Warning, 999, QStringLiteral("objectIDs[19]"), QStringLiteral("objectID.notInCatalog"),
+             QStringLiteral("objectID \"sku-1\" is not a record of index \"products\""), false},
+            {Severity::Info, 127, QString(), QStringLiteral("timestamp.inSeconds"), QString(), false}};
+        QTest::newRow("non-ASCII and astral")
+            << IssueList{{Severity::Warning, 128, QStringLiteral("objectData[0].price"),
+                          QStringLiteral("value.mismatch"), QStringLiteral("prix « 12 € » 😀 — 値"), false}};
+        QTest::newRow("longer than 16 KiB")
+            << IssueList{{Severity::Error, 70'000, longText, QStringLiteral("code"), longText, false}};
+    }
+
+    void issuesRoundTrip()
+    {
+        QFETCH(IssueList, issues);
+        auto log = openLog(newPath());
+        QVERIFY(log);
+        LogRecord r = makeRecord(QStringLiteral("user-😀"));
+        r.issues = issues;
+        // The record before shares the statement: its longer values must not leak into this one's.
+        LogRecord before = makeRecord(QString(300, QLatin1Char('u')));
+        before.issues = {{Severity::Warning, 5, QString(200, QLatin1Char('f')),
+                          QString(200, QLatin1Char('c')), QString(500, QLatin1Char('m')), true}};
+        log->append({before, r});
+        log->flush();
+        const QList<LogRecord> read = log->query(LogQuery{});
+        QCOMPARE(read.size(), 2);
+        QCOMPARE(read.at(0).issues, before.issues);
+        QCOMPARE(read.at(1).issues, issues);
+        QCOMPARE(read.at(1).userToken, QStringLiteral("user-😀"));
+        QCOMPARE(read.at(1).rawJson, r.rawJson);
+        LogQuery byToken;
+        byToken.userToken = QStringLiteral("user-😀");
+        QCOMPARE(log->ids(byToken), QList<qint64>{2});
     }
 
     void attachesAlgoliaVerdicts()
