@@ -26,7 +26,7 @@ message(STATUS "built ${debs}")
 execute_process(COMMAND "${DPKG_DEB}" -f "${debs}" Depends OUTPUT_VARIABLE depends)
 message(STATUS "Depends: ${depends}")
 # Plugins Qt loads at run time are invisible to dpkg-shlibdeps: they must be named.
-foreach(dependency libqt6sql6-sqlite qt6-qpa-plugins libqt6svg6 libqt6widgets6 libmicrohttpd12)
+foreach(dependency libqt6sql6-sqlite qt6-qpa-plugins libqt6svg6 libqt6widgets6)
     if(NOT depends MATCHES "(^|[ ,])${dependency}([ ,(]|$)")
         message(FATAL_ERROR "the package does not depend on ${dependency}")
     endif()

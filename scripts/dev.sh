@@ -24,7 +24,7 @@ packages=(
     cmake ninja-build g++ pkg-config
     qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-httpserver-dev qt6-websockets-dev qt6-svg-dev
     libqt6sql6-sqlite qt6-qpa-plugins qtkeychain-qt6-dev libsqlite3-dev zlib1g-dev libsimdjson-dev
-    libmicrohttpd-dev libqrencode-dev libcurl4-openssl-dev fonts-dejavu-core xvfb xauth desktop-file-utils appstream dpkg-dev file
+    libboost-dev libqrencode-dev libcurl4-openssl-dev fonts-dejavu-core xvfb xauth desktop-file-utils appstream dpkg-dev file
 )
 case "$command" in
     test) packages+=(nodejs npm dbus gnome-keyring libsecret-1-0 libxml2-utils chromium zbar-tools) ;; # xmllint: JUnit XSD; chromium: storefront e2e; zbarimg: QR codes

@@ -3,41 +3,7 @@
 #include "endpointhttp.h"
 
 #include <algorithm>
-#include <cstring>
 #include <memory>
-
-ChunkedAnswer::ChunkedAnswer(Producer producer)
-    : m_producer(std::move(producer))
-{}
-
-qsizetype ChunkedAnswer::read(char* buffer, qsizetype max)
-{
-    while (m_offset >= m_pending.size()) {
-        if (m_failed)
-            return -1;
-        if (m_done)
-            return 0;
-        QString error;
-        std::optional<QByteArray> next = m_producer(&error);
-        if (!next) {
-            m_failed = !error.isEmpty();
-            m_done = true;
-            m_pending.clear();
-            m_offset = 0;
-            return m_failed ? -1 : 0;
-        }
-        m_pending = std::move(*next);
-        m_offset = 0;
-    }
-    const qsizetype count = std::min(max, m_pending.size() - m_offset);
-    std::memcpy(buffer, m_pending.constData() + m_offset, static_cast<size_t>(count));
-    m_offset += count;
-    if (m_offset >= m_pending.size()) {
-        m_pending = QByteArray(); // free the page as soon as it is written
-        m_offset = 0;
-    }
-    return count;
-}
 
 AdaptivePage::AdaptivePage(int maxRecords, qsizetype targetBytes)
     : m_max(std::max(maxRecords, 1))
@@ -64,8 +30,8 @@ bool isReceived(const LogRecord& record)
 
 } // namespace
 
-ChunkedAnswer::Producer automationEventsProducer(const EventLog* log, LogQuery query, QList<RecordKind> kinds,
-                                                 QString* error)
+HttpChunkProducer automationEventsProducer(const EventLog* log, LogQuery query, QList<RecordKind> kinds,
+                                           QString* error)
 {
     // One kind is filtered by the log; a set of kinds (the default listing: events and refused requests) is
     // filtered here, the pages read in id order all the same.
@@ -147,8 +113,8 @@ ChunkedAnswer::Producer automationEventsProducer(const EventLog* log, LogQuery q
     };
 }
 
-ChunkedAnswer::Producer debuggerFeedProducer(const EventLog* log, qint64 startMs, qint64 endMs, int limit,
-                                             QString* error)
+HttpChunkProducer debuggerFeedProducer(const EventLog* log, qint64 startMs, qint64 endMs, int limit,
+                                       QString* error)
 {
     struct State
     {

@@ -4,39 +4,13 @@
 // a page at a time and hand each page's JSON to the socket as a chunk, so that serving many large events
 // costs about one page of memory instead of the whole answer (and its copies).
 
+#include "httpserver.h"
 #include "log/eventlog.h"
 
 #include <QByteArray>
 #include <QList>
 #include <QSet>
 #include <QString>
-
-#include <functional>
-#include <optional>
-
-// Pulls chunks from a producer and hands them out in pieces of any size (libmicrohttpd's reader asks for
-// as much as its buffer holds). Not thread-safe: one connection's thread uses it.
-class ChunkedAnswer final
-{
-    Q_DISABLE_COPY_MOVE(ChunkedAnswer)
-
-public:
-    // The next chunk; nullopt when the answer is complete, or when it failed part-way (`error` then set:
-    // SQLite's reason). A failed answer is cut off without its end, so that the client sees an error rather
-    // than a complete short answer (its status and headers are gone already).
-    using Producer = std::function<std::optional<QByteArray>(QString* error)>;
-    explicit ChunkedAnswer(Producer producer);
-
-    // Copies up to `max` bytes of the answer into `buffer`; 0 at the end of the answer, -1 when it failed.
-    qsizetype read(char* buffer, qsizetype max);
-
-private:
-    Producer m_producer;
-    QByteArray m_pending;
-    qsizetype m_offset = 0;
-    bool m_done = false;
-    bool m_failed = false;
-};
 
 // The page size for reading records of unknown size: starts at one record and adapts so that a page's JSON
 // stays near `targetBytes` (large events make pages of one, small ones pages of up to `maxRecords`), growing
@@ -58,11 +32,11 @@ private:
 // most `query.limit`, then lastId (the last record read, whatever its kind) and hasMore, as one JSON object
 // written page by page. The first page is read at once: when that read fails, the producer is empty and
 // `error` says why, so that the request is answered 500 instead of a short page.
-ChunkedAnswer::Producer automationEventsProducer(const EventLog* log, LogQuery query, QList<RecordKind> kinds,
-                                                 QString* error);
+HttpChunkProducer automationEventsProducer(const EventLog* log, LogQuery query, QList<RecordKind> kinds,
+                                           QString* error);
 
 // GET /1/events: the events (kind Event) received in [startMs, endMs], the newest `limit` of them, oldest
 // first, in Algolia's feed shape. A first pass, run at once, finds the window's ids (a page at a time, newest
 // first; when it fails the producer is empty and `error` says why); the second writes them page by page.
-ChunkedAnswer::Producer debuggerFeedProducer(const EventLog* log, qint64 startMs, qint64 endMs, int limit,
-                                             QString* error);
+HttpChunkProducer debuggerFeedProducer(const EventLog* log, qint64 startMs, qint64 endMs, int limit,
+                                       QString* error);

@@ -1,8 +1,8 @@
 #include "embeddedendpoint.h"
 
 #include "chunkedanswer.h"
-#include "connectionwatchdog.h"
 #include "endpointhttp.h"
+#include "httpserver.h"
 #include "routehandler.h"
 
 #include "catalog/indexcatalog.h"
@@ -22,16 +22,8 @@
 #include <QRandomGenerator>
 #include <QThread>
 
-#include <arpa/inet.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
-#include <cstdarg>
-#include <cstdio>
 
 using namespace EndpointHttp;
 
@@ -46,17 +38,6 @@ QByteArray apiError(int status, const char* message)
 {
     return statusBody(status, QString::fromLatin1(message));
 }
-
-// An answer given later, from another thread, to a suspended connection: a route handler's, or a refusal's
-// once its log record is committed (or its wait is over). Whoever answers and the Request share it, so that
-// a late answer (after the client went away or the endpoint stopped) finds no connection and is dropped
-// instead of touching freed memory, and a second one (the refusal's deadline after its commit) does nothing.
-struct AnswerExchange
-{
-    QMutex mutex;
-    MHD_Connection* connection = nullptr; // null once the request completed
-    bool responded = false;
-};
 
 // A request refused before any event was judged: the answer, and why, for its log record (kind Request).
 struct Refusal
@@ -113,24 +94,15 @@ Refusal unsupportedEncoding(bool cors, const QByteArray& coding)
             QString()};
 }
 
-// One HTTP request from its request line to its answer. MHD owns the connection; this lives in *con_cls
-// from the URI callback until MHD reports the request completed.
+// The endpoint's state for one HTTP request, from its head to its answer (HttpExchange::context).
 struct Request
 {
-    enum class Phase
-    {
-        Receiving, // headers seen, body (if any) arriving
-        Waiting,   // judged, connection suspended until the log commits
-        Ready,     // the answer below may be queued
-    };
-    Phase phase = Phase::Receiving;
-    bool begun = false; // the access handler saw the headers (counted in Private::activeRequests)
+    bool begun = false; // counted in Private::activeRequests
     QByteArray target;  // the request target as sent (not percent-decoded), query included
     QByteArray path;    // target without the query
     QByteArray query;   // raw query string without '?'
     RouteMatch route;
     std::shared_ptr<EndpointRouteHandler> handler; // an extra route (INTERFACES.md §2) serves it
-    std::shared_ptr<AnswerExchange> exchange;      // set while a handler or a refusal's log owes the answer
     QByteArray method;
     QByteArray body;
     bool overLimit = false; // the body passed the limit: the rest is read and dropped, the answer is 413
@@ -140,15 +112,16 @@ struct Request
     qint64 dropped = 0;
     bool awaitingCommit = false; // counted in Private::pendingAnswers
 
-    int status = 0;
-    QByteArray answer;
-    QByteArray answerContentType = kJsonContentType;
-    HeaderList answerHeaders;
-    bool answerCors = true;
-
     // Whether the body is read and kept (pushes and handler routes); others are drained and dropped.
     bool keepsBody() const { return handler || (route.route == Route::Events && method == "POST"); }
 };
+
+using ExchangePtr = std::shared_ptr<HttpExchange>;
+
+Request& requestOf(const HttpExchange& exchange)
+{
+    return *static_cast<Request*>(exchange.context.get());
+}
 
 // Algolia's 404 for a path that is no route, with the hint of a near-miss ("//1/events": the client's host
 // ends with '/') or the list of what the endpoint serves.
@@ -169,82 +142,43 @@ Refusal unknownPath(const Request& request)
                 .arg(line)};
 }
 
-QByteArray headerValue(MHD_Connection* connection, const char* name)
+bool expectsContinue(const HttpExchange& exchange)
 {
-    // MHD compares header names case-insensitively.
-    return QByteArray(MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name));
-}
-
-bool expectsContinue(MHD_Connection* connection)
-{
-    return headerValue(connection, MHD_HTTP_HEADER_EXPECT)
-               .trimmed()
-               .compare("100-continue", Qt::CaseInsensitive) == 0;
+    return exchange.header("expect").trimmed().compare("100-continue", Qt::CaseInsensitive) == 0;
 }
 
 // Whether the client is sending (or about to send, without waiting for 100 Continue) a body.
-bool bodyOnItsWay(MHD_Connection* connection)
+bool bodyOnItsWay(const HttpExchange& exchange)
 {
-    return !expectsContinue(connection) &&
-           (headerValue(connection, MHD_HTTP_HEADER_CONTENT_LENGTH).toLongLong() > 0 ||
-            !headerValue(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING).isEmpty());
-}
-
-HeaderList requestHeaders(MHD_Connection* connection)
-{
-    HeaderList headers;
-    MHD_get_connection_values(
-        connection, MHD_HEADER_KIND,
-        [](void* cls, MHD_ValueKind, const char* key, const char* value) -> MHD_Result {
-            static_cast<HeaderList*>(cls)->append(
-                {QByteArray(key).toLower(), QByteArray(value ? value : "")});
-            return MHD_YES;
-        },
-        &headers);
-    return headers;
-}
-
-// The request line and headers as they were on the wire, give or take the line ends' spelling.
-qint64 requestHeadBytes(MHD_Connection* connection, const Request& request)
-{
-    qint64 total = request.method.size() + request.target.size() + 12; // " ", " HTTP/1.1\r\n"
-    MHD_get_connection_values(
-        connection, MHD_HEADER_KIND,
-        [](void* cls, MHD_ValueKind, const char* key, const char* value) -> MHD_Result {
-            *static_cast<qint64*>(cls) += static_cast<qint64>(qstrlen(key) + qstrlen(value) + 4);
-            return MHD_YES;
-        },
-        &total);
-    return total + 2;
+    return !expectsContinue(exchange) && (exchange.header("content-length").toLongLong() > 0 ||
+                                          !exchange.header("transfer-encoding").isEmpty());
 }
 
 // The name and size of the largest header line: what to trim when the head is over the limit.
-QPair<QByteArray, qint64> largestHeader(MHD_Connection* connection)
+QPair<QByteArray, qint64> largestHeader(const HttpExchange& exchange)
 {
     QPair<QByteArray, qint64> largest;
-    MHD_get_connection_values(
-        connection, MHD_HEADER_KIND,
-        [](void* cls, MHD_ValueKind, const char* key, const char* value) -> MHD_Result {
-            auto* found = static_cast<QPair<QByteArray, qint64>*>(cls);
-            const auto bytes = static_cast<qint64>(qstrlen(key) + qstrlen(value) + 4);
-            if (bytes > found->second)
-                *found = {QByteArray(key).toLower(), bytes};
-            return MHD_YES;
-        },
-        &largest);
+    for (const auto& [name, value] : exchange.headers) {
+        const auto bytes = static_cast<qint64>(name.size() + value.size() + 4);
+        if (bytes > largest.second)
+            largest = {name, bytes};
+    }
     return largest;
 }
 
-HeaderList queryArguments(MHD_Connection* connection)
+// The query's parameters, decoded as HTML forms encode them ('+' is a space, then %XX).
+HeaderList queryArguments(const QByteArray& query)
 {
     HeaderList arguments;
-    MHD_get_connection_values(
-        connection, MHD_GET_ARGUMENT_KIND,
-        [](void* cls, MHD_ValueKind, const char* key, const char* value) -> MHD_Result {
-            static_cast<HeaderList*>(cls)->append({QByteArray(key), QByteArray(value ? value : "")});
-            return MHD_YES;
-        },
-        &arguments);
+    for (const QByteArray& pair : query.split('&')) {
+        if (pair.isEmpty())
+            continue;
+        const qsizetype equals = pair.indexOf('=');
+        QByteArray key = equals < 0 ? pair : pair.left(equals);
+        QByteArray value = equals < 0 ? QByteArray() : pair.mid(equals + 1);
+        arguments.append({QByteArray::fromPercentEncoding(key.replace('+', ' ')),
+                          QByteArray::fromPercentEncoding(value.replace('+', ' '))});
+    }
     return arguments;
 }
 
@@ -265,29 +199,15 @@ struct Credentials
     QString apiKey;
 };
 
-Credentials credentialsOf(MHD_Connection* connection, const HeaderList& arguments)
+Credentials credentialsOf(const HttpExchange& exchange, const HeaderList& arguments)
 {
-    QByteArray appId = headerValue(connection, "x-algolia-application-id");
-    QByteArray apiKey = headerValue(connection, "x-algolia-api-key");
+    QByteArray appId = exchange.header("x-algolia-application-id");
+    QByteArray apiKey = exchange.header("x-algolia-api-key");
     if (appId.isEmpty())
         appId = queryValue(arguments, "x-algolia-application-id");
     if (apiKey.isEmpty())
         apiKey = queryValue(arguments, "x-algolia-api-key");
     return {QString::fromUtf8(appId), QString::fromUtf8(apiKey)};
-}
-
-QString remoteAddressOf(MHD_Connection* connection)
-{
-    const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (!info || !info->client_addr)
-        return {};
-    return QHostAddress(info->client_addr).toString();
-}
-
-ConnectionWatchdog::Watch* watchOf(MHD_Connection* connection)
-{
-    const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    return info ? static_cast<ConnectionWatchdog::Watch*>(info->socket_context) : nullptr;
 }
 
 QString newRequestId()
@@ -298,11 +218,10 @@ QString newRequestId()
 
 } // namespace
 
-struct EmbeddedEndpoint::Private
+struct EmbeddedEndpoint::Private final : HttpHandler
 {
     EmbeddedEndpoint* q = nullptr;
     EventLog* log = nullptr;
-    MHD_Daemon* daemon = nullptr;
     EndpointOptions options;
     quint16 port = 0;
     std::atomic<const CompatibilityProfile*> profile{&CompatibilityProfile::current()};
@@ -319,123 +238,111 @@ struct EmbeddedEndpoint::Private
     mutable std::atomic<qint64> requestsRefused{0};
     // Requests judged but not yet answered: stop() waits for them so that nothing committed goes unanswered.
     std::atomic<int> pendingAnswers{0};
-    // Requests begun (headers read) and not yet completed: stop() lets them finish.
+    // Requests begun (head read) and not yet finished: stop() lets them finish.
     std::atomic<int> activeRequests{0};
-    // Set by stop() before its last wait: from then on a push is answered 503 instead of being suspended, so
-    // that no connection is left suspended when the daemon stops. Guarded with pendingAnswers' increment.
+    // Set by stop() before its last wait: from then on a push is answered 503 instead of waiting for its
+    // commit, so that no answer is owed when the server stops. Guarded with pendingAnswers' increment.
     QMutex stoppingMutex;
     bool stopping = false;
     // Extra routes (INTERFACES.md §2), asked in order before the endpoint's own; changed only while stopped.
     QList<std::shared_ptr<EndpointRouteHandler>> handlers;
+    bool listening = false;
+    // Last: destroyed (its threads joined) before what its handlers use.
+    HttpServer server{this};
 
-    ConnectionWatchdog watchdog;
+    // HttpHandler
+    void onHead(const ExchangePtr& exchange) override;
+    bool onBody(HttpExchange& exchange, const char* data, qsizetype size) override;
+    void onRequest(const ExchangePtr& exchange) override;
+    void onFinished(HttpExchange& exchange) override;
 
-    static void* onUri(void* cls, const char* uri, MHD_Connection* connection);
-    static void onConnection(void* cls, MHD_Connection* connection, void** socketContext,
-                             MHD_ConnectionNotificationCode code);
-    static MHD_Result onAccess(void* cls, MHD_Connection* connection, const char* url, const char* method,
-                               const char* version, const char* uploadData, size_t* uploadDataSize,
-                               void** requestContext);
-    static void onCompleted(void* cls, MHD_Connection* connection, void** requestContext,
-                            MHD_RequestTerminationCode code);
-    static void onLog(void* cls, const char* format, va_list arguments);
-
-    MHD_Result onHeaders(MHD_Connection* connection, Request* request);
-    MHD_Result onHandlerHeaders(MHD_Connection* connection, Request* request);
-    MHD_Result admitBody(MHD_Connection* connection, Request* request, bool cors);
-    MHD_Result handOver(MHD_Connection* connection, Request* request);
-    bool tryCorsPreflight(MHD_Connection* connection, Request* request, MHD_Result* result);
-    MHD_Result onFullRequest(MHD_Connection* connection, Request* request);
-    MHD_Result pushEvents(MHD_Connection* connection, Request* request);
-    MHD_Result debuggerFeed(MHD_Connection* connection, Request* request);
-    MHD_Result deleteUserToken(MHD_Connection* connection, Request* request);
-    MHD_Result automationEvents(MHD_Connection* connection, Request* request);
-    MHD_Result automationStats(MHD_Connection* connection);
+    void onHeaders(const ExchangePtr& exchange, Request* request);
+    void onHandlerHeaders(const ExchangePtr& exchange, Request* request);
+    void admitBody(const ExchangePtr& exchange, Request* request, bool cors);
+    void handOver(const ExchangePtr& exchange, Request* request);
+    bool tryCorsPreflight(const ExchangePtr& exchange, Request* request);
+    void pushEvents(const ExchangePtr& exchange, Request* request);
+    void debuggerFeed(const ExchangePtr& exchange, Request* request);
+    void deleteUserToken(const ExchangePtr& exchange, Request* request);
+    void automationEvents(const ExchangePtr& exchange, Request* request);
+    void automationStats(const ExchangePtr& exchange);
 
     // Why the request's credentials are refused (401 "Invalid credentials"), or nullopt when they pass.
-    std::optional<Refusal> credentialRefusal(MHD_Connection* connection, const HeaderList& arguments) const;
-    MHD_Result respond(MHD_Connection* connection, int status, const QByteArray& body, bool cors,
-                       const HeaderList& headers = {}, bool announce = true,
-                       const QByteArray& contentType = kJsonContentType) const;
+    std::optional<Refusal> credentialRefusal(const HttpExchange& exchange, const HeaderList& arguments) const;
+    // Why the request's Host headers are refused (400): none in HTTP/1.1, or more than one.
+    static std::optional<Refusal> hostRefusal(const HttpExchange& exchange, bool cors);
+    static HttpAnswer answerOf(int status, const QByteArray& body, bool cors, const HeaderList& headers,
+                               const QByteArray& contentType);
+    void respond(const ExchangePtr& exchange, int status, const QByteArray& body, bool cors,
+                 const HeaderList& headers = {}, bool announce = true,
+                 const QByteArray& contentType = kJsonContentType) const;
     // Answers a request refused before any event was judged and logs it as a record of kind Request
     // (RecordBuilder::refusedRequestRecord): the answer goes once the record is committed, or after
     // kRefusalLogWaitMs. Not for 429 (counted, not logged row by row) nor 5xx (nothing was refused).
-    MHD_Result refuse(MHD_Connection* connection, Request* request, Refusal refusal);
+    void refuse(const ExchangePtr& exchange, Request* request, Refusal refusal);
     // The facts every record of the request shares (never the API key).
-    RequestFacts requestFacts(MHD_Connection* connection, const Request& request, int status,
+    RequestFacts requestFacts(const HttpExchange& exchange, const Request& request, int status,
                               const QString& message) const;
     // The automation API's Host and Origin checks: a refusal (403) when the request fails them.
-    std::optional<Refusal> automationRefusal(MHD_Connection* connection) const;
+    std::optional<Refusal> automationRefusal(const HttpExchange& exchange) const;
     // A JSON answer written page by page as the producer makes it (chunked): 11 §5.
-    MHD_Result respondStream(MHD_Connection* connection, int status, bool cors,
-                             ChunkedAnswer::Producer producer) const;
+    void respondStream(const ExchangePtr& exchange, int status, bool cors, HttpChunkProducer producer) const;
 };
 
-MHD_Result EmbeddedEndpoint::Private::respond(MHD_Connection* connection, int status, const QByteArray& body,
-                                              bool cors, const HeaderList& headers, bool announce,
-                                              const QByteArray& contentType) const
+namespace {
+
+// The headers that let a page read an Insights answer (and its rate-limit headers) across origins.
+HeaderList corsHeaders()
 {
-    MHD_Response* response = MHD_create_response_from_buffer(
-        static_cast<size_t>(body.size()), const_cast<char*>(body.constData()), MHD_RESPMEM_MUST_COPY);
-    if (!response)
-        return MHD_NO;
+    return {{"Access-Control-Allow-Origin", "*"},
+            {"Access-Control-Expose-Headers", "x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset"}};
+}
+
+} // namespace
+
+HttpAnswer EmbeddedEndpoint::Private::answerOf(int status, const QByteArray& body, bool cors,
+                                               const HeaderList& headers, const QByteArray& contentType)
+{
+    HttpAnswer answer;
+    answer.status = status;
+    answer.body = body;
     if (!body.isEmpty() && !contentType.isEmpty())
-        MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, contentType.constData());
+        answer.headers.append(qMakePair(QByteArray("Content-Type"), contentType));
     if (cors) {
-        MHD_add_response_header(response, "Access-Control-Allow-Origin", "*");
-        MHD_add_response_header(response, "Access-Control-Expose-Headers",
-                                "x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset");
+        answer.headers.append(corsHeaders());
     }
-    for (const auto& [name, value] : headers)
-        MHD_add_response_header(response, name.constData(), value.constData());
-    const MHD_Result result = MHD_queue_response(connection, static_cast<unsigned int>(status), response);
-    MHD_destroy_response(response);
+    answer.headers.append(headers);
+    return answer;
+}
+
+void EmbeddedEndpoint::Private::respond(const ExchangePtr& exchange, int status, const QByteArray& body,
+                                        bool cors, const HeaderList& headers, bool announce,
+                                        const QByteArray& contentType) const
+{
+    exchange->respond(answerOf(status, body, cors, headers, contentType));
     if (announce) {
         ++requestsAnswered;
         if (status >= 400)
             ++requestsRefused;
         emit q->requestHandled(status, 0);
     }
-    return result;
 }
 
-MHD_Result EmbeddedEndpoint::Private::respondStream(MHD_Connection* connection, int status, bool cors,
-                                                    ChunkedAnswer::Producer producer) const
+void EmbeddedEndpoint::Private::respondStream(const ExchangePtr& exchange, int status, bool cors,
+                                              HttpChunkProducer producer) const
 {
-    auto* answer = new ChunkedAnswer(std::move(producer));
-    MHD_Response* response = MHD_create_response_from_callback(
-        MHD_SIZE_UNKNOWN, 64 * 1024,
-        [](void* cls, uint64_t, char* buffer, size_t max) -> ssize_t {
-            const qsizetype count =
-                static_cast<ChunkedAnswer*>(cls)->read(buffer, static_cast<qsizetype>(max));
-            // MHD_CONTENT_READER_END_OF_STREAM (-1) and MHD_CONTENT_READER_END_WITH_ERROR (-2, the answer is
-            // cut off without its last chunk), spelled without their C casts (-Wold-style-cast).
-            if (count < 0)
-                return static_cast<ssize_t>(-2);
-            return count > 0 ? static_cast<ssize_t>(count) : static_cast<ssize_t>(-1);
-        },
-        answer, [](void* cls) { delete static_cast<ChunkedAnswer*>(cls); });
-    if (!response) {
-        delete answer;
-        return MHD_NO;
-    }
-    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, kJsonContentType);
+    HeaderList headers{{"Content-Type", kJsonContentType}};
     if (cors) {
-        MHD_add_response_header(response, "Access-Control-Allow-Origin", "*");
-        MHD_add_response_header(response, "Access-Control-Expose-Headers",
-                                "x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset");
+        headers.append(corsHeaders());
     }
-    const MHD_Result result = MHD_queue_response(connection, static_cast<unsigned int>(status), response);
-    MHD_destroy_response(response);
+    exchange->respondStream(status, std::move(headers), std::move(producer));
     ++requestsAnswered;
     emit q->requestHandled(status, 0);
-    return result;
 }
-
-std::optional<Refusal> EmbeddedEndpoint::Private::credentialRefusal(MHD_Connection* connection,
+std::optional<Refusal> EmbeddedEndpoint::Private::credentialRefusal(const HttpExchange& exchange,
                                                                     const HeaderList& arguments) const
 {
-    const Credentials credentials = credentialsOf(connection, arguments);
+    const Credentials credentials = credentialsOf(exchange, arguments);
     const auto refusal = [](const char* code, const char* field, const QString& why) {
         return Refusal{401, invalidCredentialsBody(),  true,
                        {},  QString::fromLatin1(code), QString::fromLatin1(field),
@@ -464,28 +371,28 @@ std::optional<Refusal> EmbeddedEndpoint::Private::credentialRefusal(MHD_Connecti
     return std::nullopt;
 }
 
-RequestFacts EmbeddedEndpoint::Private::requestFacts(MHD_Connection* connection, const Request& request,
+RequestFacts EmbeddedEndpoint::Private::requestFacts(const HttpExchange& exchange, const Request& request,
                                                      int status, const QString& message) const
 {
-    const HeaderList arguments = queryArguments(connection);
+    const HeaderList arguments = queryArguments(request.query);
     RequestFacts facts;
     facts.requestId = newRequestId();
     facts.receivedAtMs = QDateTime::currentMSecsSinceEpoch();
     facts.httpStatus = status;
     facts.accepted = status == 200;
     facts.message = message;
-    facts.userAgent = QString::fromUtf8(headerValue(connection, MHD_HTTP_HEADER_USER_AGENT));
-    QByteArray agent = headerValue(connection, "x-algolia-agent");
+    facts.userAgent = QString::fromUtf8(exchange.header("user-agent"));
+    QByteArray agent = exchange.header("x-algolia-agent");
     if (agent.isEmpty())
         agent = queryValue(arguments, "x-algolia-agent");
     facts.agent = QString::fromUtf8(agent);
-    facts.origin = QString::fromUtf8(headerValue(connection, "Origin"));
-    facts.referer = QString::fromUtf8(headerValue(connection, "Referer"));
-    facts.remoteAddress = remoteAddressOf(connection);
-    facts.appId = credentialsOf(connection, arguments).appId;
+    facts.origin = QString::fromUtf8(exchange.header("origin"));
+    facts.referer = QString::fromUtf8(exchange.header("referer"));
+    facts.remoteAddress = exchange.remoteAddress;
+    facts.appId = credentialsOf(exchange, arguments).appId;
     facts.method = QString::fromUtf8(request.method);
     facts.path = QString::fromUtf8(request.path);
-    if (headerValue(connection, "x-insights-debugger-sent").trimmed() == "1") {
+    if (exchange.header("x-insights-debugger-sent").trimmed() == "1") {
         // Sent by the app itself to "local": logged once, as sent.
         facts.source = EventSource::Sent;
         facts.target = QStringLiteral("local");
@@ -493,12 +400,12 @@ RequestFacts EmbeddedEndpoint::Private::requestFacts(MHD_Connection* connection,
     return facts;
 }
 
-MHD_Result EmbeddedEndpoint::Private::refuse(MHD_Connection* connection, Request* request, Refusal refusal)
+void EmbeddedEndpoint::Private::refuse(const ExchangePtr& exchange, Request* request, Refusal refusal)
 {
     const QString message = messageOf(refusal.body);
-    RequestFacts facts = requestFacts(connection, *request, refusal.status, message);
-    RawRequest raw = RecordBuilder::rawRequest(request->method, request->target, requestHeaders(connection),
-                                               request->body);
+    RequestFacts facts = requestFacts(*exchange, *request, refusal.status, message);
+    RawRequest raw =
+        RecordBuilder::rawRequest(request->method, request->target, exchange->headers, request->body);
     raw.bodyTruncated = raw.bodyTruncated || request->dropped > raw.body.size(); // only its start was kept
     facts.rawRequest = std::make_shared<const RawRequest>(std::move(raw));
     QList<LogRecord> records{RecordBuilder::refusedRequestRecord(
@@ -512,48 +419,32 @@ MHD_Result EmbeddedEndpoint::Private::refuse(MHD_Connection* connection, Request
     const bool announce = q->isSignalConnected(QMetaMethod::fromSignal(&EmbeddedEndpoint::recordsLogged));
     {
         QMutexLocker locker(&stoppingMutex);
-        if (stopping) { // nothing is suspended any more: answered at once, logged without waiting
+        if (stopping) { // answered at once, logged without waiting
             log->append(std::move(records));
-            return respond(connection, refusal.status, refusal.body, refusal.cors, refusal.headers, false);
+            return respond(exchange, refusal.status, refusal.body, refusal.cors, refusal.headers, false);
         }
         ++pendingAnswers;
     }
-    request->status = refusal.status;
-    request->answer = std::move(refusal.body);
-    request->answerHeaders = std::move(refusal.headers);
-    request->answerCors = refusal.cors;
-    request->phase = Request::Phase::Waiting;
     request->awaitingCommit = true;
-    auto exchange = std::make_shared<AnswerExchange>();
-    exchange->connection = connection;
-    request->exchange = exchange;
-    ConnectionWatchdog::answering(watchOf(connection));
-    // Suspend before appending: the commit (or the deadline) may resume the connection at once.
-    MHD_suspend_connection(connection);
-    const auto release = [request, exchange] {
-        QMutexLocker locker(&exchange->mutex);
-        if (exchange->responded || !exchange->connection)
-            return; // answered already (commit, then deadline), or the request is gone
-        exchange->responded = true;
-        request->phase = Request::Phase::Ready;
-        MHD_resume_connection(exchange->connection); // thread-safe; `request` is not touched after this
-    };
-    watchdog.after(kRefusalLogWaitMs, release);
+    // Held until the record is committed (or the wait is over): a client reading the automation API right
+    // after its refusal finds the record. The commit may come at once, from the writer thread.
+    exchange->respondAfter(
+        answerOf(refusal.status, refusal.body, refusal.cors, refusal.headers, kJsonContentType),
+        kRefusalLogWaitMs);
     QList<LogRecord> announced = announce ? records : QList<LogRecord>();
     log->append(std::move(records),
-                [this, release, announced](bool ok, qint64 firstId, qint64, const QString&) mutable {
+                [this, exchange, announced](bool ok, qint64 firstId, qint64, const QString&) mutable {
                     if (ok && !announced.isEmpty()) {
                         announced[0].id = firstId;
                         emit q->recordsLogged(announced);
                     }
-                    release();
+                    exchange->release();
                 });
-    return MHD_YES;
 }
 
-std::optional<Refusal> EmbeddedEndpoint::Private::automationRefusal(MHD_Connection* connection) const
+std::optional<Refusal> EmbeddedEndpoint::Private::automationRefusal(const HttpExchange& exchange) const
 {
-    const QByteArray host = headerValue(connection, "Host");
+    const QByteArray host = exchange.header("host");
     if (!isAllowedAutomationHost(host, options.host, port))
         return Refusal{403,
                        apiError(403, "Forbidden: the automation API answers loopback hosts only"),
@@ -564,7 +455,7 @@ std::optional<Refusal> EmbeddedEndpoint::Private::automationRefusal(MHD_Connecti
                        QStringLiteral("The automation API answers requests whose Host names the loopback "
                                       "address or name it listens on, with its port (got '%1')")
                            .arg(QString::fromUtf8(host))};
-    const QByteArray origin = headerValue(connection, "Origin");
+    const QByteArray origin = exchange.header("origin");
     if (!isAllowedAutomationOrigin(origin))
         return Refusal{403,
                        apiError(403, "Forbidden: the automation API answers pages of loopback origins only"),
@@ -578,173 +469,175 @@ std::optional<Refusal> EmbeddedEndpoint::Private::automationRefusal(MHD_Connecti
     return std::nullopt;
 }
 
-MHD_Result EmbeddedEndpoint::Private::onAccess(void* cls, MHD_Connection* connection, const char* url,
-                                               const char* method, const char*, const char* uploadData,
-                                               size_t* uploadDataSize, void** requestContext)
+std::optional<Refusal> EmbeddedEndpoint::Private::hostRefusal(const HttpExchange& exchange, bool cors)
 {
-    auto* d = static_cast<Private*>(cls);
-    auto* request = static_cast<Request*>(*requestContext);
-    if (!request) { // no URI callback ran (cannot happen with ours; kept so that MHD changes stay safe)
-        request = new Request;
-        *requestContext = request;
-        request->path = QByteArray(url);
-    }
-    if (!request->begun) {
-        request->begun = true;
-        ++d->activeRequests;
-        ConnectionWatchdog::headersReceived(watchOf(connection));
-        request->method = QByteArray(method);
-        // libmicrohttpd's own limit is its memory pool (twice ours, see start()): the exact limit and its
-        // readable answer are ours.
-        if (const qint64 head = requestHeadBytes(connection, *request); head > d->options.maxHeaderBytes) {
-            const auto [name, bytes] = largestHeader(connection);
-            return d->refuse(
-                connection, request,
-                {431,
-                 headersTooLargeBody(head, d->options.maxHeaderBytes),
-                 isInsightsRoute(matchRoute(request->path).route),
-                 {},
-                 QStringLiteral("request.headersTooLarge"),
-                 QString::fromLatin1(name),
-                 QStringLiteral("%1 bytes of request line and headers, over the endpoint's %2; the largest "
-                                "header is %3 (%4 bytes). Browsers send every cookie of the endpoint's "
-                                "host: clear some")
-                     .arg(head)
-                     .arg(d->options.maxHeaderBytes)
-                     .arg(QString::fromLatin1(name))
-                     .arg(bytes)});
-        }
-        if (const QByteArray transfer =
-                headerValue(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING).trimmed().toLower();
-            !transfer.isEmpty() && transfer != "chunked")
-            return d->refuse(connection, request,
-                             {501,
-                              unsupportedTransferEncodingBody(transfer),
-                              isInsightsRoute(matchRoute(request->path).route),
-                              {},
-                              QStringLiteral("request.unsupportedTransferEncoding"),
-                              QStringLiteral("transfer-encoding"),
-                              QString()});
-        // A preflight for a handler's Algolia route is the endpoint's to answer, never the handler's.
-        if (MHD_Result result = MHD_YES; d->tryCorsPreflight(connection, request, &result))
-            return result;
-        for (const auto& handler : d->handlers) {
-            if (handler->matches(request->method, request->path)) {
-                request->handler = handler;
-                return d->onHandlerHeaders(connection, request);
-            }
-        }
-        request->route = matchRoute(request->path);
-        return d->onHeaders(connection, request);
-    }
-    if (*uploadDataSize != 0) {
-        const qint64 limit = d->profile.load()->maxBodyBytes;
-        const auto size = static_cast<qint64>(*uploadDataSize);
-        *uploadDataSize = 0;
-        ConnectionWatchdog::bodyReceived(watchOf(connection), size);
-        if (!request->keepsBody())
-            return MHD_YES;
-        if (!request->overLimit && request->body.size() + size > limit) {
-            // A chunked body (no Content-Length) passed the limit: stop buffering, read on and answer 413,
-            // unless the client goes on far beyond it, then drop the connection.
-            request->overLimit = true;
-            request->dropped = request->body.size();
-            request->body.truncate(RecordBuilder::kRequestBodyKept);
-            request->body.squeeze();
-        }
-        if (request->overLimit || request->refusalAfterBody) {
-            request->dropped += size;
-            // Only the start is kept, for the refusal's log record.
-            if (const qsizetype room = RecordBuilder::kRequestBodyKept - request->body.size(); room > 0)
-                request->body.append(uploadData, std::min(room, static_cast<qsizetype>(size)));
-            return request->dropped > 8 * limit ? MHD_NO : MHD_YES;
-        }
-        request->body.append(uploadData, static_cast<qsizetype>(size));
-        return MHD_YES;
-    }
-    return d->onFullRequest(connection, request);
+    // RFC 9112 §3.2: a server answers 400 to an HTTP/1.1 request without Host, and to any with two (which one
+    // the automation API's loopback check would read is ambiguous).
+    const int hosts = exchange.headerCount("host");
+    if (hosts == 1 || (hosts == 0 && exchange.version < 11))
+        return std::nullopt;
+    const QString why =
+        hosts == 0 ? QStringLiteral("An HTTP/1.1 request needs a Host header")
+                   : QStringLiteral("The request has %1 Host headers; it needs exactly one").arg(hosts);
+    return Refusal{400,
+                   statusBody(400, QStringLiteral("Bad Request: ") + why),
+                   cors,
+                   {},
+                   hosts == 0 ? QStringLiteral("request.missingHost")
+                              : QStringLiteral("request.duplicateHost"),
+                   QStringLiteral("host"),
+                   why};
 }
 
-void* EmbeddedEndpoint::Private::onUri(void*, const char* uri, MHD_Connection*)
+void EmbeddedEndpoint::Private::onHead(const ExchangePtr& exchange)
 {
-    // The request target before MHD percent-decodes it: routes see the path as sent, so that a user token's
-    // "%2F" stays inside the token.
-    auto* request = new Request;
-    request->target = QByteArray(uri);
+    // Routes see the target as sent, before any percent-decoding, so that a user token's "%2F" stays inside
+    // the token.
+    auto owned = std::make_shared<Request>();
+    Request* request = owned.get();
+    exchange->context = owned;
+    request->target = exchange->target;
     const qsizetype question = request->target.indexOf('?');
     request->path = question < 0 ? request->target : request->target.left(question);
     if (question >= 0)
         request->query = request->target.mid(question + 1);
-    return request;
+    request->begun = true;
+    ++activeRequests;
+    request->method = exchange->method;
+    const bool insights = isInsightsRoute(matchRoute(request->path).route);
+    // The server's parser stops far beyond the limit (HttpServerOptions::maxHeadBytes): the exact limit and
+    // its readable, logged answer are ours.
+    if (const qint64 head = exchange->headBytes; head > options.maxHeaderBytes) {
+        const auto [name, bytes] = largestHeader(*exchange);
+        return refuse(
+            exchange, request,
+            {431,
+             headersTooLargeBody(head, options.maxHeaderBytes),
+             insights,
+             {},
+             QStringLiteral("request.headersTooLarge"),
+             QString::fromLatin1(name),
+             QStringLiteral("%1 bytes of request line and headers, over the endpoint's %2; the largest "
+                            "header is %3 (%4 bytes). Browsers send every cookie of the endpoint's "
+                            "host: clear some")
+                 .arg(head)
+                 .arg(options.maxHeaderBytes)
+                 .arg(QString::fromLatin1(name))
+                 .arg(bytes)});
+    }
+    if (auto refusal = hostRefusal(*exchange, insights))
+        return refuse(exchange, request, std::move(*refusal));
+    if (const QByteArray transfer = exchange->header("transfer-encoding").trimmed().toLower();
+        !transfer.isEmpty() && transfer != "chunked")
+        return refuse(exchange, request,
+                      {501,
+                       unsupportedTransferEncodingBody(transfer),
+                       insights,
+                       {},
+                       QStringLiteral("request.unsupportedTransferEncoding"),
+                       QStringLiteral("transfer-encoding"),
+                       QString()});
+    // A preflight for a handler's Algolia route is the endpoint's to answer, never the handler's.
+    if (tryCorsPreflight(exchange, request))
+        return;
+    for (const auto& handler : handlers) {
+        if (handler->matches(request->method, request->path)) {
+            request->handler = handler;
+            return onHandlerHeaders(exchange, request);
+        }
+    }
+    request->route = matchRoute(request->path);
+    onHeaders(exchange, request);
 }
 
-bool EmbeddedEndpoint::Private::tryCorsPreflight(MHD_Connection* connection, Request* request,
-                                                 MHD_Result* result)
+bool EmbeddedEndpoint::Private::onBody(HttpExchange& exchange, const char* data, qsizetype size)
+{
+    Request* request = &requestOf(exchange);
+    const qint64 limit = profile.load()->maxBodyBytes;
+    if (!request->keepsBody())
+        return true;
+    if (!request->overLimit && request->body.size() + size > limit) {
+        // A chunked body (no Content-Length) passed the limit: stop buffering, read on and answer 413,
+        // unless the client goes on far beyond it, then the server answers 413 and closes.
+        request->overLimit = true;
+        request->dropped = request->body.size();
+        request->body.truncate(RecordBuilder::kRequestBodyKept);
+        request->body.squeeze();
+    }
+    if (request->overLimit || request->refusalAfterBody) {
+        request->dropped += size;
+        // Only the start is kept, for the refusal's log record.
+        if (const qsizetype room = RecordBuilder::kRequestBodyKept - request->body.size(); room > 0)
+            request->body.append(data, std::min(room, size));
+        return request->dropped <= 8 * limit;
+    }
+    request->body.append(data, size);
+    return true;
+}
+
+bool EmbeddedEndpoint::Private::tryCorsPreflight(const ExchangePtr& exchange, Request* request)
 {
     // A browser asks before a cross-origin request to a handler's Algolia route: answer for the handler.
     if (request->method != "OPTIONS")
         return false;
-    const QByteArray asked = headerValue(connection, "Access-Control-Request-Method").trimmed().toUpper();
+    const QByteArray asked = exchange->header("access-control-request-method").trimmed().toUpper();
     const bool served = std::any_of(handlers.cbegin(), handlers.cend(), [&](const auto& handler) {
         return handler->isAlgoliaRoute() && handler->matches(asked.isEmpty() ? "GET" : asked, request->path);
     });
     if (!served)
         return false;
-    const bool privateNetwork = headerValue(connection, "Access-Control-Request-Private-Network") == "true";
-    *result = respond(
-        connection, 204, {}, false,
-        corsPreflightHeaders(headerValue(connection, "Access-Control-Request-Headers"), privateNetwork));
+    const bool privateNetwork = exchange->header("access-control-request-private-network") == "true";
+    respond(exchange, 204, {}, false,
+            corsPreflightHeaders(exchange->header("access-control-request-headers"), privateNetwork));
     return true;
 }
 
-MHD_Result EmbeddedEndpoint::Private::admitBody(MHD_Connection* connection, Request* request, bool cors)
+void EmbeddedEndpoint::Private::admitBody(const ExchangePtr& exchange, Request* request, bool cors)
 {
     bool ok = false;
-    const qint64 declared = headerValue(connection, MHD_HTTP_HEADER_CONTENT_LENGTH).toLongLong(&ok);
+    const qint64 declared = exchange->header("content-length").toLongLong(&ok);
     const qint64 limit = profile.load()->maxBodyBytes;
     if (ok && declared > limit) {
         // A client waiting for 100 Continue has not sent the body: refuse it now. Others are already
         // sending: read the body and drop it, so that they get to read the 413 (an early answer and a
         // close would reset their upload), unless the body is absurdly large.
-        if (expectsContinue(connection) || declared > 8 * limit)
-            return refuse(connection, request, bodyTooLarge(cors, declared, limit));
+        if (expectsContinue(*exchange) || declared > 8 * limit)
+            return refuse(exchange, request, bodyTooLarge(cors, declared, limit));
         request->overLimit = true;
-        return MHD_YES;
+        return;
     }
     if (ok && declared > 0)
         request->body.reserve(static_cast<qsizetype>(declared));
-    return MHD_YES;
 }
 
-MHD_Result EmbeddedEndpoint::Private::onHandlerHeaders(MHD_Connection* connection, Request* request)
+void EmbeddedEndpoint::Private::onHandlerHeaders(const ExchangePtr& exchange, Request* request)
 {
     const EndpointRouteHandler& handler = *request->handler;
     const bool cors = handler.isAlgoliaRoute();
     if (handler.isAutomationRoute()) {
-        if (auto refusal = automationRefusal(connection))
-            return refuse(connection, request, std::move(*refusal));
+        if (auto refusal = automationRefusal(*exchange))
+            return refuse(exchange, request, std::move(*refusal));
     }
     if (cors) {
-        if (auto refusal = credentialRefusal(connection, queryArguments(connection))) {
+        if (auto refusal = credentialRefusal(*exchange, queryArguments(request->query))) {
             // As for pushes: a client already uploading gets to read the 401 after its body is drained.
-            if (!bodyOnItsWay(connection))
-                return refuse(connection, request, std::move(*refusal));
+            if (!bodyOnItsWay(*exchange))
+                return refuse(exchange, request, std::move(*refusal));
             request->refusalAfterBody = std::move(refusal);
-            return MHD_YES;
+            return;
         }
     }
-    return admitBody(connection, request, cors);
+    admitBody(exchange, request, cors);
 }
 
-MHD_Result EmbeddedEndpoint::Private::handOver(MHD_Connection* connection, Request* request)
+void EmbeddedEndpoint::Private::handOver(const ExchangePtr& exchange, Request* request)
 {
     const bool cors = request->handler->isAlgoliaRoute();
     if (request->refusalAfterBody)
-        return refuse(connection, request, std::move(*request->refusalAfterBody));
+        return refuse(exchange, request, std::move(*request->refusalAfterBody));
     if (request->overLimit)
-        return refuse(connection, request,
-                      bodyTooLarge(cors, request->dropped, profile.load()->maxBodyBytes));
-    if (const QByteArray encoding = headerValue(connection, MHD_HTTP_HEADER_CONTENT_ENCODING);
+        return refuse(exchange, request, bodyTooLarge(cors, request->dropped, profile.load()->maxBodyBytes));
+    if (const QByteArray encoding = exchange->header("content-encoding");
         !request->body.isEmpty() && !encoding.trimmed().isEmpty()) {
         DecodedBody decodedBody =
             decodeContentEncoding(encoding, request->body, profile.load()->maxBodyBytes);
@@ -753,11 +646,11 @@ MHD_Result EmbeddedEndpoint::Private::handOver(MHD_Connection* connection, Reque
             request->body = std::move(decodedBody.data);
             break;
         case DecodedBody::Status::TooLarge:
-            return refuse(connection, request, decodedTooLarge(cors, profile.load()->maxBodyBytes));
+            return refuse(exchange, request, decodedTooLarge(cors, profile.load()->maxBodyBytes));
         case DecodedBody::Status::Unsupported:
-            return refuse(connection, request, unsupportedEncoding(cors, decodedBody.coding));
+            return refuse(exchange, request, unsupportedEncoding(cors, decodedBody.coding));
         case DecodedBody::Status::Corrupt:
-            return refuse(connection, request,
+            return refuse(exchange, request,
                           {400,
                            statusBody(400, QStringLiteral("The body is not valid %1 data")
                                                .arg(QString::fromLatin1(decodedBody.coding))),
@@ -773,69 +666,54 @@ MHD_Result EmbeddedEndpoint::Private::handOver(MHD_Connection* connection, Reque
     handed.method = request->method;
     handed.path = request->path;
     handed.query = request->query;
-    handed.headers = requestHeaders(connection);
+    handed.headers = exchange->headers;
     handed.body = std::move(request->body);
-    handed.remoteAddress = remoteAddressOf(connection);
+    handed.remoteAddress = exchange->remoteAddress;
     handed.requestId = newRequestId();
     request->body = QByteArray();
     {
         QMutexLocker locker(&stoppingMutex);
         if (stopping)
-            return respond(connection, 503, statusBody(503, QStringLiteral("The endpoint is stopping")),
-                           cors);
+            return respond(exchange, 503, statusBody(503, QStringLiteral("The endpoint is stopping")), cors);
         ++pendingAnswers;
     }
     request->awaitingCommit = true;
-    request->phase = Request::Phase::Waiting;
-    auto exchange = std::make_shared<AnswerExchange>();
-    exchange->connection = connection;
-    request->exchange = exchange;
-    // Suspend before handing over: the handler may respond at once, on this thread or another.
-    MHD_suspend_connection(connection);
-    request->handler->handle(std::move(handed), [this, request, exchange, cors](EndpointResponse response) {
-        QMutexLocker locker(&exchange->mutex);
-        if (exchange->responded) {
+    // The handler may respond at once, on this thread or another; the exchange drops an answer for a
+    // connection that is gone.
+    auto once = std::make_shared<std::atomic<bool>>(false);
+    request->handler->handle(std::move(handed), [this, exchange, cors, once](EndpointResponse response) {
+        if (once->exchange(true)) {
             qCWarning(lcEndpoint, "a route handler answered twice; the second answer is dropped");
             return;
         }
-        exchange->responded = true;
-        if (!exchange->connection)
-            return; // the request is gone (the endpoint stopped before the handler answered)
-        request->status = response.status;
-        request->answer = std::move(response.body);
-        request->answerContentType = std::move(response.contentType);
-        request->answerHeaders = std::move(response.headers);
-        request->answerCors = cors;
-        request->phase = Request::Phase::Ready;
+        exchange->respond(
+            answerOf(response.status, response.body, cors, response.headers, response.contentType));
         ++requestsAnswered;
-        emit q->requestHandled(request->status, 0);
-        MHD_resume_connection(exchange->connection); // thread-safe
+        emit q->requestHandled(response.status, 0);
     });
-    return MHD_YES;
 }
 
-MHD_Result EmbeddedEndpoint::Private::onHeaders(MHD_Connection* connection, Request* request)
+void EmbeddedEndpoint::Private::onHeaders(const ExchangePtr& exchange, Request* request)
 {
     const Route route = request->route.route;
     const bool insights = isInsightsRoute(route);
     if (route == Route::NotFound)
-        return refuse(connection, request, unknownPath(*request));
+        return refuse(exchange, request, unknownPath(*request));
     if (route == Route::DebuggerEvents || route == Route::DebuggerStats) {
-        if (auto refusal = automationRefusal(connection))
-            return refuse(connection, request, std::move(*refusal));
+        if (auto refusal = automationRefusal(*exchange))
+            return refuse(exchange, request, std::move(*refusal));
     }
     if (insights && request->method == "OPTIONS") {
-        const bool privateNetwork =
-            headerValue(connection, "Access-Control-Request-Private-Network") == "true";
+        const bool privateNetwork = exchange->header("access-control-request-private-network") == "true";
         return respond(
-            connection, 204, {}, false,
-            corsPreflightHeaders(headerValue(connection, "Access-Control-Request-Headers"), privateNetwork));
+            exchange, 204, {}, false,
+            corsPreflightHeaders(exchange->header("access-control-request-headers"), privateNetwork));
     }
     if (route == Route::InsightsUnknown)
-        return refuse(connection, request, unknownPath(*request));
+        return refuse(exchange, request, unknownPath(*request));
     if (!isMethodAllowed(route, request->method)) {
         const QByteArray allowed = allowedMethods(route);
-        return refuse(connection, request,
+        return refuse(exchange, request,
                       {405, methodNotAllowedBody(), insights, HeaderList{{"Allow", allowed}},
                        QStringLiteral("request.methodNotAllowed"), QString(),
                        QStringLiteral("%1 %2: this route answers %3")
@@ -843,63 +721,68 @@ MHD_Result EmbeddedEndpoint::Private::onHeaders(MHD_Connection* connection, Requ
                                 QString::fromLatin1(allowed))});
     }
     if (insights) {
-        if (auto refusal = credentialRefusal(connection, queryArguments(connection))) {
+        if (auto refusal = credentialRefusal(*exchange, queryArguments(request->query))) {
             // A client already uploading a push must get to read the 401: answering before its body is read
             // and closing would reset the upload, and clients would report a network error instead.
-            if (!(request->keepsBody() && bodyOnItsWay(connection)))
-                return refuse(connection, request, std::move(*refusal));
+            if (!(request->keepsBody() && bodyOnItsWay(*exchange)))
+                return refuse(exchange, request, std::move(*refusal));
             request->refusalAfterBody = std::move(refusal);
-            return MHD_YES;
+            return;
         }
     }
     if (route == Route::Events && request->method == "POST")
-        return admitBody(connection, request, true);
-    return MHD_YES;
+        admitBody(exchange, request, true);
 }
 
-MHD_Result EmbeddedEndpoint::Private::onFullRequest(MHD_Connection* connection, Request* request)
+void EmbeddedEndpoint::Private::onRequest(const ExchangePtr& exchange)
 {
-    if (request->phase == Request::Phase::Ready)
-        return respond(connection, request->status, request->answer, request->answerCors,
-                       request->answerHeaders, false, request->answerContentType);
-    if (request->phase == Request::Phase::Waiting)
-        return MHD_YES;                                 // not resumed yet
-    ConnectionWatchdog::answering(watchOf(connection)); // the request is whole: no deadline from here
+    Request* request = &requestOf(*exchange);
     if (request->handler)
-        return handOver(connection, request);
+        return handOver(exchange, request);
     const Route route = request->route.route;
     if (route == Route::Events && request->method == "POST")
-        return pushEvents(connection, request);
+        return pushEvents(exchange, request);
     if (route == Route::Events)
-        return debuggerFeed(connection, request);
+        return debuggerFeed(exchange, request);
     if (route == Route::UserToken)
-        return deleteUserToken(connection, request);
+        return deleteUserToken(exchange, request);
     if (route == Route::DebuggerEvents)
-        return automationEvents(connection, request);
+        return automationEvents(exchange, request);
     if (route == Route::DebuggerStats)
-        return automationStats(connection);
-    return refuse(connection, request, unknownPath(*request));
+        return automationStats(exchange);
+    refuse(exchange, request, unknownPath(*request));
 }
 
-MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Request* request)
+void EmbeddedEndpoint::Private::onFinished(HttpExchange& exchange)
+{
+    if (!exchange.context)
+        return;
+    const Request& request = requestOf(exchange);
+    if (request.awaitingCommit)
+        --pendingAnswers;
+    if (request.begun)
+        --activeRequests;
+    exchange.context.reset();
+}
+
+void EmbeddedEndpoint::Private::pushEvents(const ExchangePtr& exchange, Request* request)
 {
     const CompatibilityProfile* rules = profile.load();
     if (request->refusalAfterBody)
-        return refuse(connection, request, std::move(*request->refusalAfterBody));
+        return refuse(exchange, request, std::move(*request->refusalAfterBody));
     if (request->overLimit)
-        return refuse(connection, request, bodyTooLarge(true, request->dropped, rules->maxBodyBytes));
+        return refuse(exchange, request, bodyTooLarge(true, request->dropped, rules->maxBodyBytes));
 
-    if (const QByteArray encoding = headerValue(connection, MHD_HTTP_HEADER_CONTENT_ENCODING);
-        !encoding.trimmed().isEmpty()) {
+    if (const QByteArray encoding = exchange->header("content-encoding"); !encoding.trimmed().isEmpty()) {
         DecodedBody decodedBody = decodeContentEncoding(encoding, request->body, rules->maxBodyBytes);
         switch (decodedBody.status) {
         case DecodedBody::Status::Ok:
             request->body = std::move(decodedBody.data);
             break;
         case DecodedBody::Status::TooLarge:
-            return refuse(connection, request, decodedTooLarge(true, rules->maxBodyBytes));
+            return refuse(exchange, request, decodedTooLarge(true, rules->maxBodyBytes));
         case DecodedBody::Status::Unsupported:
-            return refuse(connection, request, unsupportedEncoding(true, decodedBody.coding));
+            return refuse(exchange, request, unsupportedEncoding(true, decodedBody.coding));
         case DecodedBody::Status::Corrupt:
             break; // judged like any undecodable body: 422 "Invalid payload", and logged
         }
@@ -919,45 +802,41 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
     EventViewBatch decoded; // views into the body: no Event built on the ingest path
     const BatchVerdict verdict = Validator::validateBodyViews(request->body, context, decoded);
     if (verdict.httpStatus == 413)
-        return refuse(connection, request, bodyTooLarge(true, request->body.size(), rules->maxBodyBytes));
+        return refuse(exchange, request, bodyTooLarge(true, request->body.size(), rules->maxBodyBytes));
 
     // The request facts every record of this request shares; never the API key.
-    RequestFacts facts = requestFacts(connection, *request, verdict.httpStatus, verdict.message);
+    RequestFacts facts = requestFacts(*exchange, *request, verdict.httpStatus, verdict.message);
     facts.receivedAtMs = context.nowMs;
     facts.accepted = verdict.accepted();
     // Nothing decodable ("Invalid payload", "No events to process") still leaves one record, of kind
     // Request: the debugger shows the request as received (bounded, the key masked) and the request's issues.
     if (decoded.size() == 0)
-        facts.rawRequest = std::make_shared<const RawRequest>(RecordBuilder::rawRequest(
-            request->method, request->target, requestHeaders(connection), request->body));
+        facts.rawRequest = std::make_shared<const RawRequest>(
+            RecordBuilder::rawRequest(request->method, request->target, exchange->headers, request->body));
     QList<LogRecord> records = RecordBuilder::requestRecords(facts, decoded, verdict, request->body);
 
     {
         QMutexLocker locker(&stoppingMutex);
         if (stopping) // not logged: the client may retry (Algolia's clients retry 5xx)
-            return respond(connection, 503, statusBody(503, QStringLiteral("The endpoint is stopping")),
-                           true);
+            return respond(exchange, 503, statusBody(503, QStringLiteral("The endpoint is stopping")), true);
         ++pendingAnswers;
     }
-    request->status = verdict.httpStatus;
-    request->answer = verdict.responseBody();
-    request->phase = Request::Phase::Waiting;
     request->awaitingCommit = true;
     request->body = QByteArray();
-    // Suspend before appending: the commit callback may resume the connection at once, from the writer
-    // thread.
-    MHD_suspend_connection(connection);
     const bool announce = q->isSignalConnected(QMetaMethod::fromSignal(&EmbeddedEndpoint::recordsLogged));
     // What the relay forwards once the records are stored: the request's credentials, for this request only.
     Credentials relayCredentials;
     if (relay)
-        relayCredentials = credentialsOf(connection, queryArguments(connection));
+        relayCredentials = credentialsOf(*exchange, queryArguments(request->query));
     const int eventCount = static_cast<int>(decoded.size());
     const auto storedCount = static_cast<qint64>(records.size());
     const auto acceptedCount = static_cast<qint64>(std::count_if(
         records.cbegin(), records.cend(), [](const LogRecord& record) { return record.accepted; }));
     QList<LogRecord> announced = announce || relay ? records : QList<LogRecord>();
-    log->append(std::move(records), [this, connection, request, eventCount, storedCount, acceptedCount,
+    // Answered once the records are committed: the commit callback runs on the writer thread, and the
+    // exchange hands the answer to its connection's thread (no thread waits meanwhile).
+    log->append(std::move(records), [this, exchange, status = verdict.httpStatus,
+                                     answer = verdict.responseBody(), eventCount, storedCount, acceptedCount,
                                      announced, announce, relayCredentials](bool ok, qint64 firstId, qint64,
                                                                             const QString& error) mutable {
         ++requestsAnswered;
@@ -968,8 +847,8 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
         if (!ok) {
             // Never 200 for an event not stored; 503 so that Algolia's clients retry (they retry 5xx), with
             // SQLite's reason for the developer.
-            request->status = 503;
-            request->answer =
+            status = 503;
+            answer =
                 statusBody(503, QStringLiteral("The event log could not store the events: %1").arg(error));
         } else if (!announced.isEmpty()) {
             for (qsizetype i = 0; i < announced.size(); ++i)
@@ -979,16 +858,14 @@ MHD_Result EmbeddedEndpoint::Private::pushEvents(MHD_Connection* connection, Req
             if (announce)
                 emit q->recordsLogged(announced);
         }
-        emit q->requestHandled(request->status, eventCount);
-        request->phase = Request::Phase::Ready;
-        MHD_resume_connection(connection); // thread-safe; `request` is not touched after this
+        emit q->requestHandled(status, eventCount);
+        exchange->respond(answerOf(status, answer, true, {}, kJsonContentType));
     });
-    return MHD_YES;
 }
 
-MHD_Result EmbeddedEndpoint::Private::debuggerFeed(MHD_Connection* connection, Request* request)
+void EmbeddedEndpoint::Private::debuggerFeed(const ExchangePtr& exchange, Request* request)
 {
-    const HeaderList arguments = queryArguments(connection);
+    const HeaderList arguments = queryArguments(request->query);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     qint64 bounds[2] = {0, now};
     const char* names[2] = {"startDate", "endDate"};
@@ -998,7 +875,7 @@ MHD_Result EmbeddedEndpoint::Private::debuggerFeed(MHD_Connection* connection, R
             continue;
         const auto parsed = parseIsoDate(QString::fromUtf8(text));
         if (!parsed)
-            return refuse(connection, request,
+            return refuse(exchange, request,
                           {400,
                            statusBody(400, QStringLiteral("Invalid %1").arg(QLatin1String(names[i]))),
                            true,
@@ -1015,19 +892,19 @@ MHD_Result EmbeddedEndpoint::Private::debuggerFeed(MHD_Connection* connection, R
         limit = std::clamp(text.toInt(), 1, 1000);
 
     QString error;
-    ChunkedAnswer::Producer producer = debuggerFeedProducer(log, bounds[0], bounds[1], limit, &error);
+    HttpChunkProducer producer = debuggerFeedProducer(log, bounds[0], bounds[1], limit, &error);
     if (!producer)
-        return respond(connection, 500,
+        return respond(exchange, 500,
                        statusBody(500, QStringLiteral("The event log could not be read: %1").arg(error)),
                        true);
-    return respondStream(connection, 200, true, std::move(producer));
+    return respondStream(exchange, 200, true, std::move(producer));
 }
 
-MHD_Result EmbeddedEndpoint::Private::deleteUserToken(MHD_Connection* connection, Request* request)
+void EmbeddedEndpoint::Private::deleteUserToken(const ExchangePtr& exchange, Request* request)
 {
     const QString& token = request->route.userToken;
     if (!Validator::isValidUserToken(token))
-        return refuse(connection, request,
+        return refuse(exchange, request,
                       {422,
                        statusBody(422, Validator::userTokenMessage()),
                        true,
@@ -1041,21 +918,21 @@ MHD_Result EmbeddedEndpoint::Private::deleteUserToken(MHD_Connection* connection
         rate = takeRateLimit(rateWindow, QDateTime::currentMSecsSinceEpoch());
     }
     if (!rate.allowed) // the advertised limit is used: refused until the window resets, events kept
-        return respond(connection, 429, tooManyRequestsBody(), true, rate.headers);
-    log->removeUserToken(token); // blocks until committed; this is an MHD thread, not the writer
-    return respond(connection, 204, {}, true, rate.headers);
+        return respond(exchange, 429, tooManyRequestsBody(), true, rate.headers);
+    log->removeUserToken(token); // blocks until committed; this is a server thread, not the writer
+    return respond(exchange, 204, {}, true, rate.headers);
 }
 
-MHD_Result EmbeddedEndpoint::Private::automationEvents(MHD_Connection* connection, Request* request)
+void EmbeddedEndpoint::Private::automationEvents(const ExchangePtr& exchange, Request* request)
 {
-    const HeaderList arguments = queryArguments(connection);
+    const HeaderList arguments = queryArguments(request->query);
     const auto text = [&arguments](QByteArrayView name) {
         return QString::fromUtf8(queryValue(arguments, name));
     };
     if (request->method == "DELETE") {
         const QString token = text("userToken");
         const qint64 removed = log->remove(token.isEmpty() ? std::nullopt : std::optional<QString>(token));
-        return respond(connection, 200, "{\"deleted\":" + QByteArray::number(removed) + '}', false);
+        return respond(exchange, 200, "{\"deleted\":" + QByteArray::number(removed) + '}', false);
     }
     LogQuery query;
     const QString status = text("status");
@@ -1064,7 +941,7 @@ MHD_Result EmbeddedEndpoint::Private::automationEvents(MHD_Connection* connectio
     else if (status == QLatin1String("rejected"))
         query.accepted = false;
     else if (!status.isEmpty())
-        return refuse(connection, request,
+        return refuse(exchange, request,
                       {400,
                        apiError(400, "status must be accepted or rejected"),
                        false,
@@ -1074,7 +951,7 @@ MHD_Result EmbeddedEndpoint::Private::automationEvents(MHD_Connection* connectio
                        QString()});
     const std::optional<QList<RecordKind>> kinds = automationKinds(text("kind"));
     if (!kinds)
-        return refuse(connection, request,
+        return refuse(exchange, request,
                       {400,
                        apiError(400, "kind must be event, search, request, a comma list of them, or all"),
                        false,
@@ -1091,59 +968,17 @@ MHD_Result EmbeddedEndpoint::Private::automationEvents(MHD_Connection* connectio
     if (const QString limit = text("limit"); !limit.isEmpty())
         query.limit = std::clamp(limit.toInt(), 1, 10000);
     QString error;
-    ChunkedAnswer::Producer producer = automationEventsProducer(log, query, *kinds, &error);
+    HttpChunkProducer producer = automationEventsProducer(log, query, *kinds, &error);
     if (!producer) // a short page would read as the whole log: say it could not be read
-        return respond(connection, 500,
+        return respond(exchange, 500,
                        statusBody(500, QStringLiteral("The event log could not be read: %1").arg(error)),
                        false);
-    return respondStream(connection, 200, false, std::move(producer));
+    return respondStream(exchange, 200, false, std::move(producer));
 }
 
-MHD_Result EmbeddedEndpoint::Private::automationStats(MHD_Connection* connection)
+void EmbeddedEndpoint::Private::automationStats(const ExchangePtr& exchange)
 {
-    return respond(connection, 200, statsJson(log->stats(), log->lastId()), false);
-}
-
-void EmbeddedEndpoint::Private::onConnection(void* cls, MHD_Connection* connection, void** socketContext,
-                                             MHD_ConnectionNotificationCode code)
-{
-    auto* d = static_cast<Private*>(cls);
-    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-        const MHD_ConnectionInfo* info =
-            MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
-        *socketContext = d->watchdog.add(info ? info->connect_fd : -1);
-    } else {
-        // Called before libmicrohttpd closes the socket: the watchdog forgets it first.
-        d->watchdog.remove(static_cast<ConnectionWatchdog::Watch*>(*socketContext));
-        *socketContext = nullptr;
-    }
-}
-
-void EmbeddedEndpoint::Private::onCompleted(void* cls, MHD_Connection* connection, void** requestContext,
-                                            MHD_RequestTerminationCode)
-{
-    auto* d = static_cast<Private*>(cls);
-    d->watchdog.requestFinished(watchOf(connection));
-    auto* request = static_cast<Request*>(*requestContext);
-    if (!request)
-        return;
-    if (request->exchange) {
-        QMutexLocker locker(&request->exchange->mutex);
-        request->exchange->connection = nullptr;
-    }
-    if (request->awaitingCommit)
-        --d->pendingAnswers;
-    if (request->begun)
-        --d->activeRequests;
-    delete request;
-    *requestContext = nullptr;
-}
-
-void EmbeddedEndpoint::Private::onLog(void*, const char* format, va_list arguments)
-{
-    char text[512];
-    std::vsnprintf(text, sizeof text, format, arguments);
-    qCDebug(lcEndpoint, "libmicrohttpd: %s", text);
+    respond(exchange, 200, statsJson(log->stats(), log->lastId()), false);
 }
 
 EmbeddedEndpoint::EmbeddedEndpoint(EventLog* log, QObject* parent)
@@ -1161,7 +996,7 @@ EmbeddedEndpoint::~EmbeddedEndpoint()
 
 std::optional<QString> EmbeddedEndpoint::start(const EndpointOptions& options)
 {
-    if (d->daemon)
+    if (d->listening)
         return QStringLiteral("the endpoint is already listening on %1").arg(baseUrl());
     if (!d->log)
         return QStringLiteral("no event log");
@@ -1177,81 +1012,39 @@ std::optional<QString> EmbeddedEndpoint::start(const EndpointOptions& options)
     if (address.isNull())
         return QStringLiteral("'%1' is not an IP address to listen on").arg(options.host);
 
-    sockaddr_in v4{};
-    sockaddr_in6 v6{};
-    const sockaddr* socketAddress = nullptr;
-    unsigned int flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    if (address.protocol() == QAbstractSocket::IPv6Protocol) {
-        v6.sin6_family = AF_INET6;
-        v6.sin6_port = htons(options.port);
-        const Q_IPV6ADDR raw = address.toIPv6Address();
-        std::copy(std::begin(raw.c), std::end(raw.c), v6.sin6_addr.s6_addr);
-        socketAddress = reinterpret_cast<const sockaddr*>(&v6);
-        flags |= MHD_USE_IPv6;
-    } else {
-        v4.sin_family = AF_INET;
-        v4.sin_port = htons(options.port);
-        v4.sin_addr.s_addr = htonl(address.toIPv4Address());
-        socketAddress = reinterpret_cast<const sockaddr*>(&v4);
-    }
-    const unsigned int threads =
-        options.threads > 0 ? static_cast<unsigned int>(options.threads)
-                            : static_cast<unsigned int>(std::clamp(QThread::idealThreadCount(), 1, 4));
     d->options = options;
     {
         QMutexLocker locker(&d->stoppingMutex);
         d->stopping = false;
     }
-    // MHD keeps the request line and headers in the connection's memory pool, with its read buffer (which
-    // grows by doubling) and the answer: at least twice the header limit plus room for those, so that every
-    // request within our limit reaches the access handler, which enforces the limit exactly (431 with a JSON
-    // body). Only heads too big for the pool get MHD's own 431 (an HTML body).
-    // 512 KB by default: libmicrohttpd maps the pool lazily, so a connection costs what it uses.
-    const auto memoryLimit =
-        static_cast<size_t>(std::max(std::max(options.maxHeaderBytes, 4096) * 2 + 64 * 1024, 512 * 1024));
-    // An option array, so that the thread pool option is passed only when there is a pool.
-    QList<MHD_OptionItem> items{
-        {MHD_OPTION_SOCK_ADDR, 0, const_cast<sockaddr*>(socketAddress)},
-        {MHD_OPTION_CONNECTION_LIMIT, std::max(options.connectionLimit, 1), nullptr},
-        {MHD_OPTION_CONNECTION_TIMEOUT, std::max(options.idleTimeoutSeconds, 1), nullptr},
-        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<intptr_t>(memoryLimit), nullptr},
-        // Strict: a request MHD cannot read unambiguously (no Host in HTTP/1.1, bad header lines) gets 400.
-        {MHD_OPTION_STRICT_FOR_CLIENT, 1, nullptr},
-        {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&Private::onCompleted), d.get()},
-        {MHD_OPTION_URI_LOG_CALLBACK, reinterpret_cast<intptr_t>(&Private::onUri), d.get()},
-        {MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&Private::onConnection), d.get()},
-        // 11 §4: one address (a slowloris, a runaway script) cannot take every slot.
-        {MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-         std::clamp(options.perAddressConnectionLimit, 1, std::max(options.connectionLimit, 1)), nullptr},
-        {MHD_OPTION_EXTERNAL_LOGGER, reinterpret_cast<intptr_t>(&Private::onLog), d.get()},
-    };
-    if (threads > 1)
-        items.append({MHD_OPTION_THREAD_POOL_SIZE, static_cast<intptr_t>(threads), nullptr});
-    items.append({MHD_OPTION_END, 0, nullptr});
-    WatchdogLimits limits;
-    limits.headerTimeoutMs = std::max(options.headerTimeoutSeconds, 1) * 1000;
-    limits.idleTimeoutMs = std::max(options.idleTimeoutSeconds, 1) * 1000;
-    limits.minBodyBytesPerSecond = std::max<qint64>(options.minBodyBytesPerSecond, 0);
-    d->watchdog.start(limits);
-    d->daemon = MHD_start_daemon(flags, options.port, nullptr, nullptr, &Private::onAccess, d.get(),
-                                 MHD_OPTION_ARRAY, items.data(), MHD_OPTION_END);
-    if (!d->daemon)
-        d->watchdog.stop();
-    if (!d->daemon)
-        return QStringLiteral("cannot listen on %1:%2 (address in use or not available)")
+    HttpServerOptions server;
+    server.host = address.toString();
+    server.port = options.port;
+    server.threads = options.threads > 0 ? options.threads : std::clamp(QThread::idealThreadCount(), 1, 4);
+    server.connectionLimit = std::max(options.connectionLimit, 1);
+    server.perAddressConnectionLimit =
+        std::clamp(options.perAddressConnectionLimit, 1, std::max(options.connectionLimit, 1));
+    server.headerTimeoutMs = std::max(options.headerTimeoutSeconds, 1) * 1000;
+    server.idleTimeoutMs = std::max(options.idleTimeoutSeconds, 1) * 1000;
+    server.minBodyBytesPerSecond = std::max<qint64>(options.minBodyBytesPerSecond, 0);
+    // The parser's own limit is far beyond ours, so that a head over our limit reaches onHead(), which
+    // enforces it exactly (431 with a readable body, logged); only a head beyond this gets the server's 431.
+    server.maxHeadBytes = std::max<qint64>(qint64(std::max(options.maxHeaderBytes, 4096)) * 4, 256 * 1024);
+    if (const auto error = d->server.listen(server))
+        return QStringLiteral("cannot listen on %1:%2 (address in use or not available: %3)")
             .arg(options.host)
-            .arg(options.port);
-    const MHD_DaemonInfo* info = MHD_get_daemon_info(d->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    d->port = info ? info->port : options.port;
+            .arg(options.port)
+            .arg(*error);
+    d->port = d->server.port();
+    d->listening = true;
     return std::nullopt;
 }
 
 void EmbeddedEndpoint::stop()
 {
-    if (!d->daemon)
+    if (!d->listening)
         return;
-    const MHD_socket listener = MHD_quiesce_daemon(d->daemon);
+    d->server.stopAccepting();
     // No new connections from here. Let requests already begun finish (bounded: a stalled client does not
     // hold us up), then let every judged request commit and get its answer before the connections close.
     QDeadlineTimer finished(2'000);
@@ -1267,11 +1060,8 @@ void EmbeddedEndpoint::stop()
     QDeadlineTimer answered(10'000);
     while (d->pendingAnswers.load() > 0 && !answered.hasExpired())
         QThread::msleep(2);
-    MHD_stop_daemon(d->daemon);
-    if (listener != MHD_INVALID_SOCKET)
-        ::close(listener);
-    d->daemon = nullptr;
-    d->watchdog.stop();
+    d->server.stop();
+    d->listening = false;
 }
 
 EndpointCounters EmbeddedEndpoint::counters() const
@@ -1287,7 +1077,7 @@ EndpointCounters EmbeddedEndpoint::counters() const
 
 bool EmbeddedEndpoint::isListening() const
 {
-    return d->daemon != nullptr;
+    return d->listening;
 }
 
 quint16 EmbeddedEndpoint::port() const
@@ -1318,15 +1108,15 @@ void EmbeddedEndpoint::setEventRelay(EventRelayHook relay)
 
 void EmbeddedEndpoint::setSearchLookup(std::shared_ptr<const SearchLookup> searches)
 {
-    Q_ASSERT(!d->daemon);
-    if (!d->daemon)
+    Q_ASSERT(!d->listening);
+    if (!d->listening)
         d->searches = std::move(searches);
 }
 
 void EmbeddedEndpoint::addRouteHandler(std::shared_ptr<EndpointRouteHandler> handler)
 {
-    Q_ASSERT(!d->daemon); // the list is read without a lock by the endpoint's threads
-    if (handler && !d->daemon)
+    Q_ASSERT(!d->listening); // the list is read without a lock by the endpoint's threads
+    if (handler && !d->listening)
         d->handlers.append(std::move(handler));
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 
 // The embedded Insights-compatible endpoint (issue 3): POST /1/events, DELETE /1/usertokens/{token},
-// GET /1/events (debugger feed), CORS, and the automation API under /debugger/. HTTP is libmicrohttpd's
+// GET /1/events (debugger feed), CORS, and the automation API under /debugger/. HTTP is httpserver.h's
 // (limits, timeouts, 100-continue, chunked bodies, 400s); the verdict is the product's one Validator; a
 // request is answered only after its events are committed to the EventLog.
 
@@ -38,7 +38,7 @@ struct EndpointOptions
     qint64 minBodyBytesPerSecond = 8 * 1024;
     // Request line + headers. Browsers send every cookie of 127.0.0.1 to every port (11 §2): 64 KB at least.
     int maxHeaderBytes = 64 * 1024;
-    int threads = 0; // MHD worker threads; 0 = one per core (at most 4)
+    int threads = 0; // server threads; 0 = one per core (at most 4)
 };
 
 // What the endpoint answered since it was created: cheap to read at any time (atomic counters), for
