@@ -7,6 +7,7 @@
 #include "settings/appsettings.h"
 #include "templatestore.h"
 #include "users/testusermodel.h"
+#include "views/eventform.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -23,29 +24,25 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRandomGenerator>
-#include <QRegularExpression>
 #include <QScrollArea>
-#include <QSet>
 #include <QStringListModel>
 #include <QTabWidget>
 #include <QTableWidget>
-#include <QUrl>
 #include <QVBoxLayout>
 
 namespace {
 
-// Columns of the objects table: one row per objectID, with its position and objectData item.
-enum ObjectColumn
+constexpr int column(ObjectColumn column)
 {
-    ObjectIdColumn,
-    TitleColumn,
-    PositionColumn,
-    PriceColumn,
-    QuantityColumn,
-    DiscountColumn,
-    ItemQueryIdColumn,
-    ObjectColumnCount,
-};
+    return static_cast<int>(column);
+}
+constexpr int ObjectIdColumn = column(ObjectColumn::ObjectID);
+constexpr int TitleColumn = column(ObjectColumn::Title);
+constexpr int PositionColumn = column(ObjectColumn::Position);
+constexpr int PriceColumn = column(ObjectColumn::Price);
+constexpr int QuantityColumn = column(ObjectColumn::Quantity);
+constexpr int DiscountColumn = column(ObjectColumn::Discount);
+constexpr int ItemQueryIdColumn = column(ObjectColumn::ItemQueryID);
 
 enum FilterColumn
 {
@@ -55,50 +52,12 @@ enum FilterColumn
     FilterColumnCount,
 };
 
-// Set on a filter row decoded from JSON whose text is not the canonical encoding of its parts: sent as is
-// until the user edits the row, so that a round trip never rewrites what the user pasted.
+// Set on a filter row read from an event whose text is not the canonical encoding of its parts
+// (FormFilterRow::original): sent as is until the user edits the row.
 constexpr int kOriginalFilterRole = Qt::UserRole + 1;
 
 const QString kCustomUser = QStringLiteral("custom");
 const QString kGlobalUser = QString();
-
-bool isJsonNumber(const QString& text)
-{
-    static const QRegularExpression number(
-        QStringLiteral("^-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?$"));
-    return number.match(text).hasMatch();
-}
-
-std::optional<Amount> amountFromText(const QString& text)
-{
-    const QString trimmed = text.trimmed();
-    if (trimmed.isEmpty())
-        return std::nullopt;
-    if (isJsonNumber(trimmed))
-        return Amount{trimmed.toUtf8()};
-    return Amount::fromString(trimmed);
-}
-
-QString amountToText(const std::optional<Amount>& amount)
-{
-    if (!amount)
-        return {};
-    if (amount->isString()) {
-        // The JSON string literal, unquoted and unescaped.
-        const QByteArray probe = QByteArrayLiteral("{\"currency\":") + amount->json + QByteArrayLiteral("}");
-        const DecodedBatch decoded = EventCodec::decodeEvent(probe);
-        if (!decoded.events.isEmpty() && decoded.events.constFirst().currency)
-            return *decoded.events.constFirst().currency;
-        return QString::fromUtf8(amount->json.mid(1, amount->json.size() - 2));
-    }
-    return QString::fromUtf8(amount->json);
-}
-
-QString encodeFilter(const QString& attribute, const QString& value)
-{
-    return QString::fromLatin1(QUrl::toPercentEncoding(attribute)) + QLatin1Char(':') +
-           QString::fromLatin1(QUrl::toPercentEncoding(value));
-}
 
 QString cellText(const QTableWidget* table, int row, int column)
 {
@@ -112,75 +71,6 @@ void setCell(QTableWidget* table, int row, int column, const QString& text, bool
     if (!editable)
         item->setFlags(item->flags() & ~Qt::ItemIsEditable);
     table->setItem(row, column, item);
-}
-
-// "positions[1]" -> ("positions", 1); "objectData[0].price" -> ("objectData", 0, "price").
-struct FieldPath
-{
-    QString root;
-    int index = -1;
-    QString member;
-};
-
-FieldPath parseFieldPath(const QString& field)
-{
-    static const QRegularExpression pattern(QStringLiteral("^([A-Za-z]+)(?:\\[(\\d+)\\])?(?:\\.(\\w+))?"));
-    const QRegularExpressionMatch match = pattern.match(field);
-    if (!match.hasMatch())
-        return {field, -1, {}};
-    FieldPath path;
-    path.root = match.captured(1);
-    path.index = match.captured(2).isEmpty() ? -1 : match.captured(2).toInt();
-    path.member = match.captured(3);
-    return path;
-}
-
-QString fieldName(EventField field)
-{
-    switch (field) {
-    case EventField::EventName:
-        return QStringLiteral("eventName");
-    case EventField::Index:
-        return QStringLiteral("index");
-    case EventField::UserToken:
-        return QStringLiteral("userToken");
-    case EventField::AuthenticatedUserToken:
-        return QStringLiteral("authenticatedUserToken");
-    case EventField::Timestamp:
-        return QStringLiteral("timestamp");
-    case EventField::QueryID:
-        return QStringLiteral("queryID");
-    case EventField::ObjectIDs:
-        return QStringLiteral("objectIDs");
-    case EventField::Filters:
-        return QStringLiteral("filters");
-    case EventField::Positions:
-        return QStringLiteral("positions");
-    case EventField::ObjectData:
-        return QStringLiteral("objectData");
-    case EventField::ObjectDataQueryID:
-        return QStringLiteral("objectData[].queryID");
-    case EventField::Value:
-        return QStringLiteral("value");
-    case EventField::Currency:
-        return QStringLiteral("currency");
-    case EventField::AgentID:
-        return QStringLiteral("agentID");
-    }
-    return {};
-}
-
-QString issueLine(const Issue& issue)
-{
-    QString line = (issue.severity == Severity::Error     ? QStringLiteral("\u2716 ")
-                    : issue.severity == Severity::Warning ? QStringLiteral("\u26a0 ")
-                                                          : QStringLiteral("\u2139 ")) +
-                   issue.message;
-    if (!issue.field.isEmpty() && issue.field.contains(QLatin1Char('[')))
-        line = issue.field + QStringLiteral(": ") + line;
-    if (issue.unverifiedMessage)
-        line += QStringLiteral(" (suggested wording: Algolia publishes no text)");
-    return line;
 }
 
 } // namespace
@@ -214,8 +104,8 @@ QString ComposerWidget::templatesProblem() const
     return m_templates->loadProblem();
 }
 
-QWidget* ComposerWidget::addRow(const QString& label, QWidget* field, const QString& issueName,
-                                QLabel** issueLabel, QWidget* keyWidget)
+void ComposerWidget::addRow(const QString& label, QWidget* field, std::optional<FormField> formField,
+                            QWidget* keyWidget)
 {
     auto* row = new QWidget;
     auto* layout = new QVBoxLayout(row);
@@ -225,11 +115,10 @@ QWidget* ComposerWidget::addRow(const QString& label, QWidget* field, const QStr
     // One line is always kept for the field's issue, so that issues coming and going never move the fields
     // below (a click would land in the wrong one). A longer text is elided there; its tooltip has it whole.
     auto* issue = new ElidedLabel;
-    issue->setObjectName(issueName + QStringLiteral("Issue"));
+    // Named after the field paths it carries the issues of ("queryIDIssue"); the test user row has none.
+    issue->setObjectName((formField ? EventForm::pathRoot(*formField) : QStringLiteral("user")) +
+                         QStringLiteral("Issue"));
     layout->addWidget(issue);
-    m_issueLabels.insert(issueName, issue);
-    if (issueLabel)
-        *issueLabel = issue;
     // The label is named after the field's widget ("indexEdit" -> "indexEditLabel") for tests and
     // accessibility; a row made of several widgets names the one typed into (`keyWidget`).
     auto* text = new QLabel(label);
@@ -237,8 +126,10 @@ QWidget* ComposerWidget::addRow(const QString& label, QWidget* field, const QStr
     text->setObjectName(named->objectName() + QStringLiteral("Label"));
     text->setBuddy(named);
     m_form->addRow(text, row);
-    m_rowLabels.insert(row, text);
-    return row;
+    if (formField) {
+        m_issueLabels.insert(*formField, issue);
+        m_rows.insert(*formField, {row, text});
+    }
 }
 
 void ComposerWidget::buildUi()
@@ -287,10 +178,10 @@ void ComposerWidget::buildUi()
         // What the kind sends, so that a newcomer picks the right one without the docs.
         QStringList required;
         for (const EventField field : info.required)
-            required << fieldName(field);
+            required << EventForm::jsonName(field);
         QStringList optional;
         for (const EventField field : info.optional)
-            optional << fieldName(field);
+            optional << EventForm::jsonName(field);
         QString tip = QStringLiteral("eventType: ") + info.eventType;
         if (!info.eventSubtype.isEmpty())
             tip += QStringLiteral(", eventSubtype: ") + info.eventSubtype;
@@ -299,24 +190,23 @@ void ComposerWidget::buildUi()
             tip += QStringLiteral("\noptional: ") + optional.join(QStringLiteral(", "));
         m_kindCombo->setItemData(m_kindCombo->count() - 1, tip, Qt::ToolTipRole);
     }
-    addRow(tr("Kind"), m_kindCombo, QStringLiteral("eventType"), nullptr);
+    addRow(tr("Kind"), m_kindCombo, FormField::Kind);
 
     m_eventNameEdit = new QComboBox;
     m_eventNameEdit->setObjectName(QStringLiteral("eventNameEdit"));
     m_eventNameEdit->setEditable(true);
     m_eventNameEdit->setInsertPolicy(QComboBox::NoInsert);
-    m_rows.insert(EventField::EventName,
-                  addRow(tr("eventName"), m_eventNameEdit, QStringLiteral("eventName"), nullptr));
+    addRow(tr("eventName"), m_eventNameEdit, FormField::EventName);
 
     m_indexEdit = new QLineEdit;
     m_indexEdit->setObjectName(QStringLiteral("indexEdit"));
-    m_rows.insert(EventField::Index, addRow(tr("index"), m_indexEdit, QStringLiteral("index"), nullptr));
+    addRow(tr("index"), m_indexEdit, FormField::Index);
 
     m_userCombo = new QComboBox;
     m_userCombo->setObjectName(QStringLiteral("userCombo"));
     m_userCombo->setToolTip(tr("Whose tokens the event carries: the global test user, one test user for this "
                                "event only, or tokens typed by hand"));
-    addRow(tr("Test user"), m_userCombo, QStringLiteral("user"), nullptr);
+    addRow(tr("Test user"), m_userCombo, std::nullopt);
 
     m_userTokenEdit = new QLineEdit;
     m_userTokenEdit->setObjectName(QStringLiteral("userTokenEdit"));
@@ -331,15 +221,12 @@ void ComposerWidget::buildUi()
     m_userTokenNote->setWordWrap(true);
     m_userTokenNote->setEnabled(false); // drawn in the palette's disabled text colour: a note, not an issue
     userTokenLayout->addWidget(m_userTokenNote);
-    m_rows.insert(EventField::UserToken, addRow(tr("userToken"), userTokenBox, QStringLiteral("userToken"),
-                                                nullptr, m_userTokenEdit));
+    addRow(tr("userToken"), userTokenBox, FormField::UserToken, m_userTokenEdit);
 
     m_authenticatedUserTokenEdit = new QLineEdit;
     m_authenticatedUserTokenEdit->setObjectName(QStringLiteral("authenticatedUserTokenEdit"));
     m_authenticatedUserTokenEdit->setPlaceholderText(tr("optional: the logged-in user's token"));
-    m_rows.insert(EventField::AuthenticatedUserToken,
-                  addRow(tr("authenticatedUserToken"), m_authenticatedUserTokenEdit,
-                         QStringLiteral("authenticatedUserToken"), nullptr));
+    addRow(tr("authenticatedUserToken"), m_authenticatedUserTokenEdit, FormField::AuthenticatedUserToken);
 
     auto* timestampBox = new QWidget;
     auto* timestampLayout = new QHBoxLayout(timestampBox);
@@ -356,8 +243,7 @@ void ComposerWidget::buildUi()
     m_timestampEdit->setEnabled(false);
     timestampLayout->addWidget(m_timestampNowCheck);
     timestampLayout->addWidget(m_timestampEdit, 1);
-    m_rows.insert(EventField::Timestamp, addRow(tr("timestamp"), timestampBox, QStringLiteral("timestamp"),
-                                                nullptr, m_timestampNowCheck));
+    addRow(tr("timestamp"), timestampBox, FormField::Timestamp, m_timestampNowCheck);
 
     auto* queryBox = new QWidget;
     auto* queryLayout = new QHBoxLayout(queryBox);
@@ -370,8 +256,7 @@ void ComposerWidget::buildUi()
     generate->setToolTip(tr("A random queryID (32 hex digits): accepted, but matches no real search"));
     queryLayout->addWidget(m_queryIdEdit, 1);
     queryLayout->addWidget(generate);
-    m_rows.insert(EventField::QueryID,
-                  addRow(tr("queryID"), queryBox, QStringLiteral("queryID"), nullptr, m_queryIdEdit));
+    addRow(tr("queryID"), queryBox, FormField::QueryID, m_queryIdEdit);
 
     // objectIDs with positions and objectData in one table: one row per object keeps their lengths equal.
     auto* objectsBox = new QWidget;
@@ -401,7 +286,7 @@ void ComposerWidget::buildUi()
            "one search); paste real ones to attribute each item to its search"));
     searchRow->addWidget(m_fillItemQueryIds);
     objectsLayout->addLayout(searchRow);
-    m_objectsTable = new QTableWidget(0, ObjectColumnCount);
+    m_objectsTable = new QTableWidget(0, kObjectColumnCount);
     m_objectsTable->setObjectName(QStringLiteral("objectsTable"));
     m_objectsTable->setHorizontalHeaderLabels({tr("objectID"), tr("title"), tr("position"), tr("price"),
                                                tr("quantity"), tr("discount"), tr("queryID")});
@@ -411,14 +296,13 @@ void ComposerWidget::buildUi()
     m_objectsTable->setMinimumHeight(110);
     m_objectsTable->setMaximumHeight(240); // the form stays readable; more rows scroll
     objectsLayout->addWidget(m_objectsTable);
-    m_rows.insert(EventField::ObjectIDs,
-                  addRow(tr("objectIDs"), objectsBox, QStringLiteral("objectIDs"), nullptr, m_objectsTable));
+    addRow(tr("objectIDs"), objectsBox, FormField::ObjectIDs, m_objectsTable);
     // Issues about positions and objectData items show under the same table, each in its own label.
-    for (const QString& name : {QStringLiteral("positions"), QStringLiteral("objectData")}) {
+    for (const FormField field : {FormField::Positions, FormField::ObjectData}) {
         auto* issue = new ElidedLabel; // a line kept, as the fields' (addRow)
-        issue->setObjectName(name + QStringLiteral("Issue"));
+        issue->setObjectName(EventForm::pathRoot(field) + QStringLiteral("Issue"));
         objectsLayout->addWidget(issue);
-        m_issueLabels.insert(name, issue);
+        m_issueLabels.insert(field, issue);
     }
 
     auto* filtersBox = new QWidget;
@@ -440,8 +324,7 @@ void ComposerWidget::buildUi()
     filterButtons->addStretch(1);
     filtersLayout->addWidget(m_filtersTable);
     filtersLayout->addLayout(filterButtons);
-    m_rows.insert(EventField::Filters,
-                  addRow(tr("filters"), filtersBox, QStringLiteral("filters"), nullptr, m_filtersTable));
+    addRow(tr("filters"), filtersBox, FormField::Filters, m_filtersTable);
 
     auto* valueBox = new QWidget;
     auto* valueLayout = new QHBoxLayout(valueBox);
@@ -455,8 +338,7 @@ void ComposerWidget::buildUi()
     valueLayout->addWidget(m_valueEdit, 1);
     valueLayout->addWidget(m_computedValueLabel);
     valueLayout->addWidget(useComputed);
-    m_rows.insert(EventField::Value,
-                  addRow(tr("value"), valueBox, QStringLiteral("value"), nullptr, m_valueEdit));
+    addRow(tr("value"), valueBox, FormField::Value, m_valueEdit);
 
     m_currencyEdit = new QComboBox;
     m_currencyEdit->setObjectName(QStringLiteral("currencyEdit"));
@@ -464,13 +346,11 @@ void ComposerWidget::buildUi()
     m_currencyEdit->addItems({QString(), QStringLiteral("USD"), QStringLiteral("EUR"), QStringLiteral("GBP"),
                               QStringLiteral("JPY"), QStringLiteral("CAD"), QStringLiteral("AUD"),
                               QStringLiteral("CHF")});
-    m_rows.insert(EventField::Currency,
-                  addRow(tr("currency"), m_currencyEdit, QStringLiteral("currency"), nullptr));
+    addRow(tr("currency"), m_currencyEdit, FormField::Currency);
 
     m_agentIdEdit = new QLineEdit;
     m_agentIdEdit->setObjectName(QStringLiteral("agentIdEdit"));
-    m_rows.insert(EventField::AgentID,
-                  addRow(tr("agentID"), m_agentIdEdit, QStringLiteral("agentID"), nullptr));
+    addRow(tr("agentID"), m_agentIdEdit, FormField::AgentID);
 
     auto* scroll = new QScrollArea;
     scroll->setWidgetResizable(true);
@@ -501,7 +381,7 @@ void ComposerWidget::buildUi()
     m_eventIssue->setObjectName(QStringLiteral("eventIssue"));
     m_eventIssue->setWordWrap(true);
     m_eventIssue->setVisible(false);
-    m_issueLabels.insert(QString(), m_eventIssue);
+    m_issueLabels.insert(FormField::Summary, m_eventIssue);
     outer->addWidget(m_eventIssue);
     m_verdictLabel = new QLabel;
     m_verdictLabel->setObjectName(QStringLiteral("verdictLabel"));
@@ -591,8 +471,8 @@ void ComposerWidget::buildUi()
         if (QTableWidgetItem* first = m_filtersTable->item(row, AttributeColumn))
             first->setData(kOriginalFilterRole, QVariant()); // edited: sent as encoded from now on
         setCell(m_filtersTable, row, EncodedColumn,
-                encodeFilter(cellText(m_filtersTable, row, AttributeColumn),
-                             cellText(m_filtersTable, row, ValueColumn)),
+                FormFilterRow::encode(cellText(m_filtersTable, row, AttributeColumn),
+                                      cellText(m_filtersTable, row, ValueColumn)),
                 false);
         m_updating = false;
         onFormChanged();
@@ -604,7 +484,7 @@ void ComposerWidget::buildUi()
         setCell(m_filtersTable, row, AttributeColumn, QStringLiteral("genres"));
         setCell(m_filtersTable, row, ValueColumn, QStringLiteral("Drama"));
         setCell(m_filtersTable, row, EncodedColumn,
-                encodeFilter(QStringLiteral("genres"), QStringLiteral("Drama")), false);
+                FormFilterRow::encode(QStringLiteral("genres"), QStringLiteral("Drama")), false);
         m_updating = false;
         onFormChanged();
     });
@@ -617,7 +497,7 @@ void ComposerWidget::buildUi()
         onFormChanged();
     });
     connect(useComputed, &QPushButton::clicked, this, [this] {
-        if (const auto value = computedValue())
+        if (const auto value = readForm().computedValue())
             m_valueEdit->setText(QString::number(*value, 'g', 12)); // no rounding for the validator to flag
     });
     connect(m_jsonEdit, &QPlainTextEdit::textChanged, this, &ComposerWidget::onJsonEdited);
@@ -680,20 +560,14 @@ void ComposerWidget::setKind(EventKind kind)
 
 void ComposerWidget::applyKindVisibility()
 {
-    const EventKindInfo& info = eventKindInfo(m_kind);
-    auto shown = [&](EventField field) {
-        return info.required.contains(field) || info.optional.contains(field) ||
-               field == EventField::EventName || field == EventField::UserToken ||
-               field == EventField::AuthenticatedUserToken || field == EventField::Timestamp;
-    };
     // The row's label and field are shown and hidden themselves: QFormLayout::setRowVisible() (Qt 6.4) was
     // seen to lose rows for good after some sequences of kind switches.
     for (auto it = m_rows.cbegin(); it != m_rows.cend(); ++it) {
-        const bool visible = shown(it.key());
-        it.value()->setVisible(visible);
-        if (QLabel* label = m_rowLabels.value(it.value()))
-            label->setVisible(visible);
+        const bool visible = EventForm::shows(m_kind, it.key());
+        it.value().field->setVisible(visible);
+        it.value().label->setVisible(visible);
     }
+    auto shown = [this](EventField field) { return EventForm::shows(m_kind, field); };
     m_objectsTable->setColumnHidden(PositionColumn, !shown(EventField::Positions));
     const bool objectData = shown(EventField::ObjectData);
     for (const int column : {PriceColumn, QuantityColumn, DiscountColumn})
@@ -707,115 +581,53 @@ void ComposerWidget::onFormChanged()
 {
     if (m_updating)
         return;
-    m_event = formEvent();
+    m_event = readForm().toEvent();
     refreshJson();
     revalidate();
 }
 
-Event ComposerWidget::formEvent() const
+EventForm ComposerWidget::readForm() const
 {
-    const EventKindInfo& info = eventKindInfo(m_kind);
-    auto shown = [&](EventField field) {
-        return info.required.contains(field) || info.optional.contains(field);
-    };
-    Event event = eventOfKind(m_kind);
-    event.extras = m_event.extras; // unknown fields survive form edits
-
-    auto text = [](const QString& value) -> std::optional<QString> {
-        const QString trimmed = value.trimmed();
-        return trimmed.isEmpty() ? std::nullopt : std::optional<QString>(trimmed);
-    };
-    event.eventName = text(m_eventNameEdit->currentText());
-    if (shown(EventField::Index))
-        event.index = text(m_indexEdit->text());
-    // Tokens are sent exactly as typed: a stray space is something the validator must point out.
-    if (!m_userTokenEdit->text().isEmpty())
-        event.userToken = m_userTokenEdit->text();
-    if (!m_authenticatedUserTokenEdit->text().isEmpty())
-        event.authenticatedUserToken = m_authenticatedUserTokenEdit->text();
+    EventForm form;
+    form.kind = m_kind;
+    form.keepUnknownFieldsOf(m_event); // unknown fields survive form edits
+    form.eventName = m_eventNameEdit->currentText();
+    form.index = m_indexEdit->text();
+    form.userToken = m_userTokenEdit->text();
+    form.authenticatedUserToken = m_authenticatedUserTokenEdit->text();
     if (!m_timestampNowCheck->isChecked())
-        event.timestamp = m_timestampEdit->dateTime().toMSecsSinceEpoch();
-    if (shown(EventField::QueryID))
-        event.queryID = text(m_queryIdEdit->text());
-
-    if (shown(EventField::ObjectIDs)) {
-        QStringList objectIDs;
-        QList<qint64> positions;
-        bool anyPosition = false;
-        QList<ObjectDataItem> items;
-        bool anyItem = false;
-        for (int row = 0; row < m_objectsTable->rowCount(); ++row) {
-            const QString objectID = cellText(m_objectsTable, row, ObjectIdColumn);
-            if (objectID.isEmpty())
-                continue;
-            objectIDs << objectID;
-            const QString position = cellText(m_objectsTable, row, PositionColumn);
-            anyPosition = anyPosition || !position.isEmpty();
-            positions << position.toLongLong(); // empty or unreadable: 0, which the validator rejects
-            ObjectDataItem item;
-            item.price = amountFromText(cellText(m_objectsTable, row, PriceColumn));
-            item.discount = amountFromText(cellText(m_objectsTable, row, DiscountColumn));
-            bool ok = false;
-            const qint64 quantity = cellText(m_objectsTable, row, QuantityColumn).toLongLong(&ok);
-            if (ok)
-                item.quantity = quantity;
-            if (shown(EventField::ObjectDataQueryID))
-                item.queryID = text(cellText(m_objectsTable, row, ItemQueryIdColumn));
-            anyItem = anyItem || item.price || item.discount || item.quantity || item.queryID;
-            items << item;
-        }
-        if (!objectIDs.isEmpty())
-            event.objectIDs = objectIDs;
-        if (shown(EventField::Positions) && anyPosition)
-            event.positions = positions;
-        if (shown(EventField::ObjectData) && !items.isEmpty() &&
-            (anyItem || info.required.contains(EventField::ObjectData))) {
-            // Keys the form has no column for (kept from the JSON) stay with their item.
-            if (m_event.objectData && m_event.objectData->size() == items.size()) {
-                for (int i = 0; i < items.size(); ++i)
-                    items[i].extras = m_event.objectData->at(i).extras;
-            }
-            event.objectData = items;
-        }
+        form.timestamp = m_timestampEdit->dateTime().toMSecsSinceEpoch();
+    form.queryID = m_queryIdEdit->text();
+    for (int row = 0; row < m_objectsTable->rowCount(); ++row) {
+        auto cell = [&](int column) { return cellText(m_objectsTable, row, column); };
+        form.objects << FormObjectRow{cell(ObjectIdColumn), cell(PositionColumn), cell(PriceColumn),
+                                      cell(QuantityColumn), cell(DiscountColumn), cell(ItemQueryIdColumn)};
     }
-    if (shown(EventField::Filters)) {
-        QStringList filters;
-        for (int row = 0; row < m_filtersTable->rowCount(); ++row) {
-            const QTableWidgetItem* first = m_filtersTable->item(row, AttributeColumn);
-            const QVariant original = first ? first->data(kOriginalFilterRole) : QVariant();
-            if (original.isValid()) {
-                filters << original.toString();
-                continue;
-            }
-            const QString attribute = cellText(m_filtersTable, row, AttributeColumn);
-            const QString value = cellText(m_filtersTable, row, ValueColumn);
-            if (attribute.isEmpty() && value.isEmpty())
-                continue;
-            filters << encodeFilter(attribute, value);
-        }
-        if (!filters.isEmpty())
-            event.filters = filters;
+    for (int row = 0; row < m_filtersTable->rowCount(); ++row) {
+        FormFilterRow filter{cellText(m_filtersTable, row, AttributeColumn),
+                             cellText(m_filtersTable, row, ValueColumn), std::nullopt};
+        const QTableWidgetItem* first = m_filtersTable->item(row, AttributeColumn);
+        if (const QVariant original = first ? first->data(kOriginalFilterRole) : QVariant();
+            original.isValid())
+            filter.original = original.toString();
+        form.filters << filter;
     }
-    if (shown(EventField::Value))
-        event.value = amountFromText(m_valueEdit->text());
-    if (shown(EventField::Currency))
-        event.currency = text(m_currencyEdit->currentText());
-    if (shown(EventField::AgentID))
-        event.agentID = text(m_agentIdEdit->text());
-    return event;
+    form.value = m_valueEdit->text();
+    form.currency = m_currencyEdit->currentText();
+    form.agentID = m_agentIdEdit->text();
+    return form;
 }
 
 void ComposerWidget::fillForm(const Event& event)
 {
+    const EventForm form = EventForm::fromEvent(event, m_kind);
     m_updating = true;
-    if (const auto kind = kindOf(event)) {
-        m_kind = *kind;
-        m_kindCombo->setCurrentIndex(m_kindCombo->findData(static_cast<int>(m_kind)));
-    }
-    m_eventNameEdit->setCurrentText(event.eventName.value_or(QString()));
-    m_indexEdit->setText(event.index.value_or(QString()));
-    m_userTokenEdit->setText(event.userToken.value_or(QString()));
-    m_authenticatedUserTokenEdit->setText(event.authenticatedUserToken.value_or(QString()));
+    m_kind = form.kind;
+    m_kindCombo->setCurrentIndex(m_kindCombo->findData(static_cast<int>(m_kind)));
+    m_eventNameEdit->setCurrentText(form.eventName);
+    m_indexEdit->setText(form.index);
+    m_userTokenEdit->setText(form.userToken);
+    m_authenticatedUserTokenEdit->setText(form.authenticatedUserToken);
     // The tokens name a test user, or they were typed by hand.
     int userIndex = m_userCombo->findData(kCustomUser);
     for (int i = 0; i < m_userCombo->count(); ++i) {
@@ -823,8 +635,8 @@ void ComposerWidget::fillForm(const Event& event)
         if (id == kCustomUser)
             continue;
         const auto user = id.isEmpty() ? m_users->globalUser() : m_users->user(id);
-        if (user && user->userToken == event.userToken.value_or(QString()) &&
-            user->authenticatedUserToken == event.authenticatedUserToken.value_or(QString())) {
+        if (user && user->userToken == form.userToken &&
+            user->authenticatedUserToken == form.authenticatedUserToken) {
             userIndex = i;
             break;
         }
@@ -832,50 +644,38 @@ void ComposerWidget::fillForm(const Event& event)
     m_userCombo->setCurrentIndex(userIndex);
     setTokensReadOnly(m_userCombo->currentData().toString() != kCustomUser);
 
-    m_timestampNowCheck->setChecked(!event.timestamp.has_value());
-    m_timestampEdit->setEnabled(event.timestamp.has_value());
-    if (event.timestamp)
-        m_timestampEdit->setDateTime(QDateTime::fromMSecsSinceEpoch(*event.timestamp));
-    m_queryIdEdit->setText(event.queryID.value_or(QString()));
+    m_timestampNowCheck->setChecked(!form.timestamp.has_value());
+    m_timestampEdit->setEnabled(form.timestamp.has_value());
+    if (form.timestamp)
+        m_timestampEdit->setDateTime(QDateTime::fromMSecsSinceEpoch(*form.timestamp));
+    m_queryIdEdit->setText(form.queryID);
 
-    const QStringList objectIDs = event.objectIDs.value_or(QStringList());
     m_objectsTable->setRowCount(0);
-    m_objectsTable->setRowCount(static_cast<int>(objectIDs.size()));
-    for (int row = 0; row < objectIDs.size(); ++row) {
-        setCell(m_objectsTable, row, ObjectIdColumn, objectIDs.at(row));
+    m_objectsTable->setRowCount(static_cast<int>(form.objects.size()));
+    for (int row = 0; row < form.objects.size(); ++row) {
+        const FormObjectRow& line = form.objects.at(row);
+        setCell(m_objectsTable, row, ObjectIdColumn, line.objectID);
         setCell(m_objectsTable, row, TitleColumn, QString(), false);
-        const bool hasPosition = event.positions && row < event.positions->size();
-        setCell(m_objectsTable, row, PositionColumn,
-                hasPosition ? QString::number(event.positions->at(row)) : QString());
-        const bool hasItem = event.objectData && row < event.objectData->size();
-        const ObjectDataItem item = hasItem ? event.objectData->at(row) : ObjectDataItem();
-        setCell(m_objectsTable, row, PriceColumn, amountToText(item.price));
-        setCell(m_objectsTable, row, QuantityColumn,
-                item.quantity ? QString::number(*item.quantity) : QString());
-        setCell(m_objectsTable, row, DiscountColumn, amountToText(item.discount));
-        setCell(m_objectsTable, row, ItemQueryIdColumn, item.queryID.value_or(QString()));
+        setCell(m_objectsTable, row, PositionColumn, line.position);
+        setCell(m_objectsTable, row, PriceColumn, line.price);
+        setCell(m_objectsTable, row, QuantityColumn, line.quantity);
+        setCell(m_objectsTable, row, DiscountColumn, line.discount);
+        setCell(m_objectsTable, row, ItemQueryIdColumn, line.queryID);
     }
-
-    const QStringList filters = event.filters.value_or(QStringList());
     m_filtersTable->setRowCount(0);
-    m_filtersTable->setRowCount(static_cast<int>(filters.size()));
-    for (int row = 0; row < filters.size(); ++row) {
-        const QString& filter = filters.at(row);
-        const qsizetype colon = filter.indexOf(QLatin1Char(':'));
-        const QString attribute =
-            QUrl::fromPercentEncoding(filter.left(colon < 0 ? filter.size() : colon).toUtf8());
-        const QString value =
-            colon < 0 ? QString() : QUrl::fromPercentEncoding(filter.mid(colon + 1).toUtf8());
-        setCell(m_filtersTable, row, AttributeColumn, attribute);
-        setCell(m_filtersTable, row, ValueColumn, value);
-        setCell(m_filtersTable, row, EncodedColumn, filter, false);
-        if (colon < 0 || encodeFilter(attribute, value) != filter)
-            m_filtersTable->item(row, AttributeColumn)->setData(kOriginalFilterRole, filter);
+    m_filtersTable->setRowCount(static_cast<int>(form.filters.size()));
+    for (int row = 0; row < form.filters.size(); ++row) {
+        const FormFilterRow& filter = form.filters.at(row);
+        setCell(m_filtersTable, row, AttributeColumn, filter.attribute);
+        setCell(m_filtersTable, row, ValueColumn, filter.value);
+        setCell(m_filtersTable, row, EncodedColumn, filter.encoded(), false);
+        if (filter.original)
+            m_filtersTable->item(row, AttributeColumn)->setData(kOriginalFilterRole, *filter.original);
     }
 
-    m_valueEdit->setText(amountToText(event.value));
-    m_currencyEdit->setCurrentText(event.currency.value_or(QString()));
-    m_agentIdEdit->setText(event.agentID.value_or(QString()));
+    m_valueEdit->setText(form.value);
+    m_currencyEdit->setCurrentText(form.currency);
+    m_agentIdEdit->setText(form.agentID);
     m_updating = false;
     applyKindVisibility();
     refreshTitles();
@@ -907,7 +707,7 @@ void ComposerWidget::onJsonEdited()
     }
     QStringList typeErrors;
     for (const Issue& issue : decoded.typeErrors)
-        typeErrors << issueLine(issue);
+        typeErrors << EventForm::issueLine(issue);
     m_jsonIssue->setText(typeErrors.join(QLatin1Char('\n')));
     m_jsonIssue->setVisible(!typeErrors.isEmpty());
     m_event = decoded.events.constFirst();
@@ -949,62 +749,17 @@ void ComposerWidget::revalidate()
 
 void ComposerWidget::showIssues()
 {
-    QHash<QString, QStringList> lines;
-    QHash<QString, Severity> worst;
-    // Cells of the tables that an issue points at: (row, column) -> tooltip.
-    QHash<QPair<int, int>, QString> objectCells;
-    QSet<QPair<int, int>> objectCellErrors;
-    QHash<int, QString> filterRows;
-    QSet<int> filterRowErrors;
+    const IssuePlacement placement = EventForm::placeIssues(m_verdict.allIssues(), m_kind);
     const IssueColours colours = issueColours();
     auto cellMark = [&](bool error) {
         QColor colour = error ? colours.error : colours.warning;
         colour.setAlpha(70);
-        return colour;
+        return QBrush(colour);
     };
-    for (const Issue& issue : m_verdict.allIssues()) {
-        const FieldPath path = parseFieldPath(issue.field);
-        QString root = path.root;
-        if (root == QLatin1String("eventSubtype"))
-            root = QStringLiteral("eventType");
-        // An issue of a field the form does not show now (or has no place for) goes to the summary under
-        // the form: it is never lost.
-        if (!m_issueLabels.contains(root) ||
-            (!root.isEmpty() && !m_issueLabels.value(root)->isVisibleTo(m_formPage)))
-            root.clear();
-        const bool named = issue.field.isEmpty() || issue.field.contains(QLatin1Char('['));
-        lines[root] << (root.isEmpty() && !named ? issue.field + QStringLiteral(": ") + issueLine(issue)
-                                                 : issueLine(issue));
-        if (!worst.contains(root) || static_cast<int>(issue.severity) < static_cast<int>(worst.value(root)))
-            worst.insert(root, issue.severity);
-        if (path.index >= 0) {
-            int column = -1;
-            if (path.root == QLatin1String("objectIDs"))
-                column = ObjectIdColumn;
-            else if (path.root == QLatin1String("positions"))
-                column = PositionColumn;
-            else if (path.root == QLatin1String("objectData"))
-                column = path.member == QLatin1String("price")      ? PriceColumn
-                         : path.member == QLatin1String("quantity") ? QuantityColumn
-                         : path.member == QLatin1String("discount") ? DiscountColumn
-                         : path.member == QLatin1String("queryID")  ? ItemQueryIdColumn
-                                                                    : ObjectIdColumn;
-            if (column >= 0) {
-                objectCells[{path.index, column}] += issue.message;
-                if (issue.isError())
-                    objectCellErrors.insert({path.index, column});
-            }
-            if (path.root == QLatin1String("filters")) {
-                filterRows[path.index] += issue.message;
-                if (issue.isError())
-                    filterRowErrors.insert(path.index);
-            }
-        }
-    }
     for (auto it = m_issueLabels.cbegin(); it != m_issueLabels.cend(); ++it) {
         QLabel* label = it.value();
-        const QStringList text = lines.value(it.key());
-        if (label == m_eventIssue) {
+        const QStringList text = placement.lines.value(it.key());
+        if (it.key() == FormField::Summary) {
             label->setText(text.join(QLatin1Char('\n')));
             label->setVisible(!text.isEmpty());
         } else {
@@ -1012,7 +767,7 @@ void ComposerWidget::showIssues()
             label->setText(text.join(QStringLiteral(" \u00b7 ")));
             label->setToolTip(text.join(QLatin1Char('\n')));
         }
-        const bool error = worst.value(it.key(), Severity::Info) == Severity::Error;
+        const bool error = placement.worst.value(it.key(), Severity::Info) == Severity::Error;
         label->setProperty("issueSeverity", text.isEmpty() ? QString()
                                             : error        ? QStringLiteral("error")
                                                            : QStringLiteral("warning"));
@@ -1023,23 +778,23 @@ void ComposerWidget::showIssues()
     }
     m_updating = true;
     for (int row = 0; row < m_objectsTable->rowCount(); ++row) {
-        for (int column = 0; column < ObjectColumnCount; ++column) {
+        for (int column = 0; column < kObjectColumnCount; ++column) {
             QTableWidgetItem* item = m_objectsTable->item(row, column);
             if (!item)
                 continue;
-            const QString tip = objectCells.value({row, column});
+            const QString tip = placement.objectCells.value({row, column});
             item->setToolTip(tip);
             item->setBackground(tip.isEmpty() ? QBrush()
-                                              : QBrush(cellMark(objectCellErrors.contains({row, column}))));
+                                              : cellMark(placement.objectCellErrors.contains({row, column})));
         }
     }
     for (int row = 0; row < m_filtersTable->rowCount(); ++row) {
-        const QString tip = filterRows.value(row);
+        const QString tip = placement.filterRows.value(row);
         for (int column = 0; column < FilterColumnCount; ++column) {
             if (QTableWidgetItem* item = m_filtersTable->item(row, column)) {
                 item->setToolTip(tip);
                 item->setBackground(tip.isEmpty() ? QBrush()
-                                                  : QBrush(cellMark(filterRowErrors.contains(row))));
+                                                  : cellMark(placement.filterRowErrors.contains(row)));
             }
         }
     }
@@ -1224,19 +979,9 @@ void ComposerWidget::updateObjectSearch(const QString& text)
     m_objectMatches->setStringList(matches);
 }
 
-std::optional<double> ComposerWidget::computedValue() const
-{
-    // The validator's own computation, so that "Use computed" never writes a value it then flags.
-    const Event event = formEvent();
-    if (!event.objectData)
-        return std::nullopt;
-    const std::optional<Validator::ExpectedValue> expected = Validator::expectedValue(*event.objectData);
-    return expected ? std::optional<double>(expected->gross) : std::nullopt;
-}
-
 void ComposerWidget::updateComputedValue()
 {
-    const auto value = computedValue();
+    const auto value = readForm().computedValue();
     m_computedValueLabel->setText(
         value ? tr("\u03a3 price \u00d7 quantity = %1 %2")
                     .arg(QString::number(*value, 'f', 2), m_currencyEdit->currentText())

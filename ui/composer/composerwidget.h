@@ -3,6 +3,7 @@
 #include "event/event.h"
 #include "event/eventkind.h"
 #include "event/validator.h"
+#include "views/eventform.h"
 
 #include <QColor>
 #include <QHash>
@@ -85,12 +86,15 @@ private:
     };
     IssueColours issueColours() const;
     void buildUi();
-    QWidget* addRow(const QString& label, QWidget* field, const QString& issueName, QLabel** issueLabel,
-                    QWidget* keyWidget = nullptr);
+    // A form row: the field (`keyWidget` when the row holds several widgets), its label above it and one
+    // line under it for the issues of `formField` (the test user row has no field path: nullopt).
+    void addRow(const QString& label, QWidget* field, std::optional<FormField> formField,
+                QWidget* keyWidget = nullptr);
     void applyKindVisibility();
     void onFormChanged();
     void onJsonEdited();
-    Event formEvent() const;
+    // The form's widgets as values (EventForm builds the event from them).
+    EventForm readForm() const;
     void fillForm(const Event& event);
     void refreshJson();
     void showIssues();
@@ -105,7 +109,6 @@ private:
     void refreshEventNames();
     void refreshTemplates();
     const IndexCatalog* catalogFor(const QString& index) const;
-    std::optional<double> computedValue() const;
     static QString newQueryID();
 
     AppSettings* m_settings;
@@ -146,10 +149,14 @@ private:
     QLabel* m_eventIssue = nullptr;
     QComboBox* m_templatesCombo = nullptr;
 
-    // Issue label per field root ("eventName", "positions", ...), and the row widget per EventField.
-    QHash<QString, QLabel*> m_issueLabels;
-    QHash<EventField, QWidget*> m_rows;
-    QHash<QWidget*, QLabel*> m_rowLabels; // the form's label of each row
+    // The issue line of each place of the form (the summary's too), and each row's field and label.
+    struct Row
+    {
+        QWidget* field = nullptr;
+        QLabel* label = nullptr;
+    };
+    QHash<FormField, QLabel*> m_issueLabels;
+    QHash<FormField, Row> m_rows;
     QLabel* m_userTokenNote = nullptr;
     QWidget* m_formPage = nullptr; // why the token fields are read-only
 };
