@@ -15,8 +15,9 @@
 namespace {
 
 // 1: one row per event; 2: + index on (destination, id); 3: one row per batch (table `batches`);
-// 4: + batches.encoding (bodies stored gzip-encoded).
-constexpr int kSchemaVersion = 4;
+// 4: + batches.encoding (bodies stored gzip-encoded); 5: + batches.retries (times the user retried a batch,
+// so that "failed again" survives a restart).
+constexpr int kSchemaVersion = 5;
 constexpr qsizetype kGzipFrom = 750; // smaller bodies gain nothing (the gzip framing alone is 18 bytes)
 constexpr qsizetype kBodyOpen = 11;  // {"events":[
 constexpr qsizetype kBodyClose = 2;  // ]}
@@ -203,8 +204,6 @@ struct Outbox::Private
     // Rows taken by a sender and not answered yet: kept in memory, not in the file. After a crash the
     // file must say "queued" for them anyway (at-least-once), so writing the state would only cost.
     QHash<qint64, InFlightRow> inFlight;
-    // How often the user retried a row in this process: "failed again" is told from "failed" by it.
-    QHash<qint64, int> retries;
 
     qint64 inFlightEvents(const QString& destination) const
     {
@@ -268,11 +267,11 @@ struct Outbox::Private
         if (rows.isEmpty())
             return 0;
         const qint64 events = eventsOf(rows);
-        if (!exec(QStringLiteral("UPDATE batches SET state = 0, attempts = 0 WHERE id IN (%1)")
+        // Counted in the file: "failed again" is told from "failed" by it, also after a restart.
+        if (!exec(QStringLiteral(
+                      "UPDATE batches SET state = 0, attempts = 0, retries = retries + 1 WHERE id IN (%1)")
                       .arg(idList(rows))))
             return 0;
-        for (qint64 row : rows)
-            ++retries[row];
         return events;
     }
 
@@ -283,8 +282,6 @@ struct Outbox::Private
         const qint64 events = eventsOf(rows);
         if (!exec(QStringLiteral("DELETE FROM batches WHERE id IN (%1)").arg(idList(rows))))
             return 0;
-        for (qint64 row : rows)
-            retries.remove(row);
         return events;
     }
 
@@ -327,12 +324,13 @@ struct Outbox::Private
     // Inserts rows inside the caller's transaction; returns the new ids, or nullopt on error.
     std::optional<QList<qint64>> insertParts(const QList<Part>& parts, const QString& destination,
                                              qint64 enqueuedMs, OutboxState state = OutboxState::Queued,
-                                             int attempts = 0, const QString& lastErrorText = {})
+                                             int attempts = 0, const QString& lastErrorText = {},
+                                             int retries = 0)
     {
         QSqlQuery query(db());
-        if (!query.prepare(QStringLiteral(
-                "INSERT INTO batches (destination, enqueued_ms, state, attempts, "
-                "last_error, events, lengths, body, encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"))) {
+        if (!query.prepare(QStringLiteral("INSERT INTO batches (destination, enqueued_ms, state, attempts, "
+                                          "last_error, events, lengths, body, encoding, retries) VALUES (?, "
+                                          "?, ?, ?, ?, ?, ?, ?, ?, ?)"))) {
             fail(query);
             return std::nullopt;
         }
@@ -348,6 +346,7 @@ struct Outbox::Private
             query.bindValue(6, packLengths(part.lengths));
             query.bindValue(7, part.body);
             query.bindValue(8, static_cast<int>(part.gzipped ? BodyEncoding::Gzip : BodyEncoding::Identity));
+            query.bindValue(9, retries);
             if (!query.exec()) {
                 fail(query);
                 return std::nullopt;
@@ -521,12 +520,13 @@ Outbox::OpenResult Outbox::open(const QString& path, Recovery recovery)
                       old.next();
     }
     const bool created =
-        p.exec(QStringLiteral(
-            "CREATE TABLE IF NOT EXISTS batches ("
-            "id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL, "
-            "enqueued_ms INTEGER NOT NULL, state INTEGER NOT NULL, "
-            "attempts INTEGER NOT NULL, last_error TEXT, events INTEGER NOT NULL, "
-            "lengths BLOB NOT NULL, body BLOB NOT NULL, encoding INTEGER NOT NULL DEFAULT 0)")) &&
+        p.exec(
+            QStringLiteral("CREATE TABLE IF NOT EXISTS batches ("
+                           "id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL, "
+                           "enqueued_ms INTEGER NOT NULL, state INTEGER NOT NULL, "
+                           "attempts INTEGER NOT NULL, last_error TEXT, events INTEGER NOT NULL, "
+                           "lengths BLOB NOT NULL, body BLOB NOT NULL, encoding INTEGER NOT NULL DEFAULT 0, "
+                           "retries INTEGER NOT NULL DEFAULT 0)")) &&
         p.exec(QStringLiteral(
             "CREATE INDEX IF NOT EXISTS batches_by_destination ON batches (destination, state, id)"));
     if (!created) {
@@ -538,6 +538,16 @@ Outbox::OpenResult Outbox::open(const QString& path, Recovery recovery)
         !p.exec(QStringLiteral("ALTER TABLE batches ADD COLUMN encoding INTEGER NOT NULL DEFAULT 0"))) {
         result.error = QStringLiteral("cannot migrate the outbox %1 (schema 3) to schema %2: %3")
                            .arg(path)
+                           .arg(kSchemaVersion)
+                           .arg(p.lastError);
+        return result;
+    }
+    // Schemas 3 and 4 had no retries column: their batches were never retried as far as the file knows.
+    if ((found == 3 || found == 4) &&
+        !p.exec(QStringLiteral("ALTER TABLE batches ADD COLUMN retries INTEGER NOT NULL DEFAULT 0"))) {
+        result.error = QStringLiteral("cannot migrate the outbox %1 (schema %2) to schema %3: %4")
+                           .arg(path)
+                           .arg(found)
                            .arg(kSchemaVersion)
                            .arg(p.lastError);
         return result;
@@ -595,9 +605,9 @@ OutboxBatch Outbox::takeBatch(const QString& destination, const BatchLimits& lim
     const int maxEvents = qMax(1, limits.maxEvents);
     QSqlQuery query(d->db());
     query.setForwardOnly(true);
-    query.prepare(
-        QStringLiteral("SELECT id, events, attempts, lengths, body, enqueued_ms, last_error, encoding "
-                       "FROM batches WHERE destination = ? AND state = 0 ORDER BY id LIMIT ?"));
+    query.prepare(QStringLiteral(
+        "SELECT id, events, attempts, lengths, body, enqueued_ms, last_error, encoding, retries "
+        "FROM batches WHERE destination = ? AND state = 0 ORDER BY id LIMIT ?"));
     query.bindValue(0, destination);
     // Small rows are joined up to maxEvents of them; the oldest queued rows include those in flight.
     query.bindValue(1, maxEvents + d->inFlightRows(destination));
@@ -656,6 +666,7 @@ OutboxBatch Outbox::takeBatch(const QString& destination, const BatchLimits& lim
                 const qint64 enqueuedMs = query.value(5).toLongLong();
                 const int attempts = query.value(2).toInt();
                 const QString reason = query.value(6).toString();
+                const int retries = query.value(8).toInt();
                 query.finish();
                 QSqlDatabase database = d->db();
                 if (!database.transaction()) {
@@ -671,7 +682,7 @@ OutboxBatch Outbox::takeBatch(const QString& destination, const BatchLimits& lim
                 update.bindValue(3, id);
                 const std::optional<QList<qint64>> headId =
                     update.exec() ? d->insertParts({head}, destination, enqueuedMs, OutboxState::Queued,
-                                                   attempts, reason)
+                                                   attempts, reason, retries)
                                   : std::nullopt;
                 if (!headId || !database.commit()) {
                     if (!headId && d->lastError.isEmpty())
@@ -721,8 +732,6 @@ bool Outbox::remove(const QList<qint64>& rows)
     if (rows.isEmpty())
         return true;
     d->forget(rows);
-    for (qint64 row : rows)
-        d->retries.remove(row);
     return d->exec(QStringLiteral("DELETE FROM batches WHERE id IN (%1)").arg(idList(rows)));
 }
 
@@ -775,7 +784,14 @@ qint64 Outbox::discard(const QList<qint64>& rows)
 
 int Outbox::retries(qint64 row) const
 {
-    return d->retries.value(row);
+    QSqlQuery query(d->db());
+    query.prepare(QStringLiteral("SELECT retries FROM batches WHERE id = ?"));
+    query.bindValue(0, row);
+    if (!query.exec()) {
+        d->fail(query);
+        return 0;
+    }
+    return query.next() ? query.value(0).toInt() : 0;
 }
 
 bool Outbox::isInFlight(qint64 row) const
@@ -788,8 +804,8 @@ QList<OutboxBatchInfo> Outbox::batches(int limit) const
     QList<OutboxBatchInfo> result;
     QSqlQuery query(d->db());
     query.setForwardOnly(true);
-    query.prepare(QStringLiteral("SELECT id, destination, state, events, enqueued_ms, attempts, last_error "
-                                 "FROM batches ORDER BY id LIMIT ?"));
+    query.prepare(QStringLiteral("SELECT id, destination, state, events, enqueued_ms, attempts, last_error, "
+                                 "retries FROM batches ORDER BY id LIMIT ?"));
     query.bindValue(0, qMax(0, limit));
     if (!query.exec()) {
         d->fail(query);
@@ -807,7 +823,7 @@ QList<OutboxBatchInfo> Outbox::batches(int limit) const
         info.enqueuedAtMs = query.value(4).toLongLong();
         info.attempts = query.value(5).toInt();
         info.lastError = query.value(6).toString();
-        info.retries = d->retries.value(info.row);
+        info.retries = query.value(7).toInt();
         result.append(info);
     }
     return result;

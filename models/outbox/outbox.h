@@ -37,7 +37,7 @@ struct OutboxBatchInfo
     qint64 enqueuedAtMs = 0;
     int attempts = 0;  // requests that carried it and got no final answer (since the last retry)
     QString lastError; // why the last attempt failed; for a failed batch, why it was given up
-    int retries = 0;   // times the user retried it since this process opened the outbox
+    int retries = 0;   // times the user retried it (kept in the file: also after a restart)
 };
 
 // Limits of one request the outbox cuts; Algolia's by default (RequestLimits), smaller ones for tests and
@@ -142,7 +142,7 @@ public:
     // The stored batches of every destination, oldest first, at most `limit` (in-flight ones told apart
     // from queued ones by this process's sender). Reads no bodies.
     QList<OutboxBatchInfo> batches(int limit = 500) const;
-    // How often the user retried this row since the outbox was opened (0: never).
+    // How often the user retried this row (0: never, or no such row), as the file says.
     int retries(qint64 row) const;
     // Whether a row is in flight (taken by this process's sender, not answered yet).
     bool isInFlight(qint64 row) const;

@@ -54,6 +54,7 @@ private Q_SLOTS:
     void refusesAFileOfANewerVersion();
     void gzipBodiesAreStoredCompressedAndReadBackExactly();
     void migratesASchema3File();
+    void migratesASchema4FileKeepingItsBatches();
 };
 
 void TestOutbox::stampsCollectionTimeOnlyWhenAbsent()
@@ -228,12 +229,16 @@ void TestOutbox::batchesAreListedWithStateAndRetriedOrDiscardedOneByOne()
         QCOMPARE(outbox.requeueFailed(us), 2);
         QCOMPARE(outbox.retries(again.row), 2);
     }
-    // After a restart the batches are still listed; what was in flight is queued; retries start again.
+    // After a restart the batches are still listed; what was in flight is queued; the retries, attempts and
+    // reason are the file's, so "failed again" still reads so.
     auto reopened = Outbox::open(path);
     const QList<OutboxBatchInfo> listed = reopened.outbox->batches();
     QCOMPARE(listed.size(), 2);
     QCOMPARE(listed.at(0).state, OutboxState::Queued);
-    QCOMPARE(listed.at(0).retries, 0);
+    QCOMPARE(listed.at(0).retries, 2);
+    QCOMPARE(reopened.outbox->retries(listed.at(0).row), 2);
+    QCOMPARE(listed.at(0).lastError, QStringLiteral("again"));
+    QCOMPARE(listed.at(1).retries, 0);
     QCOMPARE(listed.at(1).state, OutboxState::Queued);
     QCOMPARE(reopened.outbox->discard({listed.at(0).row, listed.at(1).row}), 3);
     QVERIFY(reopened.outbox->batches().isEmpty());
@@ -515,6 +520,69 @@ void TestOutbox::migratesASchema3File()
     QCOMPARE(batch.jsons(), jsons);
     QCOMPARE(opened.outbox->enqueueRaw(jsons, QStringLiteral("us|A"), 5, BatchLimits{}, BodyEncoding::Gzip),
              2);
+}
+
+void TestOutbox::migratesASchema4FileKeepingItsBatches()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("outbox.sqlite"));
+    const QList<QByteArray> jsons{EventCodec::encodeEvent(makeEvent(1, 5))};
+    {
+        // Schema 4: batch rows with the encoding column, the user's retries in memory only.
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("v4"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        QVERIFY(query.exec(QStringLiteral(
+            "CREATE TABLE batches (id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL, "
+            "enqueued_ms INTEGER NOT NULL, state INTEGER NOT NULL, attempts INTEGER NOT NULL, last_error "
+            "TEXT, events INTEGER NOT NULL, lengths BLOB NOT NULL, body BLOB NOT NULL, encoding INTEGER NOT "
+            "NULL DEFAULT 0)")));
+        QVERIFY(query.exec(QStringLiteral("PRAGMA user_version=4")));
+        const quint32 length = static_cast<quint32>(jsons.constFirst().size());
+        query.prepare(QStringLiteral(
+            "INSERT INTO batches (destination, enqueued_ms, state, attempts, last_error, events, lengths, "
+            "body) VALUES ('us|A', 1, 2, 3, 'gave up after 3 attempts', 1, ?, ?)"));
+        query.bindValue(0, QByteArray(reinterpret_cast<const char*>(&length), 4)); // little-endian here
+        query.bindValue(1, EventCodec::encodeRawBatch(jsons));
+        QVERIFY(query.exec());
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("v4"));
+    qint64 row = 0;
+    {
+        auto opened = Outbox::open(path);
+        QVERIFY2(opened.outbox, qPrintable(opened.error));
+        const QList<OutboxBatchInfo> batches = opened.outbox->batches();
+        QCOMPARE(batches.size(), 1);
+        QCOMPARE(batches.constFirst().state, OutboxState::Failed);
+        QCOMPARE(batches.constFirst().attempts, 3);
+        QCOMPARE(batches.constFirst().lastError, QStringLiteral("gave up after 3 attempts"));
+        QCOMPARE(batches.constFirst().retries, 0); // never retried, as far as the file knows
+        row = batches.constFirst().row;
+        QCOMPARE(opened.outbox->requeue({row}), 1);
+        const OutboxBatch batch = opened.outbox->takeBatch(QStringLiteral("us|A"), BatchLimits{});
+        QCOMPARE(batch.jsons(), jsons);
+        QVERIFY(opened.outbox->recordAttempt(batch.rows, QStringLiteral("couldn't connect")));
+        QVERIFY(opened.outbox->markFailed(batch.rows, QStringLiteral("gave up after 1 attempts")));
+    }
+    // Reopened: migrated once, the retry and the last attempt's reason are the file's.
+    auto reopened = Outbox::open(path);
+    QVERIFY2(reopened.outbox, qPrintable(reopened.error));
+    const OutboxBatchInfo info = reopened.outbox->batches().constFirst();
+    QCOMPARE(info.row, row);
+    QCOMPARE(info.state, OutboxState::Failed);
+    QCOMPARE(info.retries, 1);
+    QCOMPARE(info.attempts, 1);
+    QCOMPARE(info.lastError, QStringLiteral("gave up after 1 attempts"));
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("v5"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery version(db);
+        QVERIFY(version.exec(QStringLiteral("PRAGMA user_version")) && version.next());
+        QCOMPARE(version.value(0).toInt(), 5);
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("v5"));
 }
 
 QTEST_GUILESS_MAIN(TestOutbox)
