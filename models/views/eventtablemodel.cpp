@@ -403,7 +403,7 @@ QVariant EventTableModel::displayValue(const LogRecord& record, const RecordText
     case Column::EventType:
         return texts.type;
     case Column::EventName:
-        return texts.name;
+        return texts.cell;
     case Column::ReceivedAt: {
         const QDateTime at = QDateTime::fromMSecsSinceEpoch(record.receivedAtMs);
         const qint64 now = m_now();

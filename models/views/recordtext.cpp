@@ -30,6 +30,50 @@ QString requestLine(const LogRecord& record)
     return record.path.isEmpty() ? record.method : record.method + QLatin1Char(' ') + record.path;
 }
 
+namespace {
+
+// The phrases of the statuses a request is refused with (insights-api.md §1.4, §9), for messages too long
+// for a cell: each as short as the name column's sample event name.
+struct StatusPhrase
+{
+    int status;
+    const char* phrase;
+};
+constexpr StatusPhrase kStatusPhrases[] = {
+    {400, "Bad request"},        {401, "Invalid credentials"}, {403, "Forbidden"},
+    {404, "Path not supported"}, {405, "Method not allowed"},  {413, "Body too large"},
+    {415, "Unsupported type"},   {431, "Headers too large"},   {501, "Not implemented"},
+    {503, "Unavailable"},
+};
+
+} // namespace
+
+QString shortReason(int httpStatus, const QString& message)
+{
+    const QString trimmed = message.trimmed();
+    if (trimmed.size() <= kShortReasonChars && !trimmed.contains(QLatin1Char('\n')))
+        return trimmed;
+    for (const StatusPhrase& entry : kStatusPhrases) {
+        if (entry.status == httpStatus)
+            return QString::fromLatin1(entry.phrase);
+    }
+    QString head = trimmed.left(kShortReasonChars);
+    const qsizetype space = head.lastIndexOf(QLatin1Char(' '));
+    if (space > 0)
+        head.truncate(space);
+    return head + QStringLiteral("\u2026");
+}
+
+QStringList shortReasonSamples()
+{
+    // Algolia's short messages (a 400's "No events to process" is the longest), then the phrases.
+    QStringList samples{QStringLiteral("No events to process"), QStringLiteral("Invalid credentials"),
+                        QStringLiteral("Method Not Allowed")};
+    for (const StatusPhrase& entry : kStatusPhrases)
+        samples << QString::fromLatin1(entry.phrase);
+    return samples;
+}
+
 RecordTexts of(const LogRecord& record)
 {
     RecordTexts texts;
@@ -51,8 +95,10 @@ RecordTexts of(const LogRecord& record)
     case RecordKind::Request:
         texts.type = requestLine(record);
         texts.name = record.message;
-        break;
+        texts.cell = shortReason(record.httpStatus, record.message);
+        return texts;
     }
+    texts.cell = texts.name;
     return texts;
 }
 

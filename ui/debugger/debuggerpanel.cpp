@@ -12,6 +12,7 @@
 #include "event/vocabulary.h"
 #include "log/eventlog.h"
 #include "views/eventtablemodel.h"
+#include "views/recordtext.h"
 
 #include <QAction>
 #include <QApplication>
@@ -66,13 +67,20 @@ QByteArray defaultColumns(QHeaderView* header)
     for (const Verdict verdict : allVerdicts())
         status = std::max(status, metrics.horizontalAdvance(verdictName(verdict)));
     status += 24 + header->style()->pixelMetric(QStyle::PM_SmallIconSize) + 4;
+    // The Event name column: an event's name, or a refused request's short reason, read whole. The reasons
+    // get a smaller margin than the samples (still more than the item's own), so that the main columns
+    // keep fitting 1366 px beside the composer.
+    int name = width(QStringLiteral("Product Clicked"));
+    for (const QString& reason : RecordText::shortReasonSamples())
+        name = std::max(name, metrics.horizontalAdvance(reason) + 12);
     const std::pair<Column, int> shown[] = {
         {Column::Status, status},
         {Column::Http, width(QStringLiteral("HTTP"))},
         // "conversion · purchase", "POST /1/events" (a refused request), "43 hits" (a search).
         {Column::EventType, width(QStringLiteral("POST /1/events"))},
-        {Column::EventName, width(QStringLiteral("Product Clicked"))},
-        {Column::UserToken, width(QStringLiteral("anonymous-0f3c2a1b"))},
+        {Column::EventName, name},
+        // Tokens are longer than any column (UUIDs): their start tells them apart, the details show them.
+        {Column::UserToken, width(QStringLiteral("anonymous-0f3c2a"))},
         {Column::Index, width(QStringLiteral("products"))},
         {Column::ReceivedAt, width(QStringLiteral("12:34:56.789 · 59 s ago"))},
     };

@@ -3,13 +3,17 @@
 // in a global settings file), a minimum size that fits small screens. CMake runs this test twice: on a
 // 1366×768 screen at 100 % and on a 2732×1536 screen at 200 % (tests/data/screens/).
 
+#include "../../unit/views/logfixture.h"
+
 #include "debugger/debuggerpanel.h"
+#include "debugger/detailspane.h"
 #include "debugger/filterbar.h"
 #include "main/desktopsession.h"
 #include "main/mainwindow.h"
 #include "settings/appsettings.h"
 #include "style/appearance.h"
 #include "views/eventtablemodel.h"
+#include "views/recordtext.h"
 
 #include <QAbstractButton>
 #include <QAction>
@@ -18,12 +22,14 @@
 #include <QDockWidget>
 #include <QFile>
 #include <QHeaderView>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QScreen>
 #include <QScrollBar>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QStyledItemDelegate>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -54,6 +60,7 @@ private Q_SLOTS:
     void layoutIsSavedPerDataFolderOnly();
     void featureDocksJoinTheLayout();
     void themeAndZoomApplyAndAreKept();
+    void refusedRequestsReadWholeInTheNameColumn();
 
 private:
     static std::unique_ptr<DesktopSession> open(const QString& dataDir);
@@ -332,6 +339,95 @@ void TestWindowLayout::themeAndZoomApplyAndAreKept()
         window->findChild<QAction*>(QStringLiteral("themeSystemAction"))->trigger();
         QVERIFY(!Appearance::isDark(QApplication::palette()));
     }
+}
+
+void TestWindowLayout::refusedRequestsReadWholeInTheNameColumn()
+{
+    // Algolia's long refusals (the 404's paragraph, the endpoint's 431 advice) used to be cut in the Event
+    // name cell: the cell shows a short reason that fits the column, the whole message is on hover and in
+    // the details.
+    QTemporaryDir dir;
+    auto session = open(dir.path());
+    QVERIFY(session);
+    MainWindow* window = session->window();
+    window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window));
+    QCOMPARE(window->size(), QSize(1366, 768));
+    const QString notFound = QStringLiteral(
+        "Path not supported by Insights REST API. Please have a look at "
+        "[https://www.algolia.com/doc/rest-api/insights/](https://www.algolia.com/doc/rest-api/insights) for "
+        "the list of valid commands.");
+    const QList<std::pair<int, QString>> refusals = {
+        {401, QStringLiteral("Invalid credentials")},
+        {404, notFound},
+        {405, QStringLiteral("Method Not Allowed")},
+        {413, QStringLiteral("Request Entity Too Large")},
+        {431, QStringLiteral("Request Header Fields Too Large: 9000 bytes of request line and headers, the "
+                             "debugger accepts 8192. Browsers send every cookie of the endpoint's host: "
+                             "clear some, or raise the limit")},
+        {400, QStringLiteral("No events to process")},
+        {400, QStringLiteral("The body is not valid gzip data")},
+        {403, QStringLiteral("Forbidden: the automation API answers loopback hosts only")},
+        {501, QStringLiteral("Not Implemented: Transfer-Encoding gzip")},
+    };
+    QList<LogRecord> records;
+    for (const auto& [status, message] : refusals)
+        records << LogFixture::refusedRequest(QStringLiteral("req-%1").arg(records.size()), status, message,
+                                              QStringLiteral("/1/events"), QByteArrayLiteral("{}"));
+    session->log()->append(records);
+    session->log()->flush();
+
+    DebuggerPanel* panel = window->debuggerPanel();
+    QTableView* table = panel->tableView();
+    QAbstractItemModel* model = table->model();
+    auto requestRows = [&] {
+        QList<int> rows;
+        for (int row = 0; row < model->rowCount(); ++row) {
+            if (model->index(row, 0).data(EventTableModel::KindRole).toInt() ==
+                static_cast<int>(RecordKind::Request))
+                rows << row;
+        }
+        return rows;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(requestRows().size(), refusals.size(), 10000);
+    const int nameColumn = static_cast<int>(EventTableModel::Column::EventName);
+    const int columnWidth = table->horizontalHeader()->sectionSize(nameColumn);
+    QTRY_COMPARE(table->horizontalScrollBar()->maximum(), 0); // the wider name column still fits 1366 px
+    for (const int row : requestRows()) {
+        const QModelIndex cell = model->index(row, nameColumn);
+        const QString message = cell.data(Qt::ToolTipRole).toString().section(QStringLiteral(" \u00b7 "), 1);
+        const int status = model->index(row, static_cast<int>(EventTableModel::Column::Http)).data().toInt();
+        const QString text = cell.data().toString();
+        QCOMPARE(text, RecordText::shortReason(status, message));
+        QVERIFY2(!text.endsWith(QStringLiteral("\u2026")), qPrintable(text)); // never cut by us either
+        // The width the view's delegate needs for the text, its margins included, fits the column.
+        QStyleOptionViewItem option;
+        option.initFrom(table->viewport());
+        option.font = table->font();
+        option.fontMetrics = QFontMetrics(table->font());
+        const int needed = table->itemDelegateForIndex(cell)->sizeHint(option, cell).width();
+        QVERIFY2(
+            needed <= columnWidth,
+            qPrintable(QStringLiteral("\"%1\" needs %2 px in %3").arg(text).arg(needed).arg(columnWidth)));
+        // The whole message: on hover (after the request line) and in the details.
+        QVERIFY2(refusals.contains(std::pair<int, QString>(status, message)), qPrintable(message));
+    }
+    const int notFoundRow = [&] {
+        for (const int row : requestRows()) {
+            if (model->index(row, static_cast<int>(EventTableModel::Column::Http)).data().toInt() == 404)
+                return row;
+        }
+        return -1;
+    }();
+    QVERIFY(notFoundRow >= 0);
+    QCOMPARE(model->index(notFoundRow, nameColumn).data().toString(), QStringLiteral("Path not supported"));
+    table->setCurrentIndex(model->index(notFoundRow, 0));
+    const qint64 id = model->index(notFoundRow, 0).data(EventTableModel::RecordIdRole).toLongLong();
+    QTRY_COMPARE(panel->detailsPane()->recordId(), id);
+    auto* summary = panel->detailsPane()->findChild<QLabel*>(QStringLiteral("detailsSummary"));
+    QVERIFY(summary);
+    QTRY_VERIFY2(summary->text().contains(QStringLiteral("for the list of valid commands.")),
+                 qPrintable(summary->text()));
 }
 
 QTEST_MAIN(TestWindowLayout)
