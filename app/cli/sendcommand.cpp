@@ -7,6 +7,7 @@
 #include "event/eventcodec.h"
 #include "log/eventlog.h"
 #include "outbox/outbox.h"
+#include "views/eventexchange.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -305,6 +306,14 @@ int runSendCommand(int argc, char** argv)
             return usageError(*decoded.inputError);
         if (decoded.batch.payloadError && decoded.batch.events.isEmpty())
             return usageError(decoded.batch.payloadError->message);
+        // A replay of the debugger's own export: its searches and refused requests are not events to send.
+        if (std::optional<EventExchange::ExportedEvents> exported =
+                EventExchange::eventsOfExport(decoded.batch)) {
+            if (exported->otherRecords > 0)
+                printErr(QStringLiteral("note: %1 search or refused-request record(s) of the export left out")
+                             .arg(exported->otherRecords));
+            decoded.batch = std::move(exported->batch);
+        }
         if (decoded.batch.events.isEmpty())
             return usageError(QStringLiteral("no events in %1").arg(options.input));
     }

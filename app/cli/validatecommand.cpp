@@ -5,6 +5,7 @@
 #include "event/eventkind.h"
 #include "event/validator.h"
 #include "log/recordbuilder.h"
+#include "views/eventexchange.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -208,6 +209,17 @@ int runValidateCommand(int argc, char** argv)
         decoded = EventCodec::decodeInput(input.bytes);
         if (decoded.inputError)
             return usageError(*decoded.inputError);
+        // An export of the debugger itself: its searches and refused requests are not events to judge.
+        if (std::optional<EventExchange::ExportedEvents> exported =
+                EventExchange::eventsOfExport(decoded.batch)) {
+            if (exported->otherRecords > 0)
+                std::fprintf(stderr,
+                             "note: %lld search or refused-request record(s) of the export left out\n",
+                             static_cast<long long>(exported->otherRecords));
+            if (exported->batch.events.isEmpty())
+                return usageError(QStringLiteral("no events in %1").arg(positional.constFirst()));
+            decoded.batch = std::move(exported->batch);
+        }
         if (decoded.shape == InputShape::RequestBody)
             verdict =
                 Validator::validateBody(input.bytes, context); // the size limit applies to a request body

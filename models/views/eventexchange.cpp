@@ -652,7 +652,35 @@ ImportedElement readElement(const QByteArray& raw, qint64 nowMs)
     return element;
 }
 
+// The events among `elements`, decoded again from their text without the tag.
+DecodedBatch untaggedEvents(const QList<ImportedElement>& elements)
+{
+    QByteArray events;
+    for (const ImportedElement& element : elements) {
+        if (!element.record)
+            events += singleLine(element.eventJson) + '\n';
+    }
+    return events.isEmpty() ? DecodedBatch() : EventCodec::decodeInput(events).batch;
+}
+
 } // namespace
+
+std::optional<ExportedEvents> eventsOfExport(const DecodedBatch& batch)
+{
+    if (batch.rawEvents.size() != batch.events.size())
+        return std::nullopt;
+    QList<ImportedElement> elements;
+    bool tagged = false;
+    qsizetype others = 0;
+    for (const QByteArray& raw : batch.rawEvents) {
+        elements << readElement(raw, 0);
+        tagged = tagged || elements.constLast().record || elements.constLast().eventJson != raw;
+        others += elements.constLast().record ? 1 : 0;
+    }
+    if (!tagged)
+        return std::nullopt;
+    return ExportedEvents{untaggedEvents(elements), others};
+}
 
 ImportResult importData(const QByteArray& data, const ValidationContext& context, qint64 nowMs)
 {
@@ -711,12 +739,7 @@ ImportResult importData(const QByteArray& data, const ValidationContext& context
         tagged = tagged || elements.constLast().record || elements.constLast().eventJson != raw;
     }
     if (tagged && elements.size() == batch.events.size()) {
-        QByteArray events;
-        for (const ImportedElement& element : std::as_const(elements)) {
-            if (!element.record)
-                events += singleLine(element.eventJson) + '\n';
-        }
-        batch = events.isEmpty() ? DecodedBatch() : EventCodec::decodeInput(events).batch;
+        batch = untaggedEvents(elements);
     } else {
         elements.clear();
         for (qsizetype i = 0; i < batch.events.size(); ++i)

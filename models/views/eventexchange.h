@@ -85,4 +85,15 @@ struct ImportResult
 ImportResult importData(const QByteArray& data, const ValidationContext& context, qint64 nowMs);
 bool isInsightsHost(const QString& host);
 
+// For `validate` and `send`, which judge and send events only: the events of one of the debugger's own
+// exports (NDJSON or a JSON array whose records are tagged with their "kind") without the tag, in file order,
+// and how many searches and refused requests were left out. nullopt when nothing is tagged (a plain file of
+// events, which is used as it is).
+struct ExportedEvents
+{
+    DecodedBatch batch;
+    qsizetype otherRecords = 0;
+};
+std::optional<ExportedEvents> eventsOfExport(const DecodedBatch& batch);
+
 } // namespace EventExchange

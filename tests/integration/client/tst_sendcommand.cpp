@@ -6,6 +6,7 @@
 #include "event/eventcodec.h"
 #include "log/eventlog.h"
 #include "outbox/outbox.h"
+#include "views/eventexchange.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -105,6 +106,7 @@ private Q_SLOTS:
     void usageErrors();
     void allAcceptedExitsZero();
     void sendsEventsAsWrittenAndStampsTheRest();
+    void replaysAnExportWithoutItsSearches();
     void rejectedExitsOneWithFirstMessage();
     void retriesAndKeepsTheKeyOutOfOutput();
     void failedAfterBoundedRetriesStaysInOutbox();
@@ -221,6 +223,48 @@ void TestSendCommand::sendsEventsAsWrittenAndStampsTheRest()
     QCOMPARE(sent.events.at(0).timestamp.value_or(0), 1790000000000);
     QVERIFY(sent.events.at(1).timestamp.value_or(0) >= before);
     QCOMPARE(sent.events.at(1).userToken.value_or(QString()), QStringLiteral("u-2"));
+}
+
+// Replaying one of the debugger's own exports sends its events as they were received (without the export's
+// "kind" tag) and leaves its searches out, saying so.
+void TestSendCommand::replaysAnExportWithoutItsSearches()
+{
+    QByteArray exported;
+    const QList<QByteArray> lines = ndjson(3).trimmed().split('\n');
+    for (const QByteArray& line : lines) {
+        LogRecord event;
+        event.kind = RecordKind::Event;
+        event.accepted = true;
+        event.httpStatus = 200;
+        event.rawJson = line;
+        exported += EventExchange::exportLine(event) + '\n';
+        if (line == lines.constFirst()) {
+            LogRecord search;
+            search.kind = RecordKind::Search;
+            search.httpStatus = 200;
+            search.rawJson = R"({"index":"products","query":"shoe"})";
+            exported += EventExchange::exportLine(search) + '\n';
+        }
+    }
+    QFile file(m_dir.filePath(QStringLiteral("export.ndjson")));
+    QVERIFY(file.open(QIODevice::WriteOnly) && file.write(exported) == exported.size());
+    file.close();
+
+    FaultServer server;
+    QVERIFY(server.listen());
+    SendProcess send({file.fileName(), QStringLiteral("--to"), server.url().toString(),
+                      QStringLiteral("--outbox"), m_dir.filePath(QStringLiteral("export.sqlite"))});
+    const Run run = send.finish();
+    QVERIFY2(run.exitCode == 0, run.err.constData());
+    QVERIFY2(run.err.contains("1 search or refused-request record(s) of the export left out"),
+             run.err.constData());
+    QCOMPARE(server.requests().size(), 1);
+    const QByteArray body = server.requests().constFirst().body;
+    QVERIFY2(!body.contains("\"kind\""), body.constData());
+    const DecodedBatch sent = EventCodec::decodeRequestBody(body);
+    QCOMPARE(sent.events.size(), 3);
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(sent.events.at(i).extra(QStringLiteral("seq")), QByteArray::number(i));
 }
 
 void TestSendCommand::rejectedExitsOneWithFirstMessage()

@@ -1,5 +1,6 @@
 // `insights-debugger validate` as a user runs it: the built executable, real files, exit statuses, reports.
 #include "conformancecase.h"
+#include "views/eventexchange.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -46,6 +47,7 @@ private Q_SLOTS:
     void conformanceCases();
     void singleEventAndNdjson();
     void textReportNamesEventsAndFields();
+    void debuggerExportJudgesItsEventsOnly();
     void catalogOptionWarnsAboutUnknownObjectIDs();
     void badInputGetsOneLineAndStatus2_data();
     void badInputGetsOneLineAndStatus2();
@@ -137,6 +139,57 @@ void TestValidateCommand::textReportNamesEventsAndFields()
     QVERIFY(text.contains(QLatin1String("error  events[0].positions[0]  positions.notPositive")));
     QVERIFY(text.contains(QLatin1String("HTTP 422 {\"status\":422,\"message\":\"Event of type click may only "
                                         "have strictly positive positions\"}")));
+}
+
+// An export of the debugger carries searches and refused requests beside its events, each tagged with its
+// kind: validate judges the events (without their tag) and says how many other records it left out.
+void TestValidateCommand::debuggerExportJudgesItsEventsOnly()
+{
+    const QByteArray view =
+        R"({"eventType":"view","eventName":"Product Viewed","index":"products","userToken":"u1","objectIDs":["o1"]})";
+    LogRecord event;
+    event.kind = RecordKind::Event;
+    event.accepted = true;
+    event.httpStatus = 200;
+    event.rawJson = view;
+    LogRecord search;
+    search.kind = RecordKind::Search;
+    search.httpStatus = 200;
+    search.rawJson = R"({"index":"products","query":"shoe","queryID":"43b15df305339e827f0ac0bdc5ebcaa7"})";
+    LogRecord refused;
+    refused.kind = RecordKind::Request;
+    refused.httpStatus = 401;
+    refused.message = QStringLiteral("Invalid credentials");
+    refused.method = QStringLiteral("POST");
+    refused.path = QStringLiteral("/1/events");
+    refused.rawJson = "not json";
+    QByteArray exported;
+    for (const LogRecord& record : {event, search, refused, event})
+        exported += EventExchange::exportLine(record) + '\n';
+    QVERIFY(exported.contains("\"kind\":\"search\"") && exported.contains("\"kind\":\"request\""));
+
+    Run run = validate({QStringLiteral("--json"), write(QStringLiteral("export.ndjson"), exported)});
+    QCOMPARE(run.exitCode, 0);
+    QJsonObject report = QJsonDocument::fromJson(run.out).object();
+    QCOMPARE(report.value(QLatin1String("events")).toArray().size(), 2);
+    QVERIFY2(run.err.contains("2 search or refused-request record(s) of the export left out"), run.err);
+
+    // A broken event of the export is still found, under its position among the events.
+    QByteArray broken = view;
+    broken.replace("\"index\":\"products\",", "");
+    event.rawJson = broken;
+    exported += EventExchange::exportLine(event) + '\n';
+    run = validate({QStringLiteral("--json"), write(QStringLiteral("export.ndjson"), exported)});
+    QCOMPARE(run.exitCode, 1);
+    report = QJsonDocument::fromJson(run.out).object();
+    const QJsonArray events = report.value(QLatin1String("events")).toArray();
+    QCOMPARE(events.size(), 3);
+    QCOMPARE(events.at(2).toObject().value(QLatin1String("valid")).toBool(), false);
+
+    // Only searches: nothing to judge is a usage error, not a pass.
+    run = validate({write(QStringLiteral("searches.ndjson"), EventExchange::exportLine(search) + '\n')});
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains("no events in"), run.err);
 }
 
 void TestValidateCommand::catalogOptionWarnsAboutUnknownObjectIDs()
