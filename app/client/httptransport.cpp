@@ -191,6 +191,7 @@ SendResult resultOf(const Transfer& transfer, CURLcode code, bool timedOut)
     }
     if (result.httpStatus > 0) {
         result.message = HttpHeaders::messageFromBody(result.body);
+        result.contentType = headerOf(transfer, "Content-Type");
         const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
         if (const QByteArray retryAfter = headerOf(transfer, "Retry-After"); !retryAfter.isEmpty())
             result.retryAfterMs = HttpHeaders::parseRetryAfterMs(retryAfter, nowMs);

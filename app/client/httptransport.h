@@ -42,8 +42,9 @@ enum class SendStatus
 struct SendResult
 {
     SendStatus status = SendStatus::TransportError;
-    int httpStatus = 0;  // 0 without an HTTP answer
-    QByteArray body;     // the response body
+    int httpStatus = 0;     // 0 without an HTTP answer
+    QByteArray body;        // the response body
+    QByteArray contentType; // the answer's Content-Type, as sent
     QString message;     // Algolia's `message` from a JSON body, else the body text (short), else the error
     QString errorString; // the transport error, for TransportError/Timeout
     QString requestId;   // x-request-id / x-algolia-request-id of the answer, else the one we sent

@@ -1,8 +1,7 @@
 #include "searchrelay.h"
 
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
-#include <QNetworkRequest>
+#include "client/httptransport.h"
+
 #include <QThread>
 #include <QUrl>
 
@@ -30,10 +29,10 @@ bool isHopHeader(const QByteArray& lowercaseName)
 
 } // namespace
 
-// Owns the network access manager on the relay's thread.
+// Owns the relay's HTTP client (the app's one, HttpTransport) on the relay's thread.
 struct SearchRelay::Worker final : QObject
 {
-    QNetworkAccessManager* network = nullptr;
+    HttpTransport* transport = nullptr;
 
     void send(std::shared_ptr<RelayRequest> request, QStringList hosts, int attempt,
               std::function<void(RelayAnswer)> done, QString lastError)
@@ -44,34 +43,34 @@ struct SearchRelay::Worker final : QObject
             done(answer);
             return;
         }
-        if (!network)
-            network = new QNetworkAccessManager(this);
+        if (!transport)
+            transport = new HttpTransport(this);
         QString target = hosts.at(attempt) + QString::fromUtf8(request->path);
         if (!request->query.isEmpty())
             target += QLatin1Char('?') + QString::fromUtf8(request->query);
-        QNetworkRequest outgoing(QUrl::fromEncoded(target.toUtf8()));
-        outgoing.setTransferTimeout(kTimeoutMs);
-        outgoing.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                              QNetworkRequest::ManualRedirectPolicy);
+        SendRequest outgoing;
+        outgoing.method = request->method;
+        outgoing.url = QUrl::fromEncoded(target.toUtf8());
+        outgoing.body = request->body;
+        outgoing.timeoutMs = kTimeoutMs;
         for (const auto& [name, value] : std::as_const(request->headers)) {
             if (!isHopHeader(name.toLower()))
-                outgoing.setRawHeader(name, value);
+                outgoing.headers.append({name, value});
         }
-        QNetworkReply* reply = network->sendCustomRequest(outgoing, request->method, request->body);
-        connect(reply, &QNetworkReply::finished, this, [this, reply, request, hosts, attempt, done]() {
-            reply->deleteLater();
-            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-            if (status > 0 && status < 500) {
+        // Redirects are not followed (HttpTransport never does): the site gets Algolia's answer as it is.
+        transport->execute(outgoing, this, [this, request, hosts, attempt, done](const SendResult& result) {
+            if (result.httpStatus > 0 && result.httpStatus < 500) {
                 RelayAnswer answer;
-                answer.status = status;
-                answer.body = reply->readAll();
-                answer.contentType = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
+                answer.status = result.httpStatus;
+                answer.body = result.body;
+                answer.contentType = result.contentType;
                 done(answer);
                 return;
             }
-            const QString error = status > 0
-                                      ? QStringLiteral("HTTP %1 from %2").arg(status).arg(hosts.at(attempt))
-                                      : reply->errorString();
+            const QString error =
+                result.httpStatus > 0
+                    ? QStringLiteral("HTTP %1 from %2").arg(result.httpStatus).arg(hosts.at(attempt))
+                    : result.errorString;
             send(request, hosts, attempt + 1, done, error);
         });
     }
