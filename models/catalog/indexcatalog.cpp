@@ -30,26 +30,52 @@ QString objectIDOf(const QJsonObject& object)
     return {};
 }
 
+// A key for looking bytes up in a QHash<QByteArray, …> without copying them.
+QByteArray rawBytes(std::string_view utf8)
+{
+    return QByteArray::fromRawData(utf8.data(), static_cast<qsizetype>(utf8.size()));
+}
+
 } // namespace
 
 IndexCatalog::IndexCatalog(QString indexName)
-    : m_indexName(std::move(indexName))
-{}
+{
+    setIndexName(std::move(indexName));
+}
+
+void IndexCatalog::setIndexName(const QString& name)
+{
+    m_indexName = name;
+    m_indexNameUtf8 = name.toUtf8();
+}
+
+bool IndexCatalog::appliesTo(std::string_view utf8Index) const
+{
+    return m_indexName.isEmpty() ||
+           std::string_view(m_indexNameUtf8.constData(), static_cast<size_t>(m_indexNameUtf8.size())) ==
+               utf8Index;
+}
+
+bool IndexCatalog::contains(std::string_view utf8ObjectID) const
+{
+    return m_byObjectID.contains(Utf8Key{rawBytes(utf8ObjectID)});
+}
 
 void IndexCatalog::addRecord(Record record)
 {
-    const auto existing = m_byObjectID.constFind(record.objectID);
+    Utf8Key key{record.objectID.toUtf8()};
+    const auto existing = m_byObjectID.constFind(key);
     if (existing != m_byObjectID.constEnd()) {
         m_records[*existing] = std::move(record);
         return;
     }
-    m_byObjectID.insert(record.objectID, m_records.size());
+    m_byObjectID.insert(std::move(key), m_records.size());
     m_records.append(std::move(record));
 }
 
 const IndexCatalog::Record* IndexCatalog::record(const QString& objectID) const
 {
-    const auto it = m_byObjectID.constFind(objectID);
+    const auto it = m_byObjectID.constFind(Utf8Key{objectID.toUtf8()});
     return it == m_byObjectID.constEnd() ? nullptr : &m_records.at(*it);
 }
 

@@ -6,6 +6,10 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <optional>
+#include <string>
+#include <string_view>
+
 #include <sys/stat.h>
 
 class TestIndexCatalog final : public QObject
@@ -20,6 +24,9 @@ private Q_SLOTS:
     void refusesWhatIsNotARecordsFile_data();
     void refusesWhatIsNotARecordsFile();
     void searchMatchesEveryWord();
+    void looksUpUtf8BytesAsItsText_data();
+    void looksUpUtf8BytesAsItsText();
+    void aCopyKeepsItsLookup();
 };
 
 void TestIndexCatalog::readsTheUsualShapes_data()
@@ -112,6 +119,62 @@ void TestIndexCatalog::searchMatchesEveryWord()
     QCOMPARE(catalog.search(QStringLiteral("THE")).size(), 2);
     QCOMPARE(catalog.search(QStringLiteral("m2")).constFirst()->title, QStringLiteral("The General"));
     QVERIFY(catalog.appliesTo(u"anything"));
+}
+
+// The ingest path asks with the parser's UTF-8 bytes, the UI with QStrings: both must give the same answer.
+void TestIndexCatalog::looksUpUtf8BytesAsItsText_data()
+{
+    QTest::addColumn<QString>("objectID");
+    QTest::addRow("ascii") << QStringLiteral("m1");
+    QTest::addRow("latin-1") << QStringLiteral("caf\u00e9");
+    QTest::addRow("cjk") << QStringLiteral("\u65e5\u672c-42");
+    QTest::addRow("astral") << QStringLiteral("pizza-\U0001F355");
+    QTest::addRow("quote and backslash") << QStringLiteral("a\"b\\c");
+    QTest::addRow("empty") << QString();
+}
+
+void TestIndexCatalog::looksUpUtf8BytesAsItsText()
+{
+    QFETCH(QString, objectID);
+    IndexCatalog catalog(QStringLiteral("caf\u00e9s"));
+    catalog.addRecord({objectID, QStringLiteral("Title"), {}});
+    const QByteArray utf8 = objectID.toUtf8();
+    const std::string_view bytes(utf8.constData(), static_cast<size_t>(utf8.size()));
+    QVERIFY(catalog.contains(objectID));
+    QVERIFY(catalog.contains(bytes));
+    QVERIFY(catalog.record(objectID));
+    // Near misses: a byte less, a byte more, another text.
+    if (!bytes.empty())
+        QVERIFY(!catalog.contains(bytes.substr(0, bytes.size() - 1)));
+    const std::string longer = std::string(bytes) + "x";
+    QVERIFY(!catalog.contains(std::string_view(longer)));
+    QVERIFY(!catalog.contains(objectID.toUpper() + QLatin1Char('X')));
+    // The index name, as bytes too.
+    QVERIFY(catalog.appliesTo(std::string_view("caf\xc3\xa9s")));
+    QVERIFY(!catalog.appliesTo(std::string_view("cafes")));
+    QVERIFY(catalog.appliesTo(u"caf\u00e9s"));
+    catalog.setIndexName(QStringLiteral("other"));
+    QVERIFY(catalog.appliesTo(std::string_view("other")));
+    QVERIFY(!catalog.appliesTo(std::string_view("caf\xc3\xa9s")));
+    catalog.setIndexName(QString());
+    QVERIFY(catalog.appliesTo(std::string_view("anything")));
+}
+
+void TestIndexCatalog::aCopyKeepsItsLookup()
+{
+    std::optional<IndexCatalog> copy;
+    {
+        IndexCatalog original(QStringLiteral("movies"));
+        for (int i = 0; i < 100; ++i)
+            original.addRecord({QStringLiteral("m%1").arg(i), QStringLiteral("Movie %1").arg(i), {}});
+        original.addRecord({QStringLiteral("m7"), QStringLiteral("Replaced"), {}});
+        copy = original;
+    }
+    QCOMPARE(copy->size(), 100);
+    QVERIFY(copy->contains(std::string_view("m99")));
+    QVERIFY(!copy->contains(std::string_view("m100")));
+    QCOMPARE(copy->record(QStringLiteral("m7"))->title, QStringLiteral("Replaced"));
+    QVERIFY(copy->appliesTo(std::string_view("movies")));
 }
 
 QTEST_GUILESS_MAIN(TestIndexCatalog)
