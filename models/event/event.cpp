@@ -4,24 +4,26 @@
 
 #include <QLocale>
 
+#include <algorithm>
 #include <cmath>
 
-std::optional<double> Amount::toDouble() const
+std::optional<double> Amount::valueOf(QByteArrayView json)
 {
     if (json.isEmpty())
         return std::nullopt;
-    if (!isString()) {
+    if (!json.startsWith('"')) {
         bool ok = false;
         const double number = json.toDouble(&ok);
         return ok ? std::optional<double>(number) : std::nullopt;
     }
     // Strings such as "8$" or "30%" are allowed by the API: read the leading number, if any.
-    const QByteArray text = json.mid(1, json.size() - 2).trimmed();
+    const QByteArrayView text = json.sliced(1, std::max<qsizetype>(json.size() - 2, 0)).trimmed();
     qsizetype end = 0;
-    while (end < text.size() && (QChar::isDigit(text.at(end)) || text.at(end) == '.' || text.at(end) == '-'))
+    while (end < text.size() &&
+           ((text.at(end) >= '0' && text.at(end) <= '9') || text.at(end) == '.' || text.at(end) == '-'))
         ++end;
     bool ok = false;
-    const double number = text.left(end).toDouble(&ok);
+    const double number = text.first(end).toDouble(&ok);
     return ok ? std::optional<double>(number) : std::nullopt;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -16,7 +17,9 @@ struct Amount
 
     bool isString() const { return json.startsWith('"'); }
     // The numeric value; strings are read leniently ("8$" -> 8). nullopt when no number can be read.
-    std::optional<double> toDouble() const;
+    std::optional<double> toDouble() const { return valueOf(json); }
+    // The same for an amount's JSON token as the parser left it (the ingest path's views): no copy.
+    static std::optional<double> valueOf(QByteArrayView json);
     static Amount fromNumber(double number);
     static Amount fromString(const QString& text);
     bool operator==(const Amount& other) const { return json == other.json; }

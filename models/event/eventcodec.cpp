@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <array>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -189,7 +190,11 @@ enum class Key
 // key.
 Key knownKey(std::string_view key)
 {
-    auto is = [key](std::string_view name, Key known) { return key == name ? known : Key::Unknown; };
+    // The length is known from the switch: a fixed-size comparison the compiler inlines.
+    auto is = [key](const auto& name, Key known) {
+        constexpr size_t length = sizeof(name) - 1;
+        return key.size() == length && std::memcmp(key.data(), name, length) == 0 ? known : Key::Unknown;
+    };
     switch (key.size()) {
     case 5:
         return key[0] == 'i' ? is("index", Key::Index) : is("value", Key::Value);
@@ -227,6 +232,70 @@ Key knownKey(std::string_view key)
         return is("authenticatedUserToken", Key::AuthenticatedUserToken);
     }
     return Key::Unknown;
+}
+
+// The field a key names, read from the key's raw JSON text (after its opening quote) when it is written
+// without escapes, as clients write them: the comparison takes in the closing quote, so no length is needed
+// and an escaped key never matches here (it is decoded and looked up with knownKey instead). Reading a few
+// bytes past a short key is safe: a value and the input's padding follow every key.
+Key knownRawKey(const char* raw)
+{
+    auto is = [raw](const auto& quoted, Key known) {
+        return std::memcmp(raw, quoted, sizeof(quoted) - 1) == 0 ? known : Key::Unknown;
+    };
+    switch (raw[0]) {
+    case 'e':
+        switch (raw[5]) {
+        case 'T':
+            return is("eventType\"", Key::EventType);
+        case 'N':
+            return is("eventName\"", Key::EventName);
+        case 'S':
+            return is("eventSubtype\"", Key::EventSubtype);
+        }
+        return Key::Unknown;
+    case 'i':
+        return is("index\"", Key::Index);
+    case 'u':
+        return is("userToken\"", Key::UserToken);
+    case 'a':
+        return raw[1] == 'u' ? is("authenticatedUserToken\"", Key::AuthenticatedUserToken)
+                             : is("agentID\"", Key::AgentID);
+    case 't':
+        return is("timestamp\"", Key::Timestamp);
+    case 'q':
+        return is("queryID\"", Key::QueryID);
+    case 'o':
+        return raw[6] == 'I' ? is("objectIDs\"", Key::ObjectIDs) : is("objectData\"", Key::ObjectData);
+    case 'f':
+        return is("filters\"", Key::Filters);
+    case 'p':
+        return is("positions\"", Key::Positions);
+    case 'v':
+        return is("value\"", Key::Value);
+    case 'c':
+        return is("currency\"", Key::Currency);
+    }
+    return Key::Unknown;
+}
+
+// The same for an objectData item's fields: the key's text, or empty when it is another key or escaped.
+std::string_view knownRawItemKey(const char* raw)
+{
+    auto is = [raw](const auto& quoted) {
+        constexpr size_t length = sizeof(quoted) - 2; // without the quote and the terminating zero
+        return std::memcmp(raw, quoted, length + 1) == 0 ? std::string_view(quoted, length)
+                                                         : std::string_view();
+    };
+    switch (raw[0]) {
+    case 'p':
+        return is("price\"");
+    case 'd':
+        return is("discount\"");
+    case 'q':
+        return raw[1] == 'u' && raw[2] == 'a' ? is("quantity\"") : is("queryID\"");
+    }
+    return {};
 }
 
 Issue payloadIssue(const QString& code, const QString& message, bool unverified = false)
@@ -379,40 +448,167 @@ Event toEvent(const EventView& view, RepeatedStrings* strings)
 } // namespace
 
 // The bytes views point into. The vectors of list items only grow while decoding; lists are recorded as
-// offsets and turned into pointers once the decode is complete.
+// offsets and turned into pointers once the decode is complete. Storages are recycled per thread (see
+// StoragePool): a request decoded on a worker thread reuses the capacity of the previous one, so that a
+// valid event costs no allocation.
 struct EventViewBatch::Storage
 {
-    simdjson::padded_string input;
-    // Strings whose JSON text has escapes, decoded. Reserved once to the input's size (decoding never
-    // makes a string longer), so that views into it stay valid.
+    // Where each list of an event starts in the vectors below, until the pointers can be fixed.
+    struct ListStarts
+    {
+        size_t objectIDs = 0;
+        size_t filters = 0;
+        size_t positions = 0;
+        size_t objectData = 0;
+        size_t extras = 0;
+        size_t extrasCount = 0;
+    };
+    struct ItemExtras
+    {
+        size_t start = 0;
+        size_t count = 0;
+    };
+
+    // The input's bytes followed by simdjson's padding (zeroed); inputSize bytes are the input.
+    std::unique_ptr<char[]> input;
+    size_t inputCapacity = 0;
+    size_t inputSize = 0;
+    // Strings whose JSON text has escapes, decoded. Reserved to the input's size before the first one is
+    // kept (decoding never makes a string longer), so that views into it stay valid.
     std::vector<char> decoded;
     std::vector<std::string_view> strings;
     std::vector<qint64> numbers;
     std::vector<ObjectDataView> items;
     std::vector<ExtraView> extras;
     std::vector<ExtraView> itemExtras;
+    std::vector<ListStarts> starts;          // one per event
+    std::vector<ItemExtras> itemExtraStarts; // one per objectData item
+    std::vector<EventView> spareEvents;      // the events vector of the batch that last used this storage
+
+    void setInput(QByteArrayView bytes)
+    {
+        inputSize = static_cast<size_t>(bytes.size());
+        if (paddedSize() > inputCapacity) {
+            input.reset(new char[paddedSize()]); // not value-initialised: the bytes are copied over it
+            inputCapacity = paddedSize();
+        }
+        if (inputSize > 0)
+            std::memcpy(input.get(), bytes.data(), inputSize);
+        std::memset(input.get() + inputSize, 0, simdjson::SIMDJSON_PADDING);
+    }
+    const char* inputData() const { return input.get(); }
+    size_t paddedSize() const { return inputSize + simdjson::SIMDJSON_PADDING; }
 
     std::string_view keep(std::string_view text)
     {
-        if (decoded.capacity() == 0)
-            decoded.reserve(input.size() + 1);
+        if (decoded.empty() && decoded.capacity() < inputSize + 1)
+            decoded.reserve(inputSize + 1);
         Q_ASSERT(decoded.size() + text.size() <= decoded.capacity());
         const size_t at = decoded.size();
         decoded.insert(decoded.end(), text.begin(), text.end());
         return std::string_view(decoded.data() + at, text.size());
     }
+
+    // Empty again, capacity kept.
+    void clear()
+    {
+        inputSize = 0;
+        decoded.clear();
+        strings.clear();
+        numbers.clear();
+        items.clear();
+        extras.clear();
+        itemExtras.clear();
+        starts.clear();
+        itemExtraStarts.clear();
+        spareEvents.clear();
+    }
+    size_t capacityBytes() const
+    {
+        return inputCapacity + decoded.capacity() + strings.capacity() * sizeof(std::string_view) +
+               numbers.capacity() * sizeof(qint64) + items.capacity() * sizeof(ObjectDataView) +
+               (extras.capacity() + itemExtras.capacity()) * sizeof(ExtraView) +
+               starts.capacity() * sizeof(ListStarts) + itemExtraStarts.capacity() * sizeof(ItemExtras) +
+               spareEvents.capacity() * sizeof(EventView);
+    }
 };
 
+namespace {
+
+// A few storages per thread, kept with their capacity. A storage that grew past kMaxKeptBytes (a body far
+// larger than Algolia's 2 MB limit, read by `validate`) is freed rather than kept.
+class StoragePool
+{
+public:
+    using StoragePtr = std::unique_ptr<EventViewBatch::Storage>;
+
+    static StoragePtr take()
+    {
+        if (t_gone || pool().storages.empty())
+            return std::make_unique<EventViewBatch::Storage>();
+        StoragePtr storage = std::move(pool().storages.back());
+        pool().storages.pop_back();
+        return storage;
+    }
+    static void give(StoragePtr storage)
+    {
+        if (t_gone || pool().storages.size() >= kKept || storage->capacityBytes() > kMaxKeptBytes)
+            return;
+        storage->clear();
+        pool().storages.push_back(std::move(storage));
+    }
+
+private:
+    static constexpr size_t kKept = 4;
+    static constexpr size_t kMaxKeptBytes = 32u * 1024 * 1024;
+    struct Kept
+    {
+        std::vector<StoragePtr> storages;
+        ~Kept() { t_gone = true; }
+    };
+    static Kept& pool()
+    {
+        thread_local Kept kept;
+        return kept;
+    }
+    // Set once the thread's pool is destroyed (a batch outliving it at thread exit frees its own storage).
+    static thread_local bool t_gone;
+};
+thread_local bool StoragePool::t_gone = false;
+
+} // namespace
+
 EventViewBatch::EventViewBatch()
-    : m_storage(std::make_unique<Storage>())
-{}
-EventViewBatch::~EventViewBatch() = default;
+    : m_storage(StoragePool::take())
+{
+    events = std::move(m_storage->spareEvents);
+    events.clear();
+}
+EventViewBatch::~EventViewBatch()
+{
+    if (!m_storage)
+        return; // moved from
+    events.clear();
+    m_storage->spareEvents = std::move(events);
+    StoragePool::give(std::move(m_storage));
+}
 EventViewBatch::EventViewBatch(EventViewBatch&&) noexcept = default;
-EventViewBatch& EventViewBatch::operator=(EventViewBatch&&) noexcept = default;
+EventViewBatch& EventViewBatch::operator=(EventViewBatch&& other) noexcept
+{
+    if (this != &other) {
+        EventViewBatch old(std::move(*this)); // gives this batch's storage back to the pool
+        events = std::move(other.events);
+        payloadError = std::move(other.payloadError);
+        typeErrors = std::move(other.typeErrors);
+        hadEventsKey = other.hadEventsKey;
+        m_storage = std::move(other.m_storage);
+    }
+    return *this;
+}
 
 QByteArrayView EventViewBatch::input() const
 {
-    return QByteArrayView(m_storage->input.data(), static_cast<qsizetype>(m_storage->input.size()));
+    return QByteArrayView(m_storage->inputData(), static_cast<qsizetype>(m_storage->inputSize));
 }
 
 QString EventView::text(const std::optional<std::string_view>& field)
@@ -477,32 +673,21 @@ std::optional<EventViewField> eventViewFieldOf(QStringView fieldPath)
 // Reads bodies into an EventViewBatch: the one decoder of the product (Events are built from its views).
 struct EventViewDecoder
 {
-    // Where each list of an event starts in the storage's vectors, until the pointers can be fixed.
-    struct ListStarts
-    {
-        size_t objectIDs = 0;
-        size_t filters = 0;
-        size_t positions = 0;
-        size_t objectData = 0;
-        size_t extras = 0;
-        size_t extrasCount = 0;
-    };
-    struct ItemExtras
-    {
-        size_t start = 0;
-        size_t count = 0;
-    };
+    using ListStarts = EventViewBatch::Storage::ListStarts;
+    using ItemExtras = EventViewBatch::Storage::ItemExtras;
 
     EventViewBatch& batch;
     EventViewBatch::Storage& storage;
     ondemand::document document;
-    std::vector<ListStarts> starts;     // one per event
-    std::vector<ItemExtras> itemExtras; // one per objectData item
+    std::vector<ListStarts>& starts;     // one per event
+    std::vector<ItemExtras>& itemExtras; // one per objectData item
     int eventIndex = 0;
 
     explicit EventViewDecoder(EventViewBatch& target)
         : batch(target)
         , storage(*target.m_storage)
+        , starts(storage.starts)
+        , itemExtras(storage.itemExtraStarts)
     {}
 
     // --- one event -------------------------------------------------------------------------------------
@@ -513,18 +698,22 @@ struct EventViewDecoder
         for (auto fieldResult : object) {
             ondemand::field field;
             RETURN_IF_ERROR(std::move(fieldResult).get(field));
-            std::string_view key;
-            RETURN_IF_ERROR(field.unescaped_key().get(key));
+            Key known = knownRawKey(field.key().raw());
+            std::string_view key; // only needed for an unknown field
+            if (known == Key::Unknown) {
+                RETURN_IF_ERROR(keyOf(field, key));
+                known = knownKey(key);
+            }
             ondemand::value value = field.value();
             ondemand::json_type type;
             RETURN_IF_ERROR(value.type().get(type));
-            RETURN_IF_ERROR(readField(key, value, type, event, list));
+            RETURN_IF_ERROR(readField(known, key, value, type, event, list));
         }
         list.extrasCount = storage.extras.size() - list.extras;
         return SUCCESS;
     }
 
-    error_code readField(std::string_view key, ondemand::value& value, ondemand::json_type type,
+    error_code readField(Key known, std::string_view key, ondemand::value& value, ondemand::json_type type,
                          EventView& event, ListStarts& list)
     {
         const auto mistyped = [&event](EventViewField field) {
@@ -533,7 +722,7 @@ struct EventViewDecoder
         bool typed = true;
         error_code result = SUCCESS;
         EventViewField which = EventViewField::EventType;
-        switch (knownKey(key)) {
+        switch (known) {
         case Key::EventType:
             which = EventViewField::EventType;
             result = readString(value, type, event.eventType, fieldPath("eventType"), typed);
@@ -617,7 +806,7 @@ struct EventViewDecoder
                 return SUCCESS;
             }
         }
-        storage.extras.push_back(ExtraView{storage.keep(key), json});
+        storage.extras.push_back(ExtraView{key, json}); // key: a view into the input or kept
         return SUCCESS;
     }
 
@@ -646,14 +835,37 @@ struct EventViewDecoder
     // make the text longer than what it decodes to), else its decoded copy in the storage.
     error_code stringOf(ondemand::value& value, std::string_view& out)
     {
-        const std::string_view token = value.raw_json_token();
+        // The token is the literal with its quotes (and whitespace up to the next structural character);
+        // the parser's first pass has already checked its UTF-8 and control characters, so text without a
+        // backslash is the string itself and needs no unescaping.
+        const std::string_view quoted = trimmedToken(value.raw_json_token());
+        if (quoted.size() >= 2 && quoted.find('\\', 1) == std::string_view::npos) {
+            ondemand::raw_json_string raw;
+            RETURN_IF_ERROR(value.get_raw_json_string().get(raw)); // consumes the string
+            out = quoted.substr(1, quoted.size() - 2);
+            return SUCCESS;
+        }
         std::string_view text;
         RETURN_IF_ERROR(value.get_string().get(text));
-        const std::string_view quoted = trimmedToken(token);
-        if (quoted.size() == text.size() + 2)
-            out = quoted.substr(1, text.size());
-        else
-            out = storage.keep(text);
+        out = storage.keep(text);
+        return SUCCESS;
+    }
+
+    // A field's key, decoded: a view into the input when it has no escape, else its decoded copy.
+    error_code keyOf(ondemand::field& field, std::string_view& out)
+    {
+        // Keys are short: a plain scan to the closing quote (there is one: the parser checked the string).
+        const char* start = field.key().raw();
+        const char* end = start;
+        while (*end != '"' && *end != '\\')
+            ++end;
+        if (*end == '"') {
+            out = std::string_view(start, static_cast<size_t>(end - start));
+            return SUCCESS;
+        }
+        std::string_view text;
+        RETURN_IF_ERROR(field.unescaped_key().get(text));
+        out = storage.keep(text);
         return SUCCESS;
     }
 
@@ -868,8 +1080,9 @@ struct EventViewDecoder
         for (auto fieldResult : object) {
             ondemand::field field;
             RETURN_IF_ERROR(std::move(fieldResult).get(field));
-            std::string_view key;
-            RETURN_IF_ERROR(field.unescaped_key().get(key));
+            std::string_view key = knownRawItemKey(field.key().raw());
+            if (key.empty())
+                RETURN_IF_ERROR(keyOf(field, key));
             ondemand::value value = field.value();
             ondemand::json_type type;
             RETURN_IF_ERROR(value.type().get(type));
@@ -890,10 +1103,9 @@ struct EventViewDecoder
                                            FieldPath{prefix.parent, prefix.index, QLatin1String("queryID")},
                                            typed));
             } else {
-                const std::string_view kept = storage.keep(key);
                 std::string_view raw;
                 RETURN_IF_ERROR(rawValue(document, value, raw));
-                storage.itemExtras.push_back(ExtraView{kept, trimmedToken(raw)});
+                storage.itemExtras.push_back(ExtraView{key, trimmedToken(raw)});
             }
         }
         return SUCCESS;
@@ -907,8 +1119,9 @@ struct EventViewDecoder
         eventIndex = static_cast<int>(batch.events.size());
         ondemand::json_type type;
         RETURN_IF_ERROR(element.type().get(type));
-        EventView event;
-        ListStarts list;
+        // Built in place: a failed read fails the whole body, which clears the events.
+        EventView& event = batch.events.emplace_back();
+        ListStarts& list = starts.emplace_back();
         if (type == ondemand::json_type::object) {
             const char* start = element.raw_json_token().data();
             ondemand::object object;
@@ -931,8 +1144,6 @@ struct EventViewDecoder
                     true});
             }
         }
-        batch.events.push_back(event);
-        starts.push_back(list);
         return SUCCESS;
     }
 
@@ -1015,10 +1226,8 @@ struct EventViewDecoder
             }
             ondemand::array array;
             RETURN_IF_ERROR(value.get_array().get(array));
-            size_t count = 0;
-            RETURN_IF_ERROR(array.count_elements().get(count)); // a quick structural pass; the array rewinds
-            batch.events.reserve(count);
-            starts.reserve(count);
+            // No reserve: the pooled storage keeps the capacity of earlier requests (counting the elements
+            // first would cost a pass over the array).
             for (auto elementResult : array) {
                 ondemand::value element;
                 RETURN_IF_ERROR(std::move(elementResult).get(element));
@@ -1066,8 +1275,10 @@ struct EventViewDecoder
             batch.payloadError = invalidPayload();
             return;
         }
-        storage.input = simdjson::padded_string(body.data(), static_cast<size_t>(body.size()));
-        error_code error = threadParser().iterate(storage.input).get(document);
+        storage.setInput(body);
+        error_code error = threadParser()
+                               .iterate(storage.inputData(), storage.inputSize, storage.paddedSize())
+                               .get(document);
         if (error == SUCCESS)
             error = readBody();
         if (error == SUCCESS && !atEnd(document))
@@ -1082,14 +1293,12 @@ struct EventViewDecoder
     bool decodeOneEvent(size_t offset, size_t length)
     {
         const qsizetype typeErrorsBefore = batch.typeErrors.size();
-        const char* text = storage.input.data() + offset;
+        const char* text = storage.inputData() + offset;
         auto readAll = [&]() -> error_code {
             // The input's padding lies past its end: a line in the middle is followed by the rest of the
             // input.
             RETURN_IF_ERROR(
-                threadParser()
-                    .iterate(text, length, storage.input.size() + simdjson::SIMDJSON_PADDING - offset)
-                    .get(document));
+                threadParser().iterate(text, length, storage.paddedSize() - offset).get(document));
             ondemand::json_type type;
             RETURN_IF_ERROR(document.type().get(type));
             if (type != ondemand::json_type::object)
@@ -1307,7 +1516,7 @@ EventViewBatch decodeEventViews(QByteArrayView json)
 {
     EventViewBatch batch;
     EventViewDecoder decoder(batch);
-    decoder.storage.input = simdjson::padded_string(json.data(), static_cast<size_t>(json.size()));
+    decoder.storage.setInput(json);
     if (decoder.decodeOneEvent(0, static_cast<size_t>(json.size())))
         decoder.fixLists();
     else
@@ -1358,7 +1567,7 @@ DecodedInput decodeInput(QByteArrayView input)
     result.shape = InputShape::Ndjson;
     EventViewBatch views;
     EventViewDecoder decoder(views);
-    decoder.storage.input = simdjson::padded_string(input.data(), static_cast<size_t>(input.size()));
+    decoder.storage.setInput(input);
     qsizetype lineStart = 0;
     int lineNumber = 0;
     while (lineStart < input.size()) {

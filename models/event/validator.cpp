@@ -4,10 +4,14 @@
 #include "event.h"
 #include "eventview.h"
 #include "search/searchlinkage.h"
+#include "vocabulary.h"
 
 #include <QSet>
+#include <QVarLengthArray>
 
+#include <array>
 #include <cmath>
+#include <cstring>
 #include <string_view>
 
 namespace {
@@ -97,51 +101,61 @@ QString textOf(Text text)
     return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
 }
 
-bool isAscii(Text text)
+// Whether the text is the vocabulary's word (a fixed-size comparison once inlined).
+bool is(Text text, QLatin1String word)
 {
-    for (const char c : text) {
-        if (static_cast<unsigned char>(c) >= 0x80)
-            return false;
-    }
-    return true;
+    return text.size() == static_cast<size_t>(word.size()) &&
+           std::memcmp(text.data(), word.data(), static_cast<size_t>(word.size())) == 0;
 }
 
-bool isTokenChar(char c)
+constexpr bool isTokenChar(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
            c == '=' || c == '/' || c == '+' || c == '-';
 }
 
-bool isHexLower(char c)
+constexpr bool isHexLower(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
-bool isHexDigit(char c)
+constexpr bool isHexDigit(char c)
 {
     return isHexLower(c) || (c >= 'A' && c <= 'F');
+}
+
+// A character class as a table: every valid event runs these checks over its tokens and IDs, and a table
+// lookup without early exit is a loop the compiler can vectorise.
+template <typename Accept>
+constexpr std::array<bool, 256> tableOf(Accept accept)
+{
+    std::array<bool, 256> table{};
+    for (int i = 0; i < 256; ++i)
+        table[static_cast<size_t>(i)] = accept(static_cast<char>(i));
+    return table;
+}
+constexpr std::array<bool, 256> kTokenChars = tableOf(isTokenChar);
+constexpr std::array<bool, 256> kHexLower = tableOf(isHexLower);
+
+bool allIn(Text text, const std::array<bool, 256>& table)
+{
+    bool all = true;
+    for (const char c : text)
+        all &= table[static_cast<unsigned char>(c)];
+    return all;
 }
 
 bool isValidToken(Text token)
 {
     if (token.empty() || token.size() > static_cast<size_t>(kMaxTokenLength))
         return false;
-    for (const char c : token) {
-        if (!isTokenChar(c))
-            return false;
-    }
-    return true;
+    return allIn(token, kTokenChars);
 }
 
 bool isValidQueryID(Text id, bool allowMessageIDs)
 {
-    if (id.size() == 32) {
-        bool hex = true;
-        for (const char c : id)
-            hex = hex && isHexLower(c);
-        if (hex)
-            return true;
-    }
+    if (id.size() == 32 && allIn(id, kHexLower))
+        return true;
     if (allowMessageIDs && id.substr(0, 8) == "message_" && id.size() > 8 && id.size() <= 128) {
         for (size_t i = 8; i < id.size(); ++i) {
             if (id[i] < '!' || id[i] > '~')
@@ -176,20 +190,31 @@ bool looksLikePhoneNumber(QStringView token)
 // A token that carries an email address or a phone number: personal data that must not be a userToken.
 bool looksLikePersonalData(Text token)
 {
-    const size_t at = token.find('@');
+    // One pass first: most tokens have no '@', no '%' and no byte beyond ASCII.
+    bool anyAt = false;
+    bool anyPercent = false;
+    unsigned char bits = 0;
+    for (const char c : token) {
+        anyAt |= c == '@';
+        anyPercent |= c == '%';
+        bits |= static_cast<unsigned char>(c);
+    }
+    const size_t at = anyAt ? token.find('@') : Text::npos;
     if (at != Text::npos && at > 0) {
         const size_t dot = token.find('.', at);
         if (dot != Text::npos && dot > at + 1)
             return true;
     }
     // "%40" is an encoded @ in an encoded email address.
-    if (token.find("%40") != Text::npos)
+    if (anyPercent && token.find("%40") != Text::npos)
         return true;
-    // More than 20 UTF-16 units in any case: no phone number.
+    // A phone number has at most 20 UTF-16 units: 20 bytes of ASCII, at most 60 bytes of UTF-8.
     if (token.size() > 60)
         return false;
-    if (!isAscii(token))
+    if (bits >= 0x80) // not ASCII
         return looksLikePhoneNumber(textOf(token));
+    if (token.size() > 20)
+        return false;
     char16_t wide[60];
     for (size_t i = 0; i < token.size(); ++i)
         wide[i] = static_cast<char16_t>(token[i]);
@@ -230,7 +255,7 @@ bool containsEncodedColon(Text text)
 // The numeric value of an amount's JSON token; strings are read leniently ("8$" -> 8) as Amount does.
 std::optional<double> amountValue(Text json)
 {
-    return Amount{QByteArray(json.data(), static_cast<qsizetype>(json.size()))}.toDouble();
+    return Amount::valueOf(QByteArrayView(json.data(), static_cast<qsizetype>(json.size())));
 }
 
 bool isStringToken(Text json)
@@ -254,7 +279,7 @@ public:
     {
         checkEventName();
         checkEventType();
-        const bool instantSearch = m_event.eventType && *m_event.eventType == "instantsearch";
+        const bool instantSearch = m_event.eventType && is(*m_event.eventType, EventTypes::InstantSearch);
         if (!instantSearch)
             checkIndex();
         checkUserTokens();
@@ -298,7 +323,7 @@ private:
         const Text name = *m_event.eventName;
         bool ok = name.size() <= static_cast<size_t>(kMaxEventNameLength);
         for (const char c : name)
-            ok = ok && c >= 0x20 && c <= 0x7E;
+            ok &= static_cast<unsigned char>(c - 0x20) <= 0x7E - 0x20; // visible ASCII, 0x20 to 0x7E
         if (!ok)
             error(QStringLiteral("eventName"), QStringLiteral("eventName.invalid"), kEventNameInvalid);
     }
@@ -311,8 +336,9 @@ private:
             return;
         }
         const Text type = *m_event.eventType;
-        const bool known = type == "click" || type == "conversion" || type == "view" ||
-                           (type == "instantsearch" && m_profile.allowInstantSearch);
+        const bool known = is(type, EventTypes::Click) || is(type, EventTypes::Conversion) ||
+                           is(type, EventTypes::View) ||
+                           (is(type, EventTypes::InstantSearch) && m_profile.allowInstantSearch);
         if (!known)
             error(QStringLiteral("eventType"), QStringLiteral("eventType.invalid"),
                   m_profile.eventTypeMessage);
@@ -372,7 +398,7 @@ private:
 
     void checkPositions()
     {
-        const bool isClick = m_event.eventType && *m_event.eventType == "click";
+        const bool isClick = m_event.eventType && is(*m_event.eventType, EventTypes::Click);
         const QString field = QStringLiteral("positions");
         if (m_event.positions && !isClick) {
             error(field, QStringLiteral("positions.notClick"), kPositionsOnlyOnClick);
@@ -432,10 +458,10 @@ private:
 
     void checkCommerce()
     {
-        const bool isConversion = m_event.eventType && *m_event.eventType == "conversion";
+        const bool isConversion = m_event.eventType && is(*m_event.eventType, EventTypes::Conversion);
         if (m_event.eventSubtype) {
             const Text subtype = *m_event.eventSubtype;
-            if (subtype != "addToCart" && subtype != "purchase") {
+            if (!is(subtype, EventSubtypes::AddToCart) && !is(subtype, EventSubtypes::Purchase)) {
                 error(QStringLiteral("eventSubtype"), QStringLiteral("eventSubtype.invalid"),
                       kEventSubtypeInvalid, true);
             } else if (!isConversion) {
@@ -495,7 +521,7 @@ private:
         const std::optional<double> value = amountValue(*m_event.value);
         if (!value)
             return;
-        QList<Validator::ValueLine> lines;
+        QVarLengthArray<Validator::ValueLine, 8> lines;
         for (const ObjectDataView& item : *m_event.objectData) {
             Validator::ValueLine line;
             line.price = item.price ? amountValue(*item.price) : std::nullopt;
@@ -503,7 +529,8 @@ private:
             line.discount = item.discount ? amountValue(*item.discount).value_or(0) : 0;
             lines.append(line);
         }
-        const std::optional<Validator::ExpectedValue> expected = Validator::expectedValue(lines);
+        const std::optional<Validator::ExpectedValue> expected =
+            Validator::expectedValue(lines.constData(), lines.size());
         if (!expected)
             return; // can't compute
         const double gross = expected->gross;
@@ -525,8 +552,8 @@ private:
             checkFilterEncoding();
         }
         const Text type = m_event.eventType.value_or(Text());
-        if (hasObjects() && (type == "click" || type == "conversion") && !m_event.queryID &&
-            !hasItemQueryID()) {
+        if (hasObjects() && (is(type, EventTypes::Click) || is(type, EventTypes::Conversion)) &&
+            !m_event.queryID && !hasItemQueryID()) {
             warning(
                 QStringLiteral("queryID"), QStringLiteral("queryID.missing"),
                 QStringLiteral("No queryID: the event counts for Personalization, not for Click and Search "
@@ -574,19 +601,19 @@ private:
     {
         if (m_context.catalogs.isEmpty())
             return;
-        const QString index = textOf(*m_event.index);
+        // Looked up by the decoded UTF-8 bytes: text is built only for a warning.
+        const Text index = *m_event.index;
         for (const IndexCatalog* catalog : m_context.catalogs) {
             if (!catalog || !catalog->appliesTo(index))
                 continue;
             const ViewList<Text>& ids = *m_event.objectIDs;
             for (qsizetype i = 0; i < ids.size(); ++i) {
-                const QString id = textOf(ids.at(i));
-                if (!catalog->contains(id)) {
+                if (!catalog->contains(ids.at(i))) {
                     warning(indexed(QStringLiteral("objectIDs"), i), QStringLiteral("objectID.notInCatalog"),
                             QStringLiteral(
                                 "objectID \"%1\" is not a record of index \"%2\": Algolia ignores it when "
                                 "it builds profiles")
-                                .arg(id, index));
+                                .arg(textOf(ids.at(i)), textOf(index)));
                 }
             }
             return;
@@ -741,14 +768,19 @@ namespace Validator {
 
 std::optional<ExpectedValue> expectedValue(const QList<ValueLine>& lines)
 {
-    if (lines.isEmpty())
+    return expectedValue(lines.constData(), lines.size());
+}
+
+std::optional<ExpectedValue> expectedValue(const ValueLine* lines, qsizetype count)
+{
+    if (count == 0)
         return std::nullopt;
     ExpectedValue expected;
-    for (const ValueLine& line : lines) {
-        if (!line.price)
+    for (const ValueLine* line = lines; line != lines + count; ++line) {
+        if (!line->price)
             return std::nullopt;
-        expected.gross += *line.price * line.quantity;
-        expected.net += *line.price * line.quantity - line.discount * line.quantity;
+        expected.gross += *line->price * line->quantity;
+        expected.net += *line->price * line->quantity - line->discount * line->quantity;
     }
     return expected;
 }

@@ -81,6 +81,7 @@ struct ValueLine
     double discount = 0;
 };
 std::optional<ExpectedValue> expectedValue(const QList<ValueLine>& lines);
+std::optional<ExpectedValue> expectedValue(const ValueLine* lines, qsizetype count);
 // The same for composed items (the composer's "Use computed").
 std::optional<ExpectedValue> expectedValue(const QList<ObjectDataItem>& items);
 

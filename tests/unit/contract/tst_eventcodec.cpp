@@ -27,6 +27,8 @@ private Q_SLOTS:
     void viewsPointIntoTheBodyOrItsDecodedCopy();
     void viewsSurviveAMoveAndTheNextDecode();
     void ndjsonLinesAreReadInPlace();
+    void escapedKeysAreTheirDecodedNames();
+    void aReusedBatchStorageStartsClean();
 
 private:
     static QByteArray fixture(const char* name);
@@ -300,6 +302,72 @@ void TestEventCodec::ndjsonLinesAreReadInPlace()
     QCOMPARE(input.batch.typeErrors.at(0).eventIndex, 1);
     QCOMPARE(input.batch.typeErrors.at(0).field, QStringLiteral("positions[1]"));
     QCOMPARE(input.batch.events.at(2).value->json, QByteArray("12"));
+}
+
+// Keys are read in place unless they have an escape: an escaped key is still the field it decodes to.
+void TestEventCodec::escapedKeysAreTheirDecodedNames()
+{
+    const QByteArray body = "{\"events\":[{\"eventT\\u0079pe\":\"click\",\"userToken\":\"u\","
+                            "\"obj\\u0065ctData\":[{\"pri\\u0063e\":1,\"n\\u00e9\":2}],\"x\\u0031\":3,"
+                            "\"\\\"quoted\\\"\":4}]}";
+    const EventViewBatch views = EventCodec::decodeRequestViews(body);
+    QVERIFY(!views.payloadError);
+    QCOMPARE(views.size(), 1);
+    const EventView& event = views.events.at(0);
+    QCOMPARE(*event.eventType, std::string_view("click"));
+    QCOMPARE(*event.userToken, std::string_view("u"));
+    QCOMPARE(event.objectData->size(), 1);
+    QCOMPARE(*event.objectData->at(0).price, std::string_view("1"));
+    QCOMPARE(event.objectData->at(0).extras.size(), 1);
+    QCOMPARE(event.objectData->at(0).extras.at(0).key, std::string_view("n\xc3\xa9"));
+    QCOMPARE(event.extras.size(), 2);
+    QCOMPARE(event.extras.at(0).key, std::string_view("x1"));
+    QCOMPARE(event.extras.at(1).key, std::string_view("\"quoted\""));
+    QCOMPARE(event.extras.at(1).json, std::string_view("4"));
+    const Event decoded = event.toEvent();
+    QCOMPARE(decoded.extra(u"x1"), QByteArray("3"));
+    // An invalid escape in a key is a broken payload, as anywhere else.
+    const EventViewBatch broken =
+        EventCodec::decodeRequestViews("{\"events\":[{\"eventT\\qpe\":\"click\"}]}");
+    QVERIFY(broken.payloadError);
+    QCOMPARE(broken.payloadError->code, QStringLiteral("payload.invalid"));
+}
+
+// Batches reuse their thread's storage once they are gone: what a later decode reads never shows an earlier
+// batch's lists, extras or decoded strings, however the sizes differ.
+void TestEventCodec::aReusedBatchStorageStartsClean()
+{
+    QByteArray large = "{\"events\":[";
+    for (int i = 0; i < 300; ++i) {
+        if (i > 0)
+            large += ',';
+        large += "{\"eventType\":\"view\",\"userToken\":\"t\\u00e9" + QByteArray::number(i) +
+                 "\",\"objectIDs\":[\"a\",\"b\"],\"positions\":[1,2],\"objectData\":[{\"price\":1,\"k\":2}],"
+                 "\"x\":" +
+                 QByteArray::number(i) + "}";
+    }
+    large += "]}";
+    const QByteArray small = "{\"events\":[{\"eventType\":\"click\",\"filters\":[\"f:\\u0031\"]}]}";
+    for (int round = 0; round < 3; ++round) {
+        {
+            const EventViewBatch first = EventCodec::decodeRequestViews(large);
+            QCOMPARE(first.size(), 300);
+            QCOMPARE(*first.events.at(299).userToken, std::string_view("t\xc3\xa9"
+                                                                       "299"));
+            QCOMPARE(first.events.at(299).extras.at(0).json, std::string_view("299"));
+            QCOMPARE(first.events.at(299).objectIDs->at(1), std::string_view("b"));
+        }
+        const EventViewBatch second = EventCodec::decodeRequestViews(small);
+        QCOMPARE(second.size(), 1);
+        const EventView& event = second.events.at(0);
+        QVERIFY(!event.objectIDs);
+        QVERIFY(!event.objectData);
+        QVERIFY(event.extras.isEmpty());
+        QCOMPARE(event.filters->size(), 1);
+        QCOMPARE(event.filters->at(0), std::string_view("f:1"));
+        QCOMPARE(second.input().toByteArray(), small);
+        QCOMPARE(event.toEvent(), EventCodec::decodeRequestBody(small).events.at(0));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestEventCodec)

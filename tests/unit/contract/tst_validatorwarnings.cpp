@@ -40,8 +40,12 @@ private Q_SLOTS:
     void warningsNeverReject_data();
     void warningsNeverReject();
     void objectIDsAreCheckedAgainstTheCatalogOfTheirIndex();
+    void catalogMatchesTheDecodedText_data();
+    void catalogMatchesTheDecodedText();
     void batchTimestampRules();
     void personalDataInTokensIsFlagged();
+    void personalDataShapes_data();
+    void personalDataShapes();
     void suggestedMessagesAreMarkedUnverified();
     void issuesPointAtTheField();
 };
@@ -145,6 +149,68 @@ void TestValidatorWarnings::objectIDsAreCheckedAgainstTheCatalogOfTheirIndex()
     QVERIFY(judge(one(other), {&movies}).events.constFirst().issues.isEmpty());
 }
 
+// The catalog is looked up with the parser's bytes: escaped JSON text must match as its decoded text, and
+// non-ASCII objectIDs as their UTF-8.
+void TestValidatorWarnings::catalogMatchesTheDecodedText_data()
+{
+    QTest::addColumn<QByteArray>("index");     // JSON text of the event's index
+    QTest::addColumn<QByteArray>("objectIDs"); // JSON text of its objectIDs
+    QTest::addColumn<QList<int>>("missing");   // the objectIDs warned about
+    QTest::addColumn<QString>("named");        // the text the first warning names, as decoded
+    QTest::addRow("plain") << QByteArray("\"movies\"") << QByteArray("[\"obj1\",\"obj2\"]") << QList<int>{1}
+                           << QStringLiteral("obj2");
+    QTest::addRow("unicode escape") << QByteArray("\"movies\"") << QByteArray("[\"obj\\u0031\"]")
+                                    << QList<int>{} << QString();
+    QTest::addRow("escaped miss") << QByteArray("\"movies\"") << QByteArray("[\"obj\\u0032\"]")
+                                  << QList<int>{0} << QStringLiteral("obj2");
+    QTest::addRow("utf-8 as sent") << QByteArray("\"movies\"") << QByteArray("[\"caf\xc3\xa9\"]")
+                                   << QList<int>{} << QString();
+    QTest::addRow("utf-8 escaped") << QByteArray("\"movies\"") << QByteArray("[\"caf\\u00e9\",\"cafe\"]")
+                                   << QList<int>{1} << QStringLiteral("cafe");
+    QTest::addRow("astral, surrogate pair")
+        << QByteArray("\"movies\"") << QByteArray("[\"\\ud83c\\udf55\",\"\xf0\x9f\x8d\x95\"]") << QList<int>{}
+        << QString();
+    QTest::addRow("quote and slash") << QByteArray("\"movies\"") << QByteArray("[\"a\\\"b\",\"m\\/1\"]")
+                                     << QList<int>{} << QString();
+    QTest::addRow("escaped index") << QByteArray("\"mov\\u0069es\"") << QByteArray("[\"obj1\",\"x\\u00e9\"]")
+                                   << QList<int>{1} << QStringLiteral("x\u00e9");
+    QTest::addRow("another index") << QByteArray("\"movie\"") << QByteArray("[\"nothing\"]") << QList<int>{}
+                                   << QString();
+}
+
+void TestValidatorWarnings::catalogMatchesTheDecodedText()
+{
+    QFETCH(QByteArray, index);
+    QFETCH(QByteArray, objectIDs);
+    QFETCH(QList<int>, missing);
+    QFETCH(QString, named);
+    IndexCatalog movies(QStringLiteral("movies"));
+    for (const QString& id : {QStringLiteral("obj1"), QStringLiteral("caf\u00e9"), QStringLiteral("a\"b"),
+                              QStringLiteral("m/1"), QStringLiteral("\U0001F355")})
+        movies.addRecord({id, id, {}});
+    const QByteArray event = "{\"eventType\":\"view\",\"eventName\":\"V\",\"index\":" + index +
+                             ",\"userToken\":\"u\",\"objectIDs\":" + objectIDs + "}";
+    const BatchVerdict verdict = judge(one(event), {&movies});
+    QCOMPARE(verdict.httpStatus, 200);
+    QList<int> warned;
+    for (const Issue& issue : verdict.events.constFirst().issues) {
+        QCOMPARE(issue.code, QStringLiteral("objectID.notInCatalog"));
+        warned.append(issue.field.mid(issue.field.indexOf(QLatin1Char('[')) + 1).chopped(1).toInt());
+    }
+    QCOMPARE(warned, missing);
+    if (!missing.isEmpty()) {
+        const QString message = verdict.events.constFirst().issues.constFirst().message;
+        QVERIFY2(message.contains(QLatin1Char('"') + named + QLatin1Char('"')), qPrintable(message));
+        QVERIFY2(message.contains(QLatin1String("\"movies\"")), qPrintable(message));
+    }
+    // The composer's path (Events, then the same rules) gives the same warnings.
+    const DecodedBatch decoded = EventCodec::decodeRequestBody(one(event));
+    ValidationContext context;
+    context.nowMs = kNow;
+    context.catalogs = {&movies};
+    QCOMPARE(Validator::validate(decoded, context).allIssues(), verdict.allIssues());
+}
+
 void TestValidatorWarnings::batchTimestampRules()
 {
     const QByteArray a =
@@ -186,6 +252,33 @@ void TestValidatorWarnings::personalDataInTokensIsFlagged()
     const QByteArray anonymous =
         R"({"eventType":"view","eventName":"V","index":"i","userToken":"anonymous-f8e8a8c7-5b5a-4b8c-9d8e-7f6e5d4c3b2a","objectIDs":["a"]})";
     QVERIFY(judge(one(anonymous)).events.constFirst().issues.isEmpty());
+}
+
+void TestValidatorWarnings::personalDataShapes_data()
+{
+    QTest::addColumn<QByteArray>("token"); // JSON text
+    QTest::addColumn<bool>("personal");
+    QTest::addRow("phone") << QByteArray("\"+15551234567\"") << true;
+    QTest::addRow("phone with dashes") << QByteArray("\"555-123-4567\"") << true;
+    QTest::addRow("too few digits") << QByteArray("\"555-123\"") << false;
+    QTest::addRow("email") << QByteArray("\"jane@example.com\"") << true;
+    QTest::addRow("at first") << QByteArray("\"@example.com\"") << false;
+    QTest::addRow("encoded email") << QByteArray("\"jane%40example.com\"") << true;
+    QTest::addRow("percent, no at") << QByteArray("\"jane%41example\"") << false;
+    QTest::addRow("long digits") << QByteArray("\"user-12345678901234567890\"") << false;
+    QTest::addRow("arabic-indic digits")
+        << QByteArray("\"\\u0661\\u0662\\u0663\\u0664\\u0665\\u0666\\u0667\"") << true;
+    QTest::addRow("anonymous") << QByteArray("\"anonymous-123\"") << false;
+}
+
+void TestValidatorWarnings::personalDataShapes()
+{
+    QFETCH(QByteArray, token);
+    QFETCH(bool, personal);
+    const QByteArray event =
+        "{\"eventType\":\"view\",\"eventName\":\"V\",\"index\":\"i\",\"userToken\":" + token +
+        ",\"objectIDs\":[\"a\"]}";
+    QCOMPARE(codes(judge(one(event))).contains(QStringLiteral("userToken.personalData")), personal);
 }
 
 void TestValidatorWarnings::suggestedMessagesAreMarkedUnverified()
