@@ -152,8 +152,8 @@ struct HttpServer::Private : std::enable_shared_from_this<HttpServer::Private>
 {
     HttpHandler* handler = nullptr;
     HttpServerOptions options;
-    // Lives as long as the server: an answer posted to a stopped context stays queued and is destroyed
-    // with it, never run.
+    // Made by listen(); stop() joins its threads, then destroys it with whatever was posted to it too late
+    // (never run: `alive` is false by then, so nothing more is posted).
     std::unique_ptr<net::io_context> context;
     std::optional<tcp::acceptor> acceptor;
     std::optional<net::executor_work_guard<net::io_context::executor_type>> work;

@@ -6,6 +6,7 @@
 // to keep as seeds. When the endpoint keeps the connection open after its answer, a second request must get
 // its own answer on it: a stray second copy of the first answer would be read in its place.
 
+#include "httpframing.h"
 #include "httptestclient.h"
 
 #include "endpoint/embeddedendpoint.h"
@@ -16,7 +17,6 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -24,138 +24,10 @@
 
 namespace {
 
-struct Response
-{
-    int status = 0;
-    QList<QPair<QByteArray, QByteArray>> headers;
-    QByteArray body;
-
-    QByteArray header(QByteArrayView name) const
-    {
-        for (const auto& [key, value] : headers) {
-            if (key.compare(name, Qt::CaseInsensitive) == 0)
-                return value;
-        }
-        return {};
-    }
-};
-
-struct Parsed
-{
-    QList<Response> responses;
-    QString error;           // why the bytes are not a sequence of well-framed responses
-    bool incomplete = false; // the bytes end inside a response
-};
-
-// Reads `wire` as a sequence of HTTP/1.1 responses; `headFirst`: the first answers a HEAD (no body).
-Parsed parseResponses(const QByteArray& wire, bool headFirst)
-{
-    Parsed parsed;
-    qsizetype at = 0;
-    static const QRegularExpression statusLine(QStringLiteral("^HTTP/1\\.[01] (\\d{3}) [^\\r\\n]*$"));
-    while (at < wire.size()) {
-        const qsizetype end = wire.indexOf("\r\n\r\n", at);
-        if (end < 0) {
-            parsed.incomplete = true;
-            parsed.error = QStringLiteral("bytes after response %1 are not a whole head: %2")
-                               .arg(parsed.responses.size())
-                               .arg(QString::fromLatin1(wire.mid(at, 120).toPercentEncoding(" :/")));
-            return parsed;
-        }
-        const QList<QByteArray> lines = wire.mid(at, end - at).split('\n');
-        const auto match = statusLine.match(QString::fromLatin1(lines.first().trimmed()));
-        if (!match.hasMatch()) {
-            parsed.error =
-                QStringLiteral("not a status line: %1").arg(QString::fromLatin1(lines.first().left(120)));
-            return parsed;
-        }
-        Response response;
-        response.status = match.captured(1).toInt();
-        int contentLengths = 0;
-        for (qsizetype i = 1; i < lines.size(); ++i) {
-            const QByteArray line = lines[i].trimmed();
-            const qsizetype colon = line.indexOf(':');
-            if (colon <= 0) {
-                parsed.error =
-                    QStringLiteral("not a header line: %1").arg(QString::fromLatin1(line.left(120)));
-                return parsed;
-            }
-            response.headers.append({line.left(colon).trimmed(), line.mid(colon + 1).trimmed()});
-            if (line.left(colon).trimmed().compare("content-length", Qt::CaseInsensitive) == 0)
-                ++contentLengths;
-        }
-        if (contentLengths > 1) {
-            parsed.error = QStringLiteral("%1 Content-Length headers").arg(contentLengths);
-            return parsed;
-        }
-        at = end + 4;
-        if (response.status < 200) // an interim answer (100 Continue): the real one follows
-            continue;
-        const bool noBody =
-            (headFirst && parsed.responses.isEmpty()) || response.status == 204 || response.status == 304;
-        const bool chunked = response.header("transfer-encoding").toLower() == "chunked";
-        if (noBody) {
-        } else if (chunked) {
-            while (true) {
-                const qsizetype lineEnd = wire.indexOf("\r\n", at);
-                if (lineEnd < 0) {
-                    parsed.incomplete = true;
-                    parsed.error = QStringLiteral("a chunked body cut off");
-                    return parsed;
-                }
-                bool ok = false;
-                const qint64 size =
-                    wire.mid(at, lineEnd - at).split(';').first().trimmed().toLongLong(&ok, 16);
-                if (!ok || size < 0 || lineEnd + 2 + size + 2 > wire.size()) {
-                    parsed.incomplete = ok;
-                    parsed.error = QStringLiteral("a bad or cut off chunk");
-                    return parsed;
-                }
-                if (size == 0) {
-                    const qsizetype trailerEnd = wire.indexOf("\r\n", lineEnd + 2);
-                    if (trailerEnd != lineEnd + 2) {
-                        parsed.incomplete = true;
-                        parsed.error = QStringLiteral("no end after the last chunk");
-                        return parsed;
-                    }
-                    at = trailerEnd + 2;
-                    break;
-                }
-                response.body += wire.mid(lineEnd + 2, size);
-                if (wire.mid(lineEnd + 2 + size, 2) != "\r\n") {
-                    parsed.error = QStringLiteral("a chunk not followed by CRLF");
-                    return parsed;
-                }
-                at = lineEnd + 2 + size + 2;
-            }
-        } else if (const QByteArray length = response.header("content-length"); !length.isEmpty()) {
-            bool ok = false;
-            const qint64 size = length.toLongLong(&ok);
-            if (!ok || size < 0) {
-                parsed.error = QStringLiteral("a bad Content-Length: %1").arg(QString::fromLatin1(length));
-                return parsed;
-            }
-            if (at + size > wire.size()) {
-                parsed.incomplete = true;
-                parsed.error = QStringLiteral("a body shorter than its Content-Length");
-                return parsed;
-            }
-            response.body = wire.mid(at, size);
-            at += size;
-        } else {
-            parsed.error = QStringLiteral("a %1 answer with neither Content-Length nor chunked framing")
-                               .arg(response.status);
-            return parsed;
-        }
-        parsed.responses.append(response);
-    }
-    return parsed;
-}
-
-QList<int> statusesOf(const Parsed& parsed)
+QList<int> statusesOf(const FramedResponses& parsed)
 {
     QList<int> statuses;
-    for (const Response& response : parsed.responses)
+    for (const FramedResponse& response : parsed.responses)
         statuses.append(response.status);
     return statuses;
 }
@@ -248,7 +120,7 @@ void EndpointFramingTest::oneWellFramedAnswer()
     // Until the endpoint closes, or every expected answer is whole (and a moment more, for a stray copy).
     QDeadlineTimer deadline(20'000);
     while (!client.isClosed() && !deadline.hasExpired()) {
-        const Parsed parsed = parseResponses(client.received(), head);
+        const FramedResponses parsed = parseFramedResponses(client.received(), head);
         if (parsed.error.isEmpty() && parsed.responses.size() >= statuses.size()) {
             client.waitForClose(300);
             break;
@@ -264,12 +136,12 @@ void EndpointFramingTest::oneWellFramedAnswer()
         QVERIFY2(client.waitForClose(10'000), client.received().left(300).constData());
         expected.append(200);
     }
-    const Parsed parsed = parseResponses(client.received(), head);
+    const FramedResponses parsed = parseFramedResponses(client.received(), head);
     QVERIFY2(parsed.error.isEmpty(),
              qPrintable(parsed.error + QStringLiteral(" in: ") +
                         QString::fromLatin1(client.received().left(600).toPercentEncoding(" :/{}\",\r\n"))));
     QCOMPARE(statusesOf(parsed), expected);
-    for (const Response& response : parsed.responses) {
+    for (const FramedResponse& response : parsed.responses) {
         if (response.status < 400)
             continue;
         QVERIFY2(response.header("content-type").startsWith("application/json"),
