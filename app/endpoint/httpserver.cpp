@@ -69,6 +69,8 @@ bool isTransportEnd(const beast::error_code& error)
            error.category() == net::error::get_misc_category();
 }
 
+constexpr std::size_t kBodyReadBytes = 64 * 1024;
+
 QByteArray bytesOf(beast::string_view text)
 {
     return QByteArray(text.data(), static_cast<qsizetype>(text.size()));
@@ -443,6 +445,9 @@ void HttpConnection::readBody()
         due = std::min(due, m_bodyStart + std::chrono::milliseconds(std::max<qint64>(
                                               options().headerTimeoutMs, m_bodyBytes * 1000 / rate)));
     m_stream.expires_at(due);
+    // Beast reads as much as the buffer has room for: room for 64 KB reads, not the head's 16 KB ones.
+    if (m_buffer.capacity() < kBodyReadBytes)
+        m_buffer.reserve(kBodyReadBytes);
     http::async_read_some(
         m_stream, m_buffer, *m_parser,
         [self = shared_from_this()](beast::error_code error, std::size_t) { self->onBody(error); });
