@@ -229,8 +229,10 @@ public:
 
     QString path() const;
     qint64 retention() const;
-    // Takes effect at once: the writer trims the oldest records down to `records` (asynchronously). Between
-    // trims the log may hold up to 1% (at most 10,000) records more, because trimming runs in batches.
+    // Takes effect at once: the writer trims the oldest records down to `records` (asynchronously). While
+    // appends come, the log may hold up to 1% (at most 10,000) records more, plus those of the commit in
+    // progress: past that slack the writer removes the oldest in short steps between commits (never inside
+    // one, so that an acknowledgement waits for one step at most), until it holds `records`.
     void setRetention(qint64 records);
 
 Q_SIGNALS:

@@ -21,6 +21,7 @@
 #include <deque>
 #include <functional>
 #include <future>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -32,6 +33,10 @@ namespace EventLogDb {
 // Bounds one group-commit transaction so that the first callers of a large burst are acknowledged early
 // and the WAL stays small.
 constexpr qint64 kMaxRowsPerTransaction = 50'000;
+// The rows one retention step removes at least (more when the commit before it added more): a step is
+// its own short transaction between group commits, so an append waits for one at most. Measured with
+// bench_eventlog at retention: about a millisecond.
+constexpr qint64 kTrimStepRows = 500;
 constexpr int kAnnounceIntervalMs = 50;
 // How often the watch thread looks for other processes' commits (and checkpoints).
 constexpr int kWatchIntervalMs = 200;
@@ -100,6 +105,17 @@ struct EventLog::Private
     Statement insertRawRequest;
     Statement readCounters;
     Statement saveCounters;
+    struct TrimStatements
+    {
+        Statement cutoff;
+        Statement events;
+        Statement verdicts;
+        Statement requests;
+        Statement rawRequests;
+    } trimStatements;
+    // Set when the log holds more than its retention and its slack: the writer removes the oldest rows in
+    // steps between commits until it holds its retention.
+    bool trimming = false;
 
     std::mutex queueMutex;
     std::condition_variable queueChanged;
@@ -159,11 +175,16 @@ struct EventLog::Private
     bool saveCountersInTransaction(const Counters& counters);
     // Makes count()/lastId() follow `counters` if they are newer than those known, and announces what
     // changed: appended ids, removed records (whichever process wrote them).
-    void publish(const Counters& counters, bool announce = true);
+    // `announceRemovals` false: a step of a trim that is not done yet (announced by its last step).
+    void publish(const Counters& counters, bool announce = true, bool announceRemovals = true);
     QString openWatcher();
     void watchForOtherWriters(Statement& dataVersion, Statement& counters, qint64& lastDataVersion);
-    void commitAppends(std::deque<Job>& jobs);
-    void trim(qint64 keep);
+    // Returns how many records it committed.
+    qint64 commitAppends(std::deque<Job>& jobs);
+    // Removes the oldest records down to `keep`, at most `maxRows` of them in this transaction. Returns how
+    // many it removed, -1 on failure.
+    qint64 trim(qint64 keep, qint64 maxRows = std::numeric_limits<qint64>::max());
+    void trimStep(qint64 rows);
     qint64 removeNow(const std::optional<QString>& userToken, bool record);
     void attachVerdictsNow(const QList<AlgoliaVerdictUpdate>& updates);
     void enqueue(Job job);

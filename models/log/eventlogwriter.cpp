@@ -41,6 +41,7 @@ EventLog::Private::~Private()
     insertRawRequest = Statement();
     readCounters = Statement();
     saveCounters = Statement();
+    trimStatements = {};
     if (writer)
         sqlite3_close(writer);
     if (watcher)
@@ -119,7 +120,9 @@ QString EventLog::Private::openWriter()
             .arg(QDir::toNativeSeparators(path), error);
 
     prepareWriter();
-    if (!insertRequest || !insertEvent || !insertRawRequest || !readCounters || !saveCounters)
+    if (!insertRequest || !insertEvent || !insertRawRequest || !readCounters || !saveCounters ||
+        !trimStatements.cutoff || !trimStatements.events || !trimStatements.verdicts ||
+        !trimStatements.requests || !trimStatements.rawRequests)
         return QStringLiteral("Cannot prepare the event log %1: %2.")
             .arg(QDir::toNativeSeparators(path), sqliteError(writer));
 
@@ -151,6 +154,13 @@ void EventLog::Private::prepareWriter()
     // so no other process can take the same ones): never reused, even after everything was removed, because
     // the high-water mark is kept in `meta`. Each is a primary-key look-up, not a scan.
     readCounters = Statement(writer, kReadCounters);
+    trimStatements.cutoff = Statement(writer, "SELECT id FROM events ORDER BY id LIMIT 1 OFFSET ?");
+    trimStatements.events = Statement(writer, "DELETE FROM events WHERE id < ?");
+    trimStatements.verdicts = Statement(writer, "DELETE FROM algolia_verdicts WHERE id < ?");
+    trimStatements.requests =
+        Statement(writer, "DELETE FROM requests WHERE rid < (SELECT rid FROM events ORDER BY id LIMIT 1)");
+    trimStatements.rawRequests = Statement(
+        writer, "DELETE FROM raw_requests WHERE rid < (SELECT rid FROM events ORDER BY id LIMIT 1)");
     saveCounters = Statement(writer, "INSERT OR REPLACE INTO meta(key, value)"
                                      " VALUES('lastId', ?), ('count', ?), ('generation', ?)");
 }
@@ -175,7 +185,7 @@ bool EventLog::Private::saveCountersInTransaction(const Counters& counters)
     return saveCounters.run();
 }
 
-void EventLog::Private::publish(const Counters& counters, bool announce)
+void EventLog::Private::publish(const Counters& counters, bool announce, bool announceRemovals)
 {
     std::lock_guard lock(countersMutex);
     if (announce && counters.generation <= known.generation)
@@ -189,7 +199,7 @@ void EventLog::Private::publish(const Counters& counters, bool announce)
     if (counters.lastId > before.lastId)
         announceAppended(before.lastId + 1, counters.lastId);
     // Fewer records than the appended ids explain: some were removed (trimmed, deleted, by any process).
-    if (counters.count < before.count + (counters.lastId - before.lastId))
+    if (announceRemovals && counters.count < before.count + (counters.lastId - before.lastId))
         announceRemoved();
 }
 
@@ -306,9 +316,9 @@ void EventLog::Private::writerLoop()
         std::deque<Job> jobs;
         {
             std::unique_lock lock(queueMutex);
-            queueChanged.wait(lock, [this] { return stopping || !queue.empty(); });
-            if (queue.empty())
-                return; // stopping, and everything queued before was written
+            queueChanged.wait(lock, [this] { return stopping || !queue.empty() || trimming; });
+            if (queue.empty() && stopping)
+                return; // everything queued before was written (a trim left half-way resumes next time)
             // Group commit: take every queued append (up to a bound) into one transaction.
             qint64 rows = 0;
             while (!queue.empty()) {
@@ -328,14 +338,20 @@ void EventLog::Private::writerLoop()
                 queue.pop_front();
             }
         }
-        if (jobs.front().operation)
+        qint64 added = 0; // none when idle, with only a trimming step due
+        if (!jobs.empty() && jobs.front().operation)
             jobs.front().operation();
-        else
-            commitAppends(jobs);
+        else if (!jobs.empty())
+            added = commitAppends(jobs);
+        // One step of retention between group commits: a commit waits for one step at most, never for a
+        // whole trim. A step removes at least as many rows as the commit before it added, so trimming keeps
+        // up at any ingest rate.
+        if (trimming)
+            trimStep(std::max(kTrimStepRows, added));
     }
 }
 
-void EventLog::Private::commitAppends(std::deque<Job>& jobs)
+qint64 EventLog::Private::commitAppends(std::deque<Job>& jobs)
 {
     yieldWhileWalIsOverBound();
     bool ok = exec(writer, "BEGIN IMMEDIATE");
@@ -442,7 +458,7 @@ void EventLog::Private::commitAppends(std::deque<Job>& jobs)
             if (job.done)
                 job.done(false, 0, 0, error);
         }
-        return;
+        return 0;
     }
     publish(*counters);
 
@@ -451,25 +467,35 @@ void EventLog::Private::commitAppends(std::deque<Job>& jobs)
             jobs[i].done(true, ranges[i].first, ranges[i].second, QString());
     }
 
-    // Trim in batches: deleting a run of the oldest rows costs about the same for 1 or 10,000 rows.
+    // Retention starts once the slack is exceeded, so that trimming runs in bursts of steps rather than a
+    // few rows after every commit; the writer loop takes the steps between commits.
     const qint64 keep = retention;
     const qint64 slack = std::clamp<qint64>(keep / 100, 0, 10'000);
     if (committedCount > keep + slack)
-        trim(keep);
+        trimming = true;
+    return added;
 }
 
-void EventLog::Private::trim(qint64 keep)
+void EventLog::Private::trimStep(qint64 rows)
+{
+    const qint64 keep = retention;
+    // A step that failed or removed nothing stops the trim until the next commit: no loop of empty steps.
+    trimming = trim(keep, rows) > 0 && committedCount > keep;
+}
+
+qint64 EventLog::Private::trim(qint64 keep, qint64 maxRows)
 {
     if (committedCount <= keep)
-        return;
+        return 0;
     bool ok = exec(writer, "BEGIN IMMEDIATE");
     // The count in the file, which other processes may have changed since this one last wrote.
     std::optional<Counters> counters = ok ? countersInTransaction() : std::nullopt;
     ok = ok && counters;
     qint64 removed = 0;
-    if (ok && counters->count <= keep) {
+    const qint64 toRemove = ok ? std::min(counters->count - keep, maxRows) : 0;
+    if (ok && toRemove <= 0) {
         // nothing to trim (another process did it)
-    } else if (ok && keep <= 0) {
+    } else if (ok && keep <= 0 && toRemove == counters->count) {
         ok = exec(writer, "DELETE FROM events");
         removed = sqlite3_changes64(writer);
         ok = ok &&
@@ -477,22 +503,22 @@ void EventLog::Private::trim(qint64 keep)
     } else if (ok) {
         // The oldest kept row, found by stepping over the rows to drop from the old end (a few thousand)
         // rather than over the ones kept (up to millions). Rows below it go from every table.
-        Statement cutoff(writer, "SELECT id FROM events ORDER BY id LIMIT 1 OFFSET ?");
-        cutoff.bind(1, counters->count - keep);
-        const qint64 firstKept = sqlite3_step(cutoff.get()) == SQLITE_ROW ? cutoff.integer(0) : 0;
-        if (firstKept > 0) {
-            Statement events(writer, "DELETE FROM events WHERE id < ?");
+        Statement& cutoff = trimStatements.cutoff;
+        cutoff.bind(1, toRemove);
+        const int rc = sqlite3_step(cutoff.get());
+        const qint64 firstKept = rc == SQLITE_ROW ? cutoff.integer(0) : 0;
+        sqlite3_reset(cutoff.get());
+        ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
+        if (ok && firstKept > 0) {
+            Statement& events = trimStatements.events;
             events.bind(1, firstKept);
             ok = events.run();
             removed = sqlite3_changes64(writer);
-            Statement verdicts(writer, "DELETE FROM algolia_verdicts WHERE id < ?");
+            Statement& verdicts = trimStatements.verdicts;
             verdicts.bind(1, firstKept);
             ok = ok && verdicts.run();
             // Request rows grow with event ids, so the first kept event's request bounds the old ones.
-            ok = ok &&
-                 exec(writer,
-                      "DELETE FROM requests WHERE rid < (SELECT rid FROM events ORDER BY id LIMIT 1);"
-                      "DELETE FROM raw_requests WHERE rid < (SELECT rid FROM events ORDER BY id LIMIT 1)");
+            ok = ok && trimStatements.requests.run() && trimStatements.rawRequests.run();
         }
     }
     if (ok) {
@@ -504,9 +530,11 @@ void EventLog::Private::trim(qint64 keep)
         qWarning("EventLog: trimming to %lld records failed: %s", static_cast<long long>(keep),
                  sqlite3_errmsg(writer));
         rollback(writer);
-        return;
+        return -1;
     }
-    publish(*counters);
+    // One announcement per trim, when its last step is done, not one per step: views reload on it.
+    publish(*counters, true, counters->count <= keep);
+    return removed;
 }
 
 qint64 EventLog::Private::removeNow(const std::optional<QString>& userToken, bool record)

@@ -424,6 +424,45 @@ private Q_SLOTS:
         QCOMPARE(log->ids(all).first(), qint64(222));
     }
 
+    void retentionTrimsInStepsBetweenCommits()
+    {
+        // 60,000 kept: a slack of 600 rows, and steps of fewer rows than the excess once a small commit
+        // crosses it, so the trim takes several steps with the writer free between them.
+        constexpr qint64 kKeep = 60'000;
+        const QString path = newPath();
+        auto log = openLog(path, kKeep);
+        QVERIFY(log);
+        QList<LogRecord> many;
+        many.reserve(kKeep + 600);
+        for (qint64 i = 0; i < kKeep + 600; ++i)
+            many.append(makeRecord(QStringLiteral("u%1").arg(i % 50)));
+        log->append(std::move(many));
+        log->flush();
+        QCOMPARE(log->count(), kKeep + 600); // within the slack: nothing trimmed yet
+
+        QSignalSpy removed(log.get(), &EventLog::recordsRemoved);
+        std::atomic<bool> acknowledged{false};
+        log->append({makeRecord(QStringLiteral("over"))},
+                    [&](bool ok, qint64, qint64, const QString&) { acknowledged = ok; });
+        log->flush();
+        QVERIFY(acknowledged); // acknowledged at its commit, before the trim it started is done
+        QTRY_COMPARE_WITH_TIMEOUT(log->count(), kKeep, 10000);
+        LogQuery all;
+        all.limit = 0;
+        const QList<qint64> kept = log->ids(all);
+        QCOMPARE(qint64(kept.size()), kKeep);
+        QCOMPARE(kept.first(), qint64(602));
+        QCOMPARE(kept.last(), kKeep + 601);
+        // The shared counters stay exact through every step, and views hear of the trim.
+        qint64 counted = -1;
+        QVERIFY(execSql(path, "SELECT value FROM meta WHERE key = 'count'", &counted));
+        QCOMPARE(counted, kKeep);
+        QTRY_VERIFY_WITH_TIMEOUT(!removed.isEmpty(), 5000);
+        log->append({makeRecord(QStringLiteral("late"))});
+        log->flush();
+        QCOMPARE(log->lastId(), kKeep + 602);
+    }
+
     void removeByUserTokenAndAll()
     {
         auto log = openLog(newPath());
