@@ -333,6 +333,20 @@ int main(int argc, char** argv)
         commitLatency(*young, "young log", 0, latencyAppends, kRate);
     }
     commitLatency(log, "log at retention", total, latencyAppends, kRate);
+    // What one trim costs the writer, and so the longest an append can wait for retention: a step (the
+    // writer's retention removes at least 500 rows at a time between commits) against the whole slack at
+    // once (10,000 rows at this size).
+    for (const qint64 rows : {qint64(500), std::clamp<qint64>(total / 100, 1, 10'000)}) {
+        log.flush();
+        const qint64 kept = log.count();
+        QElapsedTimer t;
+        t.start();
+        log.setRetention(kept - rows);
+        log.flush();
+        std::printf("trim of %lld rows from %lld (one transaction): %.1f ms\n", static_cast<long long>(rows),
+                    static_cast<long long>(kept), msSince(t));
+        log.setRetention(total);
+    }
 
     // Steady state under batches: the log is full, retention trims the oldest while 1000-record appends keep
     // coming, several in flight (as from an endpoint with several connections), so commits group.
