@@ -12,6 +12,7 @@
 
 #include <QApplication>
 #include <QDateTime>
+#include <QEvent>
 #include <QFontDatabase>
 #include <QHeaderView>
 #include <QJsonDocument>
@@ -23,6 +24,7 @@
 #include <QStyledItemDelegate>
 #include <QTabWidget>
 #include <QTextBrowser>
+#include <QTextDocument>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -30,6 +32,10 @@ namespace {
 
 constexpr int kTimelineLimit = 200;
 constexpr int kRequestLimit = 1000;
+// The Event tab shows this many of the verdict's rows whole before its list scrolls, and at least this many
+// lines of the JSON.
+constexpr int kVerdictRowsShown = 4;
+constexpr int kJsonLinesShown = 4;
 
 // Rows as tall as their text wrapped to its column's width (the view's own size hint measures one line).
 class WrappingDelegate final : public QStyledItemDelegate
@@ -78,6 +84,28 @@ QTreeWidget* makeTree(QWidget* parent, const QString& name, const QStringList& h
     // The rows' heights depend on the last column's width: lay them out again when it changes.
     QObject::connect(header, &QHeaderView::sectionResized, tree, [tree] { tree->doItemsLayout(); });
     return tree;
+}
+
+// The height a list needs for its header and its first `maxRows` rows, as its delegate lays them out (wrapped
+// to the columns' widths).
+int listHeight(const QTreeWidget* tree, int maxRows)
+{
+    QStyleOptionViewItem option;
+    option.initFrom(tree->viewport());
+    option.font = tree->font();
+    option.fontMetrics = tree->fontMetrics();
+    int height = 2 * tree->frameWidth() + (tree->isHeaderHidden() ? 0 : tree->header()->sizeHint().height());
+    const int rows = std::min(tree->topLevelItemCount(), maxRows);
+    for (int row = 0; row < rows; ++row) {
+        int rowHeight = 0;
+        for (int column = 0; column < tree->columnCount(); ++column) {
+            const QModelIndex index = tree->model()->index(row, column);
+            rowHeight =
+                std::max(rowHeight, tree->itemDelegateForIndex(index)->sizeHint(option, index).height());
+        }
+        height += rowHeight;
+    }
+    return height;
 }
 
 QString topLevelField(const QString& field)
@@ -194,6 +222,9 @@ DetailsPane::DetailsPane(EventLog* log, QWidget* parent)
     eventTab->addWidget(m_issues);
     eventTab->addWidget(m_usefulness);
     eventTab->setStretchFactor(0, 3);
+    m_eventTab = eventTab;
+    eventTab->installEventFilter(this);
+    connect(eventTab, &QSplitter::splitterMoved, this, [this] { m_eventTabSizedByUser = true; });
     m_tabs->addTab(eventTab, tr("Event"));
 
     // Request: headers and the other events of the same request.
@@ -266,6 +297,35 @@ DetailsPane::DetailsPane(EventLog* log, QWidget* parent)
 }
 
 DetailsPane::~DetailsPane() = default;
+
+bool DetailsPane::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_eventTab && event->type() == QEvent::Resize)
+        fitEventTab();
+    return QWidget::eventFilter(watched, event);
+}
+
+void DetailsPane::fitEventTab()
+{
+    // In a dock under the table the pane is short: left to the splitter's stretch, the JSON took the height
+    // and the verdict and "will it count" showed a row or two. Their rows come first; the JSON gets the rest,
+    // at least a few lines.
+    if (m_eventTabSizedByUser || m_eventTab->height() <= 0)
+        return;
+    const bool usefulnessShown = !m_usefulness->isHidden();
+    const int handles = m_eventTab->handleWidth() * (usefulnessShown ? 2 : 1);
+    const int available = m_eventTab->height() - handles;
+    const int usefulness = usefulnessShown ? listHeight(m_usefulness, m_usefulness->topLevelItemCount()) : 0;
+    const int jsonMinimum = kJsonLinesShown * m_json->fontMetrics().lineSpacing() + 2 * m_json->frameWidth() +
+                            2 * static_cast<int>(m_json->document()->documentMargin());
+    int issues = listHeight(m_issues, kVerdictRowsShown);
+    int json = available - usefulness - issues;
+    if (json < jsonMinimum) {
+        json = jsonMinimum;
+        issues = std::max(listHeight(m_issues, 1), available - usefulness - json);
+    }
+    m_eventTab->setSizes({json, issues, usefulness});
+}
 
 void DetailsPane::setCatalogs(QList<std::shared_ptr<const IndexCatalog>> catalogs)
 {
@@ -448,6 +508,7 @@ void DetailsPane::showRecord(const LogRecord& record)
             item->setToolTip(2, use.reason);
         }
     }
+    fitEventTab();
 
     // Headers (never the API key: the log does not hold it).
     m_headers->clear();

@@ -11,6 +11,7 @@
 class IndexCatalog;
 class QLabel;
 class QPlainTextEdit;
+class QSplitter;
 class QTabWidget;
 class QTextBrowser;
 class QTreeWidget;
@@ -63,7 +64,12 @@ Q_SIGNALS:
     // The user asked to see another event (from the request list or the timeline).
     void recordRequested(qint64 id);
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
+    // The Event tab's heights: the verdict's and "will it count"'s rows whole, the JSON the rest.
+    void fitEventTab();
     QString jsonHtml(const QByteArray& raw, const IssueList& issues);
     void fillRequestEvents(const QList<LogRecord>& records);
     void fillTimeline(const QList<LogRecord>& records);
@@ -80,6 +86,8 @@ private:
     std::function<QStringList(qint64)> m_planNotes;
     QLabel* m_planNotesLabel = nullptr;
     QLabel* m_searchNote = nullptr; // an event's search (a link) or a search's citing events, at a glance
+    QSplitter* m_eventTab = nullptr;
+    bool m_eventTabSizedByUser = false; // a handle was dragged: the heights are the user's from then on
     QTextBrowser* m_json = nullptr;
     QTreeWidget* m_issues = nullptr;
     QTreeWidget* m_usefulness = nullptr;

@@ -414,7 +414,9 @@ void MainWindow::arrangeDefaultDocks()
     m_detailsDock->raise();
     resizeDocks({m_composerDock}, {std::min(460, width() / 3)}, Qt::Horizontal);
     resizeDocks({m_composerDock, m_usersDock}, {3, 1}, Qt::Vertical);
-    resizeDocks({m_detailsDock}, {height() * 2 / 5}, Qt::Vertical);
+    // The details get enough height for the verdict and "will it count" on a 768 px laptop (half of it),
+    // two fifths of a taller window.
+    resizeDocks({m_detailsDock}, {std::max(height() * 2 / 5, std::min(height() / 2, 400))}, Qt::Vertical);
 }
 
 void MainWindow::placeFeatureDock(QDockWidget* dock, Qt::DockWidgetArea area)

@@ -33,6 +33,8 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextBrowser>
+#include <QTreeWidget>
 
 namespace {
 
@@ -61,6 +63,7 @@ private Q_SLOTS:
     void featureDocksJoinTheLayout();
     void themeAndZoomApplyAndAreKept();
     void refusedRequestsReadWholeInTheNameColumn();
+    void detailsShowTheVerdictAndWillItCountOnALaptop();
 
 private:
     static std::unique_ptr<DesktopSession> open(const QString& dataDir);
@@ -428,6 +431,80 @@ void TestWindowLayout::refusedRequestsReadWholeInTheNameColumn()
     QVERIFY(summary);
     QTRY_VERIFY2(summary->text().contains(QStringLiteral("for the list of valid commands.")),
                  qPrintable(summary->text()));
+}
+
+void TestWindowLayout::detailsShowTheVerdictAndWillItCountOnALaptop()
+{
+    // At 1366x768 the details dock under the table showed a row or two of the verdict and of "will it
+    // count" (the JSON took the height): the default layout gives the dock half the height, and the Event
+    // tab gives their rows the height they need, the JSON the rest.
+    QTemporaryDir dir;
+    auto session = open(dir.path());
+    QVERIFY(session);
+    MainWindow* window = session->window();
+    window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window));
+    QCOMPARE(window->size(), QSize(1366, 768));
+    // A rejected event with an issue (the fixture's 38th record: a bad userToken), and accepted ones.
+    session->log()->append(LogFixture::records(28, 12));
+    session->log()->flush();
+    DebuggerPanel* panel = window->debuggerPanel();
+    QTableView* table = panel->tableView();
+    QAbstractItemModel* model = table->model();
+    int rejected = -1;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (int row = 0; row < model->rowCount(); ++row) {
+                const QModelIndex user =
+                    model->index(row, static_cast<int>(EventTableModel::Column::UserToken));
+                if (user.data().toString() == QLatin1String("bad token!"))
+                    rejected = row;
+            }
+            return rejected >= 0;
+        }(),
+        10000);
+    table->setCurrentIndex(model->index(rejected, 0));
+    DetailsPane* details = panel->detailsPane();
+    QTRY_COMPARE(details->recordId(),
+                 model->index(rejected, 0).data(EventTableModel::RecordIdRole).toLongLong());
+
+    auto* dock = window->findChild<QDockWidget*>(QStringLiteral("detailsDock"));
+    QVERIFY2(dock->height() >= window->height() * 2 / 5, qPrintable(QString::number(dock->height())));
+    // The table keeps room for several rows above it.
+    QVERIFY2(table->viewport()->height() >= 6 * table->verticalHeader()->defaultSectionSize(),
+             qPrintable(QString::number(table->viewport()->height())));
+    // The verdict line in full.
+    auto* summary = details->findChild<QLabel*>(QStringLiteral("detailsSummary"));
+    QVERIFY(summary->isVisible());
+    QTRY_VERIFY2(summary->height() >= summary->heightForWidth(summary->width()),
+                 qPrintable(QStringLiteral("%1 px of %2")
+                                .arg(summary->height())
+                                .arg(summary->heightForWidth(summary->width()))));
+    // Every row of the verdict and of "will it count" whole in its list: nothing to scroll to.
+    auto* issues = details->findChild<QTreeWidget*>(QStringLiteral("detailsIssues"));
+    auto* usefulness = details->findChild<QTreeWidget*>(QStringLiteral("detailsUsefulness"));
+    QVERIFY(issues && usefulness);
+    QVERIFY(issues->topLevelItemCount() >= 1);
+    QVERIFY(usefulness->topLevelItemCount() >= 3);
+    auto allRowsShown = [](QTreeWidget* tree) -> QString {
+        for (int row = 0; row < tree->topLevelItemCount(); ++row) {
+            const QRect rect = tree->visualItemRect(tree->topLevelItem(row));
+            if (rect.isEmpty() || !tree->viewport()->rect().contains(rect))
+                return QStringLiteral("%1: row %2 at %3..%4 of %5 px")
+                    .arg(tree->objectName())
+                    .arg(row)
+                    .arg(rect.top())
+                    .arg(rect.bottom())
+                    .arg(tree->viewport()->height());
+        }
+        return {};
+    };
+    QTRY_VERIFY2(allRowsShown(issues).isEmpty(), qPrintable(allRowsShown(issues)));
+    QTRY_VERIFY2(allRowsShown(usefulness).isEmpty(), qPrintable(allRowsShown(usefulness)));
+    // And the JSON's first lines.
+    auto* json = details->findChild<QTextBrowser*>(QStringLiteral("detailsJson"));
+    QVERIFY2(json->viewport()->height() >= 3 * json->fontMetrics().lineSpacing(),
+             qPrintable(QString::number(json->viewport()->height())));
 }
 
 QTEST_MAIN(TestWindowLayout)
