@@ -26,13 +26,16 @@ class QPushButton;
 class QStringListModel;
 class QTableWidget;
 class QTabWidget;
+class QVBoxLayout;
 class TemplateStore;
 class TestUserModel;
 
 // The event composer: a form that shows only the chosen kind's fields, and a JSON tab with the exact body.
 // The composed event is one value (m_event): form edits rebuild it from the form, JSON edits replace it and
 // refill the form (unknown fields kept). Every change is judged by the shared Validator and each issue is
-// shown under the field it concerns.
+// shown under the field it concerns. What the form sends, and where an issue shows, is EventForm's
+// (models/views/eventform.h); this class builds the widgets (composerlayout.cpp) and copies their text to and
+// from an EventForm (composerwidget.cpp).
 class ComposerWidget final : public QWidget
 {
     Q_OBJECT
@@ -85,7 +88,17 @@ private:
         QColor ok;
     };
     IssueColours issueColours() const;
+    // Building (composerlayout.cpp): each part makes its widgets and wires them.
     void buildUi();
+    void buildTemplatesBar(QVBoxLayout* outer);
+    void buildFormTab();
+    void buildIdentityRows(); // kind, name, index, test user, tokens, timestamp
+    void buildQueryRow();
+    void buildObjectsRow(); // objectIDs with their positions and objectData items, one table
+    void buildFiltersRow();
+    void buildValueRows(); // value, currency, agentID
+    void buildJsonTab();
+    void buildVerdictAndActions(QVBoxLayout* outer);
     // A form row: the field (`keyWidget` when the row holds several widgets), its label above it and one
     // line under it for the issues of `formField` (the test user row has no field path: nullopt).
     void addRow(const QString& label, QWidget* field, std::optional<FormField> formField,
