@@ -279,23 +279,51 @@ Key knownRawKey(const char* raw)
     return Key::Unknown;
 }
 
-// The same for an objectData item's fields: the key's text, or empty when it is another key or escaped.
-std::string_view knownRawItemKey(const char* raw)
+// The same for an objectData item's fields.
+enum class ItemKey
 {
-    auto is = [raw](const auto& quoted) {
-        constexpr size_t length = sizeof(quoted) - 2; // without the quote and the terminating zero
-        return std::memcmp(raw, quoted, length + 1) == 0 ? std::string_view(quoted, length)
-                                                         : std::string_view();
+    Other,
+    Price,
+    Discount,
+    Quantity,
+    QueryID,
+};
+
+template <size_t N>
+bool keyIs(std::string_view key, const char (&name)[N])
+{
+    return key.size() == N - 1 && std::memcmp(key.data(), name, N - 1) == 0;
+}
+
+// From the decoded key (escaped or unknown keys).
+ItemKey itemKeyOf(std::string_view key)
+{
+    if (keyIs(key, "price"))
+        return ItemKey::Price;
+    if (keyIs(key, "discount"))
+        return ItemKey::Discount;
+    if (keyIs(key, "quantity"))
+        return ItemKey::Quantity;
+    if (keyIs(key, "queryID"))
+        return ItemKey::QueryID;
+    return ItemKey::Other;
+}
+
+// From the raw text after the opening quote, as knownRawKey reads it: Other when escaped or unknown.
+ItemKey knownRawItemKey(const char* raw)
+{
+    auto is = [raw](const auto& quoted, ItemKey known) {
+        return std::memcmp(raw, quoted, sizeof(quoted) - 1) == 0 ? known : ItemKey::Other;
     };
     switch (raw[0]) {
     case 'p':
-        return is("price\"");
+        return is("price\"", ItemKey::Price);
     case 'd':
-        return is("discount\"");
+        return is("discount\"", ItemKey::Discount);
     case 'q':
-        return raw[1] == 'u' && raw[2] == 'a' ? is("quantity\"") : is("queryID\"");
+        return raw[2] == 'a' ? is("quantity\"", ItemKey::Quantity) : is("queryID\"", ItemKey::QueryID);
     }
-    return {};
+    return ItemKey::Other;
 }
 
 Issue payloadIssue(const QString& code, const QString& message, bool unverified = false)
@@ -606,6 +634,21 @@ EventViewBatch& EventViewBatch::operator=(EventViewBatch&& other) noexcept
     return *this;
 }
 
+void EventViewBatch::reset()
+{
+    events.clear();
+    payloadError.reset();
+    typeErrors.clear();
+    hadEventsKey = false;
+    if (!m_storage) {
+        m_storage = StoragePool::take();
+        events = std::move(m_storage->spareEvents);
+        events.clear();
+    } else {
+        m_storage->clear();
+    }
+}
+
 QByteArrayView EventViewBatch::input() const
 {
     return QByteArrayView(m_storage->inputData(), static_cast<qsizetype>(m_storage->inputSize));
@@ -683,11 +726,24 @@ struct EventViewDecoder
     std::vector<ItemExtras>& itemExtras; // one per objectData item
     int eventIndex = 0;
 
+    // Where the vectors of list items were when the decode began.
+    struct Bases
+    {
+        const std::string_view* strings;
+        const qint64* numbers;
+        const ObjectDataView* items;
+        const ExtraView* extras;
+        const ExtraView* itemExtras;
+    };
+    Bases bases;
+
     explicit EventViewDecoder(EventViewBatch& target)
         : batch(target)
         , storage(*target.m_storage)
         , starts(storage.starts)
         , itemExtras(storage.itemExtraStarts)
+        , bases{storage.strings.data(), storage.numbers.data(), storage.items.data(), storage.extras.data(),
+                storage.itemExtras.data()}
     {}
 
     // --- one event -------------------------------------------------------------------------------------
@@ -710,6 +766,8 @@ struct EventViewDecoder
             RETURN_IF_ERROR(readField(known, key, value, type, event, list));
         }
         list.extrasCount = storage.extras.size() - list.extras;
+        event.extras = ViewList<ExtraView>(storage.extras.data() + list.extras,
+                                           static_cast<qsizetype>(list.extrasCount));
         return SUCCESS;
     }
 
@@ -971,12 +1029,14 @@ struct EventViewDecoder
         return SUCCESS;
     }
 
-    // The list a field gets once the decode is complete: its start is fixed up later, its size is known now.
+    // The list a field gets: its items are the vector's from `start` on. The pointer stays right unless the
+    // vector grows later in the decode (see listsMoved).
     template <typename T>
-    static void setList(std::optional<ViewList<T>>& out, bool present, size_t count)
+    static void setList(std::optional<ViewList<T>>& out, bool present, const std::vector<T>& vector,
+                        size_t start)
     {
         if (present)
-            out = ViewList<T>(nullptr, static_cast<qsizetype>(count));
+            out = ViewList<T>(vector.data() + start, static_cast<qsizetype>(vector.size() - start));
         else
             out.reset();
     }
@@ -1006,7 +1066,7 @@ struct EventViewDecoder
                                       }
                                       return SUCCESS;
                                   }));
-        setList(out, present, storage.strings.size() - start);
+        setList(out, present, storage.strings, start);
         return SUCCESS;
     }
 
@@ -1039,7 +1099,7 @@ struct EventViewDecoder
                           }
                           return SUCCESS;
                       }));
-        setList(out, present, storage.numbers.size() - start);
+        setList(out, present, storage.numbers, start);
         return SUCCESS;
     }
 
@@ -1049,27 +1109,29 @@ struct EventViewDecoder
         start = storage.items.size();
         bool present = false;
         // A mistyped item is reported and kept empty, so that the items still line up with objectIDs.
-        RETURN_IF_ERROR(readArray(value, type, present, fieldPath("objectData"),
-                                  QLatin1String("[]insights.ObjectData"), typed,
-                                  [this](ondemand::value& itemValue, ondemand::json_type itemType,
-                                         const FieldPath& path, bool&) -> error_code {
-                                      ObjectDataView item;
-                                      ItemExtras extras{storage.itemExtras.size(), 0};
-                                      if (itemType == ondemand::json_type::object) {
-                                          ondemand::object object;
-                                          RETURN_IF_ERROR(itemValue.get_object().get(object));
-                                          RETURN_IF_ERROR(readObjectDataItem(object, item, path));
-                                      } else {
-                                          RETURN_IF_ERROR(walkValue(itemValue, 2));
-                                          if (itemType != ondemand::json_type::null)
-                                              typeError(path, QLatin1String("insights.ObjectData"), itemType);
-                                      }
-                                      extras.count = storage.itemExtras.size() - extras.start;
-                                      storage.items.push_back(item);
-                                      itemExtras.push_back(extras);
-                                      return SUCCESS;
-                                  }));
-        setList(out, present, storage.items.size() - start);
+        RETURN_IF_ERROR(readArray(
+            value, type, present, fieldPath("objectData"), QLatin1String("[]insights.ObjectData"), typed,
+            [this](ondemand::value& itemValue, ondemand::json_type itemType, const FieldPath& path,
+                   bool&) -> error_code {
+                ObjectDataView item;
+                ItemExtras extras{storage.itemExtras.size(), 0};
+                if (itemType == ondemand::json_type::object) {
+                    ondemand::object object;
+                    RETURN_IF_ERROR(itemValue.get_object().get(object));
+                    RETURN_IF_ERROR(readObjectDataItem(object, item, path));
+                } else {
+                    RETURN_IF_ERROR(walkValue(itemValue, 2));
+                    if (itemType != ondemand::json_type::null)
+                        typeError(path, QLatin1String("insights.ObjectData"), itemType);
+                }
+                extras.count = storage.itemExtras.size() - extras.start;
+                item.extras = ViewList<ExtraView>(storage.itemExtras.data() + extras.start,
+                                                  static_cast<qsizetype>(extras.count));
+                storage.items.push_back(item);
+                itemExtras.push_back(extras);
+                return SUCCESS;
+            }));
+        setList(out, present, storage.items, start);
         return SUCCESS;
     }
 
@@ -1080,25 +1142,28 @@ struct EventViewDecoder
         for (auto fieldResult : object) {
             ondemand::field field;
             RETURN_IF_ERROR(std::move(fieldResult).get(field));
-            std::string_view key = knownRawItemKey(field.key().raw());
-            if (key.empty())
+            ItemKey known = knownRawItemKey(field.key().raw());
+            std::string_view key; // only needed for an unknown field
+            if (known == ItemKey::Other) {
                 RETURN_IF_ERROR(keyOf(field, key));
+                known = itemKeyOf(key);
+            }
             ondemand::value value = field.value();
             ondemand::json_type type;
             RETURN_IF_ERROR(value.type().get(type));
-            if (key == "price") {
+            if (known == ItemKey::Price) {
                 RETURN_IF_ERROR(readAmount(value, type, item.price,
                                            FieldPath{prefix.parent, prefix.index, QLatin1String("price")},
                                            typed));
-            } else if (key == "discount") {
+            } else if (known == ItemKey::Discount) {
                 RETURN_IF_ERROR(readAmount(value, type, item.discount,
                                            FieldPath{prefix.parent, prefix.index, QLatin1String("discount")},
                                            typed));
-            } else if (key == "quantity") {
+            } else if (known == ItemKey::Quantity) {
                 RETURN_IF_ERROR(readInteger(value, type, item.quantity,
                                             FieldPath{prefix.parent, prefix.index, QLatin1String("quantity")},
                                             QLatin1String("int32"), typed));
-            } else if (key == "queryID") {
+            } else if (known == ItemKey::QueryID) {
                 RETURN_IF_ERROR(readString(value, type, item.queryID,
                                            FieldPath{prefix.parent, prefix.index, QLatin1String("queryID")},
                                            typed));
@@ -1237,6 +1302,15 @@ struct EventViewDecoder
         return SUCCESS;
     }
 
+    // Whether a vector of list items grew (moved) during the decode, leaving earlier lists' pointers stale.
+    // A pooled storage usually has the capacity already: then every pointer set while decoding is right.
+    bool listsMoved() const
+    {
+        return storage.strings.data() != bases.strings || storage.numbers.data() != bases.numbers ||
+               storage.items.data() != bases.items || storage.extras.data() != bases.extras ||
+               storage.itemExtras.data() != bases.itemExtras;
+    }
+
     // The lists' pointers, now that the vectors no longer grow.
     void fixLists()
     {
@@ -1285,7 +1359,8 @@ struct EventViewDecoder
             error = simdjson::TRAILING_CONTENT;
         if (error != SUCCESS)
             return fail();
-        fixLists();
+        if (listsMoved())
+            fixLists();
     }
 
     // One event object from `length` bytes at `offset` of the storage's input (a whole document or one
@@ -1510,6 +1585,12 @@ EventViewBatch decodeRequestViews(QByteArrayView body)
     EventViewBatch batch;
     EventViewDecoder(batch).decodeBody(body);
     return batch;
+}
+
+void decodeRequestViews(QByteArrayView body, EventViewBatch& into)
+{
+    into.reset();
+    EventViewDecoder(into).decodeBody(body);
 }
 
 EventViewBatch decodeEventViews(QByteArrayView json)

@@ -106,6 +106,11 @@ struct EventView
     Event toEvent() const;
 };
 
+class EventViewBatch;
+namespace EventCodec {
+void decodeRequestViews(QByteArrayView body, EventViewBatch& into);
+} // namespace EventCodec
+
 // What the codec read from a body, as views. Owns the bytes the views point into; moving keeps them valid,
 // copying is not allowed.
 class EventViewBatch final
@@ -133,6 +138,9 @@ public:
 
 private:
     friend struct EventViewDecoder;
+    friend void EventCodec::decodeRequestViews(QByteArrayView body, EventViewBatch& into);
+    // Empty, as a new batch, keeping the storage's capacity.
+    void reset();
     std::unique_ptr<Storage> m_storage;
 };
 
@@ -141,6 +149,9 @@ namespace EventCodec {
 // The ingest path's decode: a POST /1/events body read exactly as decodeRequestBody reads it (same type
 // errors, same payload errors), into views. The body is copied once, into the batch.
 EventViewBatch decodeRequestViews(QByteArrayView body);
+// The same into an existing batch, which is emptied first and keeps its storage's capacity: a thread that
+// decodes request after request into one batch works in the same memory each time.
+void decodeRequestViews(QByteArrayView body, EventViewBatch& into);
 // One event object, as decodeEvent reads it.
 EventViewBatch decodeEventViews(QByteArrayView json);
 // The Events (and their raw JSON) of decoded views, as decodeRequestBody returns them.

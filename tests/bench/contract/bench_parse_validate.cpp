@@ -304,11 +304,11 @@ int main()
     print("yardstick: simdjson walk, every key+value:", walk, body.size());
     const Rate ingest = measure([&] { ingestRun(context); }, 1000, 3.0);
     char note[96];
-    std::snprintf(note, sizeof note, "%.0f %% of the walk, target >= 30 %%",
+    std::snprintf(note, sizeof note, "%.1f %% of the walk, target >= 30 %%",
                   100.0 * ingest.perCpuSecond / walk.perCpuSecond);
     print("ingest: decode views + validate (catalog):", ingest, body.size(), note);
     const Rate ingestNoCatalog = measure([&] { ingestRun(noCatalog); }, 1000, 2.0);
-    std::snprintf(note, sizeof note, "%.0f %% of the walk",
+    std::snprintf(note, sizeof note, "%.1f %% of the walk",
                   100.0 * ingestNoCatalog.perCpuSecond / walk.perCpuSecond);
     print("ingest: decode views + validate (no catalog):", ingestNoCatalog, body.size(), note);
     print("decode views only:",

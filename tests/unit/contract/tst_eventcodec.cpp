@@ -368,6 +368,26 @@ void TestEventCodec::aReusedBatchStorageStartsClean()
         QCOMPARE(second.input().toByteArray(), small);
         QCOMPARE(event.toEvent(), EventCodec::decodeRequestBody(small).events.at(0));
     }
+    // One batch decoded into again and again (the endpoint's worker threads), moved from in between.
+    EventViewBatch reused;
+    for (int round = 0; round < 3; ++round) {
+        EventCodec::decodeRequestViews(large, reused);
+        QCOMPARE(reused.size(), 300);
+        QCOMPARE(*reused.events.at(150).userToken, std::string_view("t\xc3\xa9"
+                                                                    "150"));
+        QCOMPARE(reused.events.at(150).objectData->at(0).extras.at(0).json, std::string_view("2"));
+        EventCodec::decodeRequestViews("{\"events\":[{\"eventType\":\"view\"}]}", reused);
+        QCOMPARE(reused.size(), 1);
+        QVERIFY(!reused.events.at(0).objectIDs);
+        QVERIFY(reused.events.at(0).extras.isEmpty());
+        EventCodec::decodeRequestViews("not json", reused);
+        QVERIFY(reused.payloadError);
+        QCOMPARE(reused.size(), 0);
+        const EventViewBatch taken = std::move(reused); // leaves `reused` without storage
+        EventCodec::decodeRequestViews(small, reused);
+        QCOMPARE(reused.events.at(0).filters->at(0), std::string_view("f:1"));
+        QVERIFY(!reused.payloadError);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestEventCodec)
