@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <memory>
 
 namespace {
@@ -157,6 +158,21 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv)
         std::abort();
     }
     fixture->port = fixture->endpoint->port();
+    // libFuzzer ends with exit(), which destroys the function-local statics while the endpoint's threads may
+    // still be serving the last input (a feed still reading the log): stop the endpoint first. A static is
+    // destroyed after an exit handler only when it was built before the handler was registered, so the
+    // routes with such statics (push, feed, automation API) are run once before registering it.
+    const QByteArray port = QByteArray::number(fixture->port);
+    for (const QByteArray& warmUp : QList<QByteArray>{
+             QByteArray("GET /1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nx-algolia-application-id: FUZZ\r\n"
+                        "x-algolia-api-key: fuzz\r\nConnection: close\r\n\r\n"),
+             QByteArray("GET /debugger/events?limit=5 HTTP/1.1\r\nHost: 127.0.0.1:" + port +
+                        "\r\nConnection: close\r\n\r\n"),
+             QByteArray("GET /debugger/stats HTTP/1.1\r\nHost: 127.0.0.1:" + port +
+                        "\r\nConnection: close\r\n\r\n")})
+        exchange(warmUp, false, 60'000);
+    checkStillServing();
+    std::atexit([] { fixture->endpoint->stop(); });
     return 0;
 }
 
