@@ -5,6 +5,7 @@
 #include "secrets/keychainsecretstore.h"
 
 #include "event/eventcodec.h"
+#include "event/eventview.h"
 #include "log/eventlog.h"
 #include "outbox/outbox.h"
 #include "views/eventexchange.h"
@@ -21,10 +22,12 @@
 #include <QThread>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <variant>
 
 namespace {
 
@@ -68,40 +71,87 @@ std::optional<QByteArray> readInput(const QString& path, QString* error)
     return bytes;
 }
 
-// decodeInput of a large NDJSON input on two threads (the codec is thread-safe: one parser per thread).
-// The result is used only when both halves decode as NDJSON; anything else (a request body, a single
-// event, a bad line, an input too small to gain) is decoded whole, so shapes, error texts and line
-// numbers are exactly the codec's. Decoding is the longest step before the first request leaves.
-DecodedInput decodeInputInParallel(const QByteArray& bytes)
+// The events to send as read from the input: views of it, so that no Event is built for an event that
+// carries its own timestamp (the usual case: a capture or a replay), or, for one of the debugger's own
+// exports, its events without their "kind" tags.
+class InputEvents
 {
-    constexpr qsizetype kParallelFrom = 1 << 20;
-    const qsizetype middle = bytes.size() >= kParallelFrom ? bytes.indexOf('\n', bytes.size() / 2) : -1;
-    if (middle < 0 || QThread::idealThreadCount() < 2)
-        return EventCodec::decodeInput(bytes);
-    const QByteArrayView head(bytes.constData(), middle + 1);
-    const QByteArrayView tail(bytes.constData() + middle + 1, bytes.size() - middle - 1);
-    DecodedInput first;
-    std::unique_ptr<QThread> helper(
-        QThread::create([&first, head] { first = EventCodec::decodeInput(head); }));
-    helper->start();
-    DecodedInput second = EventCodec::decodeInput(tail);
-    helper->wait();
-    const auto isNdjson = [](const DecodedInput& part) {
-        return !part.inputError && part.shape == InputShape::Ndjson && !part.batch.payloadError &&
-               part.batch.rawEvents.size() == part.batch.events.size();
-    };
-    if (!isNdjson(first) || !isNdjson(second))
-        return EventCodec::decodeInput(bytes);
-    const int offset = static_cast<int>(first.batch.events.size());
-    first.batch.events.reserve(first.batch.events.size() + second.batch.events.size());
-    for (Event& event : second.batch.events)
-        first.batch.events.append(std::move(event));
-    first.batch.rawEvents.append(std::move(second.batch.rawEvents));
-    for (Issue issue : std::as_const(second.batch.typeErrors)) {
-        issue.eventIndex += offset;
-        first.batch.typeErrors.append(issue);
+public:
+    InputEvents() = default;
+    explicit InputEvents(EventViewBatch views)
+        : m_views(std::move(views))
+    {
+        for (const Issue& issue : m_views.typeErrors)
+            m_verbatim.insert(issue.eventIndex);
     }
-    return first;
+    explicit InputEvents(DecodedBatch batch)
+        : m_batch(std::move(batch))
+    {
+        for (const Issue& issue : m_batch->typeErrors)
+            m_verbatim.insert(issue.eventIndex);
+    }
+
+    qsizetype size() const { return m_batch ? m_batch->events.size() : m_views.size(); }
+
+    // What goes out for event `i`: the event as written, except one without a timestamp, which gets the
+    // collection time `nowMs` through the one codec. An event with a wrongly typed field goes out as written
+    // too, so that the server judges what the user wrote.
+    QByteArray outgoing(qsizetype i, qint64 nowMs) const
+    {
+        const bool verbatim = m_verbatim.contains(static_cast<int>(i));
+        if (!m_batch) {
+            const EventView& view = m_views.events.at(static_cast<size_t>(i));
+            if (view.timestamp || verbatim)
+                return view.rawJsonBytes();
+            Event stamped = view.toEvent();
+            stamped.timestamp = nowMs;
+            return EventCodec::encodeEvent(stamped);
+        }
+        const Event& event = m_batch->events.at(i);
+        if (m_batch->rawEvents.size() == m_batch->events.size() && (event.timestamp || verbatim))
+            return m_batch->rawEvents.at(i);
+        Event stamped = event;
+        if (!stamped.timestamp)
+            stamped.timestamp = nowMs;
+        return EventCodec::encodeEvent(stamped);
+    }
+
+private:
+    EventViewBatch m_views;
+    std::optional<DecodedBatch> m_batch;
+    QSet<int> m_verbatim;
+};
+
+// Reads the input into InputEvents; a usage error's text otherwise.
+std::variant<InputEvents, QString> readEvents(const QByteArray& bytes, const QString& name)
+{
+    DecodedInputViews decoded = EventCodec::decodeInputViews(bytes);
+    if (decoded.inputError)
+        return *decoded.inputError;
+    if (decoded.views.payloadError && decoded.views.events.empty())
+        return decoded.views.payloadError->message;
+    // The debugger's exports tag each record with its "kind": only such an input is read as Events.
+    const bool tagged =
+        std::any_of(decoded.views.events.cbegin(), decoded.views.events.cend(), [](const EventView& view) {
+            return view.rawJson.find("\"kind\"") != std::string_view::npos;
+        });
+    InputEvents events;
+    if (tagged) {
+        DecodedBatch batch = EventCodec::decodedBatchOf(decoded.views);
+        // A replay of the debugger's own export: its searches and refused requests are not events to send.
+        if (std::optional<EventExchange::ExportedEvents> exported = EventExchange::eventsOfExport(batch)) {
+            if (exported->otherRecords > 0)
+                printErr(QStringLiteral("note: %1 search or refused-request record(s) of the export left out")
+                             .arg(exported->otherRecords));
+            batch = std::move(exported->batch);
+        }
+        events = InputEvents(std::move(batch));
+    } else {
+        events = InputEvents(std::move(decoded.views));
+    }
+    if (events.size() == 0)
+        return QStringLiteral("no events in %1").arg(name);
+    return events;
 }
 
 struct Options
@@ -295,27 +345,16 @@ int runSendCommand(int argc, char** argv)
                 .arg(options.target.name()));
 
     // Read and decode the input before touching the outbox: a usage error leaves nothing behind.
-    DecodedInput decoded;
+    InputEvents input;
     if (!options.input.isEmpty()) {
         QString error;
         const std::optional<QByteArray> bytes = readInput(options.input, &error);
         if (!bytes)
             return usageError(error);
-        decoded = decodeInputInParallel(*bytes);
-        if (decoded.inputError)
-            return usageError(*decoded.inputError);
-        if (decoded.batch.payloadError && decoded.batch.events.isEmpty())
-            return usageError(decoded.batch.payloadError->message);
-        // A replay of the debugger's own export: its searches and refused requests are not events to send.
-        if (std::optional<EventExchange::ExportedEvents> exported =
-                EventExchange::eventsOfExport(decoded.batch)) {
-            if (exported->otherRecords > 0)
-                printErr(QStringLiteral("note: %1 search or refused-request record(s) of the export left out")
-                             .arg(exported->otherRecords));
-            decoded.batch = std::move(exported->batch);
-        }
-        if (decoded.batch.events.isEmpty())
-            return usageError(QStringLiteral("no events in %1").arg(options.input));
+        std::variant<InputEvents, QString> read = readEvents(*bytes, options.input);
+        if (const QString* readError = std::get_if<QString>(&read))
+            return usageError(*readError);
+        input = std::move(std::get<InputEvents>(read));
     }
 
     const DataFolder::Resolved dataFolder = DataFolder::resolve(parser.value(dataDirOption));
@@ -395,16 +434,9 @@ int runSendCommand(int argc, char** argv)
                      .arg(failedBefore)
                      .arg(options.outboxPath));
 
-    // Events go out as the user wrote them (a replay keeps its bytes), except those without a timestamp:
-    // they get the collection time, now, through the one codec. An event with a wrongly typed field goes
-    // out as written too, so that the server judges what the user wrote.
-    QSet<int> verbatim;
-    for (const Issue& issue : decoded.batch.typeErrors)
-        verbatim.insert(issue.eventIndex);
-    const bool haveRaw = decoded.batch.rawEvents.size() == decoded.batch.events.size();
     QElapsedTimer clock;
     clock.start();
-    const qint64 total = leftOver + decoded.batch.events.size();
+    const qint64 total = leftOver + input.size();
     const bool showProgress = !options.quiet && total >= kProgressThreshold;
     QElapsedTimer sinceProgress;
     sinceProgress.start();
@@ -458,22 +490,13 @@ int runSendCommand(int argc, char** argv)
             Outbox::OpenResult writer = Outbox::open(outboxPath, Outbox::Recovery::None);
             if (!writer.outbox)
                 error = writer.error;
-            const qsizetype count = decoded.batch.events.size();
+            const qsizetype count = input.size();
             for (qsizetype at = 0; error.isEmpty() && at < count; at += kChunk) {
                 const qint64 now = QDateTime::currentMSecsSinceEpoch();
                 QList<QByteArray> jsons;
                 jsons.reserve(qMin(kChunk, count - at));
-                for (qsizetype i = at; i < qMin(at + kChunk, count); ++i) {
-                    const Event& event = decoded.batch.events.at(i);
-                    if (haveRaw && (event.timestamp || verbatim.contains(static_cast<int>(i)))) {
-                        jsons.append(decoded.batch.rawEvents.at(i));
-                    } else {
-                        Event stamped = event;
-                        if (!stamped.timestamp)
-                            stamped.timestamp = now;
-                        jsons.append(EventCodec::encodeEvent(stamped));
-                    }
-                }
+                for (qsizetype i = at; i < qMin(at + kChunk, count); ++i)
+                    jsons.append(input.outgoing(i, now));
                 if (writer.outbox->enqueueRaw(jsons, destination, now, options.client.limits, encoding) < 0)
                     error = writer.outbox->lastError();
                 else
@@ -481,9 +504,8 @@ int runSendCommand(int argc, char** argv)
             }
         }
         // Every event is in the outbox now: free the decoded input here, while the requests run, rather
-        // than at exit on the critical path (100,000 decoded events take tens of ms to free).
-        decoded = DecodedInput();
-        verbatim = QSet<int>();
+        // than at exit on the critical path.
+        input = InputEvents();
         QMetaObject::invokeMethod(&client, [&, error] {
             if (!error.isEmpty()) {
                 queueError = error;

@@ -1620,9 +1620,9 @@ DecodedBatch decodeEvent(QByteArrayView json)
     return decodeSingleEvent(json);
 }
 
-DecodedInput decodeInput(QByteArrayView input)
+DecodedInputViews decodeInputViews(QByteArrayView input)
 {
-    DecodedInput result;
+    DecodedInputViews result;
     if (isBlank(input)) {
         result.inputError = QStringLiteral("the input is empty");
         return result;
@@ -1632,15 +1632,15 @@ DecodedInput decodeInput(QByteArrayView input)
         return result;
     }
     // One JSON document: a request body, or a single event (an object without `events`).
-    DecodedBatch whole = decodeRequestBody(input);
+    EventViewBatch whole = decodeRequestViews(input);
     if (!whole.payloadError || whole.payloadError->code != QLatin1String("payload.invalid")) {
         if (whole.hadEventsKey || whole.payloadError) {
             result.shape = InputShape::RequestBody;
-            result.batch = std::move(whole);
+            result.views = std::move(whole);
             return result;
         }
         result.shape = InputShape::SingleEvent;
-        result.batch = decodeSingleEvent(input);
+        result.views = decodeEventViews(input);
         return result;
     }
     // NDJSON: one event per non-blank line, each read in place from one copy of the input; a line that
@@ -1671,7 +1671,18 @@ DecodedInput decodeInput(QByteArrayView input)
     }
     decoder.fixLists();
     views.hadEventsKey = true;
-    result.batch = toDecodedBatch(views);
+    result.views = std::move(views);
+    return result;
+}
+
+DecodedInput decodeInput(QByteArrayView input)
+{
+    DecodedInputViews views = decodeInputViews(input);
+    DecodedInput result;
+    result.shape = views.shape;
+    result.inputError = std::move(views.inputError);
+    if (!result.inputError)
+        result.batch = toDecodedBatch(views.views);
     return result;
 }
 

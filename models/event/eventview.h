@@ -144,6 +144,14 @@ private:
     std::unique_ptr<Storage> m_storage;
 };
 
+// What decodeInputViews read: the same shapes and errors as DecodedInput.
+struct DecodedInputViews
+{
+    InputShape shape = InputShape::RequestBody;
+    EventViewBatch views;
+    std::optional<QString> inputError; // as DecodedInput::inputError
+};
+
 namespace EventCodec {
 
 // The ingest path's decode: a POST /1/events body read exactly as decodeRequestBody reads it (same type
@@ -156,5 +164,9 @@ void decodeRequestViews(QByteArrayView body, EventViewBatch& into);
 EventViewBatch decodeEventViews(QByteArrayView json);
 // The Events (and their raw JSON) of decoded views, as decodeRequestBody returns them.
 DecodedBatch decodedBatchOf(const EventViewBatch& views);
+
+// decodeInput's reading into views, for callers that need each event's JSON and a few fields rather than an
+// Event per event (`send`).
+DecodedInputViews decodeInputViews(QByteArrayView input);
 
 } // namespace EventCodec
