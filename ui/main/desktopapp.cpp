@@ -137,9 +137,21 @@ int renderScreenshot(DesktopSession& session, const QString& path, const Screens
     // The newest rejected event is selected: the details dock shows its verdict and "will it count"; or the
     // valid click before it, with the search it cites.
     if (QTableView* table = window->debuggerPanel()->tableView(); table->model()->rowCount() > 0) {
-        const int rows = table->model()->rowCount();
-        const int row = options.focus == ScreenshotOptions::Focus::Search && rows >= 2 ? rows - 2 : rows - 1;
-        const QModelIndex chosen = table->model()->index(row, 0);
+        const QAbstractItemModel* model = table->model();
+        // The two clicks race on the endpoint's threads, so their rows are found by status, not position:
+        // the newest event answered `status`, else the newest row.
+        const auto newestWithStatus = [model](int status) {
+            for (int row = model->rowCount() - 1; row >= 0; --row) {
+                const QModelIndex http = model->index(row, static_cast<int>(EventTableModel::Column::Http));
+                if (model->index(row, 0).data(EventTableModel::KindRole).toInt() ==
+                        static_cast<int>(RecordKind::Event) &&
+                    http.data(EventTableModel::RawValueRole).toInt() == status)
+                    return row;
+            }
+            return model->rowCount() - 1;
+        };
+        const int row = newestWithStatus(options.focus == ScreenshotOptions::Focus::Search ? 200 : 422);
+        const QModelIndex chosen = model->index(row, 0);
         table->setCurrentIndex(chosen);
         const qint64 id = chosen.data(EventTableModel::RecordIdRole).toLongLong();
         DetailsPane* details = window->debuggerPanel()->detailsPane();
