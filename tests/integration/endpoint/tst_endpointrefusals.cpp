@@ -7,6 +7,7 @@
 #include "httptestclient.h"
 
 #include "endpoint/embeddedendpoint.h"
+#include "endpointfixture.h"
 #include "event/vocabulary.h"
 #include "log/eventlog.h"
 #include "log/recordbuilder.h"
@@ -96,17 +97,11 @@ private:
 void EndpointRefusalsTest::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-    EventLogOptions options;
-    options.path = m_dir.filePath(QStringLiteral("events.sqlite"));
-    EventLog::OpenResult opened = EventLog::open(options);
-    QVERIFY2(opened.log, qPrintable(opened.error));
-    m_log = std::move(opened.log);
-    m_endpoint = std::make_unique<EmbeddedEndpoint>(m_log.get());
     EndpointOptions endpointOptions;
-    endpointOptions.port = 0;
     endpointOptions.requiredAppId = QString::fromLatin1(kAppId);
     endpointOptions.requiredApiKey = QString::fromLatin1(kApiKey);
-    QVERIFY(!m_endpoint->start(endpointOptions));
+    const QString started = startEndpoint(m_dir, m_log, m_endpoint, endpointOptions);
+    QVERIFY2(started.isEmpty(), qPrintable(started));
 }
 
 void EndpointRefusalsTest::cleanupTestCase()

@@ -5,6 +5,7 @@
 #include "httptestclient.h"
 
 #include "endpoint/embeddedendpoint.h"
+#include "endpointfixture.h"
 #include "log/eventlog.h"
 
 #include <QElapsedTimer>
@@ -97,16 +98,10 @@ private:
 void EndpointSlowClientsTest::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-    EventLogOptions options;
-    options.path = m_dir.filePath(QStringLiteral("events.sqlite"));
-    EventLog::OpenResult opened = EventLog::open(options);
-    QVERIFY2(opened.log, qPrintable(opened.error));
-    m_log = std::move(opened.log);
-    m_endpoint = std::make_unique<EmbeddedEndpoint>(m_log.get());
     EndpointOptions endpointOptions;
-    endpointOptions.port = 0;
     endpointOptions.headerTimeoutSeconds = 3; // shortened so the test stays short; the idle timeout is 30 s
-    QVERIFY(!m_endpoint->start(endpointOptions));
+    const QString started = startEndpoint(m_dir, m_log, m_endpoint, endpointOptions);
+    QVERIFY2(started.isEmpty(), qPrintable(started));
 }
 
 void EndpointSlowClientsTest::cleanupTestCase()

@@ -5,6 +5,7 @@
 #include "httptestclient.h"
 
 #include "endpoint/embeddedendpoint.h"
+#include "endpointfixture.h"
 #include "log/eventlog.h"
 
 #include <QFile>
@@ -138,15 +139,8 @@ private:
 void EndpointStreamingTest::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-    EventLogOptions options;
-    options.path = m_dir.filePath(QStringLiteral("events.sqlite"));
-    EventLog::OpenResult opened = EventLog::open(options);
-    QVERIFY2(opened.log, qPrintable(opened.error));
-    m_log = std::move(opened.log);
-    m_endpoint = std::make_unique<EmbeddedEndpoint>(m_log.get());
-    EndpointOptions endpointOptions;
-    endpointOptions.port = 0;
-    QVERIFY(!m_endpoint->start(endpointOptions));
+    const QString started = startEndpoint(m_dir, m_log, m_endpoint);
+    QVERIFY2(started.isEmpty(), qPrintable(started));
 
     const QUrl url(m_endpoint->baseUrl() + QStringLiteral("/1/events"));
     for (int i = 0; i < 3; ++i) {
