@@ -238,7 +238,8 @@ void TestEventForm::kindSwitchKeepsSharedFieldsAndDropsTheOthers()
             const bool emptyItems =
                 field == EventField::ObjectData && value &&
                 QString(*value).remove(QLatin1Char('|')).remove(QLatin1Char(',')).isEmpty();
-            QVERIFY2(!value || emptyItems, qPrintable(name + QStringLiteral(" should be empty: ") + *value));
+            QVERIFY2(!value || emptyItems,
+                     qPrintable(name + QStringLiteral(" should be empty: ") + value.value_or(QString())));
         }
     }
     QCOMPARE(switched.extras, original.extras);
