@@ -3,6 +3,7 @@
 #include "secrets/secretstore.h"
 
 #include "event/eventcodec.h"
+#include "event/eventview.h"
 #include "event/validator.h"
 #include "log/recordbuilder.h"
 
@@ -460,9 +461,8 @@ void InsightsClient::record(const ActiveBatch& batch, const SendResult& result, 
     const bool reachedEndpoint = result.httpStatus > 0;
     if (batch.target.isEmbeddedEndpoint() && reachedEndpoint)
         return;
-    const QList<QByteArray> jsons = batch.entries.jsons();
     QList<LogRecord> records;
-    records.reserve(jsons.size());
+    records.reserve(batch.entries.eventCount());
     RequestFacts facts;
     facts.requestId = result.requestId.isEmpty() ? batch.requestId : result.requestId;
     facts.receivedAtMs = nowMs();
@@ -473,13 +473,31 @@ void InsightsClient::record(const ActiveBatch& batch, const SendResult& result, 
     facts.appId = batch.appId;
     facts.target = batch.target.name();
     facts.agent = QString::fromUtf8(m_options.agent);
-    for (int i = 0; i < jsons.size(); ++i) {
+    const auto ownIssues = [&issues](int i) {
         IssueList own;
         for (const Issue& issue : issues) {
             if (issue.eventIndex == i)
                 own.append(issue);
         }
-        records.append(RecordBuilder::eventRecord(facts, jsons.at(i), i, std::move(own)));
+        return own;
+    };
+    // The body read back as views, in one pass (the records' columns without an Event per event). Used
+    // when it splits into exactly the events as queued; anything else (a body the view decoder reads
+    // differently) is recorded event by event from the JSON texts.
+    const QByteArray body = batch.entries.plainBody();
+    const EventViewBatch views = EventCodec::decodeRequestViews(body);
+    const QList<quint32>& lengths = batch.entries.lengths;
+    bool viewsMatch = !views.payloadError && views.size() == lengths.size();
+    for (qsizetype i = 0; viewsMatch && i < lengths.size(); ++i)
+        viewsMatch = views.events[static_cast<size_t>(i)].rawJson.size() == lengths.at(i);
+    if (viewsMatch) {
+        for (int i = 0; i < views.size(); ++i)
+            records.append(
+                RecordBuilder::eventRecord(facts, views.events[static_cast<size_t>(i)], i, ownIssues(i)));
+    } else {
+        const QList<QByteArray> jsons = batch.entries.jsons();
+        for (int i = 0; i < jsons.size(); ++i)
+            records.append(RecordBuilder::eventRecord(facts, jsons.at(i), i, ownIssues(i)));
     }
     Q_EMIT recordsSent(records);
     if (m_logSink)
