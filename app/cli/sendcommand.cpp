@@ -71,18 +71,24 @@ std::optional<QByteArray> readInput(const QString& path, QString* error)
     return bytes;
 }
 
-// The events to send as read from the input: views of it, so that no Event is built for an event that
-// carries its own timestamp (the usual case: a capture or a replay), or, for one of the debugger's own
-// exports, its events without their "kind" tags.
+// The events to send as read from the input: views of it (one or more runs of consecutive events, each
+// decoded on its own), so that no Event is built for an event that carries its own timestamp (the usual
+// case: a capture or a replay), or, for one of the debugger's own exports, its events without their
+// "kind" tags.
 class InputEvents
 {
 public:
     InputEvents() = default;
-    explicit InputEvents(EventViewBatch views)
-        : m_views(std::move(views))
+    explicit InputEvents(std::vector<EventViewBatch> parts)
+        : m_parts(std::move(parts))
     {
-        for (const Issue& issue : m_views.typeErrors)
-            m_verbatim.insert(issue.eventIndex);
+        qsizetype offset = 0;
+        for (const EventViewBatch& part : m_parts) {
+            for (const Issue& issue : part.typeErrors)
+                m_verbatim.insert(static_cast<int>(offset + issue.eventIndex));
+            offset += part.size();
+            m_ends.push_back(offset);
+        }
     }
     explicit InputEvents(DecodedBatch batch)
         : m_batch(std::move(batch))
@@ -91,7 +97,12 @@ public:
             m_verbatim.insert(issue.eventIndex);
     }
 
-    qsizetype size() const { return m_batch ? m_batch->events.size() : m_views.size(); }
+    qsizetype size() const
+    {
+        if (m_batch)
+            return m_batch->events.size();
+        return m_ends.empty() ? 0 : m_ends.back();
+    }
 
     // What goes out for event `i`: the event as written, except one without a timestamp, which gets the
     // collection time `nowMs` through the one codec. An event with a wrongly typed field goes out as written
@@ -100,7 +111,7 @@ public:
     {
         const bool verbatim = m_verbatim.contains(static_cast<int>(i));
         if (!m_batch) {
-            const EventView& view = m_views.events.at(static_cast<size_t>(i));
+            const EventView& view = viewAt(i);
             if (view.timestamp || verbatim)
                 return view.rawJsonBytes();
             Event stamped = view.toEvent();
@@ -117,37 +128,100 @@ public:
     }
 
 private:
-    EventViewBatch m_views;
+    const EventView& viewAt(qsizetype i) const
+    {
+        size_t part = 0;
+        while (i >= m_ends.at(part))
+            ++part;
+        const qsizetype start = part == 0 ? 0 : m_ends.at(part - 1);
+        return m_parts.at(part).events.at(static_cast<size_t>(i - start));
+    }
+
+    std::vector<EventViewBatch> m_parts;
+    std::vector<qsizetype> m_ends; // one past each part's last event, as an index of the whole input
     std::optional<DecodedBatch> m_batch;
     QSet<int> m_verbatim;
 };
 
+// The debugger's exports tag each record with its "kind": only such an input is read as Events.
+bool isTagged(const EventViewBatch& views)
+{
+    return std::any_of(views.events.cbegin(), views.events.cend(), [](const EventView& view) {
+        return view.rawJson.find("\"kind\"") != std::string_view::npos;
+    });
+}
+
+// decodeInputViews of a large NDJSON input in two halves on two threads (the codec is thread-safe: one
+// parser per thread): decoding is the longest step before the first request leaves. The halves are used
+// only when both read as NDJSON without a tagged record; anything else (a request body, a single event, a
+// bad line, a debugger export, an input too small to gain) is decoded whole, so shapes, error texts and
+// line numbers are exactly the codec's.
+std::vector<DecodedInputViews> decodeInParallel(const QByteArray& bytes)
+{
+    constexpr qsizetype kParallelFrom = 1 << 20;
+    const qsizetype middle = bytes.size() >= kParallelFrom ? bytes.indexOf('\n', bytes.size() / 2) : -1;
+    std::vector<DecodedInputViews> halves;
+    if (middle > 0 && QThread::idealThreadCount() >= 2) {
+        const QByteArrayView head(bytes.constData(), middle + 1);
+        const QByteArrayView tail(bytes.constData() + middle + 1, bytes.size() - middle - 1);
+        DecodedInputViews first;
+        bool firstTagged = false;
+        std::unique_ptr<QThread> helper(QThread::create([&first, &firstTagged, head] {
+            first = EventCodec::decodeInputViews(head);
+            firstTagged = isTagged(first.views);
+        }));
+        helper->start();
+        DecodedInputViews second = EventCodec::decodeInputViews(tail);
+        const bool secondTagged = isTagged(second.views);
+        helper->wait();
+        const auto isPlainNdjson = [](const DecodedInputViews& part, bool tagged) {
+            return !part.inputError && part.shape == InputShape::Ndjson && !part.views.payloadError &&
+                   !tagged;
+        };
+        if (isPlainNdjson(first, firstTagged) && isPlainNdjson(second, secondTagged)) {
+            halves.push_back(std::move(first));
+            halves.push_back(std::move(second));
+            return halves;
+        }
+    }
+    halves.push_back(EventCodec::decodeInputViews(bytes));
+    return halves;
+}
+
 // Reads the input into InputEvents; a usage error's text otherwise.
 std::variant<InputEvents, QString> readEvents(const QByteArray& bytes, const QString& name)
 {
-    DecodedInputViews decoded = EventCodec::decodeInputViews(bytes);
-    if (decoded.inputError)
-        return *decoded.inputError;
-    if (decoded.views.payloadError && decoded.views.events.empty())
-        return decoded.views.payloadError->message;
-    // The debugger's exports tag each record with its "kind": only such an input is read as Events.
-    const bool tagged =
-        std::any_of(decoded.views.events.cbegin(), decoded.views.events.cend(), [](const EventView& view) {
-            return view.rawJson.find("\"kind\"") != std::string_view::npos;
-        });
+    std::vector<DecodedInputViews> decoded = decodeInParallel(bytes);
     InputEvents events;
-    if (tagged) {
-        DecodedBatch batch = EventCodec::decodedBatchOf(decoded.views);
-        // A replay of the debugger's own export: its searches and refused requests are not events to send.
-        if (std::optional<EventExchange::ExportedEvents> exported = EventExchange::eventsOfExport(batch)) {
-            if (exported->otherRecords > 0)
-                printErr(QStringLiteral("note: %1 search or refused-request record(s) of the export left out")
-                             .arg(exported->otherRecords));
-            batch = std::move(exported->batch);
-        }
-        events = InputEvents(std::move(batch));
+    if (decoded.size() > 1) {
+        std::vector<EventViewBatch> parts;
+        for (DecodedInputViews& half : decoded)
+            parts.push_back(std::move(half.views));
+        events = InputEvents(std::move(parts));
     } else {
-        events = InputEvents(std::move(decoded.views));
+        DecodedInputViews& whole = decoded.front();
+        if (whole.inputError)
+            return *whole.inputError;
+        if (whole.views.payloadError && whole.views.events.empty())
+            return whole.views.payloadError->message;
+        if (isTagged(whole.views)) {
+            DecodedBatch batch = EventCodec::decodedBatchOf(whole.views);
+            // A replay of the debugger's own export: its searches and refused requests are not events to
+            // send.
+            if (std::optional<EventExchange::ExportedEvents> exported =
+                    EventExchange::eventsOfExport(batch)) {
+                if (exported->otherRecords > 0)
+                    printErr(
+                        QStringLiteral("note: %1 search or refused-request record(s) of the export left out")
+                            .arg(exported->otherRecords));
+                batch = std::move(exported->batch);
+            }
+            events = InputEvents(std::move(batch));
+        } else {
+            std::vector<EventViewBatch> parts;
+            parts.push_back(std::move(whole.views));
+            events = InputEvents(std::move(parts));
+        }
     }
     if (events.size() == 0)
         return QStringLiteral("no events in %1").arg(name);
