@@ -4,25 +4,23 @@
 
 #include <QHostAddress>
 
-#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
-#include <atomic>
+#include <array>
 #include <chrono>
 #include <limits>
 #include <map>
+#include <string>
 #include <thread>
-#include <unordered_set>
 #include <vector>
 
 namespace beast = boost::beast;
@@ -64,12 +62,44 @@ ParseRefusal refusalFor(const beast::error_code& error)
 bool isTransportEnd(const beast::error_code& error)
 {
     return error == http::error::end_of_stream || error == http::error::partial_message ||
-           error == beast::error::timeout || error == net::error::operation_aborted ||
-           error.category() == net::error::get_system_category() ||
+           error == net::error::operation_aborted || error.category() == net::error::get_system_category() ||
            error.category() == net::error::get_misc_category();
 }
 
+constexpr std::size_t kHeadReadBytes = 16 * 1024;
 constexpr std::size_t kBodyReadBytes = 64 * 1024;
+
+void appendText(std::string& out, const QByteArray& text)
+{
+    out.append(text.constData(), static_cast<std::size_t>(text.size()));
+}
+
+// An answer's status line and headers, as Beast's serializer writes a response that
+// http::message::prepare_payload() framed: the handler's headers in order, "Connection: close" when the
+// connection ends after it, and a Content-Length always (0 included, 204 included). Written here instead of
+// through http::response, whose fields cost an allocation each for every answer.
+void writeAnswerHead(std::string& out, int status, const HttpHeaders& headers, bool keepAlive,
+                     qsizetype bodySize)
+{
+    out.clear();
+    out += "HTTP/1.1 ";
+    out += std::to_string(status);
+    out += ' ';
+    const beast::string_view reason = http::obsolete_reason(static_cast<http::status>(status));
+    out.append(reason.data(), reason.size());
+    out += "\r\n";
+    for (const auto& [name, value] : headers) {
+        appendText(out, name);
+        out += ": ";
+        appendText(out, value);
+        out += "\r\n";
+    }
+    if (!keepAlive)
+        out += "Connection: close\r\n";
+    out += "Content-Length: ";
+    out += std::to_string(bodySize);
+    out += "\r\n\r\n";
+}
 
 QByteArray bytesOf(beast::string_view text)
 {
@@ -111,6 +141,7 @@ private:
         this->method = bytesOf(methodText);
         target = bytesOf(requestTarget);
         version = httpVersion;
+        headers.reserve(16);
         headBytes = this->method.size() + target.size() + 12; // " ", " HTTP/1.1\r\n"
     }
     void on_response_impl(int, beast::string_view, int, beast::error_code& error) override
@@ -150,16 +181,25 @@ private:
 
 } // namespace
 
+// Each server thread runs its own io_context and serves the connections it was given for their whole life:
+// no strand, no hand-over between the threads (the scheduler of a shared io_context wakes the other thread
+// for every completion), and the handlers of a connection run in order on one thread.
+using Executor = net::io_context::executor_type;
+using Socket = net::basic_stream_socket<tcp, Executor>;
+using Timer = net::basic_waitable_timer<Clock, net::wait_traits<Clock>, Executor>;
+
 struct HttpServer::Private : std::enable_shared_from_this<HttpServer::Private>
 {
     HttpHandler* handler = nullptr;
     HttpServerOptions options;
-    // Made by listen(); stop() joins its threads, then destroys it with whatever was posted to it too late
-    // (never run: `alive` is false by then, so nothing more is posted).
-    std::unique_ptr<net::io_context> context;
+    // Made by listen(), one per thread; the acceptor is on the first. stop() joins the threads, then
+    // destroys them, the first first (its pending accept holds a socket of another), with whatever was
+    // posted to them too late (never run: `alive` is false by then, so nothing more is posted).
+    std::vector<std::unique_ptr<net::io_context>> contexts;
     std::optional<tcp::acceptor> acceptor;
-    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+    std::vector<net::executor_work_guard<Executor>> work;
     std::vector<std::thread> threads;
+    std::size_t nextContext = 0; // the acceptor's thread only: connections are dealt round-robin
     quint16 port = 0;
 
     // Guards the connection counts, the live set, `alive` and the acceptor's pause.
@@ -172,42 +212,62 @@ struct HttpServer::Private : std::enable_shared_from_this<HttpServer::Private>
     std::map<HttpConnection*, std::weak_ptr<HttpConnection>> live;
 
     void accept();
-    void onAccepted(const beast::error_code& error, tcp::socket socket);
+    void onAccepted(const beast::error_code& error, Socket socket);
     void released(const QByteArray& address, HttpConnection* connection);
 };
 
 class HttpConnection final : public std::enable_shared_from_this<HttpConnection>
 {
 public:
-    HttpConnection(std::shared_ptr<HttpServer::Private> server, tcp::socket socket, QByteArray address)
+    HttpConnection(std::shared_ptr<HttpServer::Private> server, Socket socket, QByteArray address,
+                   QString remoteAddress)
         : m_server(std::move(server))
-        , m_stream(std::move(socket))
-        , m_timer(m_stream.get_executor())
+        , m_socket(std::move(socket))
+        , m_deadlineTimer(m_socket.get_executor())
+        , m_holdTimer(m_socket.get_executor())
         , m_address(std::move(address))
+        , m_remoteAddress(std::move(remoteAddress))
         , m_connectedAt(Clock::now())
+        , m_checkEvery(std::chrono::milliseconds(
+              std::max(1, std::min(options().headerTimeoutMs, options().idleTimeoutMs))))
     {}
 
     ~HttpConnection() { m_server->released(m_address, this); }
 
-    void start() { waitForRequest(true); }
-    net::any_io_executor executor() { return m_stream.get_executor(); }
+    void start()
+    {
+        // Answers are written at once when the socket takes them (almost always): no operation to queue.
+        beast::error_code ignored;
+        m_socket.non_blocking(true, ignored);
+        waitForRequest(true);
+    }
+    Executor executor() { return m_socket.get_executor(); }
 
     // From any thread.
-    void post(std::function<void(HttpConnection&)> work)
+    template <typename Work>
+    void post(Work&& work)
     {
         std::lock_guard locker(m_server->mutex);
         if (!m_server->alive)
             return;
-        net::post(m_stream.get_executor(),
-                  [self = shared_from_this(), work = std::move(work)] { work(*self); });
+        net::post(m_socket.get_executor(),
+                  [self = shared_from_this(), work = std::forward<Work>(work)]() mutable { work(*self); });
     }
 
     void close()
     {
         beast::error_code ignored;
-        m_timer.cancel();
-        m_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        m_stream.close();
+        m_deadline = kNoDeadline;
+        if (m_deadlineArmed)
+            m_deadlineTimer.cancel();
+        if (m_holding) {
+            m_holding = false;
+            m_holdTimer.cancel();
+        }
+        if (m_socket.is_open()) {
+            m_socket.shutdown(tcp::socket::shutdown_both, ignored);
+            m_socket.close(ignored);
+        }
         finishExchange();
     }
 
@@ -216,12 +276,15 @@ public:
     void hold(int maxWaitMs, const std::weak_ptr<HttpExchange>& exchange);
 
 private:
+    static constexpr Clock::time_point kNoDeadline = Clock::time_point::max();
+
     const HttpServerOptions& options() const { return m_server->options; }
     void waitForRequest(bool first);
     void readHead();
-    void onHead(const beast::error_code& error);
+    void parseHead();
+    void onHead();
+    void onParseError(const beast::error_code& error);
     void readBody();
-    void onBody(const beast::error_code& error);
     bool bodyPiece(const char* data, std::size_t size);
     void refuse(int status, const char* message);
     bool keepAlive() const;
@@ -230,20 +293,38 @@ private:
     void lingerClose();
     void drain();
     void nextChunk(std::shared_ptr<HttpChunkProducer> producer, bool keepAlive);
+    void setDeadline(Clock::time_point due);
+    void armDeadlineTimer(Clock::time_point at);
 
     std::shared_ptr<HttpServer::Private> m_server;
-    beast::tcp_stream m_stream;
-    net::steady_timer m_timer; // a held answer's deadline
+    Socket m_socket;
+    // The deadline of what the connection waits for (a request, a body, a write to drain): past it the
+    // connection is dropped. Moving it costs nothing: the timer is armed at most `m_checkEvery` ahead, so a
+    // deadline set later (now plus a timeout) never comes before it, and it compares when it fires, instead
+    // of a timer armed and cancelled for every read and write.
+    Clock::time_point m_deadline = kNoDeadline;
+    Timer m_deadlineTimer;
+    Clock::time_point m_deadlineTimerAt;
+    bool m_deadlineArmed = false;
+    quint64 m_deadlineGeneration = 0; // tells a cancelled wait from the current one
+    Timer m_holdTimer;                // a held answer's deadline
+    bool m_holding = false;
     beast::flat_buffer m_buffer;
     std::optional<RequestParser> m_parser;
     std::shared_ptr<HttpExchange> m_exchange;
     QByteArray m_address;
+    QString m_remoteAddress; // as the exchanges report it, worked out once
     Clock::time_point m_connectedAt;
+    Clock::duration m_checkEvery;
     Clock::time_point m_headDue;
     Clock::time_point m_bodyStart;
     qint64 m_bodyBytes = 0;
     bool m_bodyRead = false;
     bool m_writing = false;
+    // The answer being written: its head, serialised here (the capacity is kept from one answer to the
+    // next), and its body, referenced as the handler made it.
+    std::string m_answerHead;
+    QByteArray m_answerBody;
     char m_drain[16 * 1024];
 };
 
@@ -336,6 +417,33 @@ void HttpExchange::detach()
 
 // --- HttpConnection -------------------------------------------------------------------------------------
 
+void HttpConnection::setDeadline(Clock::time_point due)
+{
+    m_deadline = due;
+    if (m_deadlineArmed && m_deadlineTimerAt <= due)
+        return; // the timer wakes first and looks again
+    armDeadlineTimer(std::min(due, Clock::now() + m_checkEvery));
+}
+
+void HttpConnection::armDeadlineTimer(Clock::time_point at)
+{
+    m_deadlineTimerAt = at;
+    m_deadlineArmed = true;
+    const quint64 generation = ++m_deadlineGeneration;
+    m_deadlineTimer.expires_at(at); // cancels the wait before, if any: its handler sees another generation
+    m_deadlineTimer.async_wait([self = shared_from_this(), generation](const beast::error_code& error) {
+        if (generation != self->m_deadlineGeneration)
+            return;
+        self->m_deadlineArmed = false;
+        if (error || self->m_deadline == kNoDeadline)
+            return;
+        const auto now = Clock::now();
+        if (now >= self->m_deadline)
+            return self->close(); // the pending read or write ends with operation_aborted
+        self->armDeadlineTimer(std::min(self->m_deadline, now + self->m_checkEvery));
+    });
+}
+
 void HttpConnection::waitForRequest(bool first)
 {
     // A request's line and headers are due within the header timeout of the connection (of its first byte
@@ -349,12 +457,12 @@ void HttpConnection::waitForRequest(bool first)
     const auto idleDue = now + std::chrono::milliseconds(options().idleTimeoutMs);
     if (first) {
         m_headDue = m_connectedAt + std::chrono::milliseconds(options().headerTimeoutMs);
-        m_stream.expires_at(std::min(idleDue, m_headDue));
+        setDeadline(std::min(idleDue, m_headDue));
     } else {
-        m_stream.expires_at(idleDue);
+        setDeadline(idleDue);
     }
-    m_stream.async_read_some(m_buffer.prepare(16 * 1024), [self = shared_from_this(),
-                                                           first](beast::error_code error, std::size_t n) {
+    m_socket.async_read_some(m_buffer.prepare(kHeadReadBytes), [self = shared_from_this(), first](
+                                                                   beast::error_code error, std::size_t n) {
         if (error)
             return self->close();
         self->m_buffer.commit(n);
@@ -372,13 +480,32 @@ void HttpConnection::readHead()
     // The handler judges the body's size (413 of its own). Not boost::none: Beast 1.74 compares a
     // Content-Length with an empty limit as if it were over it.
     m_parser->body_limit(std::numeric_limits<std::uint64_t>::max());
-    m_parser->eager(true);
+    m_parser->eager(false); // the head alone: the handler sees it before any of the body
     m_bodyRead = false;
     m_bodyBytes = 0;
-    m_stream.expires_at(m_headDue);
-    http::async_read_header(
-        m_stream, m_buffer, *m_parser,
-        [self = shared_from_this()](beast::error_code error, std::size_t) { self->onHead(error); });
+    setDeadline(m_headDue);
+    parseHead();
+}
+
+void HttpConnection::parseHead()
+{
+    // Parsed here from the buffer, read by the connection itself (what http::async_read_header does, without
+    // its composed operation and the hop it posts when the head was read already).
+    if (m_buffer.size() > 0) {
+        beast::error_code error;
+        m_buffer.consume(m_parser->put(m_buffer.data(), error));
+        if (error && error != http::error::need_more)
+            return onParseError(error);
+        if (!error && m_parser->is_header_done())
+            return onHead();
+    }
+    m_socket.async_read_some(m_buffer.prepare(kHeadReadBytes),
+                             [self = shared_from_this()](beast::error_code error, std::size_t n) {
+                                 if (error) // the client went away or was too slow: nothing to answer
+                                     return self->close();
+                                 self->m_buffer.commit(n);
+                                 self->parseHead();
+                             });
 }
 
 bool HttpConnection::bodyPiece(const char* data, std::size_t size)
@@ -387,14 +514,18 @@ bool HttpConnection::bodyPiece(const char* data, std::size_t size)
     return !m_exchange || m_server->handler->onBody(*m_exchange, data, static_cast<qsizetype>(size));
 }
 
-void HttpConnection::onHead(const beast::error_code& error)
+void HttpConnection::onParseError(const beast::error_code& error)
 {
-    if (error) {
-        if (isTransportEnd(error))
-            return close();
-        const ParseRefusal refusal = refusalFor(error);
-        return refuse(refusal.status, refusal.message);
-    }
+    if (m_parser && m_parser->bodyRefused)
+        return refuse(413, "Request Entity Too Large");
+    if (isTransportEnd(error))
+        return close();
+    const ParseRefusal refusal = refusalFor(error);
+    refuse(refusal.status, refusal.message);
+}
+
+void HttpConnection::onHead()
+{
     RequestParser& request = *m_parser;
     auto exchange = std::make_shared<HttpExchange>(shared_from_this());
     exchange->method = request.method;
@@ -403,9 +534,7 @@ void HttpConnection::onHead(const beast::error_code& error)
     exchange->headers = std::move(request.headers);
     request.headers.clear();
     exchange->headBytes = request.headBytes;
-    beast::error_code ignored;
-    const auto remote = m_stream.socket().remote_endpoint(ignored);
-    exchange->remoteAddress = QHostAddress(QString::fromStdString(remote.address().to_string())).toString();
+    exchange->remoteAddress = m_remoteAddress;
     const auto length = request.content_length();
     exchange->bodyExpected =
         request.chunked() || (length && *length > 0) || !exchange->header("transfer-encoding").isEmpty();
@@ -415,15 +544,16 @@ void HttpConnection::onHead(const beast::error_code& error)
         return; // refused: the answer comes (now or once logged); the body is not read
     if (m_parser->is_done()) {
         m_bodyRead = true;
-        m_stream.expires_never();
+        m_deadline = kNoDeadline; // answered once the log commits: no deadline meanwhile
         m_server->handler->onRequest(exchange);
         return;
     }
     m_bodyStart = Clock::now();
+    m_parser->eager(true); // from here, all of the body the buffer holds at each step
     if (exchange->header("expect").trimmed().compare("100-continue", Qt::CaseInsensitive) == 0) {
         static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
-        m_stream.expires_after(std::chrono::milliseconds(options().idleTimeoutMs));
-        net::async_write(m_stream, net::buffer(kContinue, sizeof kContinue - 1),
+        setDeadline(m_bodyStart + std::chrono::milliseconds(options().idleTimeoutMs));
+        net::async_write(m_socket, net::buffer(kContinue, sizeof kContinue - 1),
                          [self = shared_from_this()](beast::error_code error, std::size_t) {
                              if (error)
                                  return self->close();
@@ -436,6 +566,21 @@ void HttpConnection::onHead(const beast::error_code& error)
 
 void HttpConnection::readBody()
 {
+    // What the buffer holds first (most bodies came with their head), then reads.
+    if (m_buffer.size() > 0) {
+        beast::error_code error;
+        m_buffer.consume(m_parser->put(m_buffer.data(), error));
+        if (error && error != http::error::need_more)
+            return onParseError(error);
+        if (!m_exchange)
+            return close();
+        if (m_parser->is_done()) {
+            m_bodyRead = true;
+            m_deadline = kNoDeadline; // answered once the log commits: no deadline meanwhile
+            m_server->handler->onRequest(m_exchange);
+            return;
+        }
+    }
     // The body arrives at the minimum rate on average once the header timeout has passed since the head,
     // and no read waits longer than the idle timeout.
     const auto now = Clock::now();
@@ -444,32 +589,17 @@ void HttpConnection::readBody()
     if (rate > 0)
         due = std::min(due, m_bodyStart + std::chrono::milliseconds(std::max<qint64>(
                                               options().headerTimeoutMs, m_bodyBytes * 1000 / rate)));
-    m_stream.expires_at(due);
-    // Beast reads as much as the buffer has room for: room for 64 KB reads, not the head's 16 KB ones.
+    setDeadline(due);
+    // Room for 64 KB reads, not the head's 16 KB ones.
     if (m_buffer.capacity() < kBodyReadBytes)
         m_buffer.reserve(kBodyReadBytes);
-    http::async_read_some(
-        m_stream, m_buffer, *m_parser,
-        [self = shared_from_this()](beast::error_code error, std::size_t) { self->onBody(error); });
-}
-
-void HttpConnection::onBody(const beast::error_code& error)
-{
-    if (error) {
-        if (m_parser->bodyRefused)
-            return refuse(413, "Request Entity Too Large");
-        if (isTransportEnd(error))
-            return close();
-        const ParseRefusal refusal = refusalFor(error);
-        return refuse(refusal.status, refusal.message);
-    }
-    if (!m_exchange)
-        return close();
-    if (!m_parser->is_done())
-        return readBody();
-    m_bodyRead = true;
-    m_stream.expires_never(); // answered once the log commits: no deadline meanwhile
-    m_server->handler->onRequest(m_exchange);
+    m_socket.async_read_some(m_buffer.prepare(kBodyReadBytes),
+                             [self = shared_from_this()](beast::error_code error, std::size_t n) {
+                                 if (error) // gone or too slow, mid-body: nothing to answer
+                                     return self->close();
+                                 self->m_buffer.commit(n);
+                                 self->readBody();
+                             });
 }
 
 void HttpConnection::refuse(int status, const char* message)
@@ -494,39 +624,47 @@ bool HttpConnection::keepAlive() const
 
 void HttpConnection::send(HttpAnswer answer)
 {
-    if (m_writing || !m_stream.socket().is_open())
+    if (m_writing || !m_socket.is_open())
         return;
     m_writing = true;
-    m_timer.cancel();
+    if (m_holding) {
+        m_holding = false;
+        m_holdTimer.cancel();
+    }
     const bool head = m_parser && m_parser->verb == http::verb::head;
     const bool keep = keepAlive();
-    auto response =
-        std::make_shared<http::response<http::string_body>>(static_cast<http::status>(answer.status), 11);
-    for (const auto& [name, value] : answer.headers)
-        response->insert(beast::string_view(name.constData(), static_cast<std::size_t>(name.size())),
-                         beast::string_view(value.constData(), static_cast<std::size_t>(value.size())));
     const int status = answer.status;
     if (status >= 200 && status != 204 && status != 304) // those never have a body
-        response->body().assign(answer.body.constData(), static_cast<std::size_t>(answer.body.size()));
-    response->keep_alive(keep);
-    response->prepare_payload();
-    m_stream.expires_after(std::chrono::milliseconds(options().idleTimeoutMs));
-    auto done = [self = shared_from_this(), response, keep](beast::error_code error, std::size_t) {
-        self->written(error, keep);
-    };
-    if (head) {
-        auto serializer = std::make_shared<http::response_serializer<http::string_body>>(*response);
-        http::async_write_header(
-            m_stream, *serializer,
-            [serializer, done = std::move(done)](beast::error_code error, std::size_t n) { done(error, n); });
-        return;
-    }
-    http::async_write(m_stream, *response, std::move(done));
+        m_answerBody = std::move(answer.body);
+    else
+        m_answerBody.clear();
+    writeAnswerHead(m_answerHead, status, answer.headers, keep, m_answerBody.size());
+    const std::array<net::const_buffer, 2> buffers{
+        net::buffer(m_answerHead),
+        head ? net::const_buffer()
+             : net::const_buffer(m_answerBody.constData(), static_cast<std::size_t>(m_answerBody.size()))};
+    // An answer is small and the socket's buffer empty (the next request is read only after it): written
+    // now, without an operation queued and completed.
+    beast::error_code error;
+    const std::size_t sent = m_socket.write_some(buffers, error);
+    if (error == net::error::would_block || error == net::error::try_again)
+        error = {};
+    if (error)
+        return written(error, keep);
+    if (sent == net::buffer_size(buffers))
+        return written({}, keep);
+    setDeadline(Clock::now() + std::chrono::milliseconds(options().idleTimeoutMs));
+    beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(buffers);
+    rest.consume(sent);
+    net::async_write(m_socket, rest,
+                     [self = shared_from_this(), keep](beast::error_code writeError, std::size_t) {
+                         self->written(writeError, keep);
+                     });
 }
 
 void HttpConnection::sendStream(int status, HttpHeaders headers, HttpChunkProducer producer)
 {
-    if (m_writing || !m_stream.socket().is_open())
+    if (m_writing || !m_socket.is_open())
         return;
     m_writing = true;
     const bool keep = keepAlive();
@@ -539,8 +677,8 @@ void HttpConnection::sendStream(int status, HttpHeaders headers, HttpChunkProduc
     auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*response);
     auto chunks = std::make_shared<HttpChunkProducer>(std::move(producer));
     const bool head = m_parser && m_parser->verb == http::verb::head; // the head only
-    m_stream.expires_after(std::chrono::milliseconds(options().idleTimeoutMs));
-    http::async_write_header(m_stream, *serializer,
+    setDeadline(Clock::now() + std::chrono::milliseconds(options().idleTimeoutMs));
+    http::async_write_header(m_socket, *serializer,
                              [self = shared_from_this(), response, serializer, chunks, keep,
                               head](beast::error_code error, std::size_t) {
                                  if (error)
@@ -558,11 +696,11 @@ void HttpConnection::nextChunk(std::shared_ptr<HttpChunkProducer> producer, bool
     do {
         chunk = (*producer)(&error);
     } while (chunk && chunk->isEmpty()); // an empty chunk would read as the end
-    m_stream.expires_after(std::chrono::milliseconds(options().idleTimeoutMs));
+    setDeadline(Clock::now() + std::chrono::milliseconds(options().idleTimeoutMs));
     if (!chunk) {
         if (!error.isEmpty())
             return close(); // cut off without the last chunk: the client sees an error
-        net::async_write(m_stream, http::make_chunk_last(),
+        net::async_write(m_socket, http::make_chunk_last(),
                          [self = shared_from_this(), keepAlive](beast::error_code writeError, std::size_t) {
                              self->written(writeError, keepAlive);
                          });
@@ -570,7 +708,7 @@ void HttpConnection::nextChunk(std::shared_ptr<HttpChunkProducer> producer, bool
     }
     auto data = std::make_shared<QByteArray>(std::move(*chunk));
     net::async_write(
-        m_stream,
+        m_socket,
         http::make_chunk(net::const_buffer(data->constData(), static_cast<std::size_t>(data->size()))),
         [self = shared_from_this(), data, producer, keepAlive](beast::error_code writeError, std::size_t) {
             if (writeError)
@@ -581,8 +719,9 @@ void HttpConnection::nextChunk(std::shared_ptr<HttpChunkProducer> producer, bool
 
 void HttpConnection::hold(int maxWaitMs, const std::weak_ptr<HttpExchange>& exchange)
 {
-    m_timer.expires_after(std::chrono::milliseconds(maxWaitMs));
-    m_timer.async_wait([exchange](const beast::error_code& error) {
+    m_holding = true;
+    m_holdTimer.expires_after(std::chrono::milliseconds(maxWaitMs));
+    m_holdTimer.async_wait([exchange](const beast::error_code& error) {
         if (error)
             return;
         if (auto held = exchange.lock())
@@ -593,6 +732,7 @@ void HttpConnection::hold(int maxWaitMs, const std::weak_ptr<HttpExchange>& exch
 void HttpConnection::written(const beast::error_code& error, bool keepAlive)
 {
     m_writing = false;
+    m_answerBody.clear();
     finishExchange();
     if (error)
         return close();
@@ -615,14 +755,14 @@ void HttpConnection::lingerClose()
     // Half-close, then read and drop what the client still sends for a moment: closing with unread data
     // would reset the connection, and the client could lose the answer before reading it.
     beast::error_code ignored;
-    m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    m_stream.expires_after(std::chrono::seconds(2));
+    m_socket.shutdown(tcp::socket::shutdown_send, ignored);
+    setDeadline(Clock::now() + std::chrono::seconds(2));
     drain();
 }
 
 void HttpConnection::drain()
 {
-    m_stream.async_read_some(net::buffer(m_drain),
+    m_socket.async_read_some(net::buffer(m_drain),
                              [self = shared_from_this()](beast::error_code error, std::size_t) {
                                  if (error)
                                      return self->close();
@@ -643,20 +783,24 @@ void HttpServer::Private::accept()
             return;
         }
     }
-    acceptor->async_accept(net::make_strand(*context),
-                           [self = shared_from_this()](beast::error_code error, tcp::socket socket) {
+    // Dealt round-robin to the threads; the connection stays on its thread.
+    net::io_context& context = *contexts[nextContext];
+    nextContext = (nextContext + 1) % contexts.size();
+    acceptor->async_accept(context.get_executor(),
+                           [self = shared_from_this()](beast::error_code error, Socket socket) {
                                self->onAccepted(error, std::move(socket));
                            });
 }
 
-void HttpServer::Private::onAccepted(const beast::error_code& error, tcp::socket socket)
+void HttpServer::Private::onAccepted(const beast::error_code& error, Socket socket)
 {
     if (error == net::error::operation_aborted)
         return;
     if (!error) {
         beast::error_code ignored;
         const auto remote = socket.remote_endpoint(ignored);
-        const QByteArray address = QByteArray::fromStdString(remote.address().to_string());
+        const std::string remoteText = remote.address().to_string();
+        const QByteArray address = QByteArray::fromStdString(remoteText);
         std::shared_ptr<HttpConnection> connection;
         {
             // Admitted and registered at once, so that stop() closes every connection it admitted.
@@ -667,7 +811,9 @@ void HttpServer::Private::onAccepted(const beast::error_code& error, tcp::socket
                 ++count;
                 ++connections;
                 socket.set_option(tcp::no_delay(true), ignored);
-                connection = std::make_shared<HttpConnection>(shared_from_this(), std::move(socket), address);
+                connection = std::make_shared<HttpConnection>(
+                    shared_from_this(), std::move(socket), address,
+                    QHostAddress(QString::fromStdString(remoteText)).toString());
                 live.emplace(connection.get(), connection);
             } else if (count == 0) {
                 perAddress.erase(address);
@@ -723,8 +869,9 @@ std::optional<QString> HttpServer::listen(const HttpServerOptions& options)
     if (error)
         return QStringLiteral("'%1' is not an IP address to listen on").arg(options.host);
     const int threads = std::max(options.threads, 1);
-    d->context = std::make_unique<net::io_context>(threads);
-    d->acceptor.emplace(net::make_strand(*d->context));
+    for (int i = 0; i < threads; ++i)
+        d->contexts.push_back(std::make_unique<net::io_context>(1)); // one thread each
+    d->acceptor.emplace(*d->contexts.front());
     const tcp::endpoint endpoint(address, options.port);
     d->acceptor->open(endpoint.protocol(), error);
     if (!error)
@@ -735,7 +882,7 @@ std::optional<QString> HttpServer::listen(const HttpServerOptions& options)
         d->acceptor->listen(net::socket_base::max_listen_connections, error);
     if (error) {
         d->acceptor.reset();
-        d->context.reset();
+        d->contexts.clear();
         return QString::fromStdString(error.message());
     }
     d->port = d->acceptor->local_endpoint(error).port();
@@ -745,10 +892,12 @@ std::optional<QString> HttpServer::listen(const HttpServerOptions& options)
         d->accepting = true;
         d->acceptPaused = false;
     }
-    d->work.emplace(net::make_work_guard(*d->context));
+    d->nextContext = 0;
+    for (const auto& context : d->contexts)
+        d->work.push_back(net::make_work_guard(context->get_executor()));
     net::post(d->acceptor->get_executor(), [server = d] { server->accept(); });
-    for (int i = 0; i < threads; ++i)
-        d->threads.emplace_back([context = d->context.get()] { context->run(); });
+    for (const auto& context : d->contexts)
+        d->threads.emplace_back([context = context.get()] { context->run(); });
     return std::nullopt;
 }
 
@@ -759,7 +908,7 @@ quint16 HttpServer::port() const
 
 bool HttpServer::isListening() const
 {
-    return d->context != nullptr;
+    return !d->contexts.empty();
 }
 
 void HttpServer::stopAccepting()
@@ -779,7 +928,7 @@ void HttpServer::stopAccepting()
 
 void HttpServer::stop()
 {
-    if (!d->context)
+    if (d->contexts.empty())
         return;
     stopAccepting();
     std::vector<std::shared_ptr<HttpConnection>> open;
@@ -793,7 +942,7 @@ void HttpServer::stop()
     for (const auto& connection : open)
         connection->post([](HttpConnection& each) { each.close(); });
     open.clear();
-    d->work.reset();
+    d->work.clear();
     for (std::thread& thread : d->threads)
         thread.join();
     d->threads.clear();
@@ -802,5 +951,9 @@ void HttpServer::stop()
         d->alive = false;
     }
     d->acceptor.reset();
-    d->context.reset(); // destroys what was posted too late, never running it
+    // The first first: its pending accept, if any, holds a socket of another context. Destroying one drops
+    // what was posted to it too late, never running it.
+    for (auto& context : d->contexts)
+        context.reset();
+    d->contexts.clear();
 }

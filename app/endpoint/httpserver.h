@@ -106,8 +106,8 @@ struct HttpServerOptions
 {
     QString host = QStringLiteral("127.0.0.1"); // an IPv4 or IPv6 address, or "localhost"
     quint16 port = 0;                           // 0 = a free port
-    int threads = 1;
-    int connectionLimit = 1000;          // at the cap, new connections wait to be accepted
+    int threads = 1;            // each runs its own event loop; a connection stays on the one it was dealt
+    int connectionLimit = 1000; // at the cap, new connections wait to be accepted
     int perAddressConnectionLimit = 256; // beyond it, a new connection of that address is closed
     int headerTimeoutMs = 10'000;        // from the connection (or a keep-alive request's first byte)
     int idleTimeoutMs = 30'000;          // a client silent this long (between or within requests) is dropped
