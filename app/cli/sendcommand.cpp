@@ -153,9 +153,10 @@ bool isTagged(const EventViewBatch& views)
 
 // decodeInputViews of a large NDJSON input in two halves on two threads (the codec is thread-safe: one
 // parser per thread): decoding is the longest step before the first request leaves. The halves are used
-// only when both read as NDJSON without a tagged record; anything else (a request body, a single event, a
-// bad line, a debugger export, an input too small to gain) is decoded whole, so shapes, error texts and
-// line numbers are exactly the codec's.
+// only when both read as NDJSON lines, at least one event each, without a tagged record (the whole is then
+// NDJSON, read into the same events); anything else (a request body, a single event, a bad line, a
+// debugger export, an input too small to gain) is decoded whole, so shapes, error texts and line numbers
+// are exactly the codec's.
 std::vector<DecodedInputViews> decodeInParallel(const QByteArray& bytes)
 {
     constexpr qsizetype kParallelFrom = 1 << 20;
@@ -167,16 +168,15 @@ std::vector<DecodedInputViews> decodeInParallel(const QByteArray& bytes)
         DecodedInputViews first;
         bool firstTagged = false;
         std::unique_ptr<QThread> helper(QThread::create([&first, &firstTagged, head] {
-            first = EventCodec::decodeInputViews(head);
+            first = EventCodec::decodeNdjsonViews(head);
             firstTagged = isTagged(first.views);
         }));
         helper->start();
-        DecodedInputViews second = EventCodec::decodeInputViews(tail);
+        DecodedInputViews second = EventCodec::decodeNdjsonViews(tail);
         const bool secondTagged = isTagged(second.views);
         helper->wait();
         const auto isPlainNdjson = [](const DecodedInputViews& part, bool tagged) {
-            return !part.inputError && part.shape == InputShape::Ndjson && !part.views.payloadError &&
-                   !tagged;
+            return !part.inputError && !part.views.payloadError && part.views.size() > 0 && !tagged;
         };
         if (isPlainNdjson(first, firstTagged) && isPlainNdjson(second, secondTagged)) {
             halves.push_back(std::move(first));

@@ -3,6 +3,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <string>
@@ -1620,17 +1621,25 @@ DecodedBatch decodeEvent(QByteArrayView json)
     return decodeSingleEvent(json);
 }
 
+namespace {
+
+// Why an input is no JSON text at all, if it is not.
+std::optional<QString> unreadableInput(QByteArrayView input)
+{
+    if (isBlank(input))
+        return QStringLiteral("the input is empty");
+    if (input.contains('\0'))
+        return QStringLiteral("the input is binary, not JSON text");
+    return std::nullopt;
+}
+
+} // namespace
+
 DecodedInputViews decodeInputViews(QByteArrayView input)
 {
     DecodedInputViews result;
-    if (isBlank(input)) {
-        result.inputError = QStringLiteral("the input is empty");
+    if ((result.inputError = unreadableInput(input)))
         return result;
-    }
-    if (input.contains('\0')) {
-        result.inputError = QStringLiteral("the input is binary, not JSON text");
-        return result;
-    }
     // One JSON document: a request body, or a single event (an object without `events`).
     EventViewBatch whole = decodeRequestViews(input);
     if (!whole.payloadError || whole.payloadError->code != QLatin1String("payload.invalid")) {
@@ -1643,12 +1652,27 @@ DecodedInputViews decodeInputViews(QByteArrayView input)
         result.views = decodeEventViews(input);
         return result;
     }
-    // NDJSON: one event per non-blank line, each read in place from one copy of the input; a line that
-    // isn't an event object is reported by line number.
+    return decodeNdjsonViews(input);
+}
+
+DecodedInputViews decodeNdjsonViews(QByteArrayView input)
+{
+    // One event per non-blank line, each read in place from one copy of the input; a line that isn't an
+    // event object is reported by line number.
+    DecodedInputViews result;
     result.shape = InputShape::Ndjson;
+    if ((result.inputError = unreadableInput(input)))
+        return result;
     EventViewBatch views;
     EventViewDecoder decoder(views);
     decoder.storage.setInput(input);
+    // An event per line at most: room for them all at once rather than growing (and copying) the
+    // per-event vectors a dozen times over a large input. Capped at one event per 32 bytes, so that an
+    // input of blank lines does not reserve hundreds of bytes for each of them.
+    const auto lines = static_cast<size_t>(std::count(input.begin(), input.end(), '\n')) + 1;
+    const size_t expected = std::min(lines, static_cast<size_t>(input.size()) / 32 + 1);
+    views.events.reserve(expected);
+    decoder.starts.reserve(expected);
     qsizetype lineStart = 0;
     int lineNumber = 0;
     while (lineStart < input.size()) {

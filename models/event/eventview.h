@@ -168,5 +168,9 @@ DecodedBatch decodedBatchOf(const EventViewBatch& views);
 // decodeInput's reading into views, for callers that need each event's JSON and a few fields rather than an
 // Event per event (`send`).
 DecodedInputViews decodeInputViews(QByteArrayView input);
+// Its NDJSON reading alone (one event per non-blank line), for a caller that splits a large input into
+// runs of lines (`send`, on two threads): when every run reads so with at least one event, the whole input
+// is no single JSON document, and decodeInputViews reads it as NDJSON into the same events.
+DecodedInputViews decodeNdjsonViews(QByteArrayView input);
 
 } // namespace EventCodec
