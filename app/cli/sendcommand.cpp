@@ -104,27 +104,30 @@ public:
         return m_ends.empty() ? 0 : m_ends.back();
     }
 
-    // What goes out for event `i`: the event as written, except one without a timestamp, which gets the
-    // collection time `nowMs` through the one codec. An event with a wrongly typed field goes out as written
-    // too, so that the server judges what the user wrote.
-    QByteArray outgoing(qsizetype i, qint64 nowMs) const
+    // What goes out for event `i`: the event as written (a view of the input), except one without a
+    // timestamp, which gets the collection time `nowMs` through the one codec (its text is kept in
+    // `stamped`). An event with a wrongly typed field goes out as written too, so that the server judges
+    // what the user wrote.
+    QByteArrayView outgoing(qsizetype i, qint64 nowMs, QList<QByteArray>& stamped) const
     {
         const bool verbatim = m_verbatim.contains(static_cast<int>(i));
         if (!m_batch) {
             const EventView& view = viewAt(i);
             if (view.timestamp || verbatim)
-                return view.rawJsonBytes();
-            Event stamped = view.toEvent();
-            stamped.timestamp = nowMs;
-            return EventCodec::encodeEvent(stamped);
+                return QByteArrayView(view.rawJson.data(), static_cast<qsizetype>(view.rawJson.size()));
+            Event event = view.toEvent();
+            event.timestamp = nowMs;
+            stamped.append(EventCodec::encodeEvent(event));
+            return stamped.constLast();
         }
         const Event& event = m_batch->events.at(i);
         if (m_batch->rawEvents.size() == m_batch->events.size() && (event.timestamp || verbatim))
             return m_batch->rawEvents.at(i);
-        Event stamped = event;
-        if (!stamped.timestamp)
-            stamped.timestamp = nowMs;
-        return EventCodec::encodeEvent(stamped);
+        Event copy = event;
+        if (!copy.timestamp)
+            copy.timestamp = nowMs;
+        stamped.append(EventCodec::encodeEvent(copy));
+        return stamped.constLast();
     }
 
 private:
@@ -549,7 +552,7 @@ int runSendCommand(int argc, char** argv)
             QCoreApplication::exit(0);
     });
     const QString destination = client.destination();
-    // Bodies for the embedded endpoint are gzip-compressed here, on the queueing thread, and stored so.
+    // Bodies are gzip-compressed here, on the queueing thread, and stored so.
     const BodyEncoding encoding = client.bodyEncoding();
     const QString outboxPath = options.outboxPath;
     QThread queueThread;
@@ -567,11 +570,12 @@ int runSendCommand(int argc, char** argv)
             const qsizetype count = input.size();
             for (qsizetype at = 0; error.isEmpty() && at < count; at += kChunk) {
                 const qint64 now = QDateTime::currentMSecsSinceEpoch();
-                QList<QByteArray> jsons;
+                QList<QByteArrayView> jsons;
+                QList<QByteArray> stamped;
                 jsons.reserve(qMin(kChunk, count - at));
                 for (qsizetype i = at; i < qMin(at + kChunk, count); ++i)
-                    jsons.append(input.outgoing(i, now));
-                if (writer.outbox->enqueueRaw(jsons, destination, now, options.client.limits, encoding) < 0)
+                    jsons.append(input.outgoing(i, now, stamped));
+                if (writer.outbox->enqueueViews(jsons, destination, now, options.client.limits, encoding) < 0)
                     error = writer.outbox->lastError();
                 else
                     QMetaObject::invokeMethod(&client, [&client] { client.sendQueued(); });

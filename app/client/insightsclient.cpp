@@ -116,7 +116,10 @@ bool InsightsClient::gzipFor(const InsightsTarget& target) const
 
 BodyEncoding InsightsClient::bodyEncoding() const
 {
-    return gzipFor(m_target) ? BodyEncoding::Gzip : BodyEncoding::Identity;
+    // Every target: a tenth of the bytes to write, sync and checkpoint for each event that waits. A body
+    // for a target that takes plain ones is inflated at most once per request (never for one queued by
+    // this process: the outbox keeps its plain bytes until it is taken).
+    return BodyEncoding::Gzip;
 }
 
 QList<QPair<QByteArray, QByteArray>> InsightsClient::authHeaders() const
@@ -298,7 +301,9 @@ void InsightsClient::startAttempt(const std::shared_ptr<ActiveBatch>& batch)
     // The body was built (and compressed, for a target that takes gzip) when the events were queued.
     const bool gzip = gzipFor(batch->target);
     request.bodyIsGzip = gzip && batch->entries.gzipped;
-    request.body = batch->entries.gzipped && !gzip ? batch->entries.plainBody() : batch->entries.body;
+    if (batch->entries.gzipped && !gzip && batch->entries.plain.isEmpty())
+        batch->entries.plain = batch->entries.plainBody(); // once: retries and the log records reuse it
+    request.body = batch->entries.gzipped && !gzip ? batch->entries.plain : batch->entries.body;
     request.gzipBody = gzip && !batch->entries.gzipped;
     request.timeoutMs = m_options.transferTimeoutMs;
     request.headers = authHeaders();
@@ -328,8 +333,8 @@ void InsightsClient::handleResult(const std::shared_ptr<ActiveBatch>& batch, con
     outcome.requestId = result.requestId;
     outcome.rows = batch->entries.rows;
     outcome.destination = batch->destination;
-    for (qint64 row : std::as_const(batch->entries.rows))
-        outcome.retries = qMax(outcome.retries, m_outbox->retries(row));
+    // As the file said when the rows were taken: a row in flight is not failed, so no retry changed it.
+    outcome.retries = batch->entries.maxRetries;
 
     if (result.status == SendStatus::Cancelled) {
         m_outbox->release(batch->entries.rows);

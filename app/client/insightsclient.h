@@ -140,8 +140,8 @@ public:
 
     // The outbox partition of the current target and app: "us|APPID", "local|", "http://…|APPID".
     QString destination() const;
-    // How bodies for the current target are stored in the outbox: gzip-encoded when they are sent so
-    // (compressed once, by whoever queues, off the thread that drives the network).
+    // How bodies are stored in the outbox: gzip-encoded (compressed once, by whoever queues, off the
+    // thread that drives the network), whatever the target; sent as stored where gzip is on.
     BodyEncoding bodyEncoding() const;
 
     // Queues events (stamping a missing timestamp with the collection time, now) and starts sending.

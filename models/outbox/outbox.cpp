@@ -12,6 +12,8 @@
 #include <QVariant>
 #include <QtEndian>
 
+#include <mutex>
+
 namespace {
 
 // 1: one row per event; 2: + index on (destination, id); 3: one row per batch (table `batches`);
@@ -70,6 +72,7 @@ struct Part
     QByteArray body;
     QList<quint32> lengths;
     bool gzipped = false;
+    QByteArray knownPlain; // a gzip-encoded body's plain bytes, when known without inflating
 
     qint64 jsonBytes() const
     {
@@ -83,11 +86,13 @@ struct Part
     {
         if (!gzipped)
             return *this;
+        if (!knownPlain.isEmpty())
+            return Part{knownPlain, lengths, false, {}};
         std::optional<QByteArray> data =
             gunzipStored(body, rawBatchBodySize(jsonBytes(), static_cast<int>(lengths.size())));
         if (!data)
             return std::nullopt;
-        return Part{std::move(*data), lengths, false};
+        return Part{std::move(*data), lengths, false, {}};
     }
     // Gzip-encoded when asked and smaller.
     void encode(BodyEncoding encoding)
@@ -96,6 +101,7 @@ struct Part
             return;
         QByteArray compressed = gzipBody(body);
         if (!compressed.isEmpty() && compressed.size() < body.size()) {
+            knownPlain = std::move(body);
             body = std::move(compressed);
             gzipped = true;
         }
@@ -121,7 +127,7 @@ struct Part
 
 // Cuts JSON texts into request bodies that fit the limits (a single event over the byte limit goes
 // alone: the server's 413 is the verdict the user needs to see).
-QList<Part> cutIntoParts(const QList<QByteArray>& jsons, const BatchLimits& limits)
+QList<Part> cutIntoParts(const QList<QByteArrayView>& jsons, const BatchLimits& limits)
 {
     QList<Part> parts;
     const int maxEvents = qMax(1, limits.maxEvents);
@@ -154,6 +160,91 @@ QList<Part> cutIntoParts(const QList<QByteArray>& jsons, const BatchLimits& limi
     return parts;
 }
 
+QList<QByteArrayView> viewsOf(const QList<QByteArray>& jsons)
+{
+    QList<QByteArrayView> views;
+    views.reserve(jsons.size());
+    for (const QByteArray& json : jsons)
+        views.append(json);
+    return views;
+}
+
+// The plain bodies of rows this process stored gzip-encoded, kept until a sender takes the row, so that
+// the first attempt to a target that takes plain bodies (and the log records of what went out) need no
+// inflate. Shared by the connections of one process to one file (`send` queues on one thread and sends
+// on another); bounded, so that a queue far ahead of its sender costs an inflate per request rather than
+// memory. An entry is used only when the row's stored body is byte for byte the one compressed from it:
+// a row id that SQLite reuses after a delete never gets another row's body.
+class PlainBodies final
+{
+public:
+    static PlainBodies& instance()
+    {
+        static PlainBodies bodies;
+        return bodies;
+    }
+    void keep(const QString& path, qint64 row, const QByteArray& stored, const QByteArray& plain)
+    {
+        std::lock_guard lock(m_mutex);
+        const qint64 size = stored.size() + plain.size();
+        if (m_bytes + size > kMaxBytes)
+            return;
+        Entry& entry = m_entries[path][row];
+        m_bytes += size - entry.stored.size() - entry.plain.size();
+        entry = Entry{stored, plain};
+    }
+    // The plain body of a row whose stored body is `stored`; empty when not kept. The entry is gone after.
+    QByteArray take(const QString& path, qint64 row, const QByteArray& stored)
+    {
+        std::lock_guard lock(m_mutex);
+        const auto file = m_entries.find(path);
+        if (file == m_entries.end())
+            return {};
+        const auto it = file->find(row);
+        if (it == file->end())
+            return {};
+        Entry entry = std::move(*it);
+        file->erase(it);
+        m_bytes -= entry.stored.size() + entry.plain.size();
+        return entry.stored == stored ? entry.plain : QByteArray();
+    }
+    void forget(const QString& path, const QList<qint64>& rows)
+    {
+        std::lock_guard lock(m_mutex);
+        const auto file = m_entries.find(path);
+        if (file == m_entries.end())
+            return;
+        for (qint64 row : rows) {
+            const auto it = file->find(row);
+            if (it == file->end())
+                continue;
+            m_bytes -= it->stored.size() + it->plain.size();
+            file->erase(it);
+        }
+    }
+    void forgetFile(const QString& path)
+    {
+        std::lock_guard lock(m_mutex);
+        const auto file = m_entries.find(path);
+        if (file == m_entries.end())
+            return;
+        for (const Entry& entry : std::as_const(*file))
+            m_bytes -= entry.stored.size() + entry.plain.size();
+        m_entries.erase(file);
+    }
+
+private:
+    static constexpr qint64 kMaxBytes = 64 * 1024 * 1024;
+    struct Entry
+    {
+        QByteArray stored;
+        QByteArray plain;
+    };
+    std::mutex m_mutex;
+    QHash<QString, QHash<qint64, Entry>> m_entries; // guarded by m_mutex
+    qint64 m_bytes = 0;                             // guarded by m_mutex
+};
+
 } // namespace
 
 qint64 rawBatchBodySize(qint64 sumOfJsonSizes, int count)
@@ -174,6 +265,8 @@ QByteArray OutboxBatch::plainBody() const
 {
     if (!gzipped)
         return body;
+    if (!plain.isEmpty())
+        return plain;
     return gunzipStored(body, bodyBytes()).value_or(QByteArray());
 }
 
@@ -201,6 +294,7 @@ struct Outbox::Private
     QString path;
     QString connection;
     QString lastError;
+    bool owner = false; // opened with Recovery::RequeueInFlight: the file's sender
     // Rows taken by a sender and not answered yet: kept in memory, not in the file. After a crash the
     // file must say "queued" for them anyway (at-least-once), so writing the state would only cost.
     QHash<qint64, InFlightRow> inFlight;
@@ -280,6 +374,7 @@ struct Outbox::Private
         if (rows.isEmpty())
             return 0;
         const qint64 events = eventsOf(rows);
+        PlainBodies::instance().forget(path, rows);
         if (!exec(QStringLiteral("DELETE FROM batches WHERE id IN (%1)").arg(idList(rows))))
             return 0;
         return events;
@@ -356,7 +451,16 @@ struct Outbox::Private
         return ids;
     }
 
-    qint64 insert(const QList<QByteArray>& jsons, const QString& destination, qint64 nowMs,
+    // After the commit: the plain bodies of the gzip-encoded parts just stored, for the sender.
+    void keepPlainBodies(const QList<Part>& parts, const QList<qint64>& ids)
+    {
+        for (qsizetype i = 0; i < parts.size() && i < ids.size(); ++i) {
+            if (parts.at(i).gzipped && !parts.at(i).knownPlain.isEmpty())
+                PlainBodies::instance().keep(path, ids.at(i), parts.at(i).body, parts.at(i).knownPlain);
+        }
+    }
+
+    qint64 insert(const QList<QByteArrayView>& jsons, const QString& destination, qint64 nowMs,
                   const BatchLimits& limits, BodyEncoding encoding)
     {
         if (jsons.isEmpty())
@@ -370,7 +474,8 @@ struct Outbox::Private
             lastError = database.lastError().text();
             return -1;
         }
-        if (!insertParts(parts, destination, nowMs)) {
+        const std::optional<QList<qint64>> ids = insertParts(parts, destination, nowMs);
+        if (!ids) {
             database.rollback();
             return -1;
         }
@@ -379,6 +484,7 @@ struct Outbox::Private
             database.rollback();
             return -1;
         }
+        keepPlainBodies(parts, *ids);
         return jsons.size();
     }
 
@@ -433,8 +539,8 @@ struct Outbox::Private
         }
         rows.finish();
         for (const Group& group : std::as_const(groups)) {
-            if (!insertParts(cutIntoParts(group.jsons, BatchLimits{}), group.destination, group.enqueuedMs,
-                             group.state, group.attempts, group.lastError)) {
+            if (!insertParts(cutIntoParts(viewsOf(group.jsons), BatchLimits{}), group.destination,
+                             group.enqueuedMs, group.state, group.attempts, group.lastError)) {
                 database.rollback();
                 return false;
             }
@@ -455,6 +561,8 @@ Outbox::Outbox()
 
 Outbox::~Outbox()
 {
+    if (d->owner)
+        PlainBodies::instance().forgetFile(d->path);
     {
         QSqlDatabase database = d->db();
         if (database.isOpen())
@@ -566,7 +674,7 @@ Outbox::OpenResult Outbox::open(const QString& path, Recovery recovery)
     }
     // Whoever had these in flight is gone: send them again (at-least-once; the receiver may see twice).
     // Nothing to do in the file: in-flight rows are only in memory and the file says queued.
-    Q_UNUSED(recovery);
+    outbox->d->owner = recovery == Recovery::RequeueInFlight;
     result.outbox = std::move(outbox);
     return result;
 }
@@ -590,11 +698,17 @@ qint64 Outbox::enqueue(const QList<Event>& events, const QString& destination, q
             jsons.append(EventCodec::encodeEvent(stamped));
         }
     }
-    return d->insert(jsons, destination, nowMs, limits, encoding);
+    return d->insert(viewsOf(jsons), destination, nowMs, limits, encoding);
 }
 
 qint64 Outbox::enqueueRaw(const QList<QByteArray>& jsons, const QString& destination, qint64 nowMs,
                           const BatchLimits& limits, BodyEncoding encoding)
+{
+    return d->insert(viewsOf(jsons), destination, nowMs, limits, encoding);
+}
+
+qint64 Outbox::enqueueViews(const QList<QByteArrayView>& jsons, const QString& destination, qint64 nowMs,
+                            const BatchLimits& limits, BodyEncoding encoding)
 {
     return d->insert(jsons, destination, nowMs, limits, encoding);
 }
@@ -630,12 +744,16 @@ OutboxBatch Outbox::takeBatch(const QString& destination, const BatchLimits& lim
         };
         if (!parts.isEmpty() && events + rowEvents > maxEvents)
             break;
-        Part part{query.value(4).toByteArray(), unpackLengths(query.value(3).toByteArray()),
-                  query.value(7).toInt() == static_cast<int>(BodyEncoding::Gzip)};
+        Part part{query.value(4).toByteArray(),
+                  unpackLengths(query.value(3).toByteArray()),
+                  query.value(7).toInt() == static_cast<int>(BodyEncoding::Gzip),
+                  {}};
         if (part.lengths.isEmpty())
             continue; // cannot happen (rows hold at least one event); never send an empty request
         if (!parts.isEmpty() && !fits(part.lengths.size(), part.jsonBytes()))
             break;
+        if (part.gzipped)
+            part.knownPlain = PlainBodies::instance().take(d->path, id, part.body);
         if (!parts.isEmpty()) {
             // Joined rows make one plain body (the transport compresses it again if asked). A stored
             // body that does not decode is not joined: it goes alone, as stored, for the server to judge.
@@ -694,12 +812,14 @@ OutboxBatch Outbox::takeBatch(const QString& destination, const BatchLimits& lim
                 batch.body = head.body;
                 batch.lengths = head.lengths;
                 batch.maxAttempts = attempts;
+                batch.maxRetries = retries;
                 d->inFlight.insert(headId->constFirst(), Private::InFlightRow{destination, n});
                 return batch;
             }
         }
         batch.rows.append(id);
         batch.maxAttempts = qMax(batch.maxAttempts, query.value(2).toInt());
+        batch.maxRetries = qMax(batch.maxRetries, query.value(8).toInt());
         events += part.lengths.size();
         jsonBytes += part.jsonBytes();
         parts.append(std::move(part));
@@ -711,6 +831,7 @@ OutboxBatch Outbox::takeBatch(const QString& destination, const BatchLimits& lim
         // The usual case: one row is one request, its body as stored.
         batch.body = std::move(parts.first().body);
         batch.gzipped = parts.first().gzipped;
+        batch.plain = std::move(parts.first().knownPlain);
         batch.lengths = std::move(parts.first().lengths);
     } else if (!parts.isEmpty()) {
         batch.body.reserve(rawBatchBodySize(jsonBytes, static_cast<int>(events)));
@@ -732,6 +853,7 @@ bool Outbox::remove(const QList<qint64>& rows)
     if (rows.isEmpty())
         return true;
     d->forget(rows);
+    PlainBodies::instance().forget(d->path, rows);
     return d->exec(QStringLiteral("DELETE FROM batches WHERE id IN (%1)").arg(idList(rows)));
 }
 

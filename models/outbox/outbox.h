@@ -4,6 +4,7 @@
 #include "event/event.h"
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QList>
 #include <QString>
 
@@ -64,8 +65,10 @@ struct OutboxBatch
     QList<qint64> rows;     // outbox rows: what remove(), recordAttempt(), markFailed(), release() take
     QByteArray body;        // the request body as stored: gzip-encoded when `gzipped`
     bool gzipped = false;   // `body` is gzip-encoded (Content-Encoding: gzip)
+    QByteArray plain;       // a gzip-encoded body's plain bytes, when known (queued by this process)
     QList<quint32> lengths; // each event's JSON length, in order: the events are slices of the plain body
     int maxAttempts = 0;    // the highest attempt count among its rows
+    int maxRetries = 0;     // the most times the user retried one of its rows (as retries() says)
     bool isEmpty() const { return rows.isEmpty(); }
     int eventCount() const { return static_cast<int>(lengths.size()); }
     // Size of the plain body (what the 2 MB limit is about).
@@ -117,6 +120,9 @@ public:
     // server judges them as the user wrote them).
     qint64 enqueueRaw(const QList<QByteArray>& jsons, const QString& destination, qint64 nowMs,
                       const BatchLimits& limits = {}, BodyEncoding encoding = BodyEncoding::Identity);
+    // The same from views of texts the caller keeps alive for the call (no copy per event).
+    qint64 enqueueViews(const QList<QByteArrayView>& jsons, const QString& destination, qint64 nowMs,
+                        const BatchLimits& limits = {}, BodyEncoding encoding = BodyEncoding::Identity);
 
     // Takes the oldest queued events of a destination that fit in one request and marks them in flight.
     // Consecutive small rows are joined; a row larger than `limits` (queued under larger ones) is split.

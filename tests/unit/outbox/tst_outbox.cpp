@@ -53,6 +53,7 @@ private Q_SLOTS:
     void migratesARowPerEventFile();
     void refusesAFileOfANewerVersion();
     void gzipBodiesAreStoredCompressedAndReadBackExactly();
+    void plainBodiesQueuedHereAreReusedOnlyForTheirOwnRow();
     void migratesASchema3File();
     void migratesASchema4FileKeepingItsBatches();
 };
@@ -481,6 +482,62 @@ void TestOutbox::gzipBodiesAreStoredCompressedAndReadBackExactly()
     QCOMPARE(joined.body, EventCodec::encodeRawBatch(jsons.mid(0, 11)));
     QCOMPARE(opened.outbox->entries(OutboxState::InFlight, QStringLiteral("j")).constFirst().json,
              jsons.constFirst());
+}
+
+void TestOutbox::plainBodiesQueuedHereAreReusedOnlyForTheirOwnRow()
+{
+    // Queued gzip-encoded by this process through a second connection (as `send` queues on a thread of
+    // its own): the batch taken carries the plain body, no inflate needed, byte for byte the stored one's.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("outbox.sqlite"));
+    auto owner = Outbox::open(path);
+    QVERIFY2(owner.outbox, qPrintable(owner.error));
+    QList<QByteArray> jsons;
+    for (int i = 0; i < 2000; ++i)
+        jsons.append(EventCodec::encodeEvent(makeEvent(i, 1'700'000'000'000 + i)));
+    {
+        auto writer = Outbox::open(path, Outbox::Recovery::None);
+        QVERIFY2(writer.outbox, qPrintable(writer.error));
+        QList<QByteArrayView> views(jsons.cbegin(), jsons.cend());
+        QCOMPARE(
+            writer.outbox->enqueueViews(views, QStringLiteral("d"), 5, BatchLimits{}, BodyEncoding::Gzip),
+            2000);
+    }
+    const QByteArray firstPlain = EventCodec::encodeRawBatch(jsons.mid(0, 1000));
+    const OutboxBatch first = owner.outbox->takeBatch(QStringLiteral("d"), BatchLimits{});
+    QVERIFY(first.gzipped);
+    QCOMPARE(first.plain, firstPlain);
+    QCOMPARE(inflateBody(first.body, firstPlain.size()).data, firstPlain);
+    QCOMPARE(first.jsons(), jsons.mid(0, 1000));
+
+    // The second row's stored body replaced behind the process's back: the plain body kept for that row
+    // is not the one stored any more, so it is not used; what is sent is what the file holds.
+    const QList<QByteArray> others{EventCodec::encodeEvent(makeEvent(7, 42)),
+                                   EventCodec::encodeEvent(makeEvent(8, 43))};
+    const QByteArray replacement = EventCodec::encodeRawBatch(others);
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("behind"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        query.prepare(QStringLiteral("UPDATE batches SET body = ?, events = 2, lengths = ? WHERE id = ?"));
+        query.bindValue(0, gzipBody(replacement));
+        QByteArray lengths;
+        for (const QByteArray& json : others) {
+            const quint32 length = static_cast<quint32>(json.size());
+            lengths.append(reinterpret_cast<const char*>(&length), 4); // little-endian on this machine
+        }
+        query.bindValue(1, lengths);
+        query.bindValue(2, first.rows.constFirst() + 1);
+        QVERIFY(query.exec());
+        QCOMPARE(query.numRowsAffected(), 1);
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("behind"));
+    const OutboxBatch second = owner.outbox->takeBatch(QStringLiteral("d"), BatchLimits{});
+    QVERIFY(second.gzipped);
+    QVERIFY(second.plain.isEmpty());
+    QCOMPARE(second.plainBody(), replacement);
+    QCOMPARE(second.jsons(), others);
 }
 
 void TestOutbox::migratesASchema3File()
