@@ -356,8 +356,8 @@ int runServeCommand(int argc, char** argv)
     if (*searchMode != SearchMode::Off)
         endpoint.setSearchLookup(searches.lookup());
     if (*searchMode != SearchMode::Off) // clicks cited by later conversions, before their answer goes
-        QObject::connect(&endpoint, &EmbeddedEndpoint::recordsLogged, &searches,
-                         &SearchService::noteLoggedEvents, Qt::DirectConnection);
+        QObject::connect(&endpoint, &EmbeddedEndpoint::batchLogged, &searches,
+                         &SearchService::noteLoggedBatch, Qt::DirectConnection);
     // The demo storefront (/demo/) for phones in the room, when there is a catalog to shop and a search to
     // answer it (issue 14 §4).
     if (!catalogs.isEmpty() && *searchMode == SearchMode::Local) {

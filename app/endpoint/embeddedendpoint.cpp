@@ -10,6 +10,7 @@
 #include "event/compatibilityprofile.h"
 #include "event/eventview.h"
 #include "event/validator.h"
+#include "log/recordbatch.h"
 #include "log/recordbuilder.h"
 #include "search/searchlinkage.h"
 
@@ -813,7 +814,9 @@ void EmbeddedEndpoint::Private::pushEvents(const ExchangePtr& exchange, Request*
     if (decoded.size() == 0)
         facts.rawRequest = std::make_shared<const RawRequest>(
             RecordBuilder::rawRequest(request->method, request->target, exchange->headers, request->body));
-    QList<LogRecord> records = RecordBuilder::requestRecords(facts, decoded, verdict, request->body);
+    const std::shared_ptr<const RecordBatch> batch =
+        RecordBuilder::requestBatch(facts, decoded, verdict, std::move(request->body));
+    request->body = QByteArray();
 
     {
         QMutexLocker locker(&stoppingMutex);
@@ -822,23 +825,25 @@ void EmbeddedEndpoint::Private::pushEvents(const ExchangePtr& exchange, Request*
         ++pendingAnswers;
     }
     request->awaitingCommit = true;
-    request->body = QByteArray();
-    const bool announce = q->isSignalConnected(QMetaMethod::fromSignal(&EmbeddedEndpoint::recordsLogged));
+    const bool announceRecords =
+        q->isSignalConnected(QMetaMethod::fromSignal(&EmbeddedEndpoint::recordsLogged));
+    const bool announceBatch = q->isSignalConnected(QMetaMethod::fromSignal(&EmbeddedEndpoint::batchLogged));
     // What the relay forwards once the records are stored: the request's credentials, for this request only.
     Credentials relayCredentials;
     if (relay)
         relayCredentials = credentialsOf(*exchange, queryArguments(request->query));
     const int eventCount = static_cast<int>(decoded.size());
-    const auto storedCount = static_cast<qint64>(records.size());
+    const auto storedCount = static_cast<qint64>(batch->size());
     const auto acceptedCount = static_cast<qint64>(std::count_if(
-        records.cbegin(), records.cend(), [](const LogRecord& record) { return record.accepted; }));
-    QList<LogRecord> announced = announce || relay ? records : QList<LogRecord>();
+        batch->rows.cbegin(), batch->rows.cend(), [](const RecordBatch::Row& row) { return row.accepted; }));
     // Answered once the records are committed: the commit callback runs on the writer thread, and the
-    // exchange hands the answer to its connection's thread (no thread waits meanwhile).
-    log->append(std::move(records), [this, exchange, status = verdict.httpStatus,
-                                     answer = verdict.responseBody(), eventCount, storedCount, acceptedCount,
-                                     announced, announce, relayCredentials](bool ok, qint64 firstId, qint64,
-                                                                            const QString& error) mutable {
+    // exchange hands the answer to its connection's thread (no thread waits meanwhile). The callback holds
+    // the batch only when someone reads it afterwards.
+    const bool keepBatch = announceRecords || announceBatch || (relay && eventCount > 0);
+    log->append(batch, [this, exchange, status = verdict.httpStatus, answer = verdict.responseBody(),
+                        eventCount, storedCount, acceptedCount, kept = keepBatch ? batch : nullptr,
+                        announceRecords, announceBatch,
+                        relayCredentials](bool ok, qint64 firstId, qint64, const QString& error) mutable {
         ++requestsAnswered;
         if (ok) {
             eventsStored += storedCount;
@@ -850,13 +855,16 @@ void EmbeddedEndpoint::Private::pushEvents(const ExchangePtr& exchange, Request*
             status = 503;
             answer =
                 statusBody(503, QStringLiteral("The event log could not store the events: %1").arg(error));
-        } else if (!announced.isEmpty()) {
-            for (qsizetype i = 0; i < announced.size(); ++i)
-                announced[i].id = firstId + i;
-            if (relay && eventCount > 0) // events to forward, not a body that decoded to none
-                relay(relayCredentials.appId, relayCredentials.apiKey, announced);
-            if (announce)
-                emit q->recordsLogged(announced);
+        } else if (kept) {
+            if (announceBatch)
+                emit q->batchLogged(kept, firstId);
+            if (announceRecords || (relay && eventCount > 0)) {
+                const QList<LogRecord> records = kept->toRecords(firstId);
+                if (relay && eventCount > 0) // events to forward, not a body that decoded to none
+                    relay(relayCredentials.appId, relayCredentials.apiKey, records);
+                if (announceRecords)
+                    emit q->recordsLogged(records);
+            }
         }
         emit q->requestHandled(status, eventCount);
         exchange->respond(answerOf(status, answer, true, {}, kJsonContentType));

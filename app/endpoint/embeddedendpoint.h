@@ -89,8 +89,13 @@ public:
 Q_SIGNALS:
     // Emitted from the endpoint's threads (connect with a context object: delivery is queued).
     void requestHandled(int httpStatus, int eventCount);
-    // The records of one request, with their ids, once committed (the serve command prints them).
+    // The records of one request, with their ids, once committed (the serve command prints them). Made
+    // only while something is connected: at full rate, building them costs more than storing them.
     void recordsLogged(const QList<LogRecord>& records);
+    // The same as the log stored it, for those who read a few fields of many events (the search history):
+    // the batch of one POST /1/events request and its first row's id, emitted on the log's writer thread
+    // once committed, before the answer goes (connect directly, and keep it short).
+    void batchLogged(const std::shared_ptr<const RecordBatch>& batch, qint64 firstId);
 
 private:
     struct Private;

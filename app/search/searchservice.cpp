@@ -5,6 +5,7 @@
 #include "catalog/indexcatalog.h"
 #include "endpoint/endpointhttp.h"
 #include "endpoint/routehandler.h"
+#include "log/recordbatch.h"
 #include "log/recordbuilder.h"
 #include "search/localsearch.h"
 #include "search/searchlinkage.h"
@@ -372,12 +373,14 @@ std::shared_ptr<const SearchLookup> SearchService::lookup() const
 
 void SearchService::noteLoggedEvents(const QList<LogRecord>& records)
 {
-    // Runs on the log's writer thread right after a commit (serve connects it directly): only queue.
-    for (const LogRecord& record : records) {
-        if (record.kind == RecordKind::Event && record.accepted && !record.queryId.isEmpty() &&
-            record.eventType == QLatin1String("click"))
-            d->history->queueLoggedClick(record.rawJson, record.receivedAtMs);
-    }
+    for (const auto& batch : RecordBatch::fromRecords(records))
+        d->history->queueLoggedBatch(batch);
+}
+
+void SearchService::noteLoggedBatch(const std::shared_ptr<const RecordBatch>& batch)
+{
+    // Runs on the log's writer thread right after a commit (connected directly): only queue.
+    d->history->queueLoggedBatch(batch);
 }
 
 void SearchService::loadHistory(int maxRecords)

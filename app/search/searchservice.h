@@ -22,6 +22,8 @@ class SearchHistory;
 class SearchLookup;
 class SearchRelay;
 
+struct RecordBatch;
+
 class SearchService final : public QObject
 {
     Q_OBJECT
@@ -43,9 +45,10 @@ public:
     // What the validator's linkage checks read (EmbeddedEndpoint / ValidationContext).
     std::shared_ptr<const SearchLookup> lookup() const;
     // Thread-safe: remembers the logged clicks that cite a queryID (conversions are attributed through them).
-    // Connect EmbeddedEndpoint::recordsLogged to it directly so a conversion sent right after its click sees
-    // it.
     void noteLoggedEvents(const QList<LogRecord>& records);
+    // The same for a batch the endpoint logged: connect EmbeddedEndpoint::batchLogged to it directly so a
+    // conversion sent right after its click sees it.
+    void noteLoggedBatch(const std::shared_ptr<const RecordBatch>& batch);
     // Reads the searches and clicks of the log's recent records into the history (blocking: a worker thread
     // or start-up, before the endpoint listens).
     void loadHistory(int maxRecords = 100'000);

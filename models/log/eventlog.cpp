@@ -180,7 +180,16 @@ EventLog::~EventLog()
 
 void EventLog::append(QList<LogRecord> records, CommitCallback done)
 {
-    d->enqueue(Private::Job{std::move(records), std::move(done), {}});
+    // Converted here, on the caller's thread: the writer thread only binds and steps.
+    d->enqueue(Private::Job{RecordBatch::fromRecords(records), std::move(done), {}});
+}
+
+void EventLog::append(std::shared_ptr<const RecordBatch> batch, CommitCallback done)
+{
+    Private::Job job{{}, std::move(done), {}};
+    if (batch)
+        job.batches.push_back(std::move(batch));
+    d->enqueue(std::move(job));
 }
 
 void EventLog::flush()

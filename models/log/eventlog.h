@@ -17,6 +17,8 @@
 #include <memory>
 #include <optional>
 
+struct RecordBatch;
+
 // EventSource, eventSourceName() and eventSourceFromName() are in event/vocabulary.h (included by issue.h).
 
 // What a record is. Stored as its number: never renumber.
@@ -175,6 +177,9 @@ public:
     // writer thread: ok=false means nothing of that append was stored (no id consumed); an empty list gets
     // (true, n, n - 1). A writer waits for another process's transaction up to kBusyTimeoutMs.
     void append(QList<LogRecord> records, CommitCallback done = {});
+    // The same for the records of one request in the form the writer binds (the ingest path: no LogRecord
+    // is made). The batch is kept, unchanged, until `done` has run.
+    void append(std::shared_ptr<const RecordBatch> batch, CommitCallback done = {});
     // Blocks until everything appended so far is committed (tests, shutdown).
     void flush();
 

@@ -6,6 +6,7 @@
 // models/log.
 
 #include "log/eventlog.h"
+#include "log/recordbatch.h"
 #include "log/sqlitestatement.h"
 
 #include <QMetaObject>
@@ -86,9 +87,16 @@ struct EventLog::Private
     // runs alone (remove, retention, flush marker).
     struct Job
     {
-        QList<LogRecord> records;
+        std::vector<std::shared_ptr<const RecordBatch>> batches;
         CommitCallback done;
         std::function<void()> operation;
+        qint64 rows() const
+        {
+            qint64 n = 0;
+            for (const auto& batch : batches)
+                n += batch->size();
+            return n;
+        }
     };
 
     EventLog* q = nullptr;
@@ -101,7 +109,6 @@ struct EventLog::Private
     sqlite3* writer = nullptr;
     Statement insertRequest;
     Statement insertEvent;
-    QByteArray packedIssues; // the issues of the record being inserted; its capacity is reused
     Statement insertRawRequest;
     Statement readCounters;
     Statement saveCounters;

@@ -331,9 +331,10 @@ void EventLog::Private::writerLoop()
                     }
                     break;
                 }
-                if (!jobs.empty() && rows + next.records.size() > kMaxRowsPerTransaction)
+                const qint64 nextRows = next.rows();
+                if (!jobs.empty() && rows + nextRows > kMaxRowsPerTransaction)
                     break;
-                rows += next.records.size();
+                rows += nextRows;
                 jobs.push_back(std::move(next));
                 queue.pop_front();
             }
@@ -365,80 +366,67 @@ qint64 EventLog::Private::commitAppends(std::deque<Job>& jobs)
 
     for (const Job& job : jobs) {
         const qint64 jobFirst = id;
-        const LogRecord* previous = nullptr;
-        for (const LogRecord& r : job.records) {
+        for (const auto& batch : job.batches) {
             if (!ok)
                 break;
-            // The facts of one request are stored once, shared by its consecutive events.
-            const bool sameRequest =
-                previous && previous->requestId == r.requestId && previous->rawRequest == r.rawRequest &&
-                previous->message == r.message && previous->userAgent == r.userAgent &&
-                previous->device == r.device && previous->agent == r.agent && previous->origin == r.origin &&
-                previous->referer == r.referer && previous->remoteAddress == r.remoteAddress &&
-                previous->appId == r.appId && previous->target == r.target && previous->method == r.method &&
-                previous->path == r.path;
-            if (!sameRequest) {
-                Statement& s = insertRequest;
-                s.bind(1, rid++);
-                s.bind(2, r.requestId);
-                s.bind(3, r.message);
-                s.bind(4, r.userAgent);
-                s.bind(5, r.device);
-                s.bind(6, r.agent);
-                s.bind(7, r.origin);
-                s.bind(8, r.referer);
-                s.bind(9, r.remoteAddress);
-                s.bind(10, r.appId);
-                s.bind(11, r.target);
-                s.bind(12, r.method);
-                s.bind(13, r.path);
-                ok = s.run();
-                if (ok && r.rawRequest) {
-                    const RawRequest& raw = *r.rawRequest;
-                    Statement& w = insertRawRequest;
-                    w.bind(1, rid - 1);
-                    w.bindBlob(2, raw.method);
-                    w.bindBlob(3, raw.target);
-                    w.bindBlob(4, raw.headers);
-                    w.bindBlob(5, raw.body);
-                    w.bind(6, qint64(raw.bodyTruncated ? 1 : 0));
-                    ok = w.run();
-                }
-            }
-            previous = &r;
-            qint64 errors = 0;
-            qint64 warnings = 0;
-            for (const Issue& issue : r.issues) {
-                errors += issue.severity == Severity::Error;
-                warnings += issue.severity == Severity::Warning;
+            const RecordBatch& b = *batch;
+            // The facts of one request are stored once, shared by its rows.
+            Statement& s = insertRequest;
+            s.bind(1, rid++);
+            s.bind(2, b.requestId);
+            s.bind(3, b.message);
+            s.bind(4, b.userAgent);
+            s.bind(5, b.device);
+            s.bind(6, b.agent);
+            s.bind(7, b.origin);
+            s.bind(8, b.referer);
+            s.bind(9, b.remoteAddress);
+            s.bind(10, b.appId);
+            s.bind(11, b.target);
+            s.bind(12, b.method);
+            s.bind(13, b.path);
+            ok = s.run();
+            if (ok && b.rawRequest) {
+                const RawRequest& raw = *b.rawRequest;
+                Statement& w = insertRawRequest;
+                w.bind(1, rid - 1);
+                w.bindBlob(2, raw.method);
+                w.bindBlob(3, raw.target);
+                w.bindBlob(4, raw.headers);
+                w.bindBlob(5, raw.body);
+                w.bind(6, qint64(raw.bodyTruncated ? 1 : 0));
+                ok = w.run();
             }
             Statement& e = insertEvent;
-            e.bind(1, id);
-            e.bind(2, rid - 1);
-            e.bind(3, r.receivedAtMs);
-            e.bind(4, qint64(r.source));
-            e.bind(5, qint64(r.httpStatus));
-            e.bind(6, qint64(r.accepted ? 1 : 0));
-            e.bind(7, qint64(r.indexInRequest));
-            e.bind(8, errors);
-            e.bind(9, warnings);
-            e.bind(10, r.eventType);
-            e.bind(11, r.eventSubtype);
-            e.bind(12, r.eventName);
-            e.bind(13, r.index);
-            e.bind(14, r.userToken);
-            e.bind(15, r.authenticatedUserToken);
-            e.bind(16, r.timestampMs);
-            e.bind(17, qint64(r.kind));
-            e.bind(18, r.queryId);
-            packIssues(r.issues, packedIssues);
-            if (packedIssues.isEmpty())
-                sqlite3_bind_null(e.get(), 19);
-            else
-                e.bindBlob(19, packedIssues);
-            e.bind(20, r.rawJson);
-            ok = ok && e.run();
-            ++id;
+            for (const RecordBatch::Row& r : b.rows) {
+                if (!ok)
+                    break;
+                e.bind(1, id);
+                e.bind(2, rid - 1);
+                e.bind(3, r.receivedAtMs);
+                e.bind(4, qint64(r.source));
+                e.bind(5, qint64(r.httpStatus));
+                e.bind(6, qint64(r.accepted ? 1 : 0));
+                e.bind(7, qint64(r.indexInRequest));
+                e.bind(8, qint64(r.errors));
+                e.bind(9, qint64(r.warnings));
+                e.bindText(10, b.bytes(r.eventType));
+                e.bindText(11, b.bytes(r.eventSubtype));
+                e.bindText(12, b.bytes(r.eventName));
+                e.bindText(13, b.bytes(r.index));
+                e.bindText(14, b.bytes(r.userToken));
+                e.bindText(15, b.bytes(r.authenticatedUserToken));
+                e.bind(16, r.timestampMs);
+                e.bind(17, qint64(r.kind));
+                e.bindText(18, b.bytes(r.queryId));
+                if (r.issues.size == 0)
+                    sqlite3_bind_null(e.get(), 19);
+                else
+                    e.bindBlob(19, b.bytes(r.issues));
+                e.bindText(20, b.bytes(r.rawJson));
+                ok = e.run();
+                ++id;
+            }
         }
         ranges.emplace_back(jobFirst, id - 1);
     }

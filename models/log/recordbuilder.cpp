@@ -4,6 +4,7 @@
 #include "event/eventcodec.h"
 #include "event/eventview.h"
 #include "event/validator.h"
+#include "log/recordbatch.h"
 #include "search/searchrecord.h"
 
 #include <algorithm>
@@ -178,23 +179,6 @@ LogRecord eventRecord(const RequestFacts& facts, const Event& event, QByteArray 
     return record;
 }
 
-LogRecord eventRecord(const RequestFacts& facts, const EventView& event, int indexInRequest, IssueList issues)
-{
-    LogRecord record = requestPart(facts);
-    record.indexInRequest = indexInRequest;
-    record.issues = std::move(issues);
-    record.rawJson = event.rawJsonBytes();
-    record.eventType = EventView::text(event.eventType);
-    record.eventSubtype = EventView::text(event.eventSubtype);
-    record.eventName = EventView::text(event.eventName);
-    record.index = EventView::text(event.index);
-    record.userToken = EventView::text(event.userToken);
-    record.authenticatedUserToken = EventView::text(event.authenticatedUserToken);
-    record.timestampMs = event.timestamp.value_or(0);
-    record.queryId = EventView::text(event.queryID); // links the event to its search (issue 12)
-    return record;
-}
-
 LogRecord eventRecord(const RequestFacts& facts, const QByteArray& rawJson, int indexInRequest,
                       IssueList issues)
 {
@@ -220,19 +204,6 @@ QList<LogRecord> eventRecords(const RequestFacts& facts, const DecodedBatch& bat
             i < batch.rawEvents.size() ? batch.rawEvents.at(i) : EventCodec::encodeEvent(event);
         IssueList issues = i < verdict.events.size() ? verdict.events.at(i).issues : IssueList();
         records.append(eventRecord(facts, event, std::move(rawJson), static_cast<int>(i), std::move(issues)));
-    }
-    return records;
-}
-
-QList<LogRecord> eventRecords(const RequestFacts& facts, const EventViewBatch& batch,
-                              const BatchVerdict& verdict)
-{
-    QList<LogRecord> records;
-    records.reserve(batch.size());
-    for (qsizetype i = 0; i < batch.size(); ++i) {
-        IssueList issues = i < verdict.events.size() ? verdict.events.at(i).issues : IssueList();
-        records.append(
-            eventRecord(facts, batch.events[static_cast<size_t>(i)], static_cast<int>(i), std::move(issues)));
     }
     return records;
 }
@@ -281,13 +252,44 @@ QList<LogRecord> requestRecords(const RequestFacts& facts, const DecodedBatch& b
     return records;
 }
 
-QList<LogRecord> requestRecords(const RequestFacts& facts, const EventViewBatch& batch,
-                                const BatchVerdict& verdict, QByteArrayView body)
+std::shared_ptr<const RecordBatch> requestBatch(const RequestFacts& facts, const EventViewBatch& views,
+                                                const BatchVerdict& verdict, QByteArray body)
 {
-    QList<LogRecord> records = eventRecords(facts, batch, verdict);
-    if (records.isEmpty())
-        records.append(requestRecord(facts, body, verdict.allIssues()));
-    return records;
+    if (views.size() == 0)
+        return RecordBatch::fromRecords({requestRecord(facts, body, verdict.allIssues())}).front();
+    auto batch = std::make_shared<RecordBatch>();
+    batch->setFacts(requestPart(facts));
+    // The views point into the batch's copy of the body, at the same offsets as in `body`: slices of those
+    // bytes are slices of `body`. Should the two differ, every value is copied instead.
+    const QByteArrayView copy = views.input();
+    const QByteArrayView sameBytes = copy.size() == body.size() ? copy : QByteArrayView();
+    batch->body = std::move(body);
+    batch->rows.reserve(static_cast<size_t>(views.size()));
+    const auto slice = [&](const std::optional<std::string_view>& field) {
+        return field ? batch->sliceOf(*field, sameBytes) : RecordBatch::Slice{};
+    };
+    for (qsizetype i = 0; i < views.size(); ++i) {
+        const EventView& event = views.events[static_cast<size_t>(i)];
+        RecordBatch::Row& row = batch->rows.emplace_back();
+        row.kind = RecordKind::Event;
+        row.source = facts.source;
+        row.accepted = facts.accepted;
+        row.httpStatus = facts.httpStatus;
+        row.indexInRequest = static_cast<int>(i);
+        row.receivedAtMs = facts.receivedAtMs;
+        row.timestampMs = event.timestamp.value_or(0);
+        row.rawJson = batch->sliceOf(event.rawJson, sameBytes);
+        row.eventType = slice(event.eventType);
+        row.eventSubtype = slice(event.eventSubtype);
+        row.eventName = slice(event.eventName);
+        row.index = slice(event.index);
+        row.userToken = slice(event.userToken);
+        row.authenticatedUserToken = slice(event.authenticatedUserToken);
+        row.queryId = slice(event.queryID); // links the event to its search (issue 12)
+        if (i < verdict.events.size())
+            batch->setIssues(row, verdict.events.at(i).issues);
+    }
+    return batch;
 }
 
 } // namespace RecordBuilder

@@ -19,8 +19,8 @@
 struct BatchVerdict;
 struct DecodedBatch;
 struct Event;
-struct EventView;
 class EventViewBatch;
+struct RecordBatch;
 struct SearchRecord;
 
 // What every record of one request shares; never the API key.
@@ -61,17 +61,12 @@ namespace RecordBuilder {
 // index, tokens, timestamp), its JSON as received or sent, its position and its own issues.
 LogRecord eventRecord(const RequestFacts& facts, const Event& event, QByteArray rawJson, int indexInRequest,
                       IssueList issues);
-// The same from the parser's view of the event (the endpoint's ingest path: no Event is built).
-LogRecord eventRecord(const RequestFacts& facts, const EventView& event, int indexInRequest,
-                      IssueList issues);
 // The same from the event's JSON alone, decoded with the one codec (the client's case: it keeps JSON).
 LogRecord eventRecord(const RequestFacts& facts, const QByteArray& rawJson, int indexInRequest,
                       IssueList issues);
 // The records of the events of one judged request, as the endpoint logs them: every event gets the request's
 // status, and only the events that broke a rule carry errors. Events without their JSON get it re-encoded.
 QList<LogRecord> eventRecords(const RequestFacts& facts, const DecodedBatch& batch,
-                              const BatchVerdict& verdict);
-QList<LogRecord> eventRecords(const RequestFacts& facts, const EventViewBatch& batch,
                               const BatchVerdict& verdict);
 // The one record of a request that carried no decodable event ("Invalid payload", "No events to process"):
 // kind Request, the body as received (at most kRequestBodyKept bytes) and the request's issues, so the
@@ -101,7 +96,11 @@ bool isSecretName(QByteArrayView name);
 // events' records, or its request record when it had none.
 QList<LogRecord> requestRecords(const RequestFacts& facts, const DecodedBatch& batch,
                                 const BatchVerdict& verdict, QByteArrayView body);
-QList<LogRecord> requestRecords(const RequestFacts& facts, const EventViewBatch& batch,
-                                const BatchVerdict& verdict, QByteArrayView body);
+// The same from the parser's views, as the log's writer binds it (the endpoint's ingest path: no Event, no
+// LogRecord and no QString per event). `body` is the request's body as decoded into `views` (whose input()
+// is a copy of it): the events' JSON and their unescaped fields are slices of it, kept once.
+// requestBatch(...)->toRecords() are the records requestRecords() makes of the same request.
+std::shared_ptr<const RecordBatch> requestBatch(const RequestFacts& facts, const EventViewBatch& views,
+                                                const BatchVerdict& verdict, QByteArray body);
 
 } // namespace RecordBuilder

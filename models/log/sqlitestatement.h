@@ -4,6 +4,7 @@
 // without copies, and the few one-line helpers around it. Internal to models/log.
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QString>
 #include <QStringConverter>
 #include <QStringView>
@@ -78,11 +79,19 @@ public:
         else
             sqlite3_bind_text(m_stmt, i, bytes.constData(), int(bytes.size()), SQLITE_STATIC);
     }
+    // The same for bytes of any owner; empty binds NULL.
+    void bindText(int i, QByteArrayView bytes)
+    {
+        if (bytes.isEmpty())
+            sqlite3_bind_null(m_stmt, i);
+        else
+            sqlite3_bind_text(m_stmt, i, bytes.data(), int(bytes.size()), SQLITE_STATIC);
+    }
     void bind(int i, qint64 value) { sqlite3_bind_int64(m_stmt, i, value); }
     // Bytes stored as a BLOB (never interpreted as text); an empty array is stored as an empty BLOB.
-    void bindBlob(int i, const QByteArray& bytes)
+    void bindBlob(int i, QByteArrayView bytes)
     {
-        sqlite3_bind_blob64(m_stmt, i, bytes.isNull() ? "" : bytes.constData(), sqlite3_uint64(bytes.size()),
+        sqlite3_bind_blob64(m_stmt, i, bytes.isNull() ? "" : bytes.data(), sqlite3_uint64(bytes.size()),
                             SQLITE_STATIC);
     }
 

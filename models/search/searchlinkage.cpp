@@ -2,6 +2,7 @@
 
 #include "event/event.h"
 #include "event/eventcodec.h"
+#include "log/recordbatch.h"
 
 #include <QDateTime>
 
@@ -222,28 +223,40 @@ void SearchHistory::addClicks(const Event& event, qint64 receivedAtMs)
     addClicksLocked(event, receivedAtMs);
 }
 
-void SearchHistory::queueLoggedClick(const QByteArray& rawJson, qint64 receivedAtMs)
+void SearchHistory::queueLoggedBatch(std::shared_ptr<const RecordBatch> batch)
 {
+    if (!batch || batch->size() == 0)
+        return;
     QMutexLocker locker(&m_queueMutex);
-    m_queuedClicks.push_back(QueuedClick{rawJson, receivedAtMs});
-    if (m_queuedClicks.size() > static_cast<size_t>(m_capacity))
-        m_queuedClicks.pop_front();
+    m_queuedRows += batch->size();
+    m_queuedBatches.push_back(std::move(batch));
+    while (m_queuedBatches.size() > 1 && m_queuedRows - m_queuedBatches.front()->size() >= m_capacity) {
+        m_queuedRows -= m_queuedBatches.front()->size();
+        m_queuedBatches.pop_front();
+    }
 }
 
 void SearchHistory::indexQueuedClicks() const
 {
-    std::deque<QueuedClick> queued;
+    std::deque<std::shared_ptr<const RecordBatch>> queued;
     {
         QMutexLocker locker(&m_queueMutex);
-        queued.swap(m_queuedClicks);
+        queued.swap(m_queuedBatches);
+        m_queuedRows = 0;
     }
     if (queued.empty())
         return;
     QWriteLocker locker(&m_lock);
-    for (const QueuedClick& click : queued) {
-        const DecodedBatch decoded = EventCodec::decodeEvent(click.rawJson);
-        if (!decoded.events.isEmpty())
-            addClicksLocked(decoded.events.constFirst(), click.receivedAtMs);
+    for (const auto& batch : queued) {
+        for (const RecordBatch::Row& row : batch->rows) {
+            // Only clicks the log accepted cite a search for Algolia.
+            if (row.kind != RecordKind::Event || !row.accepted || row.queryId.size == 0 ||
+                batch->bytes(row.eventType) != "click")
+                continue;
+            const DecodedBatch decoded = EventCodec::decodeEvent(batch->bytes(row.rawJson));
+            if (!decoded.events.isEmpty())
+                addClicksLocked(decoded.events.constFirst(), row.receivedAtMs);
+        }
     }
 }
 
@@ -275,7 +288,8 @@ void SearchHistory::clear()
 {
     {
         QMutexLocker queueLocker(&m_queueMutex);
-        m_queuedClicks.clear();
+        m_queuedBatches.clear();
+        m_queuedRows = 0;
     }
     QWriteLocker locker(&m_lock);
     m_byQueryId.clear();

@@ -17,9 +17,11 @@
 #include <QString>
 
 #include <deque>
+#include <memory>
 #include <optional>
 
 struct Event;
+struct RecordBatch;
 
 // A click that cited a search: what Algolia infers a later conversion's queryID from.
 struct ClickFact
@@ -53,11 +55,11 @@ public:
     void addSearch(const SearchRecord& search);
     // Remembers the clicks of `event` that cite a queryID (one per objectID); other events are ignored.
     void addClicks(const Event& event, qint64 receivedAtMs);
-    // The same for a logged click's JSON, in O(1): the log's writer thread calls this after each commit and
-    // must not be slowed down by decoding, so the click is decoded by the next lookup that reads clicks (in
-    // arrival order, before any later addClicks). At most `capacity` clicks wait; older ones would be
-    // forgotten by then anyway.
-    void queueLoggedClick(const QByteArray& rawJson, qint64 receivedAtMs);
+    // The same for the accepted clicks of a logged batch, in O(1): the log's writer thread calls this after
+    // each commit and must not be slowed down by decoding, so the batch is read by the next lookup that
+    // reads clicks (in arrival order, before any later addClicks). At most about `capacity` rows wait; older
+    // ones would be forgotten by then anyway.
+    void queueLoggedBatch(std::shared_ptr<const RecordBatch> batch);
     void clear();
     int searchCount() const;
 
@@ -67,11 +69,6 @@ public:
                                        const QString& objectID, qint64 atMs) const override;
 
 private:
-    struct QueuedClick
-    {
-        QByteArray rawJson;
-        qint64 receivedAtMs = 0;
-    };
     // Logically const: queued clicks are already part of the history, only not indexed yet.
     void indexQueuedClicks() const;
     void addClicksLocked(const Event& event, qint64 receivedAtMs) const;
@@ -83,8 +80,9 @@ private:
     QHash<QString, int> m_searchesByIndex;
     mutable QHash<QString, QList<ClickFact>> m_clicks; // key: index \x1f userToken \x1f objectID
     mutable QQueue<QString> m_clickOrder;
-    mutable QMutex m_queueMutex; // guards m_queuedClicks only, so queueing never waits for a lookup
-    mutable std::deque<QueuedClick> m_queuedClicks;
+    mutable QMutex m_queueMutex; // guards the queue only, so queueing never waits for a lookup
+    mutable std::deque<std::shared_ptr<const RecordBatch>> m_queuedBatches;
+    mutable qsizetype m_queuedRows = 0;
 };
 
 namespace LinkageCode {

@@ -278,7 +278,7 @@ void DesktopSession::setUpSearches()
     endpoint->setSearchLookup(services.searches->lookup());
     SearchService* searches = services.searches.get();
     // Direct: a conversion sent right after its click must see the click.
-    QObject::connect(endpoint, &EmbeddedEndpoint::recordsLogged, searches, &SearchService::noteLoggedEvents,
+    QObject::connect(endpoint, &EmbeddedEndpoint::batchLogged, searches, &SearchService::noteLoggedBatch,
                      Qt::DirectConnection);
     QObject::connect(m_catalogs.get(), &CatalogSet::changed, searches,
                      [this, searches] { searches->setCatalogs(m_catalogs->catalogs()); });

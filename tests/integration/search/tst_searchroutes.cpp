@@ -93,8 +93,8 @@ void TestSearchRoutes::init()
     for (const auto& handler : m_search->routeHandlers())
         m_endpoint->addRouteHandler(handler);
     m_endpoint->setSearchLookup(m_search->lookup());
-    connect(m_endpoint.get(), &EmbeddedEndpoint::recordsLogged, m_search.get(),
-            &SearchService::noteLoggedEvents, Qt::DirectConnection);
+    connect(m_endpoint.get(), &EmbeddedEndpoint::batchLogged, m_search.get(), &SearchService::noteLoggedBatch,
+            Qt::DirectConnection);
     EndpointOptions endpointOptions;
     endpointOptions.port = 0;
     QCOMPARE(m_endpoint->start(endpointOptions), std::nullopt);

@@ -3,8 +3,11 @@
 #include "conformancecase.h"
 #include "event/eventview.h"
 #include "event/validator.h"
+#include "log/recordbatch.h"
+#include "log/recordbuilder.h"
 
 #include <QDateTime>
+#include <QFile>
 #include <QSet>
 #include <QTest>
 
@@ -21,6 +24,8 @@ private Q_SLOTS:
     void validatorAnswersLikeAlgolia();
     void viewsAndEventsGiveTheSameVerdict_data();
     void viewsAndEventsGiveTheSameVerdict();
+    void ingestRecordsAreTheRequestsRecords_data();
+    void ingestRecordsAreTheRequestsRecords();
     void everyCaseOfTheReferenceIsCovered();
 };
 
@@ -116,6 +121,95 @@ void TestConformance::viewsAndEventsGiveTheSameVerdict()
         QCOMPARE(view.toEvent(), decoded.events.at(i));
         QCOMPARE(QByteArray(view.rawJson.data(), static_cast<qsizetype>(view.rawJson.size())),
                  decoded.rawEvents.at(i));
+    }
+}
+
+void TestConformance::ingestRecordsAreTheRequestsRecords_data()
+{
+    validatorAnswersLikeAlgolia_data();
+    QFile escapes(QStringLiteral(INSIGHTS_TEST_DATA_DIR "/records/batch-escapes.json"));
+    QVERIFY(escapes.open(QIODevice::ReadOnly));
+    ConformanceCase withEscapes;
+    withEscapes.name = QStringLiteral("escaped strings, raw UTF-8 and issues");
+    withEscapes.profile = QStringLiteral("current");
+    withEscapes.body = escapes.readAll();
+    QTest::addRow("escapes") << withEscapes << QDateTime::currentMSecsSinceEpoch();
+}
+
+// The endpoint stores the batch it builds from the parser's views; the importers store the records they
+// build from Events. A request must leave the same records either way, field for field.
+void TestConformance::ingestRecordsAreTheRequestsRecords()
+{
+    QFETCH(ConformanceCase, testCase);
+    QFETCH(qint64, now);
+    ValidationContext context;
+    context.profile = CompatibilityProfile::byName(testCase.profile);
+    context.nowMs = now;
+    EventViewBatch views;
+    const BatchVerdict fromViews = Validator::validateBodyViews(testCase.body, context, views);
+    if (fromViews.httpStatus == 413)
+        QSKIP("refused before any record is made");
+    DecodedBatch decoded;
+    const BatchVerdict fromBody = Validator::validateBody(testCase.body, context, &decoded);
+    RequestFacts facts;
+    facts.requestId = QStringLiteral("req-1");
+    facts.receivedAtMs = now;
+    facts.httpStatus = fromViews.httpStatus;
+    facts.accepted = fromViews.accepted();
+    facts.message = fromViews.message;
+    facts.userAgent = QStringLiteral("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148");
+    facts.agent = QStringLiteral("Algolia for JavaScript (5.20.0); Search-Insights (2.17.3)");
+    facts.origin = QStringLiteral("https://shop.example.com");
+    facts.remoteAddress = QStringLiteral("127.0.0.1");
+    facts.appId = QStringLiteral("APP");
+    facts.method = QStringLiteral("POST");
+    facts.path = QStringLiteral("/1/events");
+    const std::shared_ptr<const RecordBatch> batch =
+        RecordBuilder::requestBatch(facts, views, fromViews, testCase.body);
+    const QList<LogRecord> ingest = batch->toRecords(41);
+    const QList<LogRecord> expected = RecordBuilder::requestRecords(facts, decoded, fromBody, testCase.body);
+    QCOMPARE(ingest.size(), expected.size());
+    for (qsizetype i = 0; i < ingest.size(); ++i) {
+        const LogRecord& a = ingest.at(i);
+        const LogRecord& b = expected.at(i);
+        QCOMPARE(a.id, 41 + i);
+        QCOMPARE(a.kind, b.kind);
+        QCOMPARE(a.requestId, b.requestId);
+        QCOMPARE(a.receivedAtMs, b.receivedAtMs);
+        QCOMPARE(a.source, b.source);
+        QCOMPARE(a.httpStatus, b.httpStatus);
+        QCOMPARE(a.accepted, b.accepted);
+        QCOMPARE(a.indexInRequest, b.indexInRequest);
+        QCOMPARE(a.issues, b.issues);
+        QCOMPARE(a.message, b.message);
+        QCOMPARE(a.rawJson, b.rawJson);
+        QCOMPARE(a.eventType, b.eventType);
+        QCOMPARE(a.eventSubtype, b.eventSubtype);
+        QCOMPARE(a.eventName, b.eventName);
+        QCOMPARE(a.index, b.index);
+        QCOMPARE(a.userToken, b.userToken);
+        QCOMPARE(a.authenticatedUserToken, b.authenticatedUserToken);
+        QCOMPARE(a.timestampMs, b.timestampMs);
+        QCOMPARE(a.queryId, b.queryId);
+        QCOMPARE(a.userAgent, b.userAgent);
+        QCOMPARE(a.device, b.device);
+        QCOMPARE(a.agent, b.agent);
+        QCOMPARE(a.origin, b.origin);
+        QCOMPARE(a.referer, b.referer);
+        QCOMPARE(a.remoteAddress, b.remoteAddress);
+        QCOMPARE(a.appId, b.appId);
+        QCOMPARE(a.target, b.target);
+        QCOMPARE(a.method, b.method);
+        QCOMPARE(a.path, b.path);
+    }
+    // Each event's JSON and its unescaped fields are slices of the one body, not copies.
+    if (views.size() > 0) {
+        for (const RecordBatch::Row& row : batch->rows)
+            QVERIFY(!row.rawJson.inText);
+        if (QTest::currentDataTag() == QByteArray("escapes")) {
+            QVERIFY(batch->rows.at(0).eventName.inText);  // "Product \"Clicked\"...": decoded
+            QVERIFY(!batch->rows.at(1).eventName.inText); // raw UTF-8 without escape: in place
+        }
     }
 }
 
