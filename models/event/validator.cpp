@@ -688,11 +688,22 @@ BatchVerdict judge(const EventViewBatch& batch, const IssueList& typeErrors, con
     }
     addBatchTimestampWarnings(batch.events, verdict.events);
     if (context.searches) {
-        // The linkage checks read Events: built here only when recorded searches are given.
-        for (qsizetype i = 0; i < count; ++i)
-            verdict.events[i].issues +=
-                SearchLinkage::check(batch.events[static_cast<size_t>(i)].toEvent(), static_cast<int>(i),
-                                     *context.searches, context.nowMs);
+        // The linkage checks read Events: built here only for an event citing an index with recorded
+        // searches.
+        for (qsizetype i = 0; i < count; ++i) {
+            const EventView& event = batch.events[static_cast<size_t>(i)];
+            const auto text = [](const std::optional<std::string_view>& field) {
+                return field ? QString::fromUtf8(field->data(), static_cast<qsizetype>(field->size()))
+                             : QString();
+            };
+            std::optional<IssueList> found = SearchLinkage::checkWithoutEvent(
+                text(event.eventType), text(event.index), event.queryID.has_value(), static_cast<int>(i),
+                *context.searches);
+            if (!found)
+                found = SearchLinkage::check(event.toEvent(), static_cast<int>(i), *context.searches,
+                                             context.nowMs);
+            verdict.events[i].issues += *found;
+        }
     }
 
     // The response: Algolia decodes first (type errors), then checks the batch size, then the events in

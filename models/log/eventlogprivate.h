@@ -41,6 +41,8 @@ constexpr qint64 kTrimStepRows = 500;
 constexpr int kAnnounceIntervalMs = 50;
 // How often the watch thread looks for other processes' commits (and checkpoints).
 constexpr int kWatchIntervalMs = 200;
+// A commit of at least this many rows wakes the watch thread to checkpoint at once (eventlogwriter.cpp).
+constexpr qint64 kCheckpointAfterRows = 1000;
 // The WAL size past which the watch thread empties it with a TRUNCATE checkpoint. With the largest
 // transaction (kMaxRowsPerTransaction) and one watch interval of writes at full rate on top, the WAL stays
 // under EventLog::kWalBoundBytes.
@@ -146,6 +148,7 @@ struct EventLog::Private
     std::mutex checkpointMutex;
     std::condition_variable checkpointWake;
     bool checkpointStopping = false;
+    bool walGrown = false; // a large commit happened: the watch thread checkpoints now, not at its interval
 
     // Coalesced announcements.
     QMutex announceMutex;

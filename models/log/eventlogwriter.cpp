@@ -271,7 +271,8 @@ void EventLog::Private::checkpointLoop()
     std::unique_lock lock(checkpointMutex);
     while (!checkpointStopping) {
         checkpointWake.wait_for(lock, std::chrono::milliseconds(kWatchIntervalMs),
-                                [this] { return checkpointStopping; });
+                                [this] { return checkpointStopping || walGrown; });
+        walGrown = false;
         lock.unlock();
         watchForOtherWriters(dataVersion, counters, lastDataVersion);
         boundWal();
@@ -449,6 +450,16 @@ qint64 EventLog::Private::commitAppends(std::deque<Job>& jobs)
         return 0;
     }
     publish(*counters);
+    // The watch thread copies what was just committed into the database at once, beside the writer: the
+    // WAL's backlog stays small, so the checkpoint that empties it at its bound holds the writer back for
+    // little more than its sync instead of copying tens of megabytes while every acknowledgement waits.
+    if (added >= kCheckpointAfterRows) {
+        {
+            std::lock_guard lock(checkpointMutex);
+            walGrown = true;
+        }
+        checkpointWake.notify_one();
+    }
 
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         if (jobs[i].done)

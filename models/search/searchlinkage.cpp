@@ -39,21 +39,12 @@ public:
 
     IssueList run()
     {
-        const QString type = m_event.eventType.value_or(QString());
-        if (!m_event.index || m_event.index->isEmpty())
-            return {};
-        const bool isClick = type == QLatin1String("click");
-        const bool isConversion = type == QLatin1String("conversion");
-        if (!isClick && !isConversion)
-            return {};
-        if (!m_searches.hasSearches(*m_event.index)) {
-            if (m_event.queryID || isConversion)
-                info(m_event.queryID ? QStringLiteral("queryID") : QString(), LinkageCode::notChecked,
-                     QStringLiteral("No search of index \"%1\" was recorded: the queryID, positions and user "
-                                    "token cannot be checked against a search")
-                         .arg(*m_event.index));
-            return m_issues;
-        }
+        if (std::optional<IssueList> early = SearchLinkage::checkWithoutEvent(
+                m_event.eventType.value_or(QString()), m_event.index.value_or(QString()),
+                m_event.queryID.has_value(), m_eventIndex, m_searches))
+            return *early;
+        const bool isClick = m_event.eventType == QLatin1String("click");
+        const bool isConversion = !isClick;
         if (m_event.queryID && !m_event.queryID->isEmpty())
             checkCitedSearch(*m_event.queryID, QStringLiteral("queryID"), isClick);
         else if (isConversion)
@@ -337,6 +328,27 @@ std::optional<ClickFact> SearchHistory::lastClick(const QString& userToken, cons
 }
 
 namespace SearchLinkage {
+
+std::optional<IssueList> checkWithoutEvent(const QString& eventType, const QString& index, bool hasQueryId,
+                                           int eventIndex, const SearchLookup& searches)
+{
+    if (index.isEmpty())
+        return IssueList();
+    const bool isConversion = eventType == QLatin1String("conversion");
+    if (eventType != QLatin1String("click") && !isConversion)
+        return IssueList();
+    if (searches.hasSearches(index))
+        return std::nullopt;
+    if (!hasQueryId && !isConversion)
+        return IssueList();
+    return IssueList{
+        Issue{Severity::Info, eventIndex, hasQueryId ? QStringLiteral("queryID") : QString(),
+              QLatin1String(LinkageCode::notChecked),
+              QStringLiteral("No search of index \"%1\" was recorded: the queryID, positions and user "
+                             "token cannot be checked against a search")
+                  .arg(index),
+              false}};
+}
 
 IssueList check(const Event& event, int eventIndex, const SearchLookup& searches, qint64 nowMs)
 {

@@ -106,5 +106,10 @@ inline constexpr qint64 kClickWindowMs = 3'600'000;
 // The linkage findings for one event (`eventIndex` as in its request); `nowMs` dates an event without
 // timestamp.
 IssueList check(const Event& event, int eventIndex, const SearchLookup& searches, qint64 nowMs);
+// What check() finds from the event's type, index and whether it has a queryID alone, when that is all it
+// needs (not a click or a conversion, or no search of its index recorded: the common case, where the ingest
+// path builds no Event); nullopt when the event must go through check().
+std::optional<IssueList> checkWithoutEvent(const QString& eventType, const QString& index, bool hasQueryId,
+                                           int eventIndex, const SearchLookup& searches);
 
 } // namespace SearchLinkage
