@@ -161,8 +161,9 @@ public:
     // How long a writer waits for another connection's (or process's) write transaction before giving up.
     static constexpr int kBusyTimeoutMs = 10'000;
     // The write-ahead log (the file's "-wal" beside it) stays under this size at any ingest rate: the log's
-    // watch thread empties it with TRUNCATE checkpoints well before, and the writer pauses (at most a
-    // second) while a checkpoint cannot get in. The database file grows as rows are kept, not the WAL.
+    // watch thread copies each large commit into the database beside the writer, and the writer empties
+    // the WAL with a TRUNCATE checkpoint once it passes a quarter of this. The database file grows as rows
+    // are kept, not the WAL.
     static constexpr qint64 kWalBoundBytes = 256LL * 1024 * 1024;
 
     struct OpenResult;

@@ -264,7 +264,11 @@ void EventLog::Private::enqueue(Job job)
 void EventLog::Private::checkpointLoop()
 {
     // From now on the writer never checkpoints by itself (queued, so it applies between transactions).
-    enqueue(Job{{}, {}, [this] { exec(writer, "PRAGMA wal_autocheckpoint=0"); }});
+    // (The pragma removes any WAL hook: the writer's is installed after it.)
+    enqueue(Job{{}, {}, [this] {
+                    exec(writer, "PRAGMA wal_autocheckpoint=0");
+                    watchWalFrames();
+                }});
     Statement dataVersion(watcher, "PRAGMA data_version");
     Statement counters(watcher, kReadCounters);
     qint64 lastDataVersion = -1;
@@ -299,6 +303,34 @@ void EventLog::Private::boundWal()
         checkpointPending = false;
     }
     checkpointDone.notify_all();
+}
+
+void EventLog::Private::watchWalFrames()
+{
+    const std::optional<qint64> pageSize = scalar(writer, "PRAGMA page_size");
+    walFrameBytes = pageSize.value_or(8192) + 24; // a frame is a page and its 24-byte header
+    sqlite3_wal_hook(
+        writer,
+        [](void* self, sqlite3*, const char*, int frames) {
+            static_cast<Private*>(self)->walFrames = frames;
+            return SQLITE_OK;
+        },
+        this);
+}
+
+void EventLog::Private::boundWalAfterCommit()
+{
+    // The WAL's frames in use, as the commit left them (SQLite's WAL hook): past the size where the watch
+    // thread empties it, the writer empties it itself, now, before its next transaction. Waiting for the
+    // watch thread to notice (its interval, its passive copy first) let the WAL grow by another hundred
+    // megabytes under load; from here it holds at most this size plus one transaction.
+    if (walFrames * walFrameBytes <= kWalTruncateAtBytes)
+        return;
+    const int rc = sqlite3_wal_checkpoint_v2(writer, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    if (rc == SQLITE_OK)
+        walFrames = 0;
+    else if (rc != SQLITE_BUSY)
+        qWarning("EventLog: checkpoint failed: %s", sqlite3_errmsg(writer));
 }
 
 void EventLog::Private::yieldWhileWalIsOverBound()
@@ -450,6 +482,7 @@ qint64 EventLog::Private::commitAppends(std::deque<Job>& jobs)
         return 0;
     }
     publish(*counters);
+    boundWalAfterCommit();
     // The watch thread copies what was just committed into the database at once, beside the writer: the
     // WAL's backlog stays small, so the checkpoint that empties it at its bound holds the writer back for
     // little more than its sync instead of copying tens of megabytes while every acknowledgement waits.
