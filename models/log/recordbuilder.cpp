@@ -179,6 +179,26 @@ LogRecord eventRecord(const RequestFacts& facts, const Event& event, QByteArray 
     return record;
 }
 
+LogRecord eventRecord(const RequestFacts& facts, const EventView& event, int indexInRequest, IssueList issues)
+{
+    const auto text = [](const std::optional<std::string_view>& field) {
+        return field ? QString::fromUtf8(field->data(), static_cast<qsizetype>(field->size())) : QString();
+    };
+    LogRecord record = requestPart(facts);
+    record.indexInRequest = indexInRequest;
+    record.issues = std::move(issues);
+    record.rawJson = event.rawJsonBytes();
+    record.eventType = text(event.eventType);
+    record.eventSubtype = text(event.eventSubtype);
+    record.eventName = text(event.eventName);
+    record.index = text(event.index);
+    record.userToken = text(event.userToken);
+    record.authenticatedUserToken = text(event.authenticatedUserToken);
+    record.timestampMs = event.timestamp.value_or(0);
+    record.queryId = text(event.queryID); // links the event to its search (issue 12)
+    return record;
+}
+
 LogRecord eventRecord(const RequestFacts& facts, const QByteArray& rawJson, int indexInRequest,
                       IssueList issues)
 {
