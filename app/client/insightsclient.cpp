@@ -8,6 +8,7 @@
 #include "log/recordbuilder.h"
 
 #include <QDateTime>
+#include <QMetaMethod>
 #include <QTimer>
 #include <QUuid>
 
@@ -344,12 +345,12 @@ void InsightsClient::handleResult(const std::shared_ptr<ActiveBatch>& batch, con
     if (result.isSuccess()) {
         outcome.kind = OutcomeKind::Accepted;
         m_stats.accepted += count;
-        record(*batch, result, true, result.message, {});
         m_outbox->remove(batch->entries.rows);
         finishBatch(batch);
+        pump(); // the next request leaves before this one's records are made
+        record(*batch, result, true, result.message, {});
         Q_EMIT requestOutcome(outcome);
         Q_EMIT outboxChanged();
-        pump();
         checkIdle();
         return;
     }
@@ -466,6 +467,8 @@ void InsightsClient::record(const ActiveBatch& batch, const SendResult& result, 
     const bool reachedEndpoint = result.httpStatus > 0;
     if (batch.target.isEmbeddedEndpoint() && reachedEndpoint)
         return;
+    if (!m_logSink && !isSignalConnected(QMetaMethod::fromSignal(&InsightsClient::recordsSent)))
+        return; // nobody keeps them (send --no-log)
     QList<LogRecord> records;
     records.reserve(batch.entries.eventCount());
     RequestFacts facts;
