@@ -274,6 +274,8 @@ public:
     void send(HttpAnswer answer);
     void sendStream(int status, HttpHeaders headers, HttpChunkProducer producer);
     void hold(int maxWaitMs, const std::weak_ptr<HttpExchange>& exchange);
+    // Whether `exchange` is the request this connection is answering.
+    bool serves(const HttpExchange& exchange) const { return m_exchange.get() == &exchange; }
 
 private:
     static constexpr Clock::time_point kNoDeadline = Clock::time_point::max();
@@ -351,55 +353,81 @@ int HttpExchange::headerCount(QByteArrayView lowercaseName) const
                                           [&](const auto& header) { return header.first == lowercaseName; }));
 }
 
+// The answers go to the connection's thread outside the exchange's lock: that thread often runs at once and
+// takes the lock (detach()) while the poster still held it.
+template <typename Work>
+void HttpExchange::toConnection(Work&& work)
+{
+    std::shared_ptr<HttpConnection> connection;
+    {
+        std::lock_guard locker(m_mutex);
+        connection = m_connection;
+    }
+    if (!connection)
+        return;
+    // Dropped if the connection is done with this exchange by then (it closed meanwhile).
+    connection->post(
+        [exchange = shared_from_this(), work = std::forward<Work>(work)](HttpConnection& on) mutable {
+            if (on.serves(*exchange))
+                work(on);
+        });
+}
+
 void HttpExchange::respond(HttpAnswer answer)
 {
-    std::lock_guard locker(m_mutex);
-    if (m_claimed)
-        return;
-    m_claimed = m_sent = true;
-    if (m_connection)
-        m_connection->post([answer = std::move(answer)](HttpConnection& connection) mutable {
-            connection.send(std::move(answer));
-        });
+    {
+        std::lock_guard locker(m_mutex);
+        if (m_claimed)
+            return;
+        m_claimed = m_sent = true;
+    }
+    toConnection([answer = std::move(answer)](HttpConnection& connection) mutable {
+        connection.send(std::move(answer));
+    });
 }
 
 void HttpExchange::respondStream(int status, HttpHeaders headers, HttpChunkProducer producer)
 {
-    std::lock_guard locker(m_mutex);
-    if (m_claimed)
-        return;
-    m_claimed = m_sent = true;
-    if (m_connection)
-        m_connection->post([status, headers = std::move(headers),
-                            producer = std::move(producer)](HttpConnection& connection) mutable {
-            connection.sendStream(status, std::move(headers), std::move(producer));
-        });
+    {
+        std::lock_guard locker(m_mutex);
+        if (m_claimed)
+            return;
+        m_claimed = m_sent = true;
+    }
+    toConnection([status, headers = std::move(headers),
+                  producer = std::move(producer)](HttpConnection& connection) mutable {
+        connection.sendStream(status, std::move(headers), std::move(producer));
+    });
 }
 
 void HttpExchange::respondAfter(HttpAnswer answer, int maxWaitMs)
 {
-    std::lock_guard locker(m_mutex);
-    if (m_claimed)
-        return;
-    m_claimed = true;
-    m_held = std::move(answer);
-    if (m_connection)
-        m_connection->post([maxWaitMs, exchange = weak_from_this()](HttpConnection& connection) {
-            connection.hold(maxWaitMs, exchange);
-        });
+    {
+        std::lock_guard locker(m_mutex);
+        if (m_claimed)
+            return;
+        m_claimed = true;
+        m_held = std::move(answer);
+    }
+    toConnection([maxWaitMs, exchange = weak_from_this()](HttpConnection& connection) {
+        connection.hold(maxWaitMs, exchange);
+    });
 }
 
 void HttpExchange::release()
 {
-    std::lock_guard locker(m_mutex);
-    if (m_sent || !m_held)
-        return;
-    m_sent = true;
-    if (m_connection)
-        m_connection->post([answer = std::move(*m_held)](HttpConnection& connection) mutable {
-            connection.send(std::move(answer));
-        });
-    m_held.reset();
+    std::optional<HttpAnswer> held;
+    {
+        std::lock_guard locker(m_mutex);
+        if (m_sent || !m_held)
+            return;
+        m_sent = true;
+        held = std::move(m_held);
+        m_held.reset();
+    }
+    toConnection([answer = std::move(*held)](HttpConnection& connection) mutable {
+        connection.send(std::move(answer));
+    });
 }
 
 bool HttpExchange::answered() const

@@ -78,6 +78,8 @@ public:
 private:
     friend class HttpConnection;
     void detach(); // the connection is done with this exchange: later answers are dropped
+    template <typename Work>
+    void toConnection(Work&& work); // runs `work` on the connection's thread while it serves this exchange
 
     mutable std::mutex m_mutex;
     std::shared_ptr<HttpConnection> m_connection;
