@@ -106,6 +106,34 @@ QByteArray bytesOf(beast::string_view text)
     return QByteArray(text.data(), static_cast<qsizetype>(text.size()));
 }
 
+// Text that lives as long as the program, shared without a copy (and without a reference count).
+QByteArray staticBytes(beast::string_view text)
+{
+    return QByteArray::fromRawData(text.data(), static_cast<qsizetype>(text.size()));
+}
+
+// A header's name in lowercase. The names Beast knows (Host, Content-Type, User-Agent...; it matches them
+// whatever their case) come from a table made once, so that a request's usual headers cost no allocation
+// for their names.
+QByteArray lowercaseName(http::field field, beast::string_view name)
+{
+    static const std::vector<std::string> known = [] {
+        std::vector<std::string> names(static_cast<std::size_t>(http::field::xref) + 1);
+        for (std::size_t i = 1; i < names.size(); ++i) {
+            const beast::string_view text = http::to_string(static_cast<http::field>(i));
+            names[i].assign(text.data(), text.size());
+            std::transform(names[i].begin(), names[i].end(), names[i].begin(), [](char c) {
+                return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+            });
+        }
+        return names;
+    }();
+    const auto index = static_cast<std::size_t>(field);
+    if (field == http::field::unknown || index >= known.size())
+        return bytesOf(name).toLower();
+    return staticBytes(known[index]);
+}
+
 // The request parser: Beast's own parser with our storage, so that no header size limit but ours applies
 // (beast::http::fields refuses a value over 64 KB, by throwing) and the body goes to the handler as it is
 // parsed, without a copy.
@@ -138,7 +166,9 @@ private:
                          int httpVersion, beast::error_code&) override
     {
         verb = method;
-        this->method = bytesOf(methodText);
+        // A method Beast knows is spelled exactly as its own text (it matches them case-sensitively).
+        this->method =
+            method == http::verb::unknown ? bytesOf(methodText) : staticBytes(http::to_string(method));
         target = bytesOf(requestTarget);
         version = httpVersion;
         headers.reserve(16);
@@ -148,10 +178,10 @@ private:
     {
         error = http::error::bad_version; // a request parser never reads a status line
     }
-    void on_field_impl(http::field, beast::string_view name, beast::string_view value,
+    void on_field_impl(http::field field, beast::string_view name, beast::string_view value,
                        beast::error_code&) override
     {
-        headers.append({bytesOf(name).toLower(), bytesOf(value)});
+        headers.append({lowercaseName(field, name), bytesOf(value)});
         headBytes += static_cast<qint64>(name.size() + value.size() + 4);
     }
     void on_header_impl(beast::error_code&) override { headBytes += 2; }
