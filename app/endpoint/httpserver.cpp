@@ -89,6 +89,10 @@ void writeAnswerHead(std::string& out, int status, const HttpHeaders& headers, b
     out.append(reason.data(), reason.size());
     out += "\r\n";
     for (const auto& [name, value] : headers) {
+        // The framing is the server's alone (as prepare_payload() replaced these).
+        if (name.compare("content-length", Qt::CaseInsensitive) == 0 ||
+            name.compare("transfer-encoding", Qt::CaseInsensitive) == 0)
+            continue;
         appendText(out, name);
         out += ": ";
         appendText(out, value);
