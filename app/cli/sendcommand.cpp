@@ -7,6 +7,7 @@
 #include "event/eventcodec.h"
 #include "event/eventview.h"
 #include "log/eventlog.h"
+#include "log/recordbatch.h"
 #include "outbox/outbox.h"
 #include "views/eventexchange.h"
 
@@ -481,8 +482,8 @@ int runSendCommand(int argc, char** argv)
         if (log.log) {
             eventLog = std::move(log.log);
             EventLog* sink = eventLog.get();
-            client.setLogSink([sink, logOutcome](QList<LogRecord> records) {
-                const qint64 size = records.size();
+            client.setLogSink([sink, logOutcome](std::shared_ptr<const RecordBatch> records) {
+                const qint64 size = records->size();
                 sink->append(std::move(records),
                              [logOutcome, size](bool ok, qint64, qint64, const QString& error) {
                                  std::lock_guard lock(logOutcome->mutex);

@@ -5,6 +5,7 @@
 #include "event/eventcodec.h"
 #include "event/eventview.h"
 #include "event/validator.h"
+#include "log/recordbatch.h"
 #include "log/recordbuilder.h"
 
 #include <QDateTime>
@@ -467,10 +468,9 @@ void InsightsClient::record(const ActiveBatch& batch, const SendResult& result, 
     const bool reachedEndpoint = result.httpStatus > 0;
     if (batch.target.isEmbeddedEndpoint() && reachedEndpoint)
         return;
-    if (!m_logSink && !isSignalConnected(QMetaMethod::fromSignal(&InsightsClient::recordsSent)))
+    const bool listened = isSignalConnected(QMetaMethod::fromSignal(&InsightsClient::recordsSent));
+    if (!m_logSink && !listened)
         return; // nobody keeps them (send --no-log)
-    QList<LogRecord> records;
-    records.reserve(batch.entries.eventCount());
     RequestFacts facts;
     facts.requestId = result.requestId.isEmpty() ? batch.requestId : result.requestId;
     facts.receivedAtMs = nowMs();
@@ -481,33 +481,45 @@ void InsightsClient::record(const ActiveBatch& batch, const SendResult& result, 
     facts.appId = batch.appId;
     facts.target = batch.target.name();
     facts.agent = QString::fromUtf8(m_options.agent);
-    const auto ownIssues = [&issues](int i) {
-        IssueList own;
-        for (const Issue& issue : issues) {
-            if (issue.eventIndex == i)
-                own.append(issue);
-        }
-        return own;
-    };
-    // The body read back as views, in one pass (the records' columns without an Event per event). Used
-    // when it splits into exactly the events as queued; anything else (a body the view decoder reads
+    // The body read back as views, in one pass, into the form the log's writer binds: the request's facts
+    // once, rows of slices of the body (no Event, LogRecord or QString per event). Used when the views
+    // split the body into exactly the events as queued; anything else (a body the view decoder reads
     // differently) is recorded event by event from the JSON texts.
     const QByteArray body = batch.entries.plainBody();
     const EventViewBatch views = EventCodec::decodeRequestViews(body);
     const QList<quint32>& lengths = batch.entries.lengths;
-    bool viewsMatch = !views.payloadError && views.size() == lengths.size();
+    bool viewsMatch = !views.payloadError && views.size() == lengths.size() && !lengths.isEmpty();
     for (qsizetype i = 0; viewsMatch && i < lengths.size(); ++i)
         viewsMatch = views.events[static_cast<size_t>(i)].rawJson.size() == lengths.at(i);
+    std::shared_ptr<const RecordBatch> records;
     if (viewsMatch) {
-        for (int i = 0; i < views.size(); ++i)
-            records.append(
-                RecordBuilder::eventRecord(facts, views.events[static_cast<size_t>(i)], i, ownIssues(i)));
+        BatchVerdict verdict;
+        verdict.events.resize(views.size());
+        for (const Issue& issue : issues) {
+            if (issue.eventIndex >= 0 && issue.eventIndex < verdict.events.size())
+                verdict.events[issue.eventIndex].issues.append(issue);
+        }
+        records = RecordBuilder::requestBatch(facts, views, verdict, body);
     } else {
+        QList<LogRecord> list;
         const QList<QByteArray> jsons = batch.entries.jsons();
-        for (int i = 0; i < jsons.size(); ++i)
-            records.append(RecordBuilder::eventRecord(facts, jsons.at(i), i, ownIssues(i)));
+        list.reserve(jsons.size());
+        for (int i = 0; i < jsons.size(); ++i) {
+            IssueList own;
+            for (const Issue& issue : issues) {
+                if (issue.eventIndex == i)
+                    own.append(issue);
+            }
+            list.append(RecordBuilder::eventRecord(facts, jsons.at(i), i, std::move(own)));
+        }
+        // One request's records share its facts: one batch.
+        std::vector<std::shared_ptr<const RecordBatch>> batches = RecordBatch::fromRecords(list);
+        if (batches.empty())
+            return;
+        records = std::move(batches.front());
     }
-    Q_EMIT recordsSent(records);
+    if (listened)
+        Q_EMIT recordsSent(records->toRecords());
     if (m_logSink)
         m_logSink(std::move(records));
 }

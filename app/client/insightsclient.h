@@ -117,7 +117,8 @@ class InsightsClient final : public QObject
     Q_DISABLE_COPY_MOVE(InsightsClient)
 
 public:
-    using LogSink = std::function<void(QList<LogRecord>)>;
+    // Takes the records of one request in the form the log stores (EventLog::append of a RecordBatch).
+    using LogSink = std::function<void(std::shared_ptr<const RecordBatch>)>;
 
     // `outbox` must outlive the client.
     explicit InsightsClient(Outbox* outbox, QObject* parent = nullptr);

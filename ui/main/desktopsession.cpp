@@ -240,7 +240,7 @@ DesktopSession::CreateResult DesktopSession::create(const DesktopOptions& option
                 services.outbox = std::move(outbox.outbox);
                 services.client = new InsightsClient(services.outbox.get());
                 services.client->setLogSink(
-                    [log](QList<LogRecord> records) { log->append(std::move(records)); });
+                    [log](std::shared_ptr<const RecordBatch> batch) { log->append(std::move(batch)); });
                 if (hosts) {
                     ClientOptions clientOptions = services.client->options();
                     clientOptions.hosts = *hosts;

@@ -9,6 +9,7 @@
 #include "client/insightsclient.h"
 
 #include "event/eventcodec.h"
+#include "log/recordbatch.h"
 #include "outbox/outbox.h"
 
 #include <QJsonArray>
@@ -76,7 +77,8 @@ void TestAlgoliaFeed::matchesSentEventsAndLogsTheRest()
     client.setTarget(*InsightsTarget::parse(QStringLiteral("us")));
     client.setCredentials(Credentials{QStringLiteral("APP"), QStringLiteral("analytics-key")});
     QList<LogRecord> sentLog;
-    client.setLogSink([&sentLog](QList<LogRecord> records) { sentLog.append(records); });
+    client.setLogSink(
+        [&sentLog](std::shared_ptr<const RecordBatch> batch) { sentLog.append(batch->toRecords()); });
 
     QByteArray feedBody = R"({"events":[]})";
     server.setHandler([&](const ReceivedRequest& request) {

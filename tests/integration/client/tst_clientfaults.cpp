@@ -8,6 +8,7 @@
 
 #include "event/eventcodec.h"
 #include "log/eventlog.h"
+#include "log/recordbatch.h"
 #include "outbox/outbox.h"
 
 #include <QDateTime>
@@ -75,7 +76,8 @@ struct Fixture
         client->setTarget(local ? *InsightsTarget::parse(QStringLiteral("local"))
                                 : InsightsTarget::custom(server.url()));
         client->setCredentials(Credentials{kAppId, kApiKey});
-        client->setLogSink([this](QList<LogRecord> records) { logged.append(records); });
+        client->setLogSink(
+            [this](std::shared_ptr<const RecordBatch> batch) { logged.append(batch->toRecords()); });
     }
 
     bool sendAndWait(const QList<Event>& events, int timeoutMs = 20000)
@@ -153,6 +155,21 @@ void TestClientFaults::deliversEverythingInBoundedBatches()
     QCOMPARE(f.logged.constFirst().target, f.server.url().toString());
     QCOMPARE(f.logged.constFirst().message, QStringLiteral("OK"));
     QVERIFY(!f.logged.constFirst().requestId.isEmpty());
+    // Each record is its event as sent, with its columns, in its place in its request.
+    for (qsizetype i = 0; i < f.logged.size(); i += 499) {
+        const LogRecord& record = f.logged.at(i);
+        const DecodedBatch sent = EventCodec::decodeEvent(record.rawJson);
+        QCOMPARE(sent.events.size(), 1);
+        const int seq = sent.events.constFirst().extra(u"seq").toInt();
+        QCOMPARE(record.indexInRequest, seq % 1000);
+        QCOMPARE(record.eventType, QStringLiteral("click"));
+        QCOMPARE(record.eventName, QStringLiteral("Product Clicked"));
+        QCOMPARE(record.index, QStringLiteral("products"));
+        QCOMPARE(record.userToken, QStringLiteral("user-%1").arg(seq % 7));
+        QCOMPARE(record.timestampMs, sent.events.constFirst().timestamp.value_or(-1));
+        QVERIFY(record.timestampMs > 0);
+        QVERIFY(record.issues.isEmpty());
+    }
 }
 
 void TestClientFaults::retriesServerErrorsAndDroppedConnections()
@@ -430,7 +447,7 @@ void TestClientFaults::keyNeverInLogOrFiles()
     EventLog::OpenResult opened = EventLog::open(EventLogOptions{logPath, 100000});
     QVERIFY2(opened.log, qPrintable(opened.error));
     EventLog* log = opened.log.get();
-    f.client->setLogSink([log](QList<LogRecord> records) { log->append(std::move(records)); });
+    f.client->setLogSink([log](std::shared_ptr<const RecordBatch> batch) { log->append(std::move(batch)); });
     f.server.script({FaultAction::respond(500, "oops"), FaultAction::ok(),
                      FaultAction::respond(422, R"({"status":422,"message":"EventName is required"})")});
     ClientOptions options = f.client->options();
