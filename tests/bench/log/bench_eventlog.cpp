@@ -1,11 +1,13 @@
 // Event log benchmark: inserts records in 1000-record appends (as the endpoint does for 1000-event batches),
 // half of them carrying an issue as in mixed traffic, each request with its raw request as the endpoint keeps
-// it; reports rows/s, CPU and allocations per row, the database file's bytes per row after a TRUNCATE
-// checkpoint (the WAL not counted) against the raw JSON's; times the reads the views make; then compares
-// single-event commit latency on a young log with the same on a log at its retention cap (trimming).
-// Prints figures; asserts nothing about speed.
-// Usage: bench_eventlog [records=1000000] [folder=a temporary one]
+// it, as LogRecords (the client's and importers' form) and then, into a second log, the same rows in the
+// endpoint's form (RecordBatch, made beforehand); reports rows/s, CPU and allocations per row, the database
+// file's bytes per row after a TRUNCATE checkpoint (the WAL not counted) against the raw JSON's; times the
+// reads the views make; then compares single-event commit latency on a young log with the same on a log at
+// its retention cap (trimming). Prints figures; asserts nothing about speed. Usage: bench_eventlog
+// [records=1000000] [folder=a temporary one]
 #include "log/eventlog.h"
+#include "log/recordbatch.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -220,7 +222,8 @@ int main(int argc, char** argv)
     const QString folder = args.size() > 2 ? args.at(2) : tmp.path();
     const QString path = QDir(folder).filePath(QStringLiteral("bench-events.sqlite"));
     const QString youngPath = QDir(folder).filePath(QStringLiteral("bench-young.sqlite"));
-    for (const QString& file : {path, youngPath}) {
+    const QString ingestPath = QDir(folder).filePath(QStringLiteral("bench-ingest.sqlite"));
+    for (const QString& file : {path, youngPath, ingestPath}) {
         for (const QString& suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
             QFile::remove(file + suffix);
     }
@@ -242,6 +245,12 @@ int main(int argc, char** argv)
         }
     }
     const qint64 rows = qint64(batches.size()) * kBatch;
+    // The same requests in the form the endpoint hands the log, for the second insert.
+    std::vector<std::shared_ptr<const RecordBatch>> ingestForm;
+    for (const QList<LogRecord>& records : std::as_const(batches)) {
+        for (auto& batch : RecordBatch::fromRecords(records))
+            ingestForm.push_back(std::move(batch));
+    }
 
     // Insert: one append in flight at a time, so every transaction holds exactly 1000 records; timed until
     // the last commit callback.
@@ -269,6 +278,33 @@ int main(int argc, char** argv)
                 static_cast<long long>(log.count()), static_cast<long long>(withIssues), kBatch, insertMs,
                 double(rows) / (insertMs / 1000.0), insertMs * 1000.0 / double(rows),
                 cpuMs * 1000.0 / double(rows), double(allocations) / double(rows));
+    {
+        // The endpoint's form into a log of its own, same rows, same one append in flight: what the writer
+        // costs when the caller made the rows (the endpoint makes them on its HTTP threads).
+        std::unique_ptr<EventLog> ingestLog = openLog(ingestPath, total);
+        if (!ingestLog)
+            return 1;
+        const std::clock_t ingestCpuStart = std::clock();
+        const long long ingestAllocationsBefore = g_allocations.load();
+        timer.restart();
+        for (std::shared_ptr<const RecordBatch>& batch : ingestForm) {
+            ingestLog->append(std::move(batch), [&](bool ok, qint64, qint64, const QString&) {
+                if (!ok)
+                    std::fprintf(stderr, "append failed\n");
+                committed.release();
+            });
+            committed.acquire();
+        }
+        const double ingestMs = msSince(timer);
+        const double ingestCpuMs = double(std::clock() - ingestCpuStart) * 1000.0 / CLOCKS_PER_SEC;
+        const long long ingestAllocations = g_allocations.load() - ingestAllocationsBefore;
+        ingestForm.clear();
+        std::printf("insert, the endpoint's form (RecordBatch made beforehand): %lld records, %.0f ms, %.0f "
+                    "rows/s, %.2f us/row wall, %.2f us/row CPU (all threads), %.1f allocations/row\n",
+                    static_cast<long long>(ingestLog->count()), ingestMs, double(rows) / (ingestMs / 1000.0),
+                    ingestMs * 1000.0 / double(rows), ingestCpuMs * 1000.0 / double(rows),
+                    double(ingestAllocations) / double(rows));
+    }
     log.flush();
     if (checkpoint(path)) {
         const qint64 database = QFileInfo(path).size();
