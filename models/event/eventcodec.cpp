@@ -655,6 +655,11 @@ QByteArrayView EventViewBatch::input() const
     return QByteArrayView(m_storage->inputData(), static_cast<qsizetype>(m_storage->inputSize));
 }
 
+QString EventView::text(const std::optional<std::string_view>& field)
+{
+    return field ? toQString(*field) : QString();
+}
+
 QByteArray EventView::rawJsonBytes() const
 {
     return QByteArray(rawJson.data(), static_cast<qsizetype>(rawJson.size()));

@@ -99,7 +99,8 @@ struct EventView
     quint32 mistypedFields = 0; // bits of EventViewField whose JSON type was wrong (a type error names them)
 
     bool isMistyped(EventViewField field) const { return mistypedFields & (1u << static_cast<int>(field)); }
-    // The event's JSON text as received.
+    // A field's text (empty when absent), and the event's JSON text as received.
+    static QString text(const std::optional<std::string_view>& field);
     QByteArray rawJsonBytes() const;
     // The Event with these values (QStrings built here).
     Event toEvent() const;

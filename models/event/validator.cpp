@@ -692,13 +692,9 @@ BatchVerdict judge(const EventViewBatch& batch, const IssueList& typeErrors, con
         // searches.
         for (qsizetype i = 0; i < count; ++i) {
             const EventView& event = batch.events[static_cast<size_t>(i)];
-            const auto text = [](const std::optional<std::string_view>& field) {
-                return field ? QString::fromUtf8(field->data(), static_cast<qsizetype>(field->size()))
-                             : QString();
-            };
             std::optional<IssueList> found = SearchLinkage::checkWithoutEvent(
-                text(event.eventType), text(event.index), event.queryID.has_value(), static_cast<int>(i),
-                *context.searches);
+                EventView::text(event.eventType), EventView::text(event.index), event.queryID.has_value(),
+                static_cast<int>(i), *context.searches);
             if (!found)
                 found = SearchLinkage::check(event.toEvent(), static_cast<int>(i), *context.searches,
                                              context.nowMs);

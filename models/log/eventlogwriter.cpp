@@ -139,15 +139,25 @@ QString EventLog::Private::openWriter()
 
 void EventLog::Private::prepareWriter()
 {
+    // The text columns come from RecordBatch's lists, bound in their order after the fixed parameters.
+    QByteArray requestColumns;
+    QByteArray requestValues;
+    for (const RequestColumn& column : kRequestColumns) {
+        requestColumns += QByteArray(", ") + column.sqlName;
+        requestValues += ", ?";
+    }
     insertRequest =
-        Statement(writer, "INSERT INTO requests(rid, request_id, message, user_agent, device, agent,"
-                          " origin, referer, remote_address, app_id, target, method, path)"
-                          " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    insertEvent =
-        Statement(writer, "INSERT INTO events(id, rid, received_at, source, http_status, accepted, idx,"
-                          " errors, warnings, event_type, event_subtype, event_name, index_name,"
-                          " user_token, auth_token, ts, kind, query_id, issues, raw_json)"
-                          " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        Statement(writer, "INSERT INTO requests(rid" + requestColumns + ") VALUES(?" + requestValues + ")");
+    QByteArray eventColumns;
+    QByteArray eventValues;
+    for (const EventColumn& column : kEventColumns) {
+        eventColumns += QByteArray(", ") + column.sqlName;
+        eventValues += ", ?";
+    }
+    insertEvent = Statement(
+        writer, "INSERT INTO events(id, rid, received_at, source, http_status, accepted, idx,"
+                " errors, warnings, ts, kind, issues, raw_json" +
+                    eventColumns + ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?" + eventValues + ")");
     insertRawRequest = Statement(writer, "INSERT INTO raw_requests(rid, method, target, headers, body,"
                                          " body_truncated) VALUES(?, ?, ?, ?, ?, ?)");
     // Ids come from the database, read inside the writing transaction (which holds the file's write lock,
@@ -406,18 +416,9 @@ qint64 EventLog::Private::commitAppends(std::deque<Job>& jobs)
             // The facts of one request are stored once, shared by its rows.
             Statement& s = insertRequest;
             s.bind(1, rid++);
-            s.bind(2, b.requestId);
-            s.bind(3, b.message);
-            s.bind(4, b.userAgent);
-            s.bind(5, b.device);
-            s.bind(6, b.agent);
-            s.bind(7, b.origin);
-            s.bind(8, b.referer);
-            s.bind(9, b.remoteAddress);
-            s.bind(10, b.appId);
-            s.bind(11, b.target);
-            s.bind(12, b.method);
-            s.bind(13, b.path);
+            int parameter = 2;
+            for (const RequestColumn& column : kRequestColumns)
+                s.bind(parameter++, b.*column.batch);
             ok = s.run();
             if (ok && b.rawRequest) {
                 const RawRequest& raw = *b.rawRequest;
@@ -443,20 +444,16 @@ qint64 EventLog::Private::commitAppends(std::deque<Job>& jobs)
                 e.bind(7, qint64(r.indexInRequest));
                 e.bind(8, qint64(r.errors));
                 e.bind(9, qint64(r.warnings));
-                e.bindText(10, b.bytes(r.eventType));
-                e.bindText(11, b.bytes(r.eventSubtype));
-                e.bindText(12, b.bytes(r.eventName));
-                e.bindText(13, b.bytes(r.index));
-                e.bindText(14, b.bytes(r.userToken));
-                e.bindText(15, b.bytes(r.authenticatedUserToken));
-                e.bind(16, r.timestampMs);
-                e.bind(17, qint64(r.kind));
-                e.bindText(18, b.bytes(r.queryId));
+                e.bind(10, r.timestampMs);
+                e.bind(11, qint64(r.kind));
                 if (r.issues.size == 0)
-                    sqlite3_bind_null(e.get(), 19);
+                    sqlite3_bind_null(e.get(), 12);
                 else
-                    e.bindBlob(19, b.bytes(r.issues));
-                e.bindText(20, b.bytes(r.rawJson));
+                    e.bindBlob(12, b.bytes(r.issues));
+                e.bindText(13, b.bytes(r.rawJson));
+                int column = 14;
+                for (const EventColumn& text : kEventColumns)
+                    e.bindText(column++, b.bytes(r.*text.row));
                 ok = e.run();
                 ++id;
             }

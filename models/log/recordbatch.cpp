@@ -3,6 +3,9 @@
 #include "log/logquerybuilder.h"
 #include "log/sqlitestatement.h"
 
+#include <algorithm>
+#include <iterator>
+
 namespace {
 
 QString textOf(QByteArrayView bytes)
@@ -59,18 +62,8 @@ void RecordBatch::setIssues(Row& row, const IssueList& issues)
 
 void RecordBatch::setFacts(const LogRecord& record)
 {
-    requestId = record.requestId.toUtf8();
-    message = record.message.toUtf8();
-    userAgent = record.userAgent.toUtf8();
-    device = record.device.toUtf8();
-    agent = record.agent.toUtf8();
-    origin = record.origin.toUtf8();
-    referer = record.referer.toUtf8();
-    remoteAddress = record.remoteAddress.toUtf8();
-    appId = record.appId.toUtf8();
-    target = record.target.toUtf8();
-    method = record.method.toUtf8();
-    path = record.path.toUtf8();
+    for (const RequestColumn& column : kRequestColumns)
+        this->*column.batch = (record.*column.record).toUtf8();
     rawRequest = record.rawRequest;
 }
 
@@ -79,10 +72,9 @@ namespace {
 // Whether two records share their request facts, and so one request row.
 bool sameFacts(const LogRecord& a, const LogRecord& b)
 {
-    return a.requestId == b.requestId && a.rawRequest == b.rawRequest && a.message == b.message &&
-           a.userAgent == b.userAgent && a.device == b.device && a.agent == b.agent && a.origin == b.origin &&
-           a.referer == b.referer && a.remoteAddress == b.remoteAddress && a.appId == b.appId &&
-           a.target == b.target && a.method == b.method && a.path == b.path;
+    return a.rawRequest == b.rawRequest &&
+           std::all_of(std::begin(kRequestColumns), std::end(kRequestColumns),
+                       [&](const RequestColumn& column) { return a.*column.record == b.*column.record; });
 }
 
 } // namespace
@@ -98,13 +90,8 @@ void RecordBatch::addRecord(const LogRecord& record)
     row.receivedAtMs = record.receivedAtMs;
     row.timestampMs = record.timestampMs;
     row.rawJson = addText(QByteArrayView(record.rawJson));
-    row.eventType = addText(QStringView(record.eventType));
-    row.eventSubtype = addText(QStringView(record.eventSubtype));
-    row.eventName = addText(QStringView(record.eventName));
-    row.index = addText(QStringView(record.index));
-    row.userToken = addText(QStringView(record.userToken));
-    row.authenticatedUserToken = addText(QStringView(record.authenticatedUserToken));
-    row.queryId = addText(QStringView(record.queryId));
+    for (const EventColumn& column : kEventColumns)
+        row.*column.row = addText(QStringView(record.*column.record));
     setIssues(row, record.issues);
     rows.push_back(row);
 }
@@ -130,11 +117,13 @@ QList<LogRecord> RecordBatch::toRecords(qint64 firstId) const
 {
     QList<LogRecord> records;
     records.reserve(size());
-    const QString facts[] = {textOf(requestId), textOf(message), textOf(userAgent), textOf(device),
-                             textOf(agent),     textOf(origin),  textOf(referer),   textOf(remoteAddress),
-                             textOf(appId),     textOf(target),  textOf(method),    textOf(path)};
+    LogRecord facts; // the request's, shared by every record made
+    for (const RequestColumn& column : kRequestColumns)
+        facts.*column.record = textOf(this->*column.batch);
     for (const Row& row : rows) {
         LogRecord& r = records.emplace_back();
+        for (const RequestColumn& column : kRequestColumns)
+            r.*column.record = facts.*column.record;
         r.id = firstId ? firstId + records.size() - 1 : 0;
         r.kind = row.kind;
         r.source = row.source;
@@ -144,27 +133,10 @@ QList<LogRecord> RecordBatch::toRecords(qint64 firstId) const
         r.receivedAtMs = row.receivedAtMs;
         r.timestampMs = row.timestampMs;
         r.rawJson = bytes(row.rawJson).toByteArray();
-        r.eventType = textOf(bytes(row.eventType));
-        r.eventSubtype = textOf(bytes(row.eventSubtype));
-        r.eventName = textOf(bytes(row.eventName));
-        r.index = textOf(bytes(row.index));
-        r.userToken = textOf(bytes(row.userToken));
-        r.authenticatedUserToken = textOf(bytes(row.authenticatedUserToken));
-        r.queryId = textOf(bytes(row.queryId));
+        for (const EventColumn& column : kEventColumns)
+            r.*column.record = textOf(bytes(row.*column.row));
         if (row.issues.size > 0)
             r.issues = LogQueryBuilder::unpackIssues(bytes(row.issues).toByteArray());
-        r.requestId = facts[0];
-        r.message = facts[1];
-        r.userAgent = facts[2];
-        r.device = facts[3];
-        r.agent = facts[4];
-        r.origin = facts[5];
-        r.referer = facts[6];
-        r.remoteAddress = facts[7];
-        r.appId = facts[8];
-        r.target = facts[9];
-        r.method = facts[10];
-        r.path = facts[11];
         r.rawRequest = rawRequest;
     }
     return records;

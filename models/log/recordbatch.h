@@ -7,6 +7,7 @@
 // LogRecord, no QString and no allocation per event, and the writer binds the slices as they are.
 // LogRecords are made from a batch only for those who ask for them (toRecords).
 
+#include "event/eventview.h"
 #include "log/eventlog.h"
 
 #include <QByteArray>
@@ -91,4 +92,48 @@ struct RecordBatch
     static std::vector<std::shared_ptr<const RecordBatch>> fromRecords(const QList<LogRecord>& records);
     // The rows as LogRecords, with ids from `firstId` on (those who want records of a committed batch).
     QList<LogRecord> toRecords(qint64 firstId = 0) const;
+};
+
+// The request facts a batch keeps once, in one list: the `requests` table's column, the record's field and
+// the batch's.
+struct RequestColumn
+{
+    const char* sqlName;
+    QString LogRecord::*record;
+    QByteArray RecordBatch::*batch;
+};
+inline constexpr RequestColumn kRequestColumns[] = {
+    {"request_id", &LogRecord::requestId, &RecordBatch::requestId},
+    {"message", &LogRecord::message, &RecordBatch::message},
+    {"user_agent", &LogRecord::userAgent, &RecordBatch::userAgent},
+    {"device", &LogRecord::device, &RecordBatch::device},
+    {"agent", &LogRecord::agent, &RecordBatch::agent},
+    {"origin", &LogRecord::origin, &RecordBatch::origin},
+    {"referer", &LogRecord::referer, &RecordBatch::referer},
+    {"remote_address", &LogRecord::remoteAddress, &RecordBatch::remoteAddress},
+    {"app_id", &LogRecord::appId, &RecordBatch::appId},
+    {"target", &LogRecord::target, &RecordBatch::target},
+    {"method", &LogRecord::method, &RecordBatch::method},
+    {"path", &LogRecord::path, &RecordBatch::path},
+};
+
+// The event's fields a row keeps as text columns (for the table and the filters), in one list: the
+// `events` table's column, the record's field, the row's slice and the parser view's field.
+struct EventColumn
+{
+    const char* sqlName;
+    QString LogRecord::*record;
+    RecordBatch::Slice RecordBatch::Row::*row;
+    std::optional<std::string_view> EventView::*view;
+};
+inline constexpr EventColumn kEventColumns[] = {
+    {"event_type", &LogRecord::eventType, &RecordBatch::Row::eventType, &EventView::eventType},
+    {"event_subtype", &LogRecord::eventSubtype, &RecordBatch::Row::eventSubtype, &EventView::eventSubtype},
+    {"event_name", &LogRecord::eventName, &RecordBatch::Row::eventName, &EventView::eventName},
+    {"index_name", &LogRecord::index, &RecordBatch::Row::index, &EventView::index},
+    {"user_token", &LogRecord::userToken, &RecordBatch::Row::userToken, &EventView::userToken},
+    {"auth_token", &LogRecord::authenticatedUserToken, &RecordBatch::Row::authenticatedUserToken,
+     &EventView::authenticatedUserToken},
+    // Links the event to its search (issue 12); a search's record holds the queryID it returned.
+    {"query_id", &LogRecord::queryId, &RecordBatch::Row::queryId, &EventView::queryID},
 };

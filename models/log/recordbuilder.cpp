@@ -181,21 +181,13 @@ LogRecord eventRecord(const RequestFacts& facts, const Event& event, QByteArray 
 
 LogRecord eventRecord(const RequestFacts& facts, const EventView& event, int indexInRequest, IssueList issues)
 {
-    const auto text = [](const std::optional<std::string_view>& field) {
-        return field ? QString::fromUtf8(field->data(), static_cast<qsizetype>(field->size())) : QString();
-    };
     LogRecord record = requestPart(facts);
     record.indexInRequest = indexInRequest;
     record.issues = std::move(issues);
     record.rawJson = event.rawJsonBytes();
-    record.eventType = text(event.eventType);
-    record.eventSubtype = text(event.eventSubtype);
-    record.eventName = text(event.eventName);
-    record.index = text(event.index);
-    record.userToken = text(event.userToken);
-    record.authenticatedUserToken = text(event.authenticatedUserToken);
+    for (const EventColumn& column : kEventColumns)
+        record.*column.record = EventView::text(event.*column.view);
     record.timestampMs = event.timestamp.value_or(0);
-    record.queryId = text(event.queryID); // links the event to its search (issue 12)
     return record;
 }
 
@@ -285,9 +277,6 @@ std::shared_ptr<const RecordBatch> requestBatch(const RequestFacts& facts, const
     const QByteArrayView sameBytes = copy.size() == body.size() ? copy : QByteArrayView();
     batch->body = std::move(body);
     batch->rows.reserve(static_cast<size_t>(views.size()));
-    const auto slice = [&](const std::optional<std::string_view>& field) {
-        return field ? batch->sliceOf(*field, sameBytes) : RecordBatch::Slice{};
-    };
     for (qsizetype i = 0; i < views.size(); ++i) {
         const EventView& event = views.events[static_cast<size_t>(i)];
         RecordBatch::Row& row = batch->rows.emplace_back();
@@ -299,13 +288,10 @@ std::shared_ptr<const RecordBatch> requestBatch(const RequestFacts& facts, const
         row.receivedAtMs = facts.receivedAtMs;
         row.timestampMs = event.timestamp.value_or(0);
         row.rawJson = batch->sliceOf(event.rawJson, sameBytes);
-        row.eventType = slice(event.eventType);
-        row.eventSubtype = slice(event.eventSubtype);
-        row.eventName = slice(event.eventName);
-        row.index = slice(event.index);
-        row.userToken = slice(event.userToken);
-        row.authenticatedUserToken = slice(event.authenticatedUserToken);
-        row.queryId = slice(event.queryID); // links the event to its search (issue 12)
+        for (const EventColumn& column : kEventColumns) {
+            const std::optional<std::string_view>& field = event.*column.view;
+            row.*column.row = field ? batch->sliceOf(*field, sameBytes) : RecordBatch::Slice{};
+        }
         if (i < verdict.events.size())
             batch->setIssues(row, verdict.events.at(i).issues);
     }
