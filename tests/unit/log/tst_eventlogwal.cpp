@@ -85,7 +85,9 @@ void TestEventLogWal::walStaysBoundedUnderSustainedIngestAtRetention()
     QVERIFY2(appended * record.rawJson.size() > EventLog::kWalBoundBytes / 4,
              qPrintable(QString::number(appended)));
     QVERIFY(shrinks > 0);
-    QVERIFY(log.count() <= options.retention + 10'000);
+    // Retention trims in steps between commits, so right after the last commit the log may still hold that
+    // commit's rows on top of its slack; the steps that follow bring it down.
+    QTRY_VERIFY_WITH_TIMEOUT(log.count() <= options.retention + 10'000, 30'000);
     // The kept rows are in the database file, not only in the WAL.
     QVERIFY2(database > options.retention * record.rawJson.size() / 2, qPrintable(QString::number(database)));
 }
