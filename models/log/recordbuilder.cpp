@@ -179,18 +179,6 @@ LogRecord eventRecord(const RequestFacts& facts, const Event& event, QByteArray 
     return record;
 }
 
-LogRecord eventRecord(const RequestFacts& facts, const EventView& event, int indexInRequest, IssueList issues)
-{
-    LogRecord record = requestPart(facts);
-    record.indexInRequest = indexInRequest;
-    record.issues = std::move(issues);
-    record.rawJson = event.rawJsonBytes();
-    for (const EventColumn& column : kEventColumns)
-        record.*column.record = EventView::text(event.*column.view);
-    record.timestampMs = event.timestamp.value_or(0);
-    return record;
-}
-
 LogRecord eventRecord(const RequestFacts& facts, const QByteArray& rawJson, int indexInRequest,
                       IssueList issues)
 {

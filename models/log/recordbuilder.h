@@ -19,7 +19,6 @@
 struct BatchVerdict;
 struct DecodedBatch;
 struct Event;
-struct EventView;
 class EventViewBatch;
 struct RecordBatch;
 struct SearchRecord;
@@ -61,9 +60,6 @@ namespace RecordBuilder {
 // The record of one event of a request: the request's facts, the event's denormalized fields (type, name,
 // index, tokens, timestamp), its JSON as received or sent, its position and its own issues.
 LogRecord eventRecord(const RequestFacts& facts, const Event& event, QByteArray rawJson, int indexInRequest,
-                      IssueList issues);
-// The same from the parser's view of the event (no Event is built).
-LogRecord eventRecord(const RequestFacts& facts, const EventView& event, int indexInRequest,
                       IssueList issues);
 // The same from the event's JSON alone, decoded with the one codec (the client's case: it keeps JSON).
 LogRecord eventRecord(const RequestFacts& facts, const QByteArray& rawJson, int indexInRequest,
