@@ -373,8 +373,11 @@ std::shared_ptr<const SearchLookup> SearchService::lookup() const
 
 void SearchService::noteLoggedEvents(const QList<LogRecord>& records)
 {
-    for (const auto& batch : RecordBatch::fromRecords(records))
-        d->history->queueLoggedBatch(batch);
+    // One batch of them all: the history reads the rows, not the requests' facts.
+    auto batch = std::make_shared<RecordBatch>();
+    for (const LogRecord& record : records)
+        batch->addRecord(record);
+    d->history->queueLoggedBatch(std::move(batch));
 }
 
 void SearchService::noteLoggedBatch(const std::shared_ptr<const RecordBatch>& batch)

@@ -151,7 +151,7 @@ EventLog::OpenResult EventLog::open(const EventLogOptions& options)
     d->checkpointThread = std::thread([d] { d->checkpointLoop(); });
     // A smaller retention than the file holds applies at once.
     if (d->committedCount > d->retention)
-        d->enqueue(Private::Job{{}, {}, [d] { d->trim(d->retention); }});
+        d->enqueue(Private::Job{{}, {}, [d] { d->trim(d->retention); }, {}});
     result.log = std::move(log);
     return result;
 }
@@ -180,13 +180,16 @@ EventLog::~EventLog()
 
 void EventLog::append(QList<LogRecord> records, CommitCallback done)
 {
-    // Converted here, on the caller's thread: the writer thread only binds and steps.
-    d->enqueue(Private::Job{RecordBatch::fromRecords(records), std::move(done), {}});
+    Private::Job job;
+    job.records = std::move(records);
+    job.done = std::move(done);
+    d->enqueue(std::move(job));
 }
 
 void EventLog::append(std::shared_ptr<const RecordBatch> batch, CommitCallback done)
 {
-    Private::Job job{{}, std::move(done), {}};
+    Private::Job job;
+    job.done = std::move(done);
     if (batch)
         job.batches.push_back(std::move(batch));
     d->enqueue(std::move(job));
@@ -456,7 +459,9 @@ void EventLog::removeAsync(const std::optional<QString>& userToken, QObject* con
 {
     // Runs as a writer job, so a burst of appends never waits for a pool thread.
     QPointer<QObject> guard(context);
-    d->enqueue(Private::Job{{}, {}, [this, userToken, guard, done = std::move(done)] {
+    d->enqueue(Private::Job{{},
+                            {},
+                            [this, userToken, guard, done = std::move(done)] {
                                 const qint64 removed = d->removeNow(userToken, false);
                                 QMetaObject::invokeMethod(
                                     this,
@@ -465,14 +470,16 @@ void EventLog::removeAsync(const std::optional<QString>& userToken, QObject* con
                                             done(removed);
                                     },
                                     Qt::QueuedConnection);
-                            }});
+                            },
+                            {}});
 }
 
 void EventLog::attachAlgoliaVerdicts(QList<AlgoliaVerdictUpdate> updates)
 {
     if (updates.isEmpty())
         return;
-    d->enqueue(Private::Job{{}, {}, [this, updates = std::move(updates)] { d->attachVerdictsNow(updates); }});
+    d->enqueue(
+        Private::Job{{}, {}, [this, updates = std::move(updates)] { d->attachVerdictsNow(updates); }, {}});
 }
 
 QString EventLog::path() const
@@ -488,5 +495,5 @@ qint64 EventLog::retention() const
 void EventLog::setRetention(qint64 records)
 {
     d->retention = std::max<qint64>(0, records);
-    d->enqueue(Private::Job{{}, {}, [this] { d->trim(d->retention); }});
+    d->enqueue(Private::Job{{}, {}, [this] { d->trim(d->retention); }, {}});
 }

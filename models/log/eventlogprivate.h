@@ -93,9 +93,12 @@ struct EventLog::Private
         std::vector<std::shared_ptr<const RecordBatch>> batches;
         CommitCallback done;
         std::function<void()> operation;
+        // Appended as LogRecords: made into batches by the writer (append() returns at once on any thread,
+        // the GUI's included, whatever the number of records).
+        QList<LogRecord> records;
         qint64 rows() const
         {
-            qint64 n = 0;
+            qint64 n = records.size();
             for (const auto& batch : batches)
                 n += batch->size();
             return n;
@@ -223,7 +226,7 @@ Result EventLog::Private::runOnWriter(std::function<Result()> work)
     }
     std::promise<Result> promise;
     std::future<Result> future = promise.get_future();
-    enqueue(Job{{}, {}, [&promise, &work] { promise.set_value(work()); }});
+    enqueue(Job{{}, {}, [&promise, &work] { promise.set_value(work()); }, {}});
     return future.get();
 }
 

@@ -275,10 +275,13 @@ void EventLog::Private::checkpointLoop()
 {
     // From now on the writer never checkpoints by itself (queued, so it applies between transactions).
     // (The pragma removes any WAL hook: the writer's is installed after it.)
-    enqueue(Job{{}, {}, [this] {
+    enqueue(Job{{},
+                {},
+                [this] {
                     exec(writer, "PRAGMA wal_autocheckpoint=0");
                     watchWalFrames();
-                }});
+                },
+                {}});
     Statement dataVersion(watcher, "PRAGMA data_version");
     Statement counters(watcher, kReadCounters);
     qint64 lastDataVersion = -1;
@@ -397,6 +400,12 @@ void EventLog::Private::writerLoop()
 
 qint64 EventLog::Private::commitAppends(std::deque<Job>& jobs)
 {
+    for (Job& job : jobs) {
+        if (!job.records.isEmpty()) {
+            job.batches = RecordBatch::fromRecords(job.records);
+            job.records.clear();
+        }
+    }
     yieldWhileWalIsOverBound();
     bool ok = exec(writer, "BEGIN IMMEDIATE");
     std::optional<Counters> counters = ok ? countersInTransaction() : std::nullopt;
